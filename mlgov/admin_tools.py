@@ -1,0 +1,24 @@
+"""Helpers the apps' admin classes share."""
+
+from collections.abc import Callable, Iterable
+
+from django.contrib import messages
+from django.http import HttpRequest
+
+from mlgov.exceptions import DomainError
+
+
+def run_service_on_each(
+    request: HttpRequest, objects: Iterable, service: Callable, done: str
+) -> None:
+    """Apply a service to each selected row, reporting refusals as messages."""
+    changed = 0
+    for obj in objects:
+        try:
+            service(obj)
+        except DomainError as error:
+            messages.error(request, f"{obj}: {error.message}")
+        else:
+            changed += 1
+    if changed:
+        messages.success(request, f"{changed} {done}.")

@@ -1,0 +1,98 @@
+"""One error shape everywhere: {"error": {"code", "message", "details"}}."""
+
+import logging
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from mlgov.exceptions import DomainError
+
+logger = logging.getLogger(__name__)
+
+_CODE_BY_STATUS = {
+    400: "invalid",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "throttled",
+}
+
+
+def error_body(code: str, message: str, details: object = None) -> dict:
+    """The error document every API failure uses."""
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def _first_message(detail: object) -> str:
+    if isinstance(detail, list) and detail:
+        return _first_message(detail[0])
+    if isinstance(detail, dict) and detail:
+        field, inner = next(iter(detail.items()))
+        return f"{field}: {_first_message(inner)}"
+    return str(detail)
+
+
+def exception_handler(exc, context):
+    """DRF exception handler rendering every error in the single shape."""
+    if isinstance(exc, DomainError):
+        return Response(
+            error_body(exc.code, exc.message, exc.details), status=exc.status_code
+        )
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            error_body("payload_too_large", str(exc)),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        details = (
+            exc.detail
+            if isinstance(exc.detail, dict)
+            else {"non_field_errors": exc.detail}
+        )
+        body = error_body(
+            "invalid",
+            "The request has invalid fields: " + ", ".join(details) + ".",
+            details,
+        )
+    else:
+        code = getattr(exc, "default_code", None) or _CODE_BY_STATUS.get(
+            response.status_code, "error"
+        )
+        body = error_body(code, _first_message(exc.detail))
+    response.data = body
+    return response
+
+
+def json_not_found(request, exception=None):
+    """handler404: JSON under /api/, the ordinary page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("not_found", "Not found."), status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def json_server_error(request):
+    """handler500: JSON under /api/, the ordinary page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            error_body("server_error", "Internal server error."), status=500
+        )
+    from django.views.defaults import server_error
+
+    return server_error(request)

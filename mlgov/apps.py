@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class MlgovConfig(AppConfig):
+    name = "mlgov"
+    verbose_name = "Accounts and API access"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from mlgov.roles import sync_role_permissions
+
+        post_migrate.connect(
+            sync_role_permissions, dispatch_uid="mlgov-role-permissions"
+        )

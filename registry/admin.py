@@ -1,0 +1,207 @@
+from django.contrib import admin
+from django.db.models import Count
+
+from mlgov.admin_tools import run_service_on_each
+from registry import services
+from registry.models import Environment, MLModel, ModelVersion, Tag, Team
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "display_name", "member_count", "model_count"]
+    search_fields = ["name", "display_name"]
+    filter_horizontal = ["members"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                member_count=Count("members", distinct=True),
+                model_count=Count("models", distinct=True),
+            )
+        )
+
+    @admin.display(ordering="member_count")
+    def member_count(self, team):
+        return team.member_count
+
+    @admin.display(ordering="model_count")
+    def model_count(self, team):
+        return team.model_count
+
+
+@admin.register(Environment)
+class EnvironmentAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "rank",
+        "requires",
+        "min_soak_hours",
+        "frozen",
+        "freeze_reason",
+    ]
+    list_filter = ["frozen"]
+    list_select_related = ["requires"]
+    search_fields = ["name"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    search_fields = ["name"]
+
+
+class ArchivedFilter(admin.SimpleListFilter):
+    title = "archived"
+    parameter_name = "archived"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Active"), ("yes", "Archived")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(archived_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(archived_at__isnull=True)
+        return queryset
+
+
+@admin.register(MLModel)
+class MLModelAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "display_name",
+        "team",
+        "owner",
+        "risk_tier",
+        "is_archived",
+        "updated_at",
+    ]
+    list_filter = ["risk_tier", ArchivedFilter, "team", "tags"]
+    list_select_related = ["team", "owner"]
+    search_fields = ["name", "display_name", "description"]
+    autocomplete_fields = ["owner", "team", "tags"]
+    readonly_fields = ["archived_at", "created_at", "updated_at"]
+    actions = ["archive", "unarchive"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "name", "team"] if obj else fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        fields = {
+            name: form.cleaned_data[name]
+            for name in services.MODEL_EDITABLE_FIELDS
+            if name in form.cleaned_data
+        }
+        if change:
+            services.update_model(actor=request.user, model=obj, **fields)
+        else:
+            created = services.register_model(
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                team=form.cleaned_data["team"],
+                **fields,
+            )
+            obj.pk = created.pk
+
+    @admin.action(description="Archive the selected models")
+    def archive(self, request, queryset):
+        run_service_on_each(
+            request,
+            queryset,
+            lambda model: services.update_model(
+                actor=request.user, model=model, archived=True
+            ),
+            "models archived",
+        )
+
+    @admin.action(description="Unarchive the selected models")
+    def unarchive(self, request, queryset):
+        run_service_on_each(
+            request,
+            queryset,
+            lambda model: services.update_model(
+                actor=request.user, model=model, archived=False
+            ),
+            "models unarchived",
+        )
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "status",
+        "framework",
+        "created_by",
+        "submitted_by",
+        "submitted_at",
+        "created_at",
+    ]
+    list_filter = ["status", "model__risk_tier", "framework", "model__team"]
+    list_select_related = ["model", "created_by", "submitted_by"]
+    search_fields = ["model__name", "model__display_name", "framework"]
+    readonly_fields = [
+        "model",
+        "version",
+        "status",
+        "parent",
+        "created_by",
+        "submitted_by",
+        "submitted_at",
+        "created_at",
+        "updated_at",
+    ]
+    actions = ["submit", "retire"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not obj.is_editable:
+            fields += list(services.VERSION_EVIDENCE_FIELDS)
+        return fields
+
+    def has_add_permission(self, request):
+        # Versions are registered by pipelines through the API, which assigns
+        # their numbers; the admin reviews and edits drafts.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        changes = {
+            name: form.cleaned_data[name]
+            for name in services.VERSION_EVIDENCE_FIELDS
+            if name in form.changed_data
+        }
+        services.update_version(actor=request.user, version=obj, **changes)
+
+    @admin.action(description="Submit the selected drafts for review")
+    def submit(self, request, queryset):
+        run_service_on_each(
+            request,
+            queryset.select_related("model"),
+            lambda version: services.submit_version(
+                actor=request.user, version=version
+            ),
+            "versions submitted",
+        )
+
+    @admin.action(description="Retire the selected approved versions")
+    def retire(self, request, queryset):
+        run_service_on_each(
+            request,
+            queryset.select_related("model"),
+            lambda version: services.retire_version(
+                actor=request.user, version=version
+            ),
+            "versions retired",
+        )

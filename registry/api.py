@@ -1,0 +1,291 @@
+"""Registry API: models, versions, submission and environments."""
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from mlgov.api.permissions import IsDataScientistForWrites
+from mlgov.api.serializers import FiniteFloatField, StrictInputSerializer
+from mlgov.exceptions import FieldError
+from registry import selectors, services
+from registry.models import MODEL_CARD_FIELDS, Environment, MLModel, ModelVersion, Team
+
+
+class MLModelSerializer(serializers.ModelSerializer):
+    team = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    latest_version = serializers.IntegerField(read_only=True, allow_null=True)
+    archived = serializers.BooleanField(source="is_archived", read_only=True)
+
+    class Meta:
+        model = MLModel
+        fields = [
+            "name",
+            "display_name",
+            "description",
+            "team",
+            "owner",
+            "risk_tier",
+            "business_use",
+            "tags",
+            "latest_version",
+            "archived",
+            "archived_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ModelCardSerializer(StrictInputSerializer):
+    intended_use = serializers.CharField(allow_blank=True, required=False)
+    limitations = serializers.CharField(allow_blank=True, required=False)
+    training_data = serializers.CharField(allow_blank=True, required=False)
+    evaluation_data = serializers.CharField(allow_blank=True, required=False)
+    ethical_considerations = serializers.CharField(allow_blank=True, required=False)
+    caveats = serializers.CharField(allow_blank=True, required=False)
+
+
+assert tuple(ModelCardSerializer().fields) == MODEL_CARD_FIELDS
+
+
+class ModelWriteSerializer(StrictInputSerializer):
+    display_name = serializers.CharField(max_length=200)
+    description = serializers.CharField(allow_blank=True, required=False)
+    owner = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.filter(is_active=True),
+        required=False,
+    )
+    risk_tier = serializers.ChoiceField(choices=MLModel.RiskTier.choices)
+    business_use = serializers.CharField(allow_blank=True, required=False)
+    tags = serializers.ListField(
+        child=serializers.SlugField(max_length=64), max_length=50, required=False
+    )
+
+
+class ModelCreateSerializer(ModelWriteSerializer):
+    name = serializers.SlugField(max_length=100)
+    team = serializers.SlugRelatedField(slug_field="name", queryset=Team.objects.all())
+
+
+class ModelUpdateSerializer(ModelWriteSerializer):
+    archived = serializers.BooleanField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, partial=True, **kwargs)
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    model = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    parent_version = serializers.IntegerField(read_only=True, allow_null=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ModelVersion
+        fields = [
+            "model",
+            "version",
+            "status",
+            "artifact_uri",
+            "artifact_sha256",
+            "framework",
+            "training_data_ref",
+            "metrics",
+            "params",
+            "model_card",
+            "parent_version",
+            "created_by",
+            "submitted_by",
+            "submitted_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class VersionWriteSerializer(StrictInputSerializer):
+    artifact_uri = serializers.CharField(max_length=1000)
+    artifact_sha256 = serializers.RegexField(
+        r"^[0-9a-f]{64}$",
+        allow_blank=True,
+        required=False,
+        error_messages={"invalid": "Must be 64 lowercase hexadecimal characters."},
+    )
+    framework = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    training_data_ref = serializers.CharField(
+        max_length=1000, allow_blank=True, required=False
+    )
+    metrics = serializers.DictField(child=FiniteFloatField(), required=False)
+    params = serializers.DictField(required=False)
+    model_card = ModelCardSerializer(required=False)
+    parent_version = serializers.IntegerField(
+        min_value=1, allow_null=True, required=False
+    )
+
+    def validate_metrics(self, metrics):
+        if any(not name.strip() or len(name) > 100 for name in metrics):
+            raise serializers.ValidationError(
+                "Metric names must be non-blank and at most 100 characters."
+            )
+        return metrics
+
+
+class VersionUpdateSerializer(VersionWriteSerializer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, partial=True, **kwargs)
+
+
+class EnvironmentSerializer(serializers.ModelSerializer):
+    requires = serializers.SlugRelatedField(slug_field="name", read_only=True)
+
+    class Meta:
+        model = Environment
+        fields = [
+            "name",
+            "rank",
+            "requires",
+            "min_soak_hours",
+            "frozen",
+            "freeze_reason",
+        ]
+        read_only_fields = fields
+
+
+_MODEL_FILTERS = [
+    OpenApiParameter("team", str, description="Team name."),
+    OpenApiParameter("risk_tier", str, enum=MLModel.RiskTier.values),
+    OpenApiParameter("tag", str),
+    OpenApiParameter(
+        "q", str, description="Text in name, display name or description."
+    ),
+    OpenApiParameter(
+        "include_archived", bool, description="Also list archived models."
+    ),
+]
+
+
+class ModelListView(generics.ListAPIView):
+    """The inventory, and registration of a new model."""
+
+    serializer_class = MLModelSerializer
+    permission_classes = [IsDataScientistForWrites]
+    cursor_ordering = "name"
+
+    def get_queryset(self):
+        params = self.request.query_params
+        tier = params.get("risk_tier")
+        if tier and tier not in MLModel.RiskTier.values:
+            raise FieldError("risk_tier", f"Unknown risk tier {tier!r}.")
+        return selectors.model_inventory(
+            team=params.get("team"),
+            risk_tier=tier,
+            tag=params.get("tag"),
+            q=params.get("q"),
+            include_archived=params.get("include_archived") in ("1", "true", "yes"),
+        )
+
+    @extend_schema(parameters=_MODEL_FILTERS)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=ModelCreateSerializer, responses={201: MLModelSerializer})
+    def post(self, request):
+        payload = ModelCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        model = services.register_model(actor=request.user, **payload.validated_data)
+        model = selectors.model_detail(name=model.name)
+        return Response(MLModelSerializer(model).data, status=status.HTTP_201_CREATED)
+
+
+class ModelDetailView(APIView):
+    """One model; PATCH edits it or archives it (`archived: true`)."""
+
+    permission_classes = [IsDataScientistForWrites]
+
+    @extend_schema(responses=MLModelSerializer)
+    def get(self, request, name):
+        return Response(MLModelSerializer(selectors.model_detail(name=name)).data)
+
+    @extend_schema(request=ModelUpdateSerializer, responses=MLModelSerializer)
+    def patch(self, request, name):
+        model = selectors.writable_model_by_name(user=request.user, name=name)
+        payload = ModelUpdateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.update_model(actor=request.user, model=model, **payload.validated_data)
+        return Response(MLModelSerializer(selectors.model_detail(name=name)).data)
+
+
+class VersionListView(generics.ListAPIView):
+    """A model's versions, newest first, and creation of a draft."""
+
+    serializer_class = VersionSerializer
+    permission_classes = [IsDataScientistForWrites]
+    cursor_ordering = "-version"
+
+    def get_queryset(self):
+        model = selectors.model_by_name(name=self.kwargs["name"])
+        return selectors.versions_of(model=model)
+
+    @extend_schema(request=VersionWriteSerializer, responses={201: VersionSerializer})
+    def post(self, request, name):
+        model = selectors.writable_model_by_name(user=request.user, name=name)
+        payload = VersionWriteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        version = services.create_version(
+            actor=request.user, model=model, **payload.validated_data
+        )
+        version = selectors.version_by_number(model=model, number=version.version)
+        return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+
+class VersionDetailView(APIView):
+    """One version; PATCH edits it while it is a draft."""
+
+    permission_classes = [IsDataScientistForWrites]
+
+    @extend_schema(responses=VersionSerializer)
+    def get(self, request, name, number):
+        model = selectors.model_by_name(name=name)
+        version = selectors.version_by_number(model=model, number=number)
+        return Response(VersionSerializer(version).data)
+
+    @extend_schema(request=VersionUpdateSerializer, responses=VersionSerializer)
+    def patch(self, request, name, number):
+        model = selectors.writable_model_by_name(user=request.user, name=name)
+        version = selectors.version_by_number(model=model, number=number)
+        payload = VersionUpdateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.update_version(
+            actor=request.user, version=version, **payload.validated_data
+        )
+        version = selectors.version_by_number(model=model, number=number)
+        return Response(VersionSerializer(version).data)
+
+
+class SubmitVersionView(APIView):
+    """Send a draft to review; its evidence is frozen from now on."""
+
+    permission_classes = [IsDataScientistForWrites]
+
+    @extend_schema(request=None, responses=VersionSerializer)
+    def post(self, request, name, number):
+        model = selectors.writable_model_by_name(user=request.user, name=name)
+        version = selectors.version_by_number(model=model, number=number)
+        services.submit_version(actor=request.user, version=version)
+        version = selectors.version_by_number(model=model, number=number)
+        return Response(VersionSerializer(version).data)
+
+
+class EnvironmentListView(generics.ListAPIView):
+    """Environments along the promotion path."""
+
+    serializer_class = EnvironmentSerializer
+    cursor_ordering = ("rank", "name")
+
+    def get_queryset(self):
+        return selectors.environments()

@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from registry.demo import seed_portfolio
+
+
+class Command(BaseCommand):
+    help = "Create the demo portfolio (idempotent) and print how to log in."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--models",
+            type=int,
+            default=settings.DEMO_MODELS_DEFAULT,
+            help="How many models the portfolio should hold.",
+        )
+
+    def handle(self, *args, models: int, **options):
+        result = seed_portfolio(models=models, progress=self.stdout.write)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo portfolio ready: {result.models_created} models and "
+                f"{result.versions_created} versions added."
+            )
+        )
+        self.stdout.write(
+            f"Log in as 'admin' (or any demo user: gina, rita, ravi, vera, eve, "
+            f"arthur, ds-fraud, …) with the password: {result.password}"
+        )

@@ -1,0 +1,289 @@
+from typing import Self
+
+from auditlog.registry import auditlog
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import Exact
+from django.urls import reverse
+from django.utils import timezone
+
+ARTIFACT_URI_SCHEMES = (
+    "s3",
+    "gs",
+    "az",
+    "abfss",
+    "hdfs",
+    "file",
+    "https",
+    "models",
+    "runs",
+)
+
+MODEL_CARD_FIELDS = (
+    "intended_use",
+    "limitations",
+    "training_data",
+    "evaluation_data",
+    "ethical_considerations",
+    "caveats",
+)
+
+sha256_validator = RegexValidator(
+    r"^[0-9a-f]{64}$", "Must be 64 lowercase hexadecimal characters."
+)
+
+
+class Team(models.Model):
+    """A group of people owning models."""
+
+    name = models.SlugField(max_length=64, unique=True)
+    display_name = models.CharField(max_length=200)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="teams", blank=True
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.display_name or self.name
+
+
+class Environment(models.Model):
+    """Where a model version runs: development, staging, production, …"""
+
+    name = models.SlugField(max_length=64, unique=True)
+    rank = models.PositiveSmallIntegerField(
+        help_text="Order of environments along the promotion path."
+    )
+    requires = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="required_by",
+        help_text="The environment a version must have run in first.",
+    )
+    min_soak_hours = models.PositiveIntegerField(
+        default=0, help_text="Hours a version must have been active in `requires`."
+    )
+    frozen = models.BooleanField(default=False)
+    freeze_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["rank", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(requires=models.F("pk")),
+                name="environment_not_requiring_itself",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(frozen=False) | ~models.Q(freeze_reason=""),
+                name="environment_freeze_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    """A free label on models, used by policy scopes and filters."""
+
+    name = models.SlugField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MLModel(models.Model):
+    """A model in the inventory: archived, never deleted."""
+
+    class RiskTier(models.TextChoices):
+        LOW = "low", "Low"
+        MEDIUM = "medium", "Medium"
+        HIGH = "high", "High"
+        CRITICAL = "critical", "Critical"
+
+    name = models.SlugField(max_length=100, unique=True)
+    display_name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="models")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="owned_models",
+        null=True,
+        blank=True,
+    )
+    risk_tier = models.CharField(max_length=10, choices=RiskTier.choices)
+    business_use = models.TextField(blank=True)
+    tags = models.ManyToManyField(Tag, related_name="models", blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "model"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(risk_tier__in=["low", "medium", "high", "critical"]),
+                name="mlmodel_risk_tier_known",
+            )
+        ]
+        indexes = [models.Index(fields=["team", "risk_tier"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:model-detail", kwargs={"name": self.name})
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+
+class ModelVersionQuerySet(models.QuerySet["ModelVersion"]):
+    def awaiting_review(self) -> Self:
+        return self.filter(status=ModelVersion.Status.IN_REVIEW)
+
+    def approved(self) -> Self:
+        return self.filter(status=ModelVersion.Status.APPROVED)
+
+
+class ModelVersion(models.Model):
+    """One trained artifact of a model, with its evidence frozen on submission."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        RETIRED = "retired", "Retired"
+
+    model = models.ForeignKey(
+        MLModel, on_delete=models.PROTECT, related_name="versions"
+    )
+    version = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    artifact_uri = models.CharField(max_length=1000)
+    artifact_sha256 = models.CharField(
+        max_length=64, blank=True, validators=[sha256_validator]
+    )
+    framework = models.CharField(max_length=100, blank=True)
+    training_data_ref = models.CharField(max_length=1000, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    model_card = models.JSONField(default=dict, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="created_versions",
+        null=True,
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="submitted_versions",
+        null=True,
+        blank=True,
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ModelVersionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "model version"
+        ordering = ["model", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model", "version"], name="modelversion_unique_number"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(version__gte=1), name="modelversion_number_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=["draft", "in_review", "approved", "rejected", "retired"]
+                ),
+                name="modelversion_status_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    *(
+                        models.Q(artifact_uri__startswith=f"{scheme}:")
+                        for scheme in ARTIFACT_URI_SCHEMES
+                    ),
+                    _connector=models.Q.OR,
+                ),
+                name="modelversion_artifact_scheme_allowed",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(artifact_sha256="")
+                | models.Q(Exact(Length("artifact_sha256"), 64)),
+                name="modelversion_sha256_length",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="draft")
+                | models.Q(submitted_at__isnull=False),
+                name="modelversion_submitted_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("pk")),
+                name="modelversion_not_own_parent",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "model"])]
+
+    def __str__(self) -> str:
+        return f"{self.model.name} v{self.version}"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "registry:version-detail",
+            kwargs={"name": self.model.name, "number": self.version},
+        )
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def parent_version(self) -> int | None:
+        return self.parent.version if self.parent_id else None
+
+
+# Allowed status moves; registry.services.move_version applies them.
+VERSION_TRANSITIONS: dict[str, frozenset[str]] = {
+    ModelVersion.Status.DRAFT: frozenset({ModelVersion.Status.IN_REVIEW}),
+    ModelVersion.Status.IN_REVIEW: frozenset(
+        {ModelVersion.Status.APPROVED, ModelVersion.Status.REJECTED}
+    ),
+    ModelVersion.Status.APPROVED: frozenset({ModelVersion.Status.RETIRED}),
+    ModelVersion.Status.REJECTED: frozenset(),
+    ModelVersion.Status.RETIRED: frozenset(),
+}
+
+auditlog.register(Team, m2m_fields={"members"})
+auditlog.register(Environment)
+auditlog.register(Tag)
+auditlog.register(MLModel, m2m_fields={"tags"})
+auditlog.register(ModelVersion, exclude_fields=["updated_at"])

@@ -1,0 +1,84 @@
+"""Reads of the registry that pages and endpoints need."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Max, Q, QuerySet
+
+from mlgov.exceptions import NotFoundError
+from mlgov.permissions import can_write_model
+from registry.models import Environment, MLModel, ModelVersion
+
+
+def model_inventory(
+    *,
+    team: str | None = None,
+    risk_tier: str | None = None,
+    tag: str | None = None,
+    q: str | None = None,
+    include_archived: bool = False,
+) -> QuerySet[MLModel]:
+    """Models matching the filters, with what their list rows show."""
+    models = (
+        MLModel.objects.select_related("team", "owner")
+        .prefetch_related("tags")
+        .annotate(latest_version=Max("versions__version"))
+    )
+    if not include_archived:
+        models = models.filter(archived_at__isnull=True)
+    if team:
+        models = models.filter(team__name=team)
+    if risk_tier:
+        models = models.filter(risk_tier=risk_tier)
+    if tag:
+        models = models.filter(tags__name=tag)
+    if q:
+        models = models.filter(
+            Q(name__icontains=q)
+            | Q(display_name__icontains=q)
+            | Q(description__icontains=q)
+        )
+    return models
+
+
+def model_by_name(*, name: str) -> MLModel:
+    """One model, or NotFoundError."""
+    model = MLModel.objects.select_related("team").filter(name=name).first()
+    if model is None:
+        raise NotFoundError(f"No model named {name!r}.")
+    return model
+
+
+def model_detail(*, name: str) -> MLModel:
+    """One model with the facts its detail view shows, or NotFoundError."""
+    model = model_inventory(include_archived=True).filter(name=name).first()
+    if model is None:
+        raise NotFoundError(f"No model named {name!r}.")
+    return model
+
+
+def writable_model_by_name(*, user: AbstractBaseUser, name: str) -> MLModel:
+    """A model the user may change; another team's model is reported as
+    missing, so a write never reveals more than a read would allow."""
+    model = model_by_name(name=name)
+    if not can_write_model(user, model):
+        raise NotFoundError(f"No model named {name!r} that you may change.")
+    return model
+
+
+def versions_of(*, model: MLModel) -> QuerySet[ModelVersion]:
+    """A model's versions with the users and lineage their rows show."""
+    return ModelVersion.objects.filter(model=model).select_related(
+        "model", "created_by", "submitted_by", "parent"
+    )
+
+
+def version_by_number(*, model: MLModel, number: int) -> ModelVersion:
+    """One version of a model, or NotFoundError."""
+    version = versions_of(model=model).filter(version=number).first()
+    if version is None:
+        raise NotFoundError(f"{model.name} has no version {number}.")
+    return version
+
+
+def environments() -> QuerySet[Environment]:
+    """Environments along the promotion path."""
+    return Environment.objects.select_related("requires").order_by("rank", "name")

@@ -1,0 +1,304 @@
+"""Every state change of the registry."""
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from mlgov.exceptions import FieldError, PermissionDeniedError
+from mlgov.permissions import can_write_for_team, can_write_model, has_role
+from mlgov.roles import Role
+from registry.exceptions import (
+    InvalidTransitionError,
+    ModelArchivedError,
+    VersionNotEditableError,
+)
+from registry.models import (
+    ARTIFACT_URI_SCHEMES,
+    MODEL_CARD_FIELDS,
+    VERSION_TRANSITIONS,
+    MLModel,
+    ModelVersion,
+    Tag,
+    Team,
+)
+
+MODEL_EDITABLE_FIELDS = (
+    "display_name",
+    "description",
+    "owner",
+    "risk_tier",
+    "business_use",
+)
+VERSION_EVIDENCE_FIELDS = (
+    "artifact_uri",
+    "artifact_sha256",
+    "framework",
+    "training_data_ref",
+    "metrics",
+    "params",
+    "model_card",
+)
+
+
+def validate_artifact_uri(uri: str) -> str:
+    """Refuse URIs outside the scheme allow-list; the server never fetches them."""
+    scheme = urlsplit(uri).scheme.lower()
+    if scheme not in ARTIFACT_URI_SCHEMES:
+        allowed = ", ".join(ARTIFACT_URI_SCHEMES)
+        raise FieldError(
+            "artifact_uri",
+            f"Scheme {scheme or '(none)'!r} is not allowed; use {allowed}.",
+        )
+    if not uri[len(scheme) + 1 :].strip("/"):
+        raise FieldError("artifact_uri", "The URI names no location.")
+    return uri
+
+
+def validate_metrics(metrics: Mapping[str, Any]) -> dict[str, float]:
+    """Metric names map to finite floats."""
+    cleaned: dict[str, float] = {}
+    for name, value in metrics.items():
+        if not isinstance(name, str) or not name.strip():
+            raise FieldError("metrics", "Metric names must be non-blank strings.")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise FieldError(f"metrics.{name}", "Must be a number.")
+        if not math.isfinite(value):
+            raise FieldError(f"metrics.{name}", "Must be a finite number.")
+        cleaned[name] = float(value)
+    return cleaned
+
+
+def validate_model_card(card: Mapping[str, Any]) -> dict[str, str]:
+    """Only the six model-card fields, each a string."""
+    unknown = sorted(set(card) - set(MODEL_CARD_FIELDS))
+    if unknown:
+        raise FieldError(
+            "model_card",
+            f"Unknown field(s) {', '.join(unknown)}; "
+            f"known: {', '.join(MODEL_CARD_FIELDS)}.",
+        )
+    for name, value in card.items():
+        if not isinstance(value, str):
+            raise FieldError(f"model_card.{name}", "Must be a string.")
+    return dict(card)
+
+
+def _ensure_tags(names: Iterable[str]) -> list[Tag]:
+    names = sorted(set(names))
+    existing = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
+    missing = [Tag(name=name) for name in names if name not in existing]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
+    return [existing[name] for name in names]
+
+
+@transaction.atomic
+def register_model(
+    *,
+    actor: AbstractBaseUser,
+    name: str,
+    display_name: str,
+    team: Team,
+    risk_tier: str,
+    description: str = "",
+    owner: AbstractBaseUser | None = None,
+    business_use: str = "",
+    tags: Iterable[str] = (),
+) -> MLModel:
+    """Add a model to the inventory, owned by one of the actor's teams."""
+    if not can_write_for_team(actor, team.pk):
+        raise PermissionDeniedError(
+            f"You may register models only for your own teams, not {team.name}."
+        )
+    if MLModel.objects.filter(name=name).exists():
+        raise FieldError("name", f"A model named {name!r} already exists.")
+    try:
+        with transaction.atomic():
+            model = MLModel.objects.create(
+                name=name,
+                display_name=display_name,
+                description=description,
+                team=team,
+                owner=owner or actor,
+                risk_tier=risk_tier,
+                business_use=business_use,
+            )
+    except IntegrityError as error:
+        raise FieldError("name", f"A model named {name!r} already exists.") from error
+    model.tags.set(_ensure_tags(tags))
+    return model
+
+
+@transaction.atomic
+def update_model(
+    *,
+    actor: AbstractBaseUser,
+    model: MLModel,
+    tags: Iterable[str] | None = None,
+    archived: bool | None = None,
+    **changes: Any,
+) -> MLModel:
+    """Edit a model's description fields, tags, or archive it."""
+    model = MLModel.objects.select_for_update().get(pk=model.pk)
+    if not can_write_model(actor, model):
+        raise PermissionDeniedError(f"You may not edit {model.name}.")
+    unknown = set(changes) - set(MODEL_EDITABLE_FIELDS)
+    if unknown:
+        raise FieldError(sorted(unknown)[0], "This field cannot be changed.")
+    if (
+        "risk_tier" in changes
+        and changes["risk_tier"] != model.risk_tier
+        and not has_role(actor, Role.GOVERNANCE_ADMIN)
+    ):
+        raise PermissionDeniedError(
+            "Only a governance admin may change a model's risk tier: it decides "
+            "which policies apply."
+        )
+    for field, value in changes.items():
+        setattr(model, field, value)
+    if archived is not None:
+        model.archived_at = (model.archived_at or timezone.now()) if archived else None
+    model.save()
+    if tags is not None:
+        model.tags.set(_ensure_tags(tags))
+    return model
+
+
+def _parent_of(model: MLModel, parent_version: int | None) -> ModelVersion | None:
+    if parent_version is None:
+        return None
+    parent = ModelVersion.objects.filter(model=model, version=parent_version).first()
+    if parent is None:
+        raise FieldError(
+            "parent_version", f"{model.name} has no version {parent_version}."
+        )
+    return parent
+
+
+@transaction.atomic
+def create_version(
+    *,
+    actor: AbstractBaseUser,
+    model: MLModel,
+    artifact_uri: str,
+    artifact_sha256: str = "",
+    framework: str = "",
+    training_data_ref: str = "",
+    metrics: Mapping[str, Any] | None = None,
+    params: Mapping[str, Any] | None = None,
+    model_card: Mapping[str, Any] | None = None,
+    parent_version: int | None = None,
+) -> ModelVersion:
+    """Create a draft with the next version number of its model.
+
+    The model row is locked first, so concurrent creations queue and each
+    takes the next number: no duplicate, no gap."""
+    model = MLModel.objects.select_for_update().get(pk=model.pk)
+    if not can_write_model(actor, model):
+        raise PermissionDeniedError(f"You may not add versions to {model.name}.")
+    if model.is_archived:
+        raise ModelArchivedError(model)
+    latest = (
+        ModelVersion.objects.filter(model=model)
+        .order_by("-version")
+        .values_list("version", flat=True)
+        .first()
+    )
+    return ModelVersion.objects.create(
+        model=model,
+        version=(latest or 0) + 1,
+        artifact_uri=validate_artifact_uri(artifact_uri),
+        artifact_sha256=artifact_sha256,
+        framework=framework,
+        training_data_ref=training_data_ref,
+        metrics=validate_metrics(metrics or {}),
+        params=dict(params or {}),
+        model_card=validate_model_card(model_card or {}),
+        parent=_parent_of(model, parent_version),
+        created_by=actor,
+    )
+
+
+@transaction.atomic
+def update_version(
+    *, actor: AbstractBaseUser, version: ModelVersion, **changes: Any
+) -> ModelVersion:
+    """Edit a draft's evidence or lineage (`parent_version`); nothing else."""
+    version = (
+        ModelVersion.objects.select_for_update()
+        .select_related("model")
+        .get(pk=version.pk)
+    )
+    if not can_write_model(actor, version.model):
+        raise PermissionDeniedError(f"You may not edit {version}.")
+    if not version.is_editable:
+        raise VersionNotEditableError(version)
+    unknown = set(changes) - {*VERSION_EVIDENCE_FIELDS, "parent_version"}
+    if unknown:
+        raise FieldError(sorted(unknown)[0], "This field cannot be changed.")
+    update_fields = ["updated_at"]
+    if "parent_version" in changes:
+        parent_version = changes.pop("parent_version")
+        if parent_version == version.version:
+            raise FieldError("parent_version", "A version cannot be its own parent.")
+        version.parent = _parent_of(version.model, parent_version)
+        update_fields.append("parent")
+    validators = {
+        "artifact_uri": validate_artifact_uri,
+        "metrics": validate_metrics,
+        "model_card": validate_model_card,
+    }
+    for field, value in changes.items():
+        validate = validators.get(field)
+        setattr(version, field, validate(value) if validate else value)
+        update_fields.append(field)
+    version.save(update_fields=update_fields)
+    return version
+
+
+@transaction.atomic
+def move_version(*, version: ModelVersion, to: str, **fields: Any) -> ModelVersion:
+    """Apply one status move of VERSION_TRANSITIONS, under a row lock."""
+    locked = ModelVersion.objects.select_for_update().get(pk=version.pk)
+    if to not in VERSION_TRANSITIONS[locked.status]:
+        raise InvalidTransitionError(locked, to)
+    locked.status = to
+    for field, value in fields.items():
+        setattr(locked, field, value)
+    locked.save(update_fields=["status", "updated_at", *fields])
+    locked.model = version.model
+    return locked
+
+
+def submit_version(*, actor: AbstractBaseUser, version: ModelVersion) -> ModelVersion:
+    """Send a draft to review; from now on its evidence is frozen."""
+    if not can_write_model(actor, version.model):
+        raise PermissionDeniedError(f"You may not submit {version}.")
+    return move_version(
+        version=version,
+        to=ModelVersion.Status.IN_REVIEW,
+        submitted_by=actor,
+        submitted_at=timezone.now(),
+    )
+
+
+def retire_version(*, actor: AbstractBaseUser, version: ModelVersion) -> ModelVersion:
+    """Take an approved version out of service for good."""
+    if not can_write_model(actor, version.model):
+        raise PermissionDeniedError(f"You may not retire {version}.")
+    return move_version(version=version, to=ModelVersion.Status.RETIRED)
+
+
+def find_user(username: str) -> AbstractBaseUser:
+    """The active user with this username, or a field error naming `owner`."""
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise FieldError("owner", f"No active user {username!r}.")
+    return user

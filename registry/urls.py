@@ -1,0 +1,26 @@
+from django.urls import path
+
+from registry import api
+
+app_name = "registry"
+
+urlpatterns = [
+    path("models/", api.ModelListView.as_view(), name="model-list"),
+    path("models/<slug:name>/", api.ModelDetailView.as_view(), name="model-detail"),
+    path(
+        "models/<slug:name>/versions/",
+        api.VersionListView.as_view(),
+        name="version-list",
+    ),
+    path(
+        "models/<slug:name>/versions/<int:number>/",
+        api.VersionDetailView.as_view(),
+        name="version-detail",
+    ),
+    path(
+        "models/<slug:name>/versions/<int:number>/submit/",
+        api.SubmitVersionView.as_view(),
+        name="version-submit",
+    ),
+    path("environments/", api.EnvironmentListView.as_view(), name="environment-list"),
+]

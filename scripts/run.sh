@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Set up and serve mlgov on 127.0.0.1 with the embedded defaults (SQLite, the
+# local-memory cache) and the demo portfolio. PORT picks the port (8000).
+source "$(dirname "$0")/bootstrap.sh"
+bootstrap_requirements requirements.txt
+
+.venv/bin/python manage.py migrate --noinput
+.venv/bin/python manage.py seed_demo
+echo "mlgov: http://127.0.0.1:${PORT:-8000}/  (admin: /admin/, API docs: /api/docs/)"
+exec .venv/bin/python manage.py runserver "127.0.0.1:${PORT:-8000}"

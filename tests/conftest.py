@@ -1,0 +1,112 @@
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from mlgov.roles import Role
+from mlgov.services import issue_token
+from tests.factories import TeamFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def team(db):
+    return TeamFactory(name="fraud")
+
+
+@pytest.fixture
+def other_team(db):
+    return TeamFactory(name="pricing")
+
+
+@pytest.fixture
+def viewer(db):
+    return UserFactory(username="viewer", roles=[Role.VIEWER])
+
+
+@pytest.fixture
+def data_scientist(team):
+    user = UserFactory(username="scientist", roles=[Role.DATA_SCIENTIST])
+    team.members.add(user)
+    return user
+
+
+@pytest.fixture
+def other_data_scientist(other_team):
+    user = UserFactory(username="other-scientist", roles=[Role.DATA_SCIENTIST])
+    other_team.members.add(user)
+    return user
+
+
+@pytest.fixture
+def reviewer(db):
+    return UserFactory(username="reviewer", roles=[Role.REVIEWER])
+
+
+@pytest.fixture
+def second_reviewer(db):
+    return UserFactory(username="reviewer2", roles=[Role.REVIEWER])
+
+
+@pytest.fixture
+def governance_admin(db):
+    return UserFactory(username="gov-admin", roles=[Role.GOVERNANCE_ADMIN])
+
+
+@pytest.fixture
+def executive(db):
+    return UserFactory(username="executive", roles=[Role.EXECUTIVE])
+
+
+@pytest.fixture
+def auditor(db):
+    return UserFactory(username="auditor", roles=[Role.AUDITOR])
+
+
+@pytest.fixture
+def no_role_user(db):
+    return UserFactory(username="nobody")
+
+
+@pytest.fixture
+def anonymous_client():
+    return APIClient()
+
+
+@pytest.fixture
+def api_client_for():
+    """An API client authenticated with a fresh bearer token of `user`."""
+
+    def make(user):
+        client = APIClient()
+        raw = issue_token(user=user, name="test").raw
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        return client
+
+    return make
+
+
+ROLE_FIXTURES = [
+    "viewer",
+    "data_scientist",
+    "reviewer",
+    "governance_admin",
+    "executive",
+    "auditor",
+]
+
+
+@pytest.fixture(params=ROLE_FIXTURES)
+def any_role_user(request):
+    """Each of the six roles in turn."""
+    return request.getfixturevalue(request.param)

@@ -1,0 +1,85 @@
+"""factory_boy factories for every model the tests need."""
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from registry.models import MLModel, ModelVersion, Team
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
+    password = factory.django.Password("correct horse battery staple")
+
+    @factory.post_generation
+    def roles(user, create, extracted, **kwargs):
+        if create and extracted:
+            user.groups.set(Group.objects.filter(name__in=extracted))
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+        django_get_or_create = ["name"]
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"team-{n}")
+    display_name = factory.LazyAttribute(lambda team: team.name.title())
+
+    @factory.post_generation
+    def members(team, create, extracted, **kwargs):
+        if create and extracted:
+            team.members.add(*extracted)
+
+
+class MLModelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MLModel
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"model-{n:04d}")
+    display_name = factory.LazyAttribute(lambda model: model.name.title())
+    team = factory.SubFactory(TeamFactory)
+    risk_tier = MLModel.RiskTier.MEDIUM
+
+    @factory.post_generation
+    def tags(model, create, extracted, **kwargs):
+        if create and extracted:
+            from registry.services import _ensure_tags
+
+            model.tags.set(_ensure_tags(extracted))
+
+
+class ModelVersionFactory(factory.django.DjangoModelFactory):
+    """A version; non-draft statuses get a submitter and submission time."""
+
+    class Meta:
+        model = ModelVersion
+
+    model = factory.SubFactory(MLModelFactory)
+    version = factory.Sequence(lambda n: n + 1)
+    status = ModelVersion.Status.DRAFT
+    artifact_uri = factory.LazyAttribute(
+        lambda version: f"s3://models/{version.model.name}/{version.version}"
+    )
+    framework = "sklearn"
+    metrics = factory.LazyFunction(lambda: {"auc": 0.9})
+    model_card = factory.LazyFunction(lambda: {"intended_use": "Testing."})
+    created_by = factory.SubFactory(UserFactory)
+    submitted_by = factory.Maybe(
+        factory.LazyAttribute(lambda version: version.status != "draft"),
+        yes_declaration=factory.SelfAttribute("created_by"),
+        no_declaration=None,
+    )
+    submitted_at = factory.Maybe(
+        factory.LazyAttribute(lambda version: version.status != "draft"),
+        yes_declaration=factory.LazyFunction(timezone.now),
+        no_declaration=None,
+    )

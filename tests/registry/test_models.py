@@ -1,0 +1,78 @@
+"""Invariants the database enforces, whatever code writes the rows."""
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from registry.models import ModelVersion
+from tests.factories import MLModelFactory, ModelVersionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_model_names_are_unique():
+    MLModelFactory(name="churn")
+
+    with pytest.raises(IntegrityError):
+        MLModelFactory(name="churn")
+
+
+def test_version_numbers_are_unique_per_model():
+    version = ModelVersionFactory(version=1)
+
+    with pytest.raises(IntegrityError):
+        ModelVersionFactory(model=version.model, version=1)
+
+
+@pytest.mark.parametrize("uri", ["ftp://host/x", "http://insecure/x", "/local/path"])
+def test_artifact_scheme_outside_the_allow_list_is_refused(uri):
+    with pytest.raises(IntegrityError):
+        ModelVersionFactory(artifact_uri=uri)
+
+
+def test_submitted_evidence_cannot_be_changed_even_by_a_raw_update():
+    version = ModelVersionFactory(status="in_review", metrics={"auc": 0.8})
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ModelVersion.objects.filter(pk=version.pk).update(metrics={"auc": 0.99})
+
+    version.refresh_from_db()
+    assert version.metrics == {"auc": 0.8}
+
+
+def test_a_draft_can_still_be_changed():
+    version = ModelVersionFactory(status="draft", metrics={"auc": 0.8})
+
+    ModelVersion.objects.filter(pk=version.pk).update(metrics={"auc": 0.85})
+
+    version.refresh_from_db()
+    assert version.metrics == {"auc": 0.85}
+
+
+def test_status_may_move_after_submission():
+    version = ModelVersionFactory(status="in_review")
+
+    ModelVersion.objects.filter(pk=version.pk).update(status="approved")
+
+    assert ModelVersion.objects.get(pk=version.pk).status == "approved"
+
+
+def test_version_number_never_changes():
+    version = ModelVersionFactory(version=1)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ModelVersion.objects.filter(pk=version.pk).update(version=5)
+
+
+def test_lineage_parent_must_belong_to_the_same_model():
+    foreign_parent = ModelVersionFactory(version=1)
+    model = MLModelFactory()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ModelVersionFactory(model=model, version=1, parent=foreign_parent)
+
+    assert not ModelVersion.objects.filter(model=model).exists()
+
+
+def test_submitted_version_must_record_when():
+    with pytest.raises(IntegrityError):
+        ModelVersionFactory(status="approved", submitted_at=None)
