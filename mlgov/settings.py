@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "auditlog",
     "mlgov",
     "registry",
+    "drift",
+    "governance",
 ]
 
 MIDDLEWARE = [

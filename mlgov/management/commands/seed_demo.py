@@ -5,7 +5,10 @@ from registry.demo import seed_portfolio
 
 
 class Command(BaseCommand):
-    help = "Create the demo portfolio (idempotent) and print how to log in."
+    help = (
+        "Create the demo portfolio across every app (idempotent) and print how "
+        "to log in."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
