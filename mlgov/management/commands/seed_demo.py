@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from governance.demo import seed_governance
 from registry.demo import seed_portfolio
 
 
@@ -20,6 +21,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, models: int, **options):
         result = seed_portfolio(models=models, progress=self.stdout.write)
+        decisions = seed_governance()
+        self.stdout.write(
+            f"governance: policies in place, {decisions} review decisions added"
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo portfolio ready: {result.models_created} models and "
