@@ -1,26 +1,15 @@
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.helpers import ActionForm
 from django.utils import timezone
 
 from governance import services
 from governance.documents import RISK_TIERS, PolicyDocument, RuleDocument
 from governance.engine import RuleParamsError, validate_rule
 from governance.models import Approval, Evaluation, Policy, Rule, Waiver
-from mlgov.admin_tools import run_service_on_each
+from mlgov.admin_tools import NoteActionForm, run_service_on_each
 from mlgov.exceptions import DomainError, FieldError
 from registry.admin import ModelVersionAdmin
 from registry.models import Environment, ModelVersion
-
-
-class NoteActionForm(ActionForm):
-    """The admin's action bar with a note, for actions that need one."""
-
-    note = forms.CharField(
-        required=False,
-        label="Comment or reason",
-        widget=forms.TextInput(attrs={"size": 60}),
-    )
 
 
 class RuleForm(forms.ModelForm):

@@ -8,6 +8,7 @@ handler500 = "mlgov.api.errors.json_server_error"
 
 api_v1 = [
     path("", include("registry.urls")),
+    path("", include("drift.urls")),
     path("", include("governance.urls")),
 ]
 

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from drift.demo import seed_drift
 from governance.demo import seed_governance
 from registry.demo import seed_portfolio
 
@@ -31,6 +32,8 @@ class Command(BaseCommand):
         result = seed_portfolio(
             models=models, versions_per_model=versions, progress=self.stdout.write
         )
+        reports = seed_drift()
+        self.stdout.write(f"drift: {reports} reports added")
         decisions = seed_governance()
         self.stdout.write(
             f"governance: policies in place, {decisions} review decisions added"
