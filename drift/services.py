@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from auditlog.models import LogEntry
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -17,6 +18,7 @@ from drift.stats import (
     analyse_features,
     summarise_report,
 )
+from mlgov.audit import record_bulk_changes
 from mlgov.exceptions import FieldError, PermissionDeniedError
 from mlgov.permissions import can_write_model, has_role
 from mlgov.roles import Role
@@ -25,9 +27,10 @@ from registry.models import Environment, ModelVersion
 
 @dataclass(frozen=True)
 class IngestedReport:
-    """A stored report and the alerts it opened or updated."""
+    """A stored report, its feature rows and the alerts it opened or updated."""
 
     report: DriftReport
+    features: list[FeatureDrift]
     alerts: list[DriftAlert]
 
 
@@ -55,39 +58,104 @@ def _feature_row(report: DriftReport, result: FeatureResult) -> FeatureDrift:
     )
 
 
-def _track_alert(report: DriftReport, result: FeatureResult) -> DriftAlert | None:
-    """Open or update the feature's unresolved alert.
+def _unresolved_alerts(report: DriftReport, features) -> dict[str, DriftAlert]:
+    alerts = (
+        DriftAlert.objects.unresolved()
+        .filter(
+            version=report.version,
+            environment=report.environment,
+            feature__in=list(features),
+        )
+        .select_related("acknowledged_by", "resolved_by")
+        .select_for_update(of=("self",))
+        .order_by("feature")
+    )
+    return {alert.feature: alert for alert in alerts}
+
+
+def _open_alerts(report: DriftReport, drifted: list[FeatureResult]) -> list[DriftAlert]:
+    alerts = [
+        DriftAlert(
+            version=report.version,
+            environment=report.environment,
+            feature=result.feature,
+            severity=result.severity,
+            first_seen_at=report.created_at,
+            last_seen_at=report.created_at,
+            latest_report=report,
+        )
+        for result in drifted
+    ]
+    DriftAlert.objects.bulk_create(alerts)
+    return alerts
+
+
+def _track_alerts(
+    report: DriftReport, results: Sequence[FeatureResult]
+) -> list[DriftAlert]:
+    """Open or update each evaluable feature's unresolved alert, in bulk.
 
     A drifting feature opens an alert or updates the unresolved one; a feature
-    no longer drifting updates an unresolved alert's severity to ok but never
-    closes it: a person resolves alerts."""
-    alerts = DriftAlert.objects.unresolved().filter(
-        version=report.version, environment=report.environment, feature=result.feature
+    no longer drifting updates an unresolved alert's severity (down to ok) but
+    never closes it: a person resolves alerts."""
+    evaluable = {result.feature: result for result in results if result.evaluable}
+    existing = _unresolved_alerts(report, evaluable)
+    try:
+        # A savepoint, so losing a race to a concurrent report leaves this
+        # transaction usable: the winner's alerts are then updated instead.
+        with transaction.atomic():
+            opened = _open_alerts(
+                report,
+                [
+                    r
+                    for name, r in evaluable.items()
+                    if r.drifted and name not in existing
+                ],
+            )
+    except IntegrityError:
+        existing = _unresolved_alerts(report, evaluable)
+        opened = _open_alerts(
+            report,
+            [r for name, r in evaluable.items() if r.drifted and name not in existing],
+        )
+    updated, previous = [], {}
+    for name, alert in existing.items():
+        result = evaluable[name]
+        previous[alert.pk] = alert.severity
+        alert.severity = result.severity
+        alert.last_seen_at = report.created_at
+        alert.latest_report = report
+        updated.append(alert)
+    # One UPDATE per severity rather than bulk_update's CASE per row: every
+    # alert takes the same report and time, and there are three severities.
+    by_severity: dict[str, list[int]] = {}
+    for alert in updated:
+        by_severity.setdefault(alert.severity, []).append(alert.pk)
+    for severity, pks in by_severity.items():
+        DriftAlert.objects.filter(pk__in=pks).update(
+            severity=severity, last_seen_at=report.created_at, latest_report=report
+        )
+    record_bulk_changes(
+        opened,
+        action=LogEntry.Action.CREATE,
+        changes=lambda alert: {
+            "feature": [None, alert.feature],
+            "severity": [None, alert.severity],
+            "status": [None, alert.status],
+            "latest_report": [None, str(report.pk)],
+        },
     )
-    alert = alerts.select_for_update().first()
-    if alert is None:
-        if not result.drifted:
-            return None
-        try:
-            # A savepoint, so losing a race to a concurrent report leaves this
-            # transaction usable: the winner's alert is then updated below.
-            with transaction.atomic():
-                return DriftAlert.objects.create(
-                    version=report.version,
-                    environment=report.environment,
-                    feature=result.feature,
-                    severity=result.severity,
-                    first_seen_at=report.created_at,
-                    last_seen_at=report.created_at,
-                    latest_report=report,
-                )
-        except IntegrityError:
-            alert = alerts.select_for_update().get()
-    alert.severity = result.severity
-    alert.last_seen_at = report.created_at
-    alert.latest_report = report
-    alert.save(update_fields=["severity", "last_seen_at", "latest_report"])
-    return alert
+    record_bulk_changes(
+        updated,
+        action=LogEntry.Action.UPDATE,
+        changes=lambda alert: {
+            "severity": [previous[alert.pk], alert.severity],
+            "latest_report": [None, str(report.pk)],
+        },
+    )
+    for alert in updated:
+        alert.version, alert.environment = report.version, report.environment
+    return sorted(opened + updated, key=lambda alert: alert.feature)
 
 
 def ingest_drift_report(
@@ -132,17 +200,11 @@ def ingest_drift_report(
             n_evaluable=summary.n_evaluable,
             n_drifted=summary.n_drifted,
         )
-        FeatureDrift.objects.bulk_create(
+        features = FeatureDrift.objects.bulk_create(
             [_feature_row(report, result) for result in results]
         )
-        # Features in name order, so two reports lock alerts in the same order.
-        tracked = (
-            _track_alert(report, result)
-            for result in sorted(results, key=lambda result: result.feature)
-            if result.evaluable
-        )
-        alerts = [alert for alert in tracked if alert is not None]
-    return IngestedReport(report=report, alerts=alerts)
+        alerts = _track_alerts(report, results)
+    return IngestedReport(report=report, features=features, alerts=alerts)
 
 
 def _move_alert(

@@ -398,3 +398,22 @@ def test_two_simultaneous_reports_leave_one_unresolved_alert(data_scientist, ver
     assert errors == []
     assert DriftReport.objects.count() == 2
     assert DriftAlert.objects.unresolved().count() == 1
+
+
+def test_alerts_opened_and_updated_by_reports_are_audited(
+    api_client_for, data_scientist, version
+):
+    client = api_client_for(data_scientist)
+    client.post(REPORTS, report_body([shifted_numeric(shift=8)]), format="json")
+    client.post(
+        REPORTS, report_body([shifted_numeric(shift=0.1, seed=3)]), format="json"
+    )
+
+    entries = LogEntry.objects.get_for_model(DriftAlert).order_by("timestamp", "pk")
+
+    assert [entry.action for entry in entries] == [
+        LogEntry.Action.CREATE,
+        LogEntry.Action.UPDATE,
+    ]
+    assert {entry.actor for entry in entries} == {data_scientist}
+    assert entries[1].changes["severity"][1] == "ok"
