@@ -1,0 +1,46 @@
+"""Names of kinds, methods and severities, and the engine's numeric limits."""
+
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+NUMERIC = "numeric"
+CATEGORICAL = "categorical"
+KINDS = (NUMERIC, CATEGORICAL)
+
+KS = "ks"
+WASSERSTEIN = "wasserstein"
+CHISQUARE = "chisquare"
+JENSENSHANNON = "jensenshannon"
+PSI = "psi"
+METHODS = (KS, WASSERSTEIN, CHISQUARE, JENSENSHANNON, PSI)
+P_VALUE_METHODS = frozenset({KS, CHISQUARE})
+ORDERED_METHODS = frozenset({KS, WASSERSTEIN})
+DEFAULT_THRESHOLDS: Mapping[str, float] = MappingProxyType(
+    {KS: 0.05, CHISQUARE: 0.05, WASSERSTEIN: 0.1, JENSENSHANNON: 0.1, PSI: 0.2}
+)
+
+SEVERITY_OK = "ok"
+SEVERITY_WARNING = "warning"
+SEVERITY_CRITICAL = "critical"
+SEVERITY_ORDER = (SEVERITY_OK, SEVERITY_WARNING, SEVERITY_CRITICAL)
+
+SMALL_SAMPLE_MAX = 1000
+CATEGORICAL_MAX_DISTINCT = 5
+VALUE_BINS_MAX_DISTINCT = 20
+KS_EXACT_MAX_N = 10_000
+PSI_FLOOR = 1e-4
+PSI_CRITICAL = 0.25
+STD_FLOOR = 0.001
+DEFAULT_DATASET_DRIFT_SHARE = 0.5
+CHART_MAX_BINS = 30
+CHART_MAX_CATEGORIES = 30
+OTHER_CATEGORY = "__other__"
+
+BINNED_MIDPOINT = "binned-midpoint"
+BINNED_CDF = "binned-cdf"
+
+Histogram = dict[str, Any]
+ListLike = Sequence[Any] | np.ndarray

@@ -1,0 +1,67 @@
+"""Policy evaluation engine: pure functions from plain values to verdicts.
+
+Version submission, the deployment gate, reports and the what-if simulation all
+call `evaluate`, so they can never disagree. Nothing here touches Django, the
+database or the clock: callers pass `now`. Specs are immutable values; each
+policy caches its validated rules on first use, so do not mutate their params.
+
+The package, by subject: ``constants``, ``facts`` (``VersionFacts``), ``rules``
+(the rule-kind registry and its evaluators), ``validation`` (rule parameters and
+their schemas), ``specs`` (policies, rules and waivers as stored),
+``evaluation`` (``evaluate`` and its results) and ``readiness``.
+"""
+
+from governance.engine.constants import (
+    DRIFT_SEVERITIES,
+    ENFORCEMENTS,
+    MODEL_CARD_FIELDS,
+    OPERATORS,
+)
+from governance.engine.evaluation import (
+    PolicySet,
+    RuleResult,
+    Verdict,
+    evaluate,
+    policy_applies,
+)
+from governance.engine.facts import VersionFacts
+from governance.engine.readiness import readiness_score
+from governance.engine.rules import (
+    RULE_KINDS,
+    RuleKind,
+    count_independent_approvals,
+    format_number,
+    worst_drift_severity,
+)
+from governance.engine.rules import RuleEvaluator as RuleEvaluator
+from governance.engine.specs import PolicySpec, RuleSpec, WaiverSpec
+from governance.engine.validation import (
+    RuleParamsError,
+    rule_param_schema,
+    validate_rule,
+)
+
+__all__ = [
+    "DRIFT_SEVERITIES",
+    "ENFORCEMENTS",
+    "MODEL_CARD_FIELDS",
+    "OPERATORS",
+    "RULE_KINDS",
+    "PolicySet",
+    "PolicySpec",
+    "RuleKind",
+    "RuleParamsError",
+    "RuleResult",
+    "RuleSpec",
+    "Verdict",
+    "VersionFacts",
+    "WaiverSpec",
+    "count_independent_approvals",
+    "evaluate",
+    "format_number",
+    "policy_applies",
+    "readiness_score",
+    "rule_param_schema",
+    "validate_rule",
+    "worst_drift_severity",
+]

@@ -1,0 +1,25 @@
+"""VersionFacts: everything the rules may look at about one version."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class VersionFacts:
+    """Everything the rules may look at about one model version."""
+
+    version_id: int
+    model: str
+    version: int
+    risk_tier: str
+    tags: frozenset[str]
+    metrics: Mapping[str, float]
+    model_card: Mapping[str, str]
+    approver_ids: frozenset[int]
+    creator_id: int | None
+    submitter_id: int | None
+    created_at: datetime
+    open_drift: Mapping[str, str]

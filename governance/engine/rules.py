@@ -1,0 +1,292 @@
+"""The rule-kind registry, the five rule evaluators and their sentences."""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from governance.engine.constants import (
+    _SEVERITY_RANK,
+    _UNKNOWN_SEVERITY_RANK,
+    MODEL_CARD_FIELDS,
+    OPERATORS,
+)
+from governance.engine.facts import VersionFacts
+
+
+def format_number(value: float, *, exact: bool = False) -> str:
+    """Render a number for a sentence: whole numbers bare, others with 2+ decimals."""
+    if isinstance(value, int):
+        return str(value)
+    if value.is_integer():
+        return str(int(value)) if exact or abs(value) < 1e15 else f"{value:.6g}"
+    text = repr(value) if exact else f"{value:.6g}"
+    dot = text.find(".")
+    if dot < 0 or "e" in text:
+        if not math.isfinite(value) or ("e" in text and abs(value) < 1):
+            return text
+        # Six significant digits rounded the fraction away (123456.7, 0.9999999):
+        # "123457" or "1" would hide that the number is not whole.
+        text = repr(value)
+        dot = text.find(".")
+    return text + "0" if len(text) - dot < 3 else text
+
+
+_format_limit = lru_cache(maxsize=1024)(format_number)
+
+
+def _join(names: Sequence[str]) -> str:
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _is_filled(text: object) -> bool:
+    return isinstance(text, str) and bool(text) and not text.isspace()
+
+
+# --- rule kinds -----------------------------------------------------------------
+
+RuleEvaluator = Callable[
+    [Mapping[str, Any], VersionFacts, str | None, datetime], tuple[bool, str]
+]
+
+
+@dataclass(frozen=True)
+class RuleKind:
+    """A rule kind: its evaluator and the JSON schema of its parameters."""
+
+    name: str
+    evaluate: RuleEvaluator
+    schema: Mapping[str, Any]
+
+
+_REGISTRY: dict[str, RuleKind] = {}
+
+
+def _rule_kind(
+    name: str, **properties: dict[str, Any]
+) -> Callable[[RuleEvaluator], RuleEvaluator]:
+    schema = {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+
+    def register(evaluate: RuleEvaluator) -> RuleEvaluator:
+        _REGISTRY[name] = RuleKind(name=name, evaluate=evaluate, schema=schema)
+        return evaluate
+
+    return register
+
+
+_COMPARISONS = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+}
+_METRIC_SENTENCES = {
+    (">=", True): "%s %s meets the minimum %s",
+    (">=", False): "%s %s is below the minimum %s",
+    (">", True): "%s %s is above %s",
+    (">", False): "%s %s is not above %s",
+    ("<=", True): "%s %s is within the maximum %s",
+    ("<=", False): "%s %s is above the maximum %s",
+    ("<", True): "%s %s is below %s",
+    ("<", False): "%s %s is not below %s",
+}
+
+
+@_rule_kind(
+    "metric_threshold",
+    metric={"type": "string", "minLength": 1, "description": "Metric name."},
+    op={"type": "string", "enum": list(OPERATORS)},
+    value={"type": "number", "description": "Threshold; a finite number."},
+)
+def _metric_threshold(
+    params: Mapping[str, Any],
+    facts: VersionFacts,
+    environment: str | None,
+    now: datetime,
+) -> tuple[bool, str]:
+    metric = params["metric"]
+    actual = facts.metrics.get(metric)
+    if actual is None:
+        return False, f"{metric} is missing"
+    op = params["op"]
+    limit = params["value"]
+    passed = _COMPARISONS[op](actual, limit)
+    shown_actual = format_number(actual)
+    shown_limit = _format_limit(limit)
+    # "0.80 is below the minimum 0.80" would be a lie; show every digit instead.
+    if shown_actual == shown_limit and actual != limit:
+        shown_actual = format_number(actual, exact=True)
+        shown_limit = format_number(limit, exact=True)
+    return passed, _METRIC_SENTENCES[op, passed] % (metric, shown_actual, shown_limit)
+
+
+def count_independent_approvals(
+    approver_ids: frozenset[int], creator_id: int | None, submitter_id: int | None
+) -> int:
+    """Distinct approving reviewers, never counting the creator or submitter."""
+    count = len(approver_ids)
+    if creator_id is not None and creator_id in approver_ids:
+        count -= 1
+    if (
+        submitter_id is not None
+        and submitter_id != creator_id
+        and submitter_id in approver_ids
+    ):
+        count -= 1
+    return count
+
+
+@lru_cache(maxsize=1024)
+def _approvals_outcome(
+    approvals: int, required: int, not_counted: int
+) -> tuple[bool, str]:
+    if approvals >= required:
+        return (
+            True,
+            f"{_plural(approvals, 'independent approval')}, {required} required",
+        )
+    detail = f"{approvals} of {required} required independent approvals"
+    if not_counted:
+        detail += f"; {_plural(not_counted, 'self-approval')} not counted"
+    return False, detail
+
+
+@_rule_kind("min_approvals", count={"type": "integer", "minimum": 1})
+def _min_approvals(
+    params: Mapping[str, Any],
+    facts: VersionFacts,
+    environment: str | None,
+    now: datetime,
+) -> tuple[bool, str]:
+    approver_ids = facts.approver_ids
+    approvals = count_independent_approvals(
+        approver_ids, facts.creator_id, facts.submitter_id
+    )
+    not_counted = len(approver_ids) - approvals
+    return _approvals_outcome(approvals, params["count"], not_counted)
+
+
+@lru_cache(maxsize=1024)
+def _model_card_outcome(
+    fields: tuple[str, ...], missing: tuple[str, ...]
+) -> tuple[bool, str]:
+    if missing:
+        return False, f"model card is missing or blank: {_join(missing)}"
+    return True, f"model card has {_join(fields)}"
+
+
+@_rule_kind(
+    "model_card_fields",
+    fields={
+        "type": "array",
+        "items": {"type": "string", "enum": list(MODEL_CARD_FIELDS)},
+        "minItems": 1,
+    },
+)
+def _model_card_fields(
+    params: Mapping[str, Any],
+    facts: VersionFacts,
+    environment: str | None,
+    now: datetime,
+) -> tuple[bool, str]:
+    fields = params["fields"]
+    card = facts.model_card
+    missing = tuple(name for name in fields if not _is_filled(card.get(name)))
+    return _model_card_outcome(fields, missing)
+
+
+def _severity_rank(severity: str) -> int:
+    return _SEVERITY_RANK.get(severity, _UNKNOWN_SEVERITY_RANK)
+
+
+def worst_drift_severity(open_drift: Mapping[str, str]) -> str | None:
+    """The worst open drift severity over all environments; None when none open."""
+    worst = None
+    for severity in open_drift.values():
+        if worst is None or _severity_rank(severity) > _severity_rank(worst):
+            worst = severity
+    return worst
+
+
+@lru_cache(maxsize=1024)
+def _drift_outcome(
+    worst: str | None, places: tuple[str, ...], limit: str
+) -> tuple[bool, str]:
+    if worst is None or worst == "ok":
+        return True, f"no open drift alert in {_join(places)}"
+    if _severity_rank(worst) <= _SEVERITY_RANK[limit]:
+        return (
+            True,
+            f"open {worst} drift in {_join(places)} is within the limit {limit}",
+        )
+    return False, f"open {worst} drift in {_join(places)}; the limit is {limit}"
+
+
+@_rule_kind(
+    "max_drift_severity", severity={"type": "string", "enum": ["ok", "warning"]}
+)
+def _max_drift_severity(
+    params: Mapping[str, Any],
+    facts: VersionFacts,
+    environment: str | None,
+    now: datetime,
+) -> tuple[bool, str]:
+    open_drift = facts.open_drift
+    if environment is not None:
+        return _drift_outcome(
+            open_drift.get(environment), (environment,), params["severity"]
+        )
+    worst = worst_drift_severity(open_drift)
+    if worst is None or worst == "ok":
+        places: tuple[str, ...] = ("any environment",)
+    else:
+        places = tuple(sorted(env for env, sev in open_drift.items() if sev == worst))
+    return _drift_outcome(worst, places, params["severity"])
+
+
+@lru_cache(maxsize=256)
+def _days(count: int) -> timedelta:
+    return timedelta(days=count)
+
+
+@lru_cache(maxsize=4096)
+def _age_outcome(days: int, limit: int, passed: bool) -> tuple[bool, str]:
+    if days == limit and not passed:
+        return (
+            False,
+            f"created more than {_plural(days, 'day')} ago; the limit is {limit}",
+        )
+    if days <= 0:
+        return passed, f"created less than a day ago; the limit is {limit}"
+    return passed, f"created {_plural(days, 'day')} ago; the limit is {limit}"
+
+
+@_rule_kind("max_age_days", days={"type": "integer", "minimum": 1})
+def _max_age_days(
+    params: Mapping[str, Any],
+    facts: VersionFacts,
+    environment: str | None,
+    now: datetime,
+) -> tuple[bool, str]:
+    limit = params["days"]
+    age = now - facts.created_at
+    return _age_outcome(age.days, limit, age <= _days(limit))
+
+
+RULE_KINDS: tuple[str, ...] = tuple(_REGISTRY)

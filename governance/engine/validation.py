@@ -1,0 +1,131 @@
+"""Rule parameter validation, the parameter schemas, and compiled rules."""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from governance.engine.rules import _REGISTRY, RULE_KINDS, RuleEvaluator, RuleKind
+
+if TYPE_CHECKING:
+    from governance.engine.specs import RuleSpec
+
+
+class RuleParamsError(ValueError):
+    """Rule parameters a rule kind refuses, naming the offending field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def _lookup_kind(kind: object) -> RuleKind:
+    if not isinstance(kind, str) or kind not in _REGISTRY:
+        raise RuleParamsError(
+            "kind", f"Unknown rule kind {kind!r}; use one of {', '.join(RULE_KINDS)}."
+        )
+    return _REGISTRY[kind]
+
+
+def rule_param_schema(kind: str) -> dict[str, Any]:
+    """The JSON schema of a rule kind's parameters, for API documentation."""
+    return copy.deepcopy(dict(_lookup_kind(kind).schema))
+
+
+def validate_rule(kind: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Check a rule's parameters against its kind; return them normalised."""
+    schema = _lookup_kind(kind).schema
+    if not isinstance(params, Mapping):
+        raise RuleParamsError("params", "Must be an object.")
+    properties = schema["properties"]
+    for key in params:
+        if key not in properties:
+            raise RuleParamsError(
+                f"params.{key}",
+                f"Unknown parameter; {kind} takes {', '.join(properties)}.",
+            )
+    normalised = {}
+    for key in schema["required"]:
+        if key not in params:
+            raise RuleParamsError(f"params.{key}", "This parameter is required.")
+        normalised[key] = _validate_value(properties[key], params[key], f"params.{key}")
+    return normalised
+
+
+def _validate_value(schema: Mapping[str, Any], value: Any, field: str) -> Any:
+    expected = schema["type"]
+    if expected == "string":
+        if not isinstance(value, str):
+            raise RuleParamsError(field, "Must be a string.")
+        value = value.strip()
+        if len(value) < schema.get("minLength", 0):
+            raise RuleParamsError(field, "Must not be blank.")
+        if "enum" in schema and value not in schema["enum"]:
+            choices = ", ".join(schema["enum"])
+            raise RuleParamsError(
+                field, f"Unknown value {value!r}; use one of {choices}."
+            )
+        return value
+    if expected in ("number", "integer"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise RuleParamsError(field, "Must be a number.")
+        try:
+            is_finite = math.isfinite(value)
+        except OverflowError:
+            is_finite = False
+        if not is_finite:
+            raise RuleParamsError(field, "Must be a finite number.")
+        if expected == "integer":
+            if isinstance(value, float) and not value.is_integer():
+                raise RuleParamsError(field, "Must be a whole number.")
+            value = int(value)
+        else:
+            value = float(value)
+        if "minimum" in schema and value < schema["minimum"]:
+            raise RuleParamsError(field, f"Must be at least {schema['minimum']}.")
+        return value
+    if expected == "array":
+        if not isinstance(value, list | tuple):
+            raise RuleParamsError(field, "Must be a list.")
+        if len(value) < schema.get("minItems", 0):
+            raise RuleParamsError(field, "Must not be empty.")
+        items = [_validate_value(schema["items"], item, field) for item in value]
+        return list(dict.fromkeys(items))
+    raise AssertionError(f"schema type {expected!r} is not supported")
+
+
+class _CompiledRule(NamedTuple):
+    position: int
+    kind: str
+    params: Mapping[str, Any]
+    evaluate: RuleEvaluator
+
+
+def _compile_rule(rule: RuleSpec) -> _CompiledRule:
+    try:
+        params = validate_rule(rule.kind, rule.params)
+    except RuleParamsError as error:
+        # A stored rule the engine cannot read must block, not crash the gate.
+        outcome = (False, f"invalid rule: {error}")
+
+        def evaluate_invalid(*_: object) -> tuple[bool, str]:
+            return outcome
+
+        raw = rule.params if isinstance(rule.params, Mapping) else {}
+        return _CompiledRule(
+            rule.position, rule.kind, MappingProxyType(dict(raw)), evaluate_invalid
+        )
+    frozen = {
+        key: tuple(value) if isinstance(value, list) else value
+        for key, value in params.items()
+    }
+    return _CompiledRule(
+        rule.position,
+        rule.kind,
+        MappingProxyType(frozen),
+        _REGISTRY[rule.kind].evaluate,
+    )
