@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Max, Q, QuerySet
 
+from mlgov.cache import cached, namespaced_key
 from mlgov.exceptions import NotFoundError
 from mlgov.permissions import can_write_model
 from registry.models import Environment, MLModel, ModelVersion
@@ -47,12 +48,24 @@ def model_by_name(*, name: str) -> MLModel:
     return model
 
 
+def model_detail_cache_namespace(name: str) -> str:
+    """The cache namespace of one model's detail; services invalidate it."""
+    return f"registry:model:{name}"
+
+
 def model_detail(*, name: str) -> MLModel:
-    """One model with the facts its detail view shows, or NotFoundError."""
-    model = model_inventory(include_archived=True).filter(name=name).first()
-    if model is None:
-        raise NotFoundError(f"No model named {name!r}.")
-    return model
+    """One model with the facts its detail view shows, or NotFoundError.
+
+    Cached (the annotated latest version and the tags cost three queries);
+    registry.services invalidates it whenever the model or its versions change."""
+
+    def load() -> MLModel:
+        model = model_inventory(include_archived=True).filter(name=name).first()
+        if model is None:
+            raise NotFoundError(f"No model named {name!r}.")
+        return model
+
+    return cached(namespaced_key(model_detail_cache_namespace(name), "detail"), load)
 
 
 def writable_model_by_name(*, user: AbstractBaseUser, name: str) -> MLModel:
@@ -77,6 +90,9 @@ def version_by_number(*, model: MLModel, number: int) -> ModelVersion:
     if version is None:
         raise NotFoundError(f"{model.name} has no version {number}.")
     return version
+
+
+ENVIRONMENTS_CACHE_NAMESPACE = "registry:environments"
 
 
 def environments() -> QuerySet[Environment]:
