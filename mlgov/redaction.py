@@ -20,6 +20,15 @@ _SECRET_TEXT = [
     (re.compile(r"\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]+", re.IGNORECASE), None),
     # mlgov's own tokens, wherever they turn up (a URL, an error message).
     (re.compile(r"\bmlg_[A-Za-z0-9_-]{8,}"), None),
+    # A multipart form field named like a secret: its value follows a blank line.
+    (
+        re.compile(
+            r"""(?P<key>name="[^"]*(?:passw|token|secret|api[-_]?key|csrf)[^"]*"\r?\n"""
+            r"""(?:[^\r\n]+\r?\n)*\r?\n)[^\r\n]*""",
+            re.IGNORECASE,
+        ),
+        "key",
+    ),
     # key=value and "key": "value" pairs in query strings, bodies and messages.
     (
         re.compile(

@@ -38,7 +38,16 @@ def init_sentry(*, transport: Any = None) -> bool:
         "dsn": settings.SENTRY_DSN,
         "environment": settings.SENTRY_ENVIRONMENT,
         "release": settings.SENTRY_RELEASE or None,
-        "send_default_pii": False,
+        # The SDK's successor to send_default_pii=False (deprecated in 2.x):
+        # no user identity, no request bodies, no SQL parameters (the session
+        # lookup's parameter is the session key), no local variables of frames
+        # (a token or password in a local would otherwise travel).
+        "data_collection": {
+            "user_info": False,
+            "http_bodies": [],
+            "database_query_data": False,
+            "stack_frame_variables": False,
+        },
         "before_send": before_send,
         "before_send_transaction": before_send,
         "traces_sample_rate": settings.SENTRY_TRACES_SAMPLE_RATE,
