@@ -359,6 +359,10 @@ METRICS_ALLOWED_IPS = env.list(
     "METRICS_ALLOWED_IPS", default=[] if IS_PRODUCTION else ["127.0.0.1", "::1"]
 )
 PROMETHEUS_EXPORT_MIGRATIONS = False
+# Multiprocess mode (gunicorn.conf.py sets the variable): prometheus_client
+# writes each process's values there and fails if the directory is missing.
+if _multiproc_dir := env.str("PROMETHEUS_MULTIPROC_DIR", default=""):
+    Path(_multiproc_dir).mkdir(parents=True, exist_ok=True)
 
 # Sentry: on only when SENTRY_DSN is set (mlgov.sentry.init_sentry, at startup).
 SENTRY_DSN = env.str("SENTRY_DSN", default="")

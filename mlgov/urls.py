@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -14,6 +16,15 @@ api_v1 = [
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index"), name="home"),
+    # Browsers ask for /favicon.ico on every page; a 404 there is console noise.
+    # Lazy: the manifest of static files may not exist when URLs are imported.
+    path(
+        "favicon.ico",
+        RedirectView.as_view(
+            url=lazy(static, str)("mlgov/favicon.svg"), permanent=True
+        ),
+        name="favicon",
+    ),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics.metrics_view, name="metrics"),
