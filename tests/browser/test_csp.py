@@ -3,9 +3,12 @@ violation is reported. Skipped only when /usr/bin/chromium is missing."""
 
 import pytest
 
-from mlgov.roles import Role
 from tests.factories import MLModelFactory, UserFactory
 
+# Transactional (the live server reads from its own connection), so each test
+# ends with a flush that also removes the rows data migrations made; the
+# browser tests therefore run last (tests/conftest.py) and use a superuser,
+# which needs no role group.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct horse battery staple"
@@ -48,7 +51,7 @@ class Problems:
 @pytest.fixture
 def staff_user():
     user = UserFactory(
-        username="gina", roles=[Role.GOVERNANCE_ADMIN], is_staff=True, password=PASSWORD
+        username="gina", is_staff=True, is_superuser=True, password=PASSWORD
     )
     MLModelFactory(name="churn")
     return user

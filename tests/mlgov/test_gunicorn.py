@@ -45,7 +45,7 @@ def _postgres_database(url: str, name: str, *, create: bool) -> str:
     parts = urlsplit(url)
     admin_url = urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if create:
             connection.execute(f'CREATE DATABASE "{name}"')
     return urlunsplit(parts._replace(path=f"/{name}"))
@@ -77,6 +77,15 @@ def server(tmp_path_factory):
         env["DATABASE_URL"] = _postgres_database(source_db, pg_name, create=True)
     else:
         env["DATABASE_URL"] = f"sqlite:///{tmp / 'gunicorn.sqlite3'}"
+    try:
+        yield from _serve(env, tmp)
+    finally:
+        if pg_name:
+            _postgres_database(source_db, pg_name, create=False)
+
+
+def _serve(env: dict[str, str], tmp: Path):
+    """Migrate, issue a token, start gunicorn, and stop it afterwards."""
     port = free_port()
     env.update(
         GUNICORN_BIND=f"127.0.0.1:{port}",
@@ -123,8 +132,6 @@ def server(tmp_path_factory):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=10)
-        if pg_name:
-            _postgres_database(source_db, pg_name, create=False)
 
 
 def booted_workers(log_path: Path) -> set[str]:
