@@ -20,26 +20,31 @@ _metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
 os.makedirs(_metrics_dir, exist_ok=True)
 
 
+def _env(name: str, default: str) -> str:
+    """An environment variable; unset and empty both mean the default."""
+    return os.environ.get(name) or default
+
+
 def _default_workers() -> int:
     # The usual 2 x cores + 1, capped: each worker holds its own database
     # pool, and PostgreSQL's connections are the scarcer resource.
     return min(2 * multiprocessing.cpu_count() + 1, 12)
 
 
-bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
-workers = int(os.environ.get("GUNICORN_WORKERS", _default_workers()))
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
-keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+bind = _env("GUNICORN_BIND", f"0.0.0.0:{_env('PORT', '8000')}")
+workers = int(_env("GUNICORN_WORKERS", str(_default_workers())))
+worker_class = _env("GUNICORN_WORKER_CLASS", "gthread")
+threads = int(_env("GUNICORN_THREADS", "1"))
+timeout = int(_env("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = int(_env("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+keepalive = int(_env("GUNICORN_KEEPALIVE", "5"))
 # Recycle workers now and then so a slow leak cannot grow without bound.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
-max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
+max_requests = int(_env("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = int(_env("GUNICORN_MAX_REQUESTS_JITTER", "200"))
 # The app logs one JSON access event per request itself.
 accesslog = None
 errorlog = "-"
-loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+loglevel = _env("LOG_LEVEL", "info").lower()
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -60,7 +65,7 @@ logconfig_dict = {
 control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
 control_socket_disable = not control_socket
 # Behind a proxy, the app reads the client address from CLIENT_IP_HEADER.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+forwarded_allow_ips = _env("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 
 def on_starting(server) -> None:
