@@ -11,6 +11,7 @@ import sentry_sdk
 from auditlog.middleware import AuditlogMiddleware
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, ResolverMatch, resolve
 from django.utils.functional import empty
 
 from mlgov import ratelimit
@@ -26,14 +27,29 @@ _WELL_FORMED_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 
 def _user_id(request: HttpRequest) -> int | None:
-    # Only a user already resolved by the view or the middleware is reported:
-    # resolving one here would cost a session lookup per request.
+    # Only a user already resolved is reported (by the view, the session
+    # middleware or the rate limiter's token lookup): resolving one here would
+    # cost a session lookup per request.
     user = request.__dict__.get("user")
-    if user is None:
-        return None
-    if getattr(user, "_wrapped", None) is empty:
-        return None
-    return user.pk if getattr(user, "is_authenticated", False) else None
+    is_resolved = user is not None and getattr(user, "_wrapped", None) is not empty
+    if is_resolved and getattr(user, "is_authenticated", False):
+        return user.pk
+    outcome, value = request.__dict__.get("_mlgov_bearer") or (None, None)
+    if outcome == "ok" and value is not None:
+        return value[0].pk
+    return None
+
+
+def _resolver_match(request: HttpRequest) -> ResolverMatch | None:
+    # A response made before URL resolution (a 429, a CORS preflight) still
+    # names its route in the access event.
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return None
+    return match
 
 
 class RequestContextMiddleware:
@@ -58,7 +74,7 @@ class RequestContextMiddleware:
             duration_ms = (time.perf_counter() - started) * 1000
             response[REQUEST_ID_HEADER] = request_id
             response["Server-Timing"] = f"app;dur={duration_ms:.1f}"
-            match = getattr(request, "resolver_match", None)
+            match = _resolver_match(request)
             # The route pattern, not the path: bounded, and free of the ids
             # and names a path carries.
             route = match.route if match else None
@@ -117,7 +133,7 @@ class RateLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path.startswith("/api/"):
+        if settings.RATELIMIT_ENABLE and request.path.startswith("/api/"):
             verdict = ratelimit.check_api(request, user=self._api_user(request))
             if not verdict.allowed:
                 if verdict.cache_failed:

@@ -40,6 +40,21 @@ def test_each_request_logs_one_json_access_event_with_the_route_pattern(
     assert event["ts"].endswith("Z")
 
 
+def test_a_throttled_call_is_logged_with_the_tokens_user(
+    log_lines, settings, api_client_for, viewer
+):
+    settings.RATELIMIT_API_READ = "1/m"
+    client = api_client_for(viewer)
+    client.get("/api/v1/environments/")
+
+    client.get("/api/v1/environments/")
+
+    throttled = access_events(log_lines())[-1]
+    assert throttled["status"] == 429
+    assert throttled["user_id"] == viewer.pk
+    assert throttled["route"] == "api/v1/environments/"
+
+
 def test_an_anonymous_refusal_is_logged_without_a_user(log_lines):
     Client().get("/api/v1/models/")
 
