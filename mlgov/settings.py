@@ -2,6 +2,8 @@
 environment (see .env.example). The defaults give the embedded setup: SQLite,
 the local-memory cache, nothing to start."""
 
+import ipaddress
+import re
 from pathlib import Path
 
 import environ
@@ -245,6 +247,18 @@ RATELIMIT_LOGIN_VIEWS = env.list("RATELIMIT_LOGIN_VIEWS", default=["admin:login"
 # When the cache cannot count: let the request through (and log and count it)
 # rather than turn a cache outage into a full outage.
 RATELIMIT_FAIL_OPEN = env.bool("RATELIMIT_FAIL_OPEN", default=True)
+for _name in (
+    "RATELIMIT_API_READ",
+    "RATELIMIT_API_WRITE",
+    "RATELIMIT_API_ANONYMOUS",
+    "RATELIMIT_LOGIN",
+):
+    # A malformed rate would otherwise fail on every request it applies to.
+    if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", globals()[_name]):
+        raise ImproperlyConfigured(
+            f"{_name} must look like 100/m (a count per s, m, h or d, "
+            f"optionally 100/5m); got {globals()[_name]!r}."
+        )
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_CACHE_PREFIX = "rl:"
 
@@ -358,6 +372,13 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 METRICS_ALLOWED_IPS = env.list(
     "METRICS_ALLOWED_IPS", default=[] if IS_PRODUCTION else ["127.0.0.1", "::1"]
 )
+for _entry in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_entry, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            f"METRICS_ALLOWED_IPS: {_entry!r} is not an address or network."
+        ) from _error
 PROMETHEUS_EXPORT_MIGRATIONS = False
 # Multiprocess mode (gunicorn.conf.py sets the variable): prometheus_client
 # writes each process's values there and fails if the directory is missing.

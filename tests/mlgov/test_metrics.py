@@ -7,6 +7,7 @@ from django.test import Client
 from mlgov import metrics
 from tests.factories import MLModelFactory, ModelVersionFactory
 from tests.mlgov.conftest import metric
+from tests.mlgov.test_settings import run_manage
 
 pytestmark = pytest.mark.django_db
 
@@ -169,3 +170,10 @@ def test_open_drift_alerts_report_every_severity_even_before_any_alert():
 
     assert 'mlgov_drift_alerts_open{severity="warning"} 0.0' in text
     assert 'mlgov_drift_alerts_open{severity="critical"} 0.0' in text
+
+
+def test_a_malformed_allowed_address_is_refused_at_startup():
+    result = run_manage("check", METRICS_ALLOWED_IPS="10.0.0.0/8,not-an-ip")
+
+    assert result.returncode != 0
+    assert "METRICS_ALLOWED_IPS" in result.stderr

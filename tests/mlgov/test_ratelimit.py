@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from mlgov import ratelimit
 from mlgov.api.errors import exception_handler
 from tests.factories import MLModelFactory
+from tests.mlgov.test_settings import run_manage
 
 pytestmark = pytest.mark.django_db
 
@@ -212,3 +213,12 @@ def test_limits_can_be_switched_off(settings, api_client_for, viewer):
     client = api_client_for(viewer)
 
     assert {client.get("/api/v1/models/").status_code for _ in range(3)} == {200}
+
+
+@pytest.mark.parametrize("rate", ["lots", "100", "0/m", "100/x", "/m"])
+def test_a_malformed_rate_is_refused_at_startup(rate):
+    result = run_manage("check", RATELIMIT_API_READ=rate)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "RATELIMIT_API_READ" in result.stderr
