@@ -2,7 +2,9 @@
 
 from collections.abc import Callable, Iterable
 
+from django import forms
 from django.contrib import messages
+from django.contrib.admin.helpers import ActionForm
 from django.http import HttpRequest
 
 from mlgov.exceptions import DomainError
@@ -22,3 +24,13 @@ def run_service_on_each(
             changed += 1
     if changed:
         messages.success(request, f"{changed} {done}.")
+
+
+class NoteActionForm(ActionForm):
+    """The admin's action bar with a note, for actions that need one."""
+
+    note = forms.CharField(
+        required=False,
+        label="Comment or reason",
+        widget=forms.TextInput(attrs={"size": 60}),
+    )

@@ -113,8 +113,8 @@ class CacheErrorCounter(logging.Filter):
 
 
 def _count_open_drift_alerts() -> dict[str, int]:
-    # Looked up by name: the project package imports no app. Until the drift
-    # app defines DriftAlert (status, severity), every severity reads 0.
+    # Looked up by name: the project package imports no app (and reads 0 for
+    # every severity in a deployment without the drift app).
     try:
         alert_model = apps.get_model("drift", "DriftAlert")
     except LookupError:

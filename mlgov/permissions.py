@@ -89,3 +89,8 @@ def can_administer_governance(user: AnyUser) -> bool:
 def can_read_audit_trail(user: AnyUser) -> bool:
     """Auditors and governance admins read the audit trail."""
     return has_role(user, Role.AUDITOR) or has_role(user, Role.GOVERNANCE_ADMIN)
+
+
+def can_run_simulations(user: AnyUser) -> bool:
+    """Governance admins and executives run what-if simulations."""
+    return has_role(user, Role.GOVERNANCE_ADMIN) or has_role(user, Role.EXECUTIVE)

@@ -392,3 +392,14 @@ SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="")
 SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
 
 DEMO_MODELS_DEFAULT = 50
+WAIVER_MAX_DAYS = env.int("WAIVER_MAX_DAYS", default=365)
+SIMULATION_MAX_CHANGES = env.int("SIMULATION_MAX_CHANGES", default=1000)
+
+# Drift: raw values are capped per feature and per report; above the caps the
+# API answers 413 and asks for histograms, which carry the same information
+# in a few kilobytes.
+DRIFT_MAX_VALUES_PER_FEATURE = env.int("DRIFT_MAX_VALUES_PER_FEATURE", default=100_000)
+DRIFT_MAX_VALUES_PER_REPORT = env.int("DRIFT_MAX_VALUES_PER_REPORT", default=1_000_000)
+DRIFT_MAX_BODY_BYTES = env.int("DRIFT_MAX_BODY_BYTES", default=32 * 1024 * 1024)
+DRIFT_DATASET_DRIFT_SHARE = env.float("DRIFT_DATASET_DRIFT_SHARE", default=0.5)
+DRIFT_WORKERS = env.int("DRIFT_WORKERS", default=2)

@@ -6,12 +6,16 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from mlgov import health, metrics
+from mlgov.api.audit import AuditTrailView
 
 handler404 = "mlgov.api.errors.json_not_found"
 handler500 = "mlgov.api.errors.json_server_error"
 
 api_v1 = [
     path("", include("registry.urls")),
+    path("", include("drift.urls")),
+    path("", include("governance.urls")),
+    path("audit/", AuditTrailView.as_view(), name="audit-trail"),
 ]
 
 urlpatterns = [

@@ -163,7 +163,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
-    actions = ["submit", "retire"]
+    actions = ["retire"]
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -186,17 +186,6 @@ class ModelVersionAdmin(admin.ModelAdmin):
             if name in form.changed_data
         }
         services.update_version(actor=request.user, version=obj, **changes)
-
-    @admin.action(description="Submit the selected drafts for review")
-    def submit(self, request, queryset):
-        run_service_on_each(
-            request,
-            queryset.select_related("model"),
-            lambda version: services.submit_version(
-                actor=request.user, version=version
-            ),
-            "versions submitted",
-        )
 
     @admin.action(description="Retire the selected approved versions")
     def retire(self, request, queryset):

@@ -268,20 +268,6 @@ class VersionDetailView(APIView):
         return Response(VersionSerializer(version).data)
 
 
-class SubmitVersionView(APIView):
-    """Send a draft to review; its evidence is frozen from now on."""
-
-    permission_classes = [IsDataScientistForWrites]
-
-    @extend_schema(request=None, responses=VersionSerializer)
-    def post(self, request, name, number):
-        model = selectors.writable_model_by_name(user=request.user, name=name)
-        version = selectors.version_by_number(model=model, number=number)
-        services.submit_version(actor=request.user, version=version)
-        version = selectors.version_by_number(model=model, number=number)
-        return Response(VersionSerializer(version).data)
-
-
 class EnvironmentListView(CachedListMixin, generics.ListAPIView):
     """Environments along the promotion path."""
 

@@ -183,15 +183,18 @@ def _insert_tags(models: list[MLModel]) -> None:
     through.objects.bulk_create(links, batch_size=BATCH, ignore_conflicts=True)
 
 
-def _insert_versions(models: list[MLModel], users, now) -> int:
+def _insert_versions(
+    models: list[MLModel], users, now, versions_per_model: int | None
+) -> int:
     """Versions level by level, so each can point at its parent's id."""
     plans = {}
     for model in models:
         rng = random.Random(f"versions-{model.name}")
-        plans[model.pk] = (rng, rng.choices([1, 2, 3, 4], weights=[25, 35, 25, 15])[0])
+        count = versions_per_model or rng.choices([1, 2, 3, 4], [25, 35, 25, 15])[0]
+        plans[model.pk] = (rng, count)
     parents: dict[int, ModelVersion] = {}
     created = 0
-    for number in range(1, 5):
+    for number in range(1, max((count for _, count in plans.values()), default=0) + 1):
         rows = []
         for model in models:
             rng, total = plans[model.pk]
@@ -232,9 +235,13 @@ def _insert_versions(models: list[MLModel], users, now) -> int:
 
 
 def seed_portfolio(
-    *, models: int, progress: Callable[[str], None] = lambda message: None
+    *,
+    models: int,
+    versions_per_model: int | None = None,
+    progress: Callable[[str], None] = lambda message: None,
 ) -> DemoResult:
-    """Create (or complete) the demo portfolio of `models` models."""
+    """Create (or complete) the demo portfolio of `models` models, each with
+    `versions_per_model` versions (default: one to four)."""
     now = timezone.now()
     password = secrets.token_urlsafe(12)
     with transaction.atomic():
@@ -253,7 +260,9 @@ def seed_portfolio(
                 .order_by("pk")
             )
             _insert_tags(inserted)
-            versions_created += _insert_versions(inserted, users, now)
+            versions_created += _insert_versions(
+                inserted, users, now, versions_per_model
+            )
         progress(f"models {stop}/{models}, versions created so far {versions_created}")
     return DemoResult(
         models_created=MLModel.objects.count() - before,

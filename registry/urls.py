@@ -17,10 +17,5 @@ urlpatterns = [
         api.VersionDetailView.as_view(),
         name="version-detail",
     ),
-    path(
-        "models/<slug:name>/versions/<int:number>/submit/",
-        api.SubmitVersionView.as_view(),
-        name="version-submit",
-    ),
     path("environments/", api.EnvironmentListView.as_view(), name="environment-list"),
 ]

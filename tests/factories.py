@@ -1,11 +1,13 @@
 """factory_boy factories for every model the tests need."""
 
+from datetime import timedelta
+
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from registry.models import MLModel, ModelVersion, Team
+from registry.models import Environment, MLModel, ModelVersion, Team
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -83,3 +85,32 @@ class ModelVersionFactory(factory.django.DjangoModelFactory):
         yes_declaration=factory.LazyFunction(timezone.now),
         no_declaration=None,
     )
+
+
+class DriftReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "drift.DriftReport"
+
+    version = factory.SubFactory(ModelVersionFactory)
+    environment = factory.LazyFunction(
+        lambda: Environment.objects.get(name="production")
+    )
+    window_start = factory.LazyFunction(lambda: timezone.now() - timedelta(days=7))
+    window_end = factory.LazyFunction(timezone.now)
+    severity = "warning"
+    drift_share = 0.5
+    dataset_drift = True
+    n_features = 2
+    n_evaluable = 2
+    n_drifted = 1
+
+
+class DriftAlertFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "drift.DriftAlert"
+
+    latest_report = factory.SubFactory(DriftReportFactory)
+    version = factory.SelfAttribute("latest_report.version")
+    environment = factory.SelfAttribute("latest_report.environment")
+    feature = factory.Sequence(lambda n: f"feature_{n}")
+    severity = "warning"

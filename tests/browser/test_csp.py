@@ -5,11 +5,15 @@ import pytest
 
 from tests.factories import MLModelFactory, UserFactory
 
-# Transactional (the live server reads from its own connection), so each test
-# ends with a flush that also removes the rows data migrations made; the
-# browser tests therefore run last (tests/conftest.py) and use a superuser,
-# which needs no role group.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# Transactional, since the live server reads through its own connection;
+# serialized_rollback restores the rows of data migrations (role groups,
+# environments, content types) that the flush after each test removes. They
+# also run last (tests/conftest.py), so no test that does not restore those
+# rows runs after their flush.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 PASSWORD = "correct horse battery staple"
 

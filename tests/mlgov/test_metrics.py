@@ -177,3 +177,21 @@ def test_a_malformed_allowed_address_is_refused_at_startup():
 
     assert result.returncode != 0
     assert "METRICS_ALLOWED_IPS" in result.stderr
+
+
+def test_open_drift_alerts_are_counted_by_severity_at_scrape_time():
+    from django.utils import timezone
+
+    from tests.factories import DriftAlertFactory
+
+    DriftAlertFactory.create_batch(2, severity="critical")
+    DriftAlertFactory(severity="warning")
+    DriftAlertFactory(
+        severity="critical", status="acknowledged", acknowledged_at=timezone.now()
+    )
+    DriftAlertFactory(severity="warning", status="resolved", resolved_at=timezone.now())
+
+    text = scrape_text()
+
+    assert 'mlgov_drift_alerts_open{severity="critical"} 2.0' in text
+    assert 'mlgov_drift_alerts_open{severity="warning"} 1.0' in text

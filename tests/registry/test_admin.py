@@ -1,7 +1,6 @@
 import pytest
 from django.urls import reverse
 
-from registry.models import ModelVersion
 from tests.factories import MLModelFactory, ModelVersionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -60,21 +59,6 @@ def test_submitted_version_evidence_is_read_only_in_the_admin(client, superuser,
 
     assert page.status_code == 200
     assert b'name="metrics"' not in page.content
-
-
-def test_admin_submit_action_goes_through_the_service(client, superuser, team):
-    team.members.add(superuser)
-    version = ModelVersionFactory(model=MLModelFactory(team=team), version=1)
-    client.force_login(superuser)
-
-    client.post(
-        reverse("admin:registry_modelversion_changelist"),
-        {"action": "submit", "_selected_action": [version.pk]},
-    )
-
-    version.refresh_from_db()
-    assert version.status == ModelVersion.Status.IN_REVIEW
-    assert version.submitted_by == superuser
 
 
 def test_governance_admin_group_can_use_the_admin(client, governance_admin):

@@ -89,7 +89,7 @@ def test_status_moves_follow_the_transition_map(data_scientist, model):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_twenty_concurrent_creations_get_numbers_one_to_twenty(data_scientist, model):
     if connection.vendor != "postgresql":
         pytest.skip("row locks and real concurrency need PostgreSQL")

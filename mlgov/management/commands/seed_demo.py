@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from drift.demo import seed_drift
+from governance.demo import seed_governance
 from registry.demo import seed_portfolio
 
 
@@ -17,9 +19,25 @@ class Command(BaseCommand):
             default=settings.DEMO_MODELS_DEFAULT,
             help="How many models the portfolio should hold.",
         )
+        parser.add_argument(
+            "--versions",
+            type=int,
+            choices=range(1, 11),
+            default=None,
+            metavar="1-10",
+            help="Versions per new model (default: one to four, varied).",
+        )
 
-    def handle(self, *args, models: int, **options):
-        result = seed_portfolio(models=models, progress=self.stdout.write)
+    def handle(self, *args, models: int, versions: int | None, **options):
+        result = seed_portfolio(
+            models=models, versions_per_model=versions, progress=self.stdout.write
+        )
+        reports = seed_drift()
+        self.stdout.write(f"drift: {reports} reports added")
+        decisions = seed_governance()
+        self.stdout.write(
+            f"governance: policies in place, {decisions} review decisions added"
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo portfolio ready: {result.models_created} models and "

@@ -1,0 +1,316 @@
+"""Drift API: report ingestion and reading, alerts and their lifecycle."""
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from drift import selectors, services, stats
+from drift.exceptions import PayloadTooLargeError
+from drift.models import DriftAlert, DriftReport, FeatureDrift, Severity
+from mlgov.api.permissions import IsDataScientistForWrites, IsReviewer
+from mlgov.api.serializers import StrictInputSerializer
+from mlgov.exceptions import FieldError, NotFoundError
+from registry import selectors as registry_selectors
+from registry.models import Environment
+
+
+class FeatureDriftSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FeatureDrift
+        fields = [
+            "feature",
+            "kind",
+            "method",
+            "threshold",
+            "statistic",
+            "p_value",
+            "psi",
+            "drifted",
+            "severity",
+            "n_reference",
+            "n_current",
+            "excluded",
+            "evaluable",
+            "reason",
+            "approximation",
+            "bins",
+            "reference_histogram",
+            "current_histogram",
+        ]
+        read_only_fields = fields
+
+
+class DriftAlertSerializer(serializers.ModelSerializer):
+    model = serializers.CharField(source="version.model.name", read_only=True)
+    version = serializers.IntegerField(source="version.version", read_only=True)
+    environment = serializers.CharField(source="environment.name", read_only=True)
+    latest_report = serializers.IntegerField(source="latest_report_id", read_only=True)
+    acknowledged_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = DriftAlert
+        fields = [
+            "id",
+            "model",
+            "version",
+            "environment",
+            "feature",
+            "severity",
+            "status",
+            "first_seen_at",
+            "last_seen_at",
+            "latest_report",
+            "acknowledged_by",
+            "acknowledged_at",
+            "acknowledgement_note",
+            "resolved_by",
+            "resolved_at",
+            "resolution_note",
+        ]
+        read_only_fields = fields
+
+
+class DriftReportSerializer(serializers.ModelSerializer):
+    model = serializers.CharField(source="version.model.name", read_only=True)
+    version = serializers.IntegerField(source="version.version", read_only=True)
+    environment = serializers.CharField(source="environment.name", read_only=True)
+    submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = DriftReport
+        fields = [
+            "id",
+            "model",
+            "version",
+            "environment",
+            "window_start",
+            "window_end",
+            "submitted_by",
+            "created_at",
+            "severity",
+            "drift_share",
+            "dataset_drift",
+            "dataset_drift_share",
+            "n_features",
+            "n_evaluable",
+            "n_drifted",
+        ]
+        read_only_fields = fields
+
+
+class DriftReportDetailSerializer(DriftReportSerializer):
+    features = FeatureDriftSerializer(many=True, read_only=True)
+    alerts = DriftAlertSerializer(many=True, read_only=True)
+
+    class Meta(DriftReportSerializer.Meta):
+        fields = [*DriftReportSerializer.Meta.fields, "features", "alerts"]
+        read_only_fields = fields
+
+
+class DriftReportInputSerializer(StrictInputSerializer):
+    model = serializers.SlugField()
+    version = serializers.IntegerField(min_value=1)
+    environment = serializers.SlugField()
+    window_start = serializers.DateTimeField()
+    window_end = serializers.DateTimeField()
+    dataset_drift_share = serializers.FloatField(
+        min_value=0.01, max_value=1, required=False
+    )
+    # A list of objects, checked in depth by drift.stats; not a JSONField, which
+    # would re-encode megabytes of raw values only to prove they are JSON.
+    features = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Per feature: name, kind, reference and current (raw `values`, "
+        "numeric `bin_edges` + `counts`, or categorical `categories`), and "
+        "optionally method and threshold.",
+    )
+
+
+class AlertNoteSerializer(StrictInputSerializer):
+    note = serializers.CharField(max_length=5000)
+
+
+def _parse_features(raw: object):
+    """The report's features as engine inputs; bad shapes name the field, and
+    raw values over the caps get 413 with the cap named."""
+    per_feature = settings.DRIFT_MAX_VALUES_PER_FEATURE
+    try:
+        features = stats.parse_features(raw, max_values=per_feature)
+    except stats.DriftPayloadTooLargeError as error:
+        raise PayloadTooLargeError(
+            f"{error.message} The cap is {per_feature:,} raw values per side of a "
+            "feature: send a histogram (bin_edges and counts) or category counts "
+            "instead.",
+            details={"field": error.field, "max_values_per_feature": per_feature},
+        ) from error
+    except stats.DriftInputError as error:
+        raise FieldError(error.field, error.message) from error
+    total = sum(
+        side.values.size
+        for feature in features
+        for side in (feature.reference, feature.current)
+        if isinstance(side, stats.RawSample)
+    )
+    per_report = settings.DRIFT_MAX_VALUES_PER_REPORT
+    if total > per_report:
+        raise PayloadTooLargeError(
+            f"The report carries {total:,} raw values; the cap is {per_report:,} per "
+            "report. Send histograms (bin_edges and counts) or category counts.",
+            details={"max_values_per_report": per_report},
+        )
+    return features
+
+
+_FILTERS = [
+    OpenApiParameter("model", str),
+    OpenApiParameter("version", int),
+    OpenApiParameter("environment", str),
+    OpenApiParameter("severity", str, enum=Severity.values),
+]
+
+
+def _filters(params, *, statuses: bool = False) -> dict:
+    severity = params.get("severity")
+    if severity and severity not in Severity.values:
+        raise FieldError("severity", f"Use one of {', '.join(Severity.values)}.")
+    version = params.get("version")
+    if version and not version.isdigit():
+        raise FieldError("version", "Must be a version number.")
+    filters = {
+        "model": params.get("model"),
+        "version": int(version) if version else None,
+        "environment": params.get("environment"),
+        "severity": severity,
+    }
+    if statuses:
+        status_ = params.get("status")
+        if status_ and status_ not in DriftAlert.Status.values:
+            raise FieldError(
+                "status", f"Use one of {', '.join(DriftAlert.Status.values)}."
+            )
+        filters["status"] = status_
+    return filters
+
+
+class DriftReportListView(generics.ListAPIView):
+    """Drift reports, newest first; POST ingests one and updates alerts."""
+
+    serializer_class = DriftReportSerializer
+    permission_classes = [IsDataScientistForWrites]
+    cursor_ordering = "-id"
+
+    def get_queryset(self):
+        return selectors.report_list(**_filters(self.request.query_params))
+
+    @extend_schema(parameters=_FILTERS)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=DriftReportInputSerializer, responses={201: DriftReportDetailSerializer}
+    )
+    def post(self, request):
+        size = int(request.META.get("CONTENT_LENGTH") or 0)
+        if size > settings.DRIFT_MAX_BODY_BYTES:
+            raise PayloadTooLargeError(
+                f"The body is {size:,} bytes; the cap is "
+                f"{settings.DRIFT_MAX_BODY_BYTES:,}. Send histograms instead of raw "
+                "values.",
+                details={"max_body_bytes": settings.DRIFT_MAX_BODY_BYTES},
+            )
+        payload = DriftReportInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        model = registry_selectors.writable_model_by_name(
+            user=request.user, name=data["model"]
+        )
+        try:
+            version = registry_selectors.version_by_number(
+                model=model, number=data["version"]
+            )
+        except NotFoundError as error:
+            raise FieldError("version", error.message) from error
+        environment = Environment.objects.filter(name=data["environment"]).first()
+        if environment is None:
+            raise FieldError(
+                "environment", f"No environment named {data['environment']!r}."
+            )
+        ingested = services.ingest_drift_report(
+            actor=request.user,
+            version=version,
+            environment=environment,
+            window_start=data["window_start"],
+            window_end=data["window_end"],
+            features=_parse_features(data["features"]),
+            dataset_drift_share=data.get("dataset_drift_share"),
+        )
+        # Answered from the rows just written: reading them back would cost as
+        # much as writing them.
+        body = DriftReportSerializer(ingested.report).data
+        body["features"] = FeatureDriftSerializer(ingested.features, many=True).data
+        body["alerts"] = DriftAlertSerializer(ingested.alerts, many=True).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class DriftReportDetailView(APIView):
+    """One report with every feature's result."""
+
+    @extend_schema(responses=DriftReportDetailSerializer)
+    def get(self, request, pk):
+        return Response(
+            DriftReportDetailSerializer(selectors.report_detail(pk=pk)).data
+        )
+
+
+class DriftAlertListView(generics.ListAPIView):
+    """Drift alerts, most recently seen first."""
+
+    serializer_class = DriftAlertSerializer
+    cursor_ordering = "-id"
+
+    def get_queryset(self):
+        return selectors.alert_list(
+            **_filters(self.request.query_params, statuses=True)
+        )
+
+    @extend_schema(
+        parameters=[
+            *_FILTERS,
+            OpenApiParameter("status", str, enum=DriftAlert.Status.values),
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class _AlertMoveView(APIView):
+    permission_classes = [IsReviewer]
+    move = None
+
+    @extend_schema(request=AlertNoteSerializer, responses=DriftAlertSerializer)
+    def post(self, request, pk):
+        payload = AlertNoteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        type(self).move(
+            actor=request.user,
+            alert=selectors.alert_by_id(pk=pk),
+            note=payload.validated_data["note"],
+        )
+        return Response(DriftAlertSerializer(selectors.alert_by_id(pk=pk)).data)
+
+
+class AcknowledgeAlertView(_AlertMoveView):
+    """Someone is looking into the drift; the alert stays unresolved."""
+
+    move = services.acknowledge_alert
+
+
+class ResolveAlertView(_AlertMoveView):
+    """The drift is explained or fixed; the alert closes."""
+
+    move = services.resolve_alert

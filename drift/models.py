@@ -1,0 +1,196 @@
+from typing import Self
+
+from auditlog.registry import auditlog
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from registry.models import Environment, ModelVersion
+
+
+class Severity(models.TextChoices):
+    OK = "ok", "OK"
+    WARNING = "warning", "Warning"
+    CRITICAL = "critical", "Critical"
+
+
+class DriftReport(models.Model):
+    """One comparison of production data with the reference, for one window."""
+
+    version = models.ForeignKey(
+        ModelVersion, on_delete=models.PROTECT, related_name="drift_reports"
+    )
+    environment = models.ForeignKey(
+        Environment, on_delete=models.PROTECT, related_name="drift_reports"
+    )
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="drift_reports",
+        null=True,
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    drift_share = models.FloatField()
+    dataset_drift = models.BooleanField()
+    dataset_drift_share = models.FloatField(
+        default=0.5, help_text="Share of drifted features that flags dataset drift."
+    )
+    n_features = models.PositiveIntegerField()
+    n_evaluable = models.PositiveIntegerField()
+    n_drifted = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(window_end__gt=models.F("window_start")),
+                name="driftreport_window_ordered",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(drift_share__gte=0, drift_share__lte=1),
+                name="driftreport_share_is_a_fraction",
+            ),
+        ]
+        indexes = [models.Index(fields=["version", "environment", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"drift report {self.pk} for {self.version_id} in {self.environment_id}"
+
+
+class FeatureDrift(models.Model):
+    """The drift decision for one feature of a report, with what it used."""
+
+    report = models.ForeignKey(
+        DriftReport, on_delete=models.CASCADE, related_name="features"
+    )
+    feature = models.CharField(max_length=200)
+    kind = models.CharField(max_length=12)
+    method = models.CharField(max_length=20, blank=True)
+    threshold = models.FloatField(null=True)
+    statistic = models.FloatField(null=True)
+    p_value = models.FloatField(null=True)
+    psi = models.FloatField(null=True)
+    drifted = models.BooleanField()
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    n_reference = models.PositiveIntegerField()
+    n_current = models.PositiveIntegerField()
+    excluded = models.PositiveIntegerField(default=0)
+    evaluable = models.BooleanField(default=True)
+    reason = models.TextField(blank=True)
+    approximation = models.CharField(max_length=40, blank=True)
+    bins = models.CharField(max_length=60, blank=True)
+    reference_histogram = models.JSONField(default=dict)
+    current_histogram = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["report", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "feature"], name="featuredrift_unique_feature"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(drifted=False) | ~models.Q(severity="ok"),
+                name="featuredrift_drifted_has_severity",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.feature}: {self.severity}"
+
+
+class DriftAlertQuerySet(models.QuerySet["DriftAlert"]):
+    def unresolved(self) -> Self:
+        return self.exclude(status=DriftAlert.Status.RESOLVED)
+
+
+class DriftAlert(models.Model):
+    """A drifting feature of a version in an environment, until someone resolves it.
+
+    At most one unresolved alert per (version, environment, feature): later
+    reports update it, its severity may rise or fall, it never closes itself."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        RESOLVED = "resolved", "Resolved"
+
+    version = models.ForeignKey(
+        ModelVersion, on_delete=models.PROTECT, related_name="drift_alerts"
+    )
+    environment = models.ForeignKey(
+        Environment, on_delete=models.PROTECT, related_name="drift_alerts"
+    )
+    feature = models.CharField(max_length=200)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.OPEN
+    )
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    latest_report = models.ForeignKey(
+        DriftReport, on_delete=models.PROTECT, related_name="alerts"
+    )
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="acknowledged_drift_alerts",
+        null=True,
+        blank=True,
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledgement_note = models.TextField(blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="resolved_drift_alerts",
+        null=True,
+        blank=True,
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.TextField(blank=True)
+
+    objects = DriftAlertQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-last_seen_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "environment", "feature"],
+                condition=~models.Q(status="resolved"),
+                name="driftalert_one_unresolved_per_feature",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="resolved")
+                | models.Q(resolved_at__isnull=False),
+                name="driftalert_resolved_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="acknowledged")
+                | models.Q(acknowledged_at__isnull=False),
+                name="driftalert_acknowledged_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "severity"])]
+
+    def __str__(self) -> str:
+        return f"{self.feature} ({self.severity}, {self.status})"
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.status == self.Status.RESOLVED
+
+
+# Allowed status moves; drift.services.move_alert applies them.
+ALERT_TRANSITIONS: dict[str, frozenset[str]] = {
+    DriftAlert.Status.OPEN: frozenset(
+        {DriftAlert.Status.ACKNOWLEDGED, DriftAlert.Status.RESOLVED}
+    ),
+    DriftAlert.Status.ACKNOWLEDGED: frozenset({DriftAlert.Status.RESOLVED}),
+    DriftAlert.Status.RESOLVED: frozenset(),
+}
+
+auditlog.register(DriftReport)
+auditlog.register(DriftAlert)

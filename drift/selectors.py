@@ -1,0 +1,106 @@
+"""Reads of drift data that pages, endpoints and other apps need."""
+
+from django.db.models import Prefetch, QuerySet
+
+from drift.models import DriftAlert, DriftReport, FeatureDrift, Severity
+from mlgov.exceptions import NotFoundError
+from registry.models import ModelVersion
+
+_RANK = {Severity.OK: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
+
+
+def open_drift_by_version(
+    *, versions: QuerySet[ModelVersion] | None = None
+) -> dict[int, dict[str, str]]:
+    """Worst unresolved alert severity per environment name, per version id.
+
+    Acknowledged alerts count: acknowledging says someone is on it, not that
+    the data stopped drifting. One query, whatever the number of versions."""
+    alerts = DriftAlert.objects.unresolved()
+    if versions is not None:
+        alerts = alerts.filter(version__in=versions.values("pk"))
+    worst: dict[int, dict[str, str]] = {}
+    for version_id, environment, severity in alerts.values_list(
+        "version_id", "environment__name", "severity"
+    ):
+        by_environment = worst.setdefault(version_id, {})
+        current = by_environment.get(environment)
+        if current is None or _RANK[severity] > _RANK[current]:
+            by_environment[environment] = severity
+    return worst
+
+
+def report_list(
+    *,
+    model: str | None = None,
+    version: int | None = None,
+    environment: str | None = None,
+    severity: str | None = None,
+) -> QuerySet[DriftReport]:
+    """Drift reports with the rows their list shows, filtered."""
+    reports = DriftReport.objects.select_related(
+        "version__model", "environment", "submitted_by"
+    )
+    if model:
+        reports = reports.filter(version__model__name=model)
+    if version:
+        reports = reports.filter(version__version=version)
+    if environment:
+        reports = reports.filter(environment__name=environment)
+    if severity:
+        reports = reports.filter(severity=severity)
+    return reports
+
+
+def report_detail(*, pk: int) -> DriftReport:
+    """One report with its features and the alerts it last touched."""
+    report = (
+        report_list()
+        .prefetch_related(
+            Prefetch("features", queryset=FeatureDrift.objects.order_by("id")),
+            Prefetch(
+                "alerts",
+                queryset=DriftAlert.objects.select_related(
+                    "version__model", "environment", "acknowledged_by", "resolved_by"
+                ),
+            ),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if report is None:
+        raise NotFoundError(f"No drift report {pk}.")
+    return report
+
+
+def alert_list(
+    *,
+    model: str | None = None,
+    version: int | None = None,
+    environment: str | None = None,
+    severity: str | None = None,
+    status: str | None = None,
+) -> QuerySet[DriftAlert]:
+    """Drift alerts with the rows their list shows, filtered."""
+    alerts = DriftAlert.objects.select_related(
+        "version__model", "environment", "acknowledged_by", "resolved_by"
+    )
+    if model:
+        alerts = alerts.filter(version__model__name=model)
+    if version:
+        alerts = alerts.filter(version__version=version)
+    if environment:
+        alerts = alerts.filter(environment__name=environment)
+    if severity:
+        alerts = alerts.filter(severity=severity)
+    if status:
+        alerts = alerts.filter(status=status)
+    return alerts
+
+
+def alert_by_id(*, pk: int) -> DriftAlert:
+    """One alert, or NotFoundError."""
+    alert = alert_list().filter(pk=pk).first()
+    if alert is None:
+        raise NotFoundError(f"No drift alert {pk}.")
+    return alert

@@ -1,0 +1,249 @@
+"""Every state change of drift: ingesting reports, and the alert lifecycle."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from auditlog.models import LogEntry
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from drift.exceptions import InvalidAlertTransitionError
+from drift.models import ALERT_TRANSITIONS, DriftAlert, DriftReport, FeatureDrift
+from drift.stats import (
+    FeatureInput,
+    FeatureResult,
+    analyse_features,
+    summarise_report,
+)
+from mlgov.audit import record_bulk_changes
+from mlgov.exceptions import FieldError, PermissionDeniedError
+from mlgov.permissions import can_write_model, has_role
+from mlgov.roles import Role
+from registry.models import Environment, ModelVersion
+
+
+@dataclass(frozen=True)
+class IngestedReport:
+    """A stored report, its feature rows and the alerts it opened or updated."""
+
+    report: DriftReport
+    features: list[FeatureDrift]
+    alerts: list[DriftAlert]
+
+
+def _feature_row(report: DriftReport, result: FeatureResult) -> FeatureDrift:
+    return FeatureDrift(
+        report=report,
+        feature=result.feature,
+        kind=result.kind,
+        method=result.method,
+        threshold=result.threshold,
+        statistic=result.statistic,
+        p_value=result.p_value,
+        psi=result.psi,
+        drifted=result.drifted,
+        severity=result.severity,
+        n_reference=result.n_reference,
+        n_current=result.n_current,
+        excluded=result.excluded,
+        evaluable=result.evaluable,
+        reason=result.reason or "",
+        approximation=result.approximation or "",
+        bins=result.bins or "",
+        reference_histogram=result.reference_histogram,
+        current_histogram=result.current_histogram,
+    )
+
+
+def _unresolved_alerts(report: DriftReport, features) -> dict[str, DriftAlert]:
+    alerts = (
+        DriftAlert.objects.unresolved()
+        .filter(
+            version=report.version,
+            environment=report.environment,
+            feature__in=list(features),
+        )
+        .select_related("acknowledged_by", "resolved_by")
+        .select_for_update(of=("self",))
+        .order_by("feature")
+    )
+    return {alert.feature: alert for alert in alerts}
+
+
+def _open_alerts(report: DriftReport, drifted: list[FeatureResult]) -> list[DriftAlert]:
+    alerts = [
+        DriftAlert(
+            version=report.version,
+            environment=report.environment,
+            feature=result.feature,
+            severity=result.severity,
+            first_seen_at=report.created_at,
+            last_seen_at=report.created_at,
+            latest_report=report,
+        )
+        for result in drifted
+    ]
+    DriftAlert.objects.bulk_create(alerts)
+    return alerts
+
+
+def _track_alerts(
+    report: DriftReport, results: Sequence[FeatureResult]
+) -> list[DriftAlert]:
+    """Open or update each evaluable feature's unresolved alert, in bulk.
+
+    A drifting feature opens an alert or updates the unresolved one; a feature
+    no longer drifting updates an unresolved alert's severity (down to ok) but
+    never closes it: a person resolves alerts."""
+    evaluable = {result.feature: result for result in results if result.evaluable}
+    existing = _unresolved_alerts(report, evaluable)
+    try:
+        # A savepoint, so losing a race to a concurrent report leaves this
+        # transaction usable: the winner's alerts are then updated instead.
+        with transaction.atomic():
+            opened = _open_alerts(
+                report,
+                [
+                    r
+                    for name, r in evaluable.items()
+                    if r.drifted and name not in existing
+                ],
+            )
+    except IntegrityError:
+        existing = _unresolved_alerts(report, evaluable)
+        opened = _open_alerts(
+            report,
+            [r for name, r in evaluable.items() if r.drifted and name not in existing],
+        )
+    updated, previous = [], {}
+    for name, alert in existing.items():
+        result = evaluable[name]
+        previous[alert.pk] = alert.severity
+        alert.severity = result.severity
+        alert.last_seen_at = report.created_at
+        alert.latest_report = report
+        updated.append(alert)
+    # One UPDATE per severity rather than bulk_update's CASE per row: every
+    # alert takes the same report and time, and there are three severities.
+    by_severity: dict[str, list[int]] = {}
+    for alert in updated:
+        by_severity.setdefault(alert.severity, []).append(alert.pk)
+    for severity, pks in by_severity.items():
+        DriftAlert.objects.filter(pk__in=pks).update(
+            severity=severity, last_seen_at=report.created_at, latest_report=report
+        )
+    record_bulk_changes(
+        opened,
+        action=LogEntry.Action.CREATE,
+        changes=lambda alert: {
+            "feature": [None, alert.feature],
+            "severity": [None, alert.severity],
+            "status": [None, alert.status],
+            "latest_report": [None, str(report.pk)],
+        },
+    )
+    record_bulk_changes(
+        updated,
+        action=LogEntry.Action.UPDATE,
+        changes=lambda alert: {
+            "severity": [previous[alert.pk], alert.severity],
+            "latest_report": [None, str(report.pk)],
+        },
+    )
+    for alert in updated:
+        alert.version, alert.environment = report.version, report.environment
+    return sorted(opened + updated, key=lambda alert: alert.feature)
+
+
+def ingest_drift_report(
+    *,
+    actor: AbstractBaseUser,
+    version: ModelVersion,
+    environment: Environment,
+    window_start: datetime,
+    window_end: datetime,
+    features: Sequence[FeatureInput],
+    dataset_drift_share: float | None = None,
+) -> IngestedReport:
+    """Compute drift for each feature, store the report and track alerts."""
+    if not can_write_model(actor, version.model):
+        raise PermissionDeniedError(
+            f"Only {version.model.team} may post drift reports for {version.model}."
+        )
+    if window_end <= window_start:
+        raise FieldError("window_end", "Must be after window_start.")
+    share = (
+        settings.DRIFT_DATASET_DRIFT_SHARE
+        if dataset_drift_share is None
+        else dataset_drift_share
+    )
+    # The statistics run before the transaction opens, so no lock is held
+    # while NumPy works.
+    results = analyse_features(features, max_workers=settings.DRIFT_WORKERS)
+    summary = summarise_report(results, share)
+    with transaction.atomic():
+        report = DriftReport.objects.create(
+            version=version,
+            environment=environment,
+            window_start=window_start,
+            window_end=window_end,
+            submitted_by=actor,
+            created_at=timezone.now(),
+            severity=summary.severity,
+            drift_share=summary.drift_share,
+            dataset_drift=summary.dataset_drift,
+            dataset_drift_share=summary.dataset_drift_share,
+            n_features=summary.n_features,
+            n_evaluable=summary.n_evaluable,
+            n_drifted=summary.n_drifted,
+        )
+        features = FeatureDrift.objects.bulk_create(
+            [_feature_row(report, result) for result in results]
+        )
+        alerts = _track_alerts(report, results)
+    return IngestedReport(report=report, features=features, alerts=alerts)
+
+
+def _move_alert(
+    *, actor: AbstractBaseUser, alert: DriftAlert, to: str, note: str
+) -> DriftAlert:
+    if not has_role(actor, Role.REVIEWER):
+        raise PermissionDeniedError("Drift alerts are handled by reviewers.")
+    if not note.strip():
+        raise FieldError("note", "Say what was found or done.")
+    locked = DriftAlert.objects.select_for_update().get(pk=alert.pk)
+    if to not in ALERT_TRANSITIONS[locked.status]:
+        raise InvalidAlertTransitionError(locked, to)
+    now = timezone.now()
+    locked.status = to
+    if to == DriftAlert.Status.ACKNOWLEDGED:
+        locked.acknowledged_by, locked.acknowledged_at = actor, now
+        locked.acknowledgement_note = note
+    else:
+        locked.resolved_by, locked.resolved_at = actor, now
+        locked.resolution_note = note
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def acknowledge_alert(
+    *, actor: AbstractBaseUser, alert: DriftAlert, note: str
+) -> DriftAlert:
+    """Someone is on it: the alert stays unresolved and keeps blocking."""
+    return _move_alert(
+        actor=actor, alert=alert, to=DriftAlert.Status.ACKNOWLEDGED, note=note
+    )
+
+
+@transaction.atomic
+def resolve_alert(
+    *, actor: AbstractBaseUser, alert: DriftAlert, note: str
+) -> DriftAlert:
+    """Close the alert; drift seen again later opens a new one."""
+    return _move_alert(
+        actor=actor, alert=alert, to=DriftAlert.Status.RESOLVED, note=note
+    )

@@ -1,0 +1,353 @@
+from django import forms
+from django.contrib import admin
+from django.utils import timezone
+
+from governance import services
+from governance.documents import RISK_TIERS, PolicyDocument, RuleDocument
+from governance.engine import RuleParamsError, validate_rule
+from governance.models import Approval, Evaluation, Policy, Rule, Waiver
+from mlgov.admin_tools import NoteActionForm, run_service_on_each
+from mlgov.exceptions import DomainError, FieldError
+from registry.admin import ModelVersionAdmin
+from registry.models import Environment, ModelVersion
+
+
+class RuleForm(forms.ModelForm):
+    class Meta:
+        model = Rule
+        fields = ["position", "kind", "params"]
+
+    def clean(self):
+        cleaned = super().clean()
+        kind, params = cleaned.get("kind"), cleaned.get("params")
+        if kind and params is not None:
+            try:
+                cleaned["params"] = validate_rule(kind, params)
+            except RuleParamsError as error:
+                field = "kind" if error.field == "kind" else "params"
+                self.add_error(field, f"{error.field}: {error.message}")
+        return cleaned
+
+
+class RuleInline(admin.TabularInline):
+    model = Rule
+    form = RuleForm
+    extra = 1
+    ordering = ["position"]
+
+
+class PolicyForm(forms.ModelForm):
+    risk_tiers = forms.MultipleChoiceField(
+        choices=[(tier, tier) for tier in RISK_TIERS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked means every tier.",
+    )
+    environments = forms.MultipleChoiceField(
+        choices=[],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked means every environment and the approval decision.",
+    )
+    tags = forms.CharField(
+        required=False, help_text="Comma-separated model tags; empty means all."
+    )
+
+    class Meta:
+        model = Policy
+        fields = ["name", "description", "enforcement"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["environments"].choices = [
+            (name, name)
+            for name in Environment.objects.order_by("rank").values_list(
+                "name", flat=True
+            )
+        ]
+        if self.instance.pk:
+            self.initial.update(
+                risk_tiers=self.instance.risk_tiers,
+                environments=self.instance.environments,
+                tags=", ".join(self.instance.tags),
+            )
+
+    def clean_tags(self):
+        return sorted(
+            {tag.strip() for tag in self.cleaned_data["tags"].split(",") if tag.strip()}
+        )
+
+
+@admin.register(Policy)
+class PolicyAdmin(admin.ModelAdmin):
+    form = PolicyForm
+    inlines = [RuleInline]
+    list_display = ["name", "enforcement", "revision", "scope_summary", "updated_at"]
+    list_filter = ["enforcement"]
+    search_fields = ["name", "description"]
+    readonly_fields = ["revision", "created_at", "updated_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "name"] if obj else fields
+
+    @admin.display(description="scope")
+    def scope_summary(self, policy):
+        parts = [
+            ", ".join(policy.risk_tiers) or "all tiers",
+            ", ".join(policy.environments) or "all environments",
+        ]
+        if policy.tags:
+            parts.append("tags " + ", ".join(policy.tags))
+        return "; ".join(parts)
+
+    def save_model(self, request, obj, form, change):
+        # Saved with its rules in save_related, through the service, so the
+        # revision rises once per change and the rules are validated together.
+        pass
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        # The rules were written by the service, not by the formsets; the
+        # audit trail holds their rule-by-rule changes.
+        return super().construct_change_message(request, form, [], add)
+
+    def save_related(self, request, form, formsets, change):
+        rule_forms = [
+            rule_form.cleaned_data
+            for formset in formsets
+            for rule_form in formset.forms
+            if rule_form.cleaned_data and not rule_form.cleaned_data.get("DELETE")
+        ]
+        rules = tuple(
+            RuleDocument(kind=data["kind"], params=data["params"])
+            for data in sorted(rule_forms, key=lambda data: data["position"])
+        )
+        data = form.cleaned_data
+        document = PolicyDocument(
+            name=data.get("name") or form.instance.name,
+            description=data["description"],
+            enforcement=data["enforcement"],
+            risk_tiers=tuple(data["risk_tiers"]),
+            environments=tuple(data["environments"]),
+            tags=tuple(data["tags"]),
+            rules=rules,
+        )
+        if change:
+            services.update_policy(
+                actor=request.user, policy=form.instance, document=document
+            )
+        else:
+            policy = services.create_policy(actor=request.user, document=document)
+            form.instance.pk = policy.pk
+
+
+@admin.register(Approval)
+class ApprovalAdmin(admin.ModelAdmin):
+    list_display = ["version", "reviewer", "decision", "created_at"]
+    list_filter = ["decision"]
+    list_select_related = ["version__model", "reviewer"]
+    search_fields = ["version__model__name", "reviewer__username", "comment"]
+    readonly_fields = ["version", "reviewer", "decision", "comment", "created_at"]
+
+    def has_add_permission(self, request):
+        # Decisions are taken with the approve/reject actions on versions.
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class WaiverStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("active", "Active"), ("expired", "Expired"), ("revoked", "Revoked")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "active":
+            return queryset.active(now)
+        if self.value() == "revoked":
+            return queryset.filter(revoked_at__lte=now)
+        if self.value() == "expired":
+            return queryset.filter(expires_at__lte=now).exclude(revoked_at__lte=now)
+        return queryset
+
+
+class WaiverForm(forms.ModelForm):
+    class Meta:
+        model = Waiver
+        fields = ["version", "policy", "rule_position", "justification", "expires_at"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            services.check_waiver_grant(actor=self.actor, now=timezone.now(), **cleaned)
+        except FieldError as error:
+            field = "rule_position" if error.field == "rule" else error.field
+            self.add_error(field if field in self.fields else None, error.message)
+        except DomainError as error:
+            self.add_error(None, error.message)
+        return cleaned
+
+
+@admin.register(Waiver)
+class WaiverAdmin(admin.ModelAdmin):
+    form = WaiverForm
+    action_form = NoteActionForm
+    list_display = [
+        "version",
+        "policy",
+        "rule_position",
+        "state",
+        "granted_by",
+        "expires_at",
+        "revoked_at",
+    ]
+    list_filter = [WaiverStateFilter, "policy"]
+    list_select_related = ["version__model", "policy", "granted_by"]
+    search_fields = ["version__model__name", "policy__name", "justification"]
+    autocomplete_fields = ["version", "policy"]
+    actions = ["revoke"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [
+            "version",
+            "policy",
+            "rule_position",
+            "justification",
+            "granted_by",
+            "granted_at",
+            "expires_at",
+            "revoked_by",
+            "revoked_at",
+            "revocation_reason",
+        ]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.actor = request.user
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            waiver = services.grant_waiver(actor=request.user, **form.cleaned_data)
+            obj.pk = waiver.pk
+
+    @admin.action(description="Revoke the selected waivers (reason required)")
+    def revoke(self, request, queryset):
+        reason = request.POST.get("note", "")
+        run_service_on_each(
+            request,
+            queryset,
+            lambda waiver: services.revoke_waiver(
+                actor=request.user, waiver=waiver, reason=reason
+            ),
+            "waivers revoked",
+        )
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(admin.ModelAdmin):
+    list_display = ["version", "environment", "passed", "trigger", "evaluated_at"]
+    list_filter = ["passed", "trigger", "environment"]
+    list_select_related = ["version__model", "environment"]
+    search_fields = ["version__model__name"]
+    readonly_fields = [
+        "version",
+        "environment",
+        "passed",
+        "results",
+        "trigger",
+        "requested_by",
+        "evaluated_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ApprovalInline(admin.TabularInline):
+    model = Approval
+    fields = ["reviewer", "decision", "comment", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class WaiverInline(admin.TabularInline):
+    model = Waiver
+    fields = ["policy", "rule_position", "justification", "expires_at", "revoked_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class GovernedModelVersionAdmin(ModelVersionAdmin):
+    """The registry's version admin with review: submit, approve, reject."""
+
+    action_form = NoteActionForm
+    actions = ["submit", "approve", "reject", "retire"]
+    inlines = [ApprovalInline, WaiverInline]
+
+    @admin.action(description="Submit the selected drafts for review")
+    def submit(self, request, queryset):
+        run_service_on_each(
+            request,
+            queryset.select_related("model"),
+            lambda version: services.submit_for_review(
+                actor=request.user, version=version
+            ),
+            "versions submitted",
+        )
+
+    @admin.action(description="Approve the selected versions (comment optional)")
+    def approve(self, request, queryset):
+        comment = request.POST.get("note", "")
+        run_service_on_each(
+            request,
+            queryset.select_related("model"),
+            lambda version: services.approve_version(
+                version=version, reviewer=request.user, comment=comment
+            ),
+            "approvals recorded",
+        )
+
+    @admin.action(description="Reject the selected versions (comment optional)")
+    def reject(self, request, queryset):
+        comment = request.POST.get("note", "")
+        run_service_on_each(
+            request,
+            queryset.select_related("model"),
+            lambda version: services.reject_version(
+                version=version, reviewer=request.user, comment=comment
+            ),
+            "rejections recorded",
+        )
+
+
+admin.site.unregister(ModelVersion)
+admin.site.register(ModelVersion, GovernedModelVersionAdmin)

@@ -1,0 +1,234 @@
+from typing import Self
+
+from auditlog.registry import auditlog
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from governance.engine import RULE_KINDS
+from registry.models import Environment, ModelVersion
+
+
+class Policy(models.Model):
+    """A named set of rules, with an enforcement level and a scope."""
+
+    class Enforcement(models.TextChoices):
+        ENFORCE = "enforce", "Enforce"
+        ADVISORY = "advisory", "Advisory"
+        DISABLED = "disabled", "Disabled"
+
+    name = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    enforcement = models.CharField(
+        max_length=10, choices=Enforcement.choices, default=Enforcement.ENFORCE
+    )
+    risk_tiers = models.JSONField(
+        default=list, blank=True, help_text="Risk tiers in scope; empty means all."
+    )
+    environments = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Environment names in scope; empty means every environment "
+        "and the approval decision.",
+    )
+    tags = models.JSONField(
+        default=list, blank=True, help_text="Model tags in scope; empty means all."
+    )
+    revision = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "policies"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(enforcement__in=["enforce", "advisory", "disabled"]),
+                name="policy_enforcement_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(revision__gte=1), name="policy_revision_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_environment_independent(self) -> bool:
+        return not self.environments
+
+
+class Rule(models.Model):
+    """One check of a policy; its parameters follow its kind's schema."""
+
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="rules")
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(
+        max_length=40, choices=[(kind, kind.replace("_", " ")) for kind in RULE_KINDS]
+    )
+    params = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["policy", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy", "position"], name="rule_unique_position"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(position__gte=1), name="rule_position_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=list(RULE_KINDS)), name="rule_kind_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy.name} #{self.position} ({self.kind})"
+
+
+class Approval(models.Model):
+    """A reviewer's decision on a version: one per reviewer and version.
+
+    A version's creator or submitter can never decide on it; the service
+    refuses it and a database trigger refuses it again."""
+
+    class Decision(models.TextChoices):
+        APPROVE = "approve", "Approve"
+        REJECT = "reject", "Reject"
+
+    version = models.ForeignKey(
+        ModelVersion, on_delete=models.PROTECT, related_name="approvals"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="approvals"
+    )
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["version", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "reviewer"], name="approval_one_per_reviewer"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(decision__in=["approve", "reject"]),
+                name="approval_decision_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} {self.decision}s {self.version}"
+
+
+class WaiverQuerySet(models.QuerySet["Waiver"]):
+    def active(self, now=None) -> Self:
+        now = now or timezone.now()
+        return self.filter(expires_at__gt=now).exclude(revoked_at__lte=now)
+
+
+class Waiver(models.Model):
+    """A time-bound exception to one rule of one policy for one version."""
+
+    version = models.ForeignKey(
+        ModelVersion, on_delete=models.PROTECT, related_name="waivers"
+    )
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="waivers")
+    rule_position = models.PositiveSmallIntegerField()
+    justification = models.TextField()
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="waivers_granted",
+    )
+    granted_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="waivers_revoked",
+        null=True,
+        blank=True,
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revocation_reason = models.TextField(blank=True)
+
+    objects = WaiverQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-granted_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("granted_at")),
+                name="waiver_expires_after_grant",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(justification=""), name="waiver_is_justified"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(revoked_at__isnull=True)
+                | models.Q(revoked_by__isnull=False),
+                name="waiver_revocation_attributed",
+            ),
+        ]
+        indexes = [models.Index(fields=["version", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"waiver of {self.policy.name} #{self.rule_position} for {self.version}"
+
+    @property
+    def state(self) -> str:
+        now = timezone.now()
+        if self.revoked_at is not None and self.revoked_at <= now:
+            return "revoked"
+        return "expired" if self.expires_at <= now else "active"
+
+
+class Evaluation(models.Model):
+    """A recorded verdict, with the exact policy revisions and rule parameters
+    it used, so a past decision reads back the same after policies change."""
+
+    class Trigger(models.TextChoices):
+        SUBMISSION = "submission", "Submission"
+        REVIEW = "review", "Review decision"
+        REQUEST = "request", "On request"
+        GATE = "gate", "Deployment gate"
+
+    version = models.ForeignKey(
+        ModelVersion, on_delete=models.PROTECT, related_name="evaluations"
+    )
+    environment = models.ForeignKey(
+        Environment,
+        on_delete=models.PROTECT,
+        related_name="evaluations",
+        null=True,
+        blank=True,
+    )
+    passed = models.BooleanField()
+    results = models.JSONField(default=list)
+    trigger = models.CharField(max_length=12, choices=Trigger.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="evaluations",
+        null=True,
+        blank=True,
+    )
+    evaluated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-evaluated_at", "-id"]
+        indexes = [models.Index(fields=["version", "environment", "-evaluated_at"])]
+
+    def __str__(self) -> str:
+        where = self.environment.name if self.environment_id else "approval"
+        outcome = "passed" if self.passed else "failed"
+        return f"{self.version} {outcome} ({where}, {self.evaluated_at:%Y-%m-%d})"
+
+
+auditlog.register(Policy, exclude_fields=["updated_at"])
+auditlog.register(Rule)
+auditlog.register(Approval)
+auditlog.register(Waiver)

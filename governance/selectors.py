@@ -1,0 +1,221 @@
+"""Reads of governance data. The facts for any number of versions are gathered
+in a constant number of queries, so evaluating the portfolio costs the same
+handful of round trips as evaluating one version."""
+
+from collections import defaultdict
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from drift.selectors import open_drift_by_version
+from governance.documents import PolicyDocument, RuleDocument
+from governance.engine import PolicySpec, RuleSpec, VersionFacts, WaiverSpec
+from governance.models import Approval, Evaluation, Policy, Rule, Waiver
+from mlgov.exceptions import NotFoundError
+from registry.models import MLModel, ModelVersion
+
+
+def policies_with_rules() -> QuerySet[Policy]:
+    """Every policy with its rules in order."""
+    return Policy.objects.prefetch_related(
+        Prefetch("rules", queryset=Rule.objects.order_by("position"))
+    ).order_by("name")
+
+
+def policy_document(policy: Policy) -> PolicyDocument:
+    """A stored policy (rules prefetched) as a document."""
+    return PolicyDocument(
+        name=policy.name,
+        description=policy.description,
+        enforcement=policy.enforcement,
+        risk_tiers=tuple(policy.risk_tiers),
+        environments=tuple(policy.environments),
+        tags=tuple(policy.tags),
+        rules=tuple(
+            RuleDocument(kind=rule.kind, params=rule.params)
+            for rule in policy.rules.all()
+        ),
+    )
+
+
+def policy_spec(policy: Policy) -> PolicySpec:
+    """A stored policy (rules prefetched) as the engine sees it."""
+    return PolicySpec(
+        name=policy.name,
+        revision=policy.revision,
+        enforcement=policy.enforcement,
+        risk_tiers=frozenset(policy.risk_tiers),
+        environments=frozenset(policy.environments),
+        tags=frozenset(policy.tags),
+        rules=tuple(
+            RuleSpec(position=rule.position, kind=rule.kind, params=rule.params)
+            for rule in policy.rules.all()
+        ),
+    )
+
+
+def current_policy_specs() -> list[PolicySpec]:
+    """Every stored policy as the engine sees it, in two queries."""
+    return [policy_spec(policy) for policy in policies_with_rules()]
+
+
+def version_facts(
+    versions: QuerySet[ModelVersion] | None = None,
+) -> dict[int, VersionFacts]:
+    """The facts of each version in `versions` (default: all), by version id.
+
+    Four queries whatever the number of versions: versions with their model,
+    model tags, approvals, and open drift alerts; the last three filter by a
+    subquery, not a list of ids."""
+    versions = ModelVersion.objects.all() if versions is None else versions
+    rows = list(
+        versions.values_list(
+            "pk",
+            "version",
+            "model_id",
+            "model__name",
+            "model__risk_tier",
+            "metrics",
+            "model_card",
+            "created_by_id",
+            "submitted_by_id",
+            "created_at",
+        )
+    )
+    if not rows:
+        return {}
+    tags: dict[int, set[str]] = defaultdict(set)
+    links = MLModel.tags.through.objects.filter(
+        mlmodel_id__in=versions.values("model_id")
+    )
+    for model_id, tag in links.values_list("mlmodel_id", "tag__name"):
+        tags[model_id].add(tag)
+
+    approvers: dict[int, set[int]] = defaultdict(set)
+    approvals = Approval.objects.filter(
+        decision=Approval.Decision.APPROVE, version__in=versions.values("pk")
+    )
+    for version_id, reviewer_id in approvals.values_list("version_id", "reviewer_id"):
+        approvers[version_id].add(reviewer_id)
+
+    drift = open_drift_by_version(versions=versions)
+    frozen_tags = {model_id: frozenset(names) for model_id, names in tags.items()}
+    return {
+        pk: VersionFacts(
+            version_id=pk,
+            model=model_name,
+            version=number,
+            risk_tier=risk_tier,
+            tags=frozen_tags.get(model_id, frozenset()),
+            metrics=metrics or {},
+            model_card=model_card or {},
+            approver_ids=frozenset(approvers.get(pk, ())),
+            creator_id=creator_id,
+            submitter_id=submitter_id,
+            created_at=created_at,
+            open_drift=drift.get(pk, {}),
+        )
+        for (
+            pk,
+            number,
+            model_id,
+            model_name,
+            risk_tier,
+            metrics,
+            model_card,
+            creator_id,
+            submitter_id,
+            created_at,
+        ) in rows
+    }
+
+
+def waiver_specs(
+    *, versions: QuerySet[ModelVersion] | None = None, now: datetime | None = None
+) -> dict[int, list[WaiverSpec]]:
+    """Waivers still in force at `now`, per version id, in one query."""
+    waivers = Waiver.objects.active(now or timezone.now())
+    if versions is not None:
+        waivers = waivers.filter(version__in=versions.values("pk"))
+    by_version: dict[int, list[WaiverSpec]] = defaultdict(list)
+    for version_id, policy, position, expires_at, revoked_at in waivers.values_list(
+        "version_id", "policy__name", "rule_position", "expires_at", "revoked_at"
+    ):
+        by_version[version_id].append(
+            WaiverSpec(
+                policy=policy,
+                rule_position=position,
+                expires_at=expires_at,
+                revoked_at=revoked_at,
+            )
+        )
+    return by_version
+
+
+def approvals_of(*, version: ModelVersion) -> QuerySet[Approval]:
+    """A version's review decisions, oldest first."""
+    return Approval.objects.filter(version=version).select_related(
+        "reviewer", "version__model"
+    )
+
+
+def versions_awaiting_review(*, reviewer: AbstractBaseUser) -> QuerySet[ModelVersion]:
+    """Versions this reviewer may still decide on, oldest submission first."""
+    return (
+        ModelVersion.objects.awaiting_review()
+        .exclude(created_by=reviewer)
+        .exclude(submitted_by=reviewer)
+        .exclude(approvals__reviewer=reviewer)
+        .select_related("model", "submitted_by")
+        .order_by("submitted_at")
+    )
+
+
+def waiver_list(
+    *,
+    model: str | None = None,
+    version: int | None = None,
+    state: str | None = None,
+    now: datetime | None = None,
+) -> QuerySet[Waiver]:
+    """Waivers with the rows their list shows, filtered."""
+    now = now or timezone.now()
+    waivers = Waiver.objects.select_related(
+        "version__model", "policy", "granted_by", "revoked_by"
+    )
+    if model:
+        waivers = waivers.filter(version__model__name=model)
+    if version:
+        waivers = waivers.filter(version__version=version)
+    if state == "active":
+        waivers = waivers.active(now)
+    elif state == "revoked":
+        waivers = waivers.filter(revoked_at__lte=now)
+    elif state == "expired":
+        waivers = waivers.filter(expires_at__lte=now).exclude(revoked_at__lte=now)
+    return waivers
+
+
+def waiver_by_id(*, pk: int) -> Waiver:
+    """One waiver, or NotFoundError."""
+    waiver = waiver_list().filter(pk=pk).first()
+    if waiver is None:
+        raise NotFoundError(f"No waiver {pk}.")
+    return waiver
+
+
+def policy_by_id(*, pk: int) -> Policy:
+    """One policy with its rules, or NotFoundError."""
+    policy = policies_with_rules().filter(pk=pk).first()
+    if policy is None:
+        raise NotFoundError(f"No policy {pk}.")
+    return policy
+
+
+def evaluations_of(*, version: ModelVersion) -> QuerySet[Evaluation]:
+    """A version's recorded evaluations, newest first."""
+    return Evaluation.objects.filter(version=version).select_related(
+        "environment", "requested_by"
+    )

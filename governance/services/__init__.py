@@ -1,0 +1,38 @@
+"""Every state change of governance, by subject."""
+
+from governance.services.evaluations import evaluate_version, record_evaluation
+from governance.services.policies import (
+    apply_policy_documents,
+    create_policy,
+    delete_policy,
+    export_policy_documents,
+    known_environment_names,
+    update_policy,
+)
+from governance.services.reviews import (
+    approve_version,
+    reject_version,
+    settle_review,
+    submit_for_review,
+)
+from governance.services.simulations import run_simulation
+from governance.services.waivers import check_waiver_grant, grant_waiver, revoke_waiver
+
+__all__ = [
+    "apply_policy_documents",
+    "approve_version",
+    "check_waiver_grant",
+    "create_policy",
+    "delete_policy",
+    "evaluate_version",
+    "export_policy_documents",
+    "grant_waiver",
+    "known_environment_names",
+    "record_evaluation",
+    "reject_version",
+    "revoke_waiver",
+    "run_simulation",
+    "settle_review",
+    "submit_for_review",
+    "update_policy",
+]

@@ -1,0 +1,133 @@
+"""Policies: created, changed (each change raises the revision), removed, and
+applied in bulk from documents (policy as code)."""
+
+from collections.abc import Sequence
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from governance.documents import (
+    PolicyChange,
+    PolicyDocument,
+    diff_policy,
+    diff_policy_sets,
+)
+from governance.exceptions import PolicyInUseError
+from governance.models import Policy, Rule
+from governance.selectors import policies_with_rules, policy_document
+from mlgov.exceptions import FieldError, PermissionDeniedError
+from mlgov.permissions import can_administer_governance
+from registry.models import Environment
+
+
+def known_environment_names() -> list[str]:
+    """Environment names a policy scope may name."""
+    return list(Environment.objects.order_by("rank").values_list("name", flat=True))
+
+
+def _require_admin(actor: AbstractBaseUser) -> None:
+    if not can_administer_governance(actor):
+        raise PermissionDeniedError("Policies are managed by governance admins.")
+
+
+def _write_rules(policy: Policy, document: PolicyDocument) -> None:
+    """Make the stored rules match the document, position by position, so the
+    audit trail shows which rule changed rather than a wholesale rewrite."""
+    stored = {rule.position: rule for rule in Rule.objects.filter(policy=policy)}
+    for position, rule in enumerate(document.rules, start=1):
+        existing = stored.pop(position, None)
+        if existing is None:
+            Rule.objects.create(
+                policy=policy, position=position, kind=rule.kind, params=rule.params
+            )
+        elif (existing.kind, existing.params) != (rule.kind, rule.params):
+            existing.kind, existing.params = rule.kind, rule.params
+            existing.save(update_fields=["kind", "params"])
+    for leftover in stored.values():
+        leftover.delete()
+
+
+def _apply_fields(policy: Policy, document: PolicyDocument) -> None:
+    policy.description = document.description
+    policy.enforcement = document.enforcement
+    policy.risk_tiers = list(document.risk_tiers)
+    policy.environments = list(document.environments)
+    policy.tags = list(document.tags)
+
+
+@transaction.atomic
+def create_policy(*, actor: AbstractBaseUser, document: PolicyDocument) -> Policy:
+    """Store a new policy at revision 1."""
+    _require_admin(actor)
+    if Policy.objects.filter(name=document.name).exists():
+        raise FieldError("name", f"A policy named {document.name!r} already exists.")
+    policy = Policy(name=document.name, revision=1)
+    _apply_fields(policy, document)
+    policy.save()
+    _write_rules(policy, document)
+    return policy
+
+
+@transaction.atomic
+def update_policy(
+    *, actor: AbstractBaseUser, policy: Policy, document: PolicyDocument
+) -> Policy:
+    """Apply a document to a policy; any change raises its revision by one."""
+    _require_admin(actor)
+    locked = policies_with_rules().select_for_update(of=("self",)).get(pk=policy.pk)
+    if diff_policy(policy_document(locked), document).action == "unchanged":
+        return locked
+    _apply_fields(locked, document)
+    locked.revision += 1
+    locked.save()
+    _write_rules(locked, document)
+    return locked
+
+
+@transaction.atomic
+def delete_policy(*, actor: AbstractBaseUser, policy: Policy) -> None:
+    """Remove a policy; one that waivers refer to is disabled instead."""
+    _require_admin(actor)
+    if policy.waivers.exists():
+        raise PolicyInUseError(
+            f"Waivers refer to {policy.name}; set its enforcement to disabled instead "
+            "so their record stays readable."
+        )
+    policy.delete()
+
+
+@transaction.atomic
+def apply_policy_documents(
+    *,
+    actor: AbstractBaseUser,
+    documents: Sequence[PolicyDocument],
+    prune: bool = False,
+    dry_run: bool = False,
+) -> list[PolicyChange]:
+    """Make the stored policies match `documents` (with `prune`, remove the
+    ones the documents do not name). A dry run reports and changes nothing."""
+    _require_admin(actor)
+    stored = {policy.name: policy for policy in policies_with_rules()}
+    changes = diff_policy_sets(
+        [policy_document(policy) for policy in stored.values()],
+        documents,
+        prune=prune,
+    )
+    if dry_run:
+        return changes
+    by_name = {document.name: document for document in documents}
+    for change in changes:
+        if change.action == "add":
+            create_policy(actor=actor, document=by_name[change.name])
+        elif change.action == "change":
+            update_policy(
+                actor=actor, policy=stored[change.name], document=by_name[change.name]
+            )
+        elif change.action == "remove":
+            delete_policy(actor=actor, policy=stored[change.name])
+    return changes
+
+
+def export_policy_documents() -> list[dict]:
+    """Every stored policy as a document, by name."""
+    return [policy_document(policy).as_dict() for policy in policies_with_rules()]

@@ -1,0 +1,82 @@
+"""The what-if service: reads the portfolio, runs the simulation, writes nothing."""
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+
+from governance.documents import parse_policy_document
+from governance.selectors import (
+    current_policy_specs,
+    policies_with_rules,
+    policy_document,
+    version_facts,
+    waiver_specs,
+)
+from governance.simulation import proposed_policies, simulate
+from mlgov.exceptions import FieldError, PermissionDeniedError
+from mlgov.permissions import can_run_simulations
+from registry.models import Environment, ModelVersion
+
+
+def simulated_versions():
+    """The versions a simulation covers: every version not retired or rejected
+    of every model still in the inventory."""
+    return ModelVersion.objects.filter(model__archived_at__isnull=True).exclude(
+        status__in=[ModelVersion.Status.RETIRED, ModelVersion.Status.REJECTED]
+    )
+
+
+def run_simulation(
+    *,
+    actor: AbstractBaseUser,
+    upsert: Sequence[object],
+    remove: Sequence[str],
+    active_deployments: Collection[tuple[int, str]] = (),
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Compare today's verdicts with those under the proposed policy set.
+
+    `upsert` holds policy documents matched by name: a known name may give only
+    the fields it changes; a new name needs a whole document."""
+    if not can_run_simulations(actor):
+        raise PermissionDeniedError(
+            "Simulations are for governance admins and executives."
+        )
+    now = now or timezone.now()
+    environments = list(
+        Environment.objects.order_by("rank").values_list("name", flat=True)
+    )
+    stored = {policy.name: policy for policy in policies_with_rules()}
+    revisions = {name: policy.revision for name, policy in stored.items()}
+
+    unknown = sorted(set(remove) - set(stored))
+    if unknown:
+        raise FieldError("remove", f"No policy named {unknown[0]!r}.")
+    upserts = []
+    for index, item in enumerate(upsert, start=1):
+        name = item.get("name") if isinstance(item, dict) else None
+        base = policy_document(stored[name]) if name in stored else None
+        try:
+            document = parse_policy_document(item, environments=environments, base=base)
+        except FieldError as error:
+            raise FieldError(
+                f"upsert[{index}].{error.field}", error.details[error.field][0]
+            ) from error
+        upserts.append(document.to_spec(revision=revisions.get(document.name, 0) + 1))
+
+    current = current_policy_specs()
+    versions = simulated_versions()
+    result = simulate(
+        facts=version_facts(versions),
+        waivers=waiver_specs(versions=versions, now=now),
+        current=current,
+        proposed=proposed_policies(current, upserts, set(remove)),
+        environments=environments,
+        active_deployments=active_deployments,
+        now=now,
+    )
+    return result.as_dict(max_changes=settings.SIMULATION_MAX_CHANGES)

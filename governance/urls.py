@@ -1,0 +1,27 @@
+from django.urls import path
+
+from governance import api
+
+app_name = "governance"
+
+VERSION = "models/<slug:name>/versions/<int:number>/"
+
+urlpatterns = [
+    path(f"{VERSION}submit/", api.SubmitVersionView.as_view(), name="version-submit"),
+    path(
+        f"{VERSION}approve/", api.ApproveVersionView.as_view(), name="version-approve"
+    ),
+    path(f"{VERSION}reject/", api.RejectVersionView.as_view(), name="version-reject"),
+    path(
+        f"{VERSION}evaluation/",
+        api.EvaluationView.as_view(),
+        name="version-evaluation",
+    ),
+    path("policies/", api.PolicyListView.as_view(), name="policy-list"),
+    path("policies/<int:pk>/", api.PolicyDetailView.as_view(), name="policy-detail"),
+    path("waivers/", api.WaiverListView.as_view(), name="waiver-list"),
+    path(
+        "waivers/<int:pk>/revoke/", api.WaiverRevokeView.as_view(), name="waiver-revoke"
+    ),
+    path("simulations/", api.SimulationView.as_view(), name="simulation-run"),
+]
