@@ -8,8 +8,11 @@ class MlgovConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from mlgov import checks  # noqa: F401  (registers the system checks)
         from mlgov.roles import sync_role_permissions
+        from mlgov.sentry import init_sentry
 
         post_migrate.connect(
             sync_role_permissions, dispatch_uid="mlgov-role-permissions"
         )
+        init_sentry()

@@ -1,8 +1,175 @@
 """Request middleware of the project."""
 
-from auditlog.middleware import AuditlogMiddleware
+import logging
+import re
+import secrets
+import time
+import uuid
+from collections.abc import Callable
 
+import sentry_sdk
+from auditlog.middleware import AuditlogMiddleware
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, ResolverMatch, resolve
+from django.utils.functional import empty
+
+from mlgov import ratelimit
+from mlgov.api.authentication import bearer_user
+from mlgov.api.errors import throttled_response, unavailable_response
 from mlgov.http import client_ip
+from mlgov.logging import ACCESS_LOGGER, request_id_var
+
+access_logger = logging.getLogger(ACCESS_LOGGER)
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_WELL_FORMED_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+
+
+def _user_id(request: HttpRequest) -> int | None:
+    # Only a user already resolved is reported (by the view, the session
+    # middleware or the rate limiter's token lookup): resolving one here would
+    # cost a session lookup per request.
+    user = request.__dict__.get("user")
+    is_resolved = user is not None and getattr(user, "_wrapped", None) is not empty
+    if is_resolved and getattr(user, "is_authenticated", False):
+        return user.pk
+    outcome, value = request.__dict__.get("_mlgov_bearer") or (None, None)
+    if outcome == "ok" and value is not None:
+        return value[0].pk
+    return None
+
+
+def _resolver_match(request: HttpRequest) -> ResolverMatch | None:
+    # A response made before URL resolution (a 429, a CORS preflight) still
+    # names its route in the access event.
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return None
+    return match
+
+
+class RequestContextMiddleware:
+    """Gives every request an id (the caller's X-Request-ID when well formed,
+    else a new one), puts it on log lines, Sentry events and the response,
+    and logs one access event with the route and duration."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        offered = request.headers.get(REQUEST_ID_HEADER, "")
+        request_id = (
+            offered if _WELL_FORMED_REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+        )
+        request.request_id = request_id
+        token = request_id_var.set(request_id)
+        sentry_sdk.set_tag("request_id", request_id)
+        try:
+            response = self.get_response(request)
+            duration_ms = (time.perf_counter() - started) * 1000
+            response[REQUEST_ID_HEADER] = request_id
+            response["Server-Timing"] = f"app;dur={duration_ms:.1f}"
+            match = _resolver_match(request)
+            # The route pattern, not the path: bounded, and free of the ids
+            # and names a path carries.
+            route = match.route if match else None
+            access_logger.info(
+                "%s %s %s",
+                request.method,
+                route or "(unmatched)",
+                response.status_code,
+                extra={
+                    "event": "http.request",
+                    "method": request.method,
+                    "route": route,
+                    "view": match.view_name if match else None,
+                    "status": response.status_code,
+                    "duration_ms": round(duration_ms, 1),
+                    "user_id": _user_id(request),
+                    "client_ip": client_ip(request),
+                },
+            )
+            return response
+        finally:
+            request_id_var.reset(token)
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy with a fresh nonce per request (templates put
+    `request.csp_nonce` on their inline scripts and styles) and
+    Permissions-Policy; Django's SecurityMiddleware sends the others."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.csp_nonce = secrets.token_urlsafe(18)
+        response = self.get_response(request)
+        header = (
+            "Content-Security-Policy-Report-Only"
+            if settings.CSP_REPORT_ONLY
+            else "Content-Security-Policy"
+        )
+        response.headers.setdefault(
+            header, settings.CONTENT_SECURITY_POLICY.format(nonce=request.csp_nonce)
+        )
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+
+class RateLimitMiddleware:
+    """Rate limits for everything under /api/ and for login forms, applied
+    here so every API app added later is limited without opting in.
+
+    It runs before DRF authenticates inside the view, so it resolves the
+    bearer token itself (the result is kept for DRF) to count per user."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.RATELIMIT_ENABLE and request.path.startswith("/api/"):
+            verdict = ratelimit.check_api(request, user=self._api_user(request))
+            if not verdict.allowed:
+                if verdict.cache_failed:
+                    return unavailable_response(verdict.retry_after)
+                return throttled_response(verdict.retry_after)
+        return self.get_response(request)
+
+    @staticmethod
+    def _api_user(request: HttpRequest) -> object | None:
+        user = bearer_user(request)
+        if user is not None:
+            return user
+        session_user = getattr(request, "user", None)
+        if session_user is not None and session_user.is_authenticated:
+            return session_user
+        return None
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method != "POST" or not ratelimit.is_login_view(request, view_func):
+            return None
+        verdict = ratelimit.check_login(request)
+        if verdict.allowed:
+            return None
+        message = (
+            "Too many login attempts from your address. "
+            f"Try again in {verdict.retry_after} seconds.\n"
+            if not verdict.cache_failed
+            else "Login is briefly unavailable. Try again shortly.\n"
+        )
+        response = HttpResponse(
+            message,
+            status=503 if verdict.cache_failed else 429,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = str(verdict.retry_after)
+        return response
 
 
 class AuditActorMiddleware(AuditlogMiddleware):

@@ -2,6 +2,8 @@
 environment (see .env.example). The defaults give the embedded setup: SQLite,
 the local-memory cache, nothing to start."""
 
+import ipaddress
+import re
 from pathlib import Path
 
 import environ
@@ -57,6 +59,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "corsheaders",
+    "django_prometheus",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -67,16 +71,25 @@ INSTALLED_APPS = [
     "governance",
 ]
 
+# Order matters: metrics and the request context wrap everything, so every
+# response (even a 429 or a CORS preflight) is timed, logged and counted; the
+# rate limiter sits after authentication because it counts per user.
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "mlgov.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "mlgov.middleware.SecurityHeadersMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "mlgov.middleware.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "mlgov.middleware.AuditActorMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "mlgov.urls"
@@ -99,6 +112,8 @@ TEMPLATES = [
 
 # Database: SQLite by default; DATABASE_URL selects PostgreSQL (psycopg 3) with
 # Django's connection pool. Pool sizing is explained in docs/operations.md.
+# The engines are django-prometheus's subclasses of Django's own, which count
+# queries, errors and connection checkouts.
 EMBEDDED_DATA_DIR = BASE_DIR / "var"
 DATABASE_URL = env.str("DATABASE_URL", default="")
 if IS_PRODUCTION and not DATABASE_URL.startswith(("postgres://", "postgresql://")):
@@ -108,14 +123,22 @@ DATABASES = {
         DATABASE_URL or f"sqlite:///{EMBEDDED_DATA_DIR / 'mlgov.sqlite3'}"
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+_INSTRUMENTED_ENGINES = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}
+DATABASE_VENDOR = DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+DATABASES["default"]["ENGINE"] = _INSTRUMENTED_ENGINES.get(
+    DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"]
+)
+if DATABASE_VENDOR == "postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
         "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=8),
         "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
     }
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+elif DATABASE_VENDOR == "sqlite3":
     EMBEDDED_DATA_DIR.mkdir(exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
@@ -129,13 +152,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: local memory by default; REDIS_URL selects django-redis with bounded
 # timeouts, because the client's default blocks forever on a dead server.
+# Both are django-prometheus's instrumented subclasses (hit/miss counters).
 REDIS_URL = env.str("REDIS_URL", default="")
 if IS_PRODUCTION and not REDIS_URL:
     raise ImproperlyConfigured("Production mode needs REDIS_URL.")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="mlgov"),
             "OPTIONS": {
@@ -150,10 +174,17 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "BACKEND": "django_prometheus.cache.backends.locmem.LocMemCache",
             "LOCATION": "mlgov",
         }
     }
+# A Redis outage degrades to cache misses, never to a 500: django-redis swallows
+# connection errors, logs them (counted by mlgov.metrics.CacheErrorCounter on
+# that logger), and callers recompute from the database.
+DJANGO_REDIS_IGNORE_EXCEPTIONS = True
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "mlgov.cache.redis"
+CACHE_TIMEOUT_SECONDS = env.int("CACHE_TIMEOUT_SECONDS", default=300)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"django.contrib.auth.password_validation.{name}"}
@@ -190,6 +221,47 @@ LOGIN_URL = "admin:login"
 # Raw X-Forwarded-For is never trusted, since any client can send it.
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 
+# CORS: browsers on these origins may call the API (only /api/). Empty by
+# default; a wildcard is refused, since the API serves governance records.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+if any("*" in origin for origin in CORS_ALLOWED_ORIGINS):
+    raise ImproperlyConfigured(
+        "CORS_ALLOWED_ORIGINS must list exact origins; a wildcard (*) is refused."
+    )
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = False
+CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = ["Retry-After", "X-Request-ID"]
+CORS_PREFLIGHT_MAX_AGE = env.int("CORS_PREFLIGHT_MAX_AGE", default=600)
+
+# Rate limits (django-ratelimit's counters in the default cache: Redis in
+# production, so every worker and app server shares them). Per user when the
+# call is authenticated, per client address otherwise. See docs/operations.md.
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+RATELIMIT_API_READ = env.str("RATELIMIT_API_READ", default="600/m")
+RATELIMIT_API_WRITE = env.str("RATELIMIT_API_WRITE", default="120/m")
+RATELIMIT_API_ANONYMOUS = env.str("RATELIMIT_API_ANONYMOUS", default="60/m")
+RATELIMIT_LOGIN = env.str("RATELIMIT_LOGIN", default="10/m")
+# Views limited as logins besides any LoginView subclass (by URL name).
+RATELIMIT_LOGIN_VIEWS = env.list("RATELIMIT_LOGIN_VIEWS", default=["admin:login"])
+# When the cache cannot count: let the request through (and log and count it)
+# rather than turn a cache outage into a full outage.
+RATELIMIT_FAIL_OPEN = env.bool("RATELIMIT_FAIL_OPEN", default=True)
+for _name in (
+    "RATELIMIT_API_READ",
+    "RATELIMIT_API_WRITE",
+    "RATELIMIT_API_ANONYMOUS",
+    "RATELIMIT_LOGIN",
+):
+    # A malformed rate would otherwise fail on every request it applies to.
+    if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", globals()[_name]):
+        raise ImproperlyConfigured(
+            f"{_name} must look like 100/m (a count per s, m, h or d, "
+            f"optionally 100/5m); got {globals()[_name]!r}."
+        )
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_CACHE_PREFIX = "rl:"
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "mlgov.api.authentication.BearerTokenAuthentication",
@@ -210,6 +282,8 @@ if DEBUG:
     )
 
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=200)
+if not 1 <= API_MAX_PAGE_SIZE <= 1000:
+    raise ImproperlyConfigured("API_MAX_PAGE_SIZE must be between 1 and 1000.")
 API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
 API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
 
@@ -224,6 +298,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No call to the public validator: the page talks to this server only.
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None},
 }
 
 AUDITLOG_INCLUDE_ALL_MODELS = False
@@ -234,6 +310,21 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Features no page of mlgov uses are switched off for every page.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
+# Scripts and styles only from this server, or inline with the request's nonce
+# (request.csp_nonce); no eval, no framing, no plugins.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
+    "style-src 'self' 'nonce-{nonce}'; img-src 'self' data:; font-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
 if IS_PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -242,15 +333,63 @@ if IS_PRODUCTION:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    # /healthz and /readyz are probed over plain HTTP by the load balancer.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    # /healthz, /readyz and /metrics are probed over plain HTTP from inside.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
+# One JSON object per line on stdout, every line with the request id, secrets
+# scrubbed on the handler so records propagated from any logger pass through.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_context": {"()": "mlgov.logging.RequestContextFilter"},
+        "scrub_secrets": {"()": "mlgov.logging.ScrubSecretsFilter"},
+        "count_cache_errors": {"()": "mlgov.metrics.CacheErrorCounter"},
+    },
+    "formatters": {"json": {"()": "mlgov.logging.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "json",
+            "filters": ["request_context", "scrub_secrets"],
+        }
+    },
+    "loggers": {
+        "mlgov.cache.redis": {"filters": ["count_cache_errors"]},
+        # Django's default handlers (plain text on stderr, mail to admins) are
+        # replaced: its records reach the JSON handler through the root, and
+        # errors reach people through Sentry.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # runserver's request line duplicates the access event.
+        "django.server": {"handlers": [], "level": "WARNING", "propagate": True},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Prometheus: /metrics answers a bearer METRICS_TOKEN or an allowed address.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list(
+    "METRICS_ALLOWED_IPS", default=[] if IS_PRODUCTION else ["127.0.0.1", "::1"]
+)
+for _entry in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_entry, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            f"METRICS_ALLOWED_IPS: {_entry!r} is not an address or network."
+        ) from _error
+PROMETHEUS_EXPORT_MIGRATIONS = False
+# Multiprocess mode (gunicorn.conf.py sets the variable): prometheus_client
+# writes each process's values there and fails if the directory is missing.
+if _multiproc_dir := env.str("PROMETHEUS_MULTIPROC_DIR", default=""):
+    Path(_multiproc_dir).mkdir(parents=True, exist_ok=True)
+
+# Sentry: on only when SENTRY_DSN is set (mlgov.sentry.init_sentry, at startup).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default=MLGOV_MODE)
+SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
 
 DEMO_MODELS_DEFAULT = 50
 WAIVER_MAX_DAYS = env.int("WAIVER_MAX_DAYS", default=365)

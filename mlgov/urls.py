@@ -1,8 +1,11 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from mlgov import health, metrics
 from mlgov.api.audit import AuditTrailView
 
 handler404 = "mlgov.api.errors.json_not_found"
@@ -17,6 +20,18 @@ api_v1 = [
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index"), name="home"),
+    # Browsers ask for /favicon.ico on every page; a 404 there is console noise.
+    # Lazy: the manifest of static files may not exist when URLs are imported.
+    path(
+        "favicon.ico",
+        RedirectView.as_view(
+            url=lazy(static, str)("mlgov/favicon.svg"), permanent=True
+        ),
+        name="favicon",
+    ),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -48,6 +48,9 @@ class EnvironmentAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def save_model(self, request, obj, form, change):
+        services.save_environment(actor=request.user, environment=obj)
+
 
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):

@@ -6,6 +6,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from mlgov.api.caching import CachedListMixin
 from mlgov.api.permissions import IsDataScientistForWrites
 from mlgov.api.serializers import FiniteFloatField, StrictInputSerializer
 from mlgov.exceptions import FieldError
@@ -267,11 +268,12 @@ class VersionDetailView(APIView):
         return Response(VersionSerializer(version).data)
 
 
-class EnvironmentListView(generics.ListAPIView):
+class EnvironmentListView(CachedListMixin, generics.ListAPIView):
     """Environments along the promotion path."""
 
     serializer_class = EnvironmentSerializer
     cursor_ordering = ("rank", "name")
+    cache_namespace = selectors.ENVIRONMENTS_CACHE_NAMESPACE
 
     def get_queryset(self):
         return selectors.environments()

@@ -10,7 +10,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from mlgov.cache import invalidate
 from mlgov.exceptions import FieldError, PermissionDeniedError
+from mlgov.logging import log_event
+from mlgov.metrics import record_version_submission
 from mlgov.permissions import can_write_for_team, can_write_model, has_role
 from mlgov.roles import Role
 from registry.exceptions import (
@@ -22,10 +25,15 @@ from registry.models import (
     ARTIFACT_URI_SCHEMES,
     MODEL_CARD_FIELDS,
     VERSION_TRANSITIONS,
+    Environment,
     MLModel,
     ModelVersion,
     Tag,
     Team,
+)
+from registry.selectors import (
+    ENVIRONMENTS_CACHE_NAMESPACE,
+    model_detail_cache_namespace,
 )
 
 MODEL_EDITABLE_FIELDS = (
@@ -168,6 +176,7 @@ def update_model(
     model.save()
     if tags is not None:
         model.tags.set(_ensure_tags(tags))
+    invalidate(model_detail_cache_namespace(model.name))
     return model
 
 
@@ -211,6 +220,7 @@ def create_version(
         .values_list("version", flat=True)
         .first()
     )
+    invalidate(model_detail_cache_namespace(model.name))
     return ModelVersion.objects.create(
         model=model,
         version=(latest or 0) + 1,
@@ -281,12 +291,21 @@ def submit_version(*, actor: AbstractBaseUser, version: ModelVersion) -> ModelVe
     """Send a draft to review; from now on its evidence is frozen."""
     if not can_write_model(actor, version.model):
         raise PermissionDeniedError(f"You may not submit {version}.")
-    return move_version(
+    submitted = move_version(
         version=version,
         to=ModelVersion.Status.IN_REVIEW,
         submitted_by=actor,
         submitted_at=timezone.now(),
     )
+    record_version_submission(risk_tier=submitted.model.risk_tier)
+    log_event(
+        "version.submitted",
+        model=submitted.model.name,
+        version=submitted.version,
+        risk_tier=submitted.model.risk_tier,
+        actor_id=actor.pk,
+    )
+    return submitted
 
 
 def retire_version(*, actor: AbstractBaseUser, version: ModelVersion) -> ModelVersion:
@@ -294,6 +313,25 @@ def retire_version(*, actor: AbstractBaseUser, version: ModelVersion) -> ModelVe
     if not can_write_model(actor, version.model):
         raise PermissionDeniedError(f"You may not retire {version}.")
     return move_version(version=version, to=ModelVersion.Status.RETIRED)
+
+
+@transaction.atomic
+def save_environment(
+    *, actor: AbstractBaseUser, environment: Environment
+) -> Environment:
+    """Store an environment's new settings (rank, promotion rule, soak, freeze)."""
+    if not has_role(actor, Role.GOVERNANCE_ADMIN):
+        raise PermissionDeniedError("Only a governance admin may change environments.")
+    environment.full_clean()
+    environment.save()
+    invalidate(ENVIRONMENTS_CACHE_NAMESPACE)
+    log_event(
+        "environment.saved",
+        environment=environment.name,
+        frozen=environment.frozen,
+        actor_id=actor.pk,
+    )
+    return environment
 
 
 def find_user(username: str) -> AbstractBaseUser:

@@ -7,6 +7,14 @@ from mlgov.services import issue_token
 from tests.factories import TeamFactory, UserFactory
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Browser tests last: pytest-django already puts transactional tests after
+    the others, and the flush that ends a browser test would take the rows of
+    data migrations (role groups, environments) from any test after it."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

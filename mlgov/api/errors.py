@@ -4,6 +4,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, JsonResponse
+from django_ratelimit.exceptions import Ratelimited
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -11,6 +12,10 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from mlgov.exceptions import DomainError
 
 logger = logging.getLogger(__name__)
+
+# When a Ratelimited exception does not say how long to wait: the longest
+# window the settings use (a minute).
+DEFAULT_RETRY_AFTER = 60
 
 _CODE_BY_STATUS = {
     400: "invalid",
@@ -29,6 +34,33 @@ _CODE_BY_STATUS = {
 def error_body(code: str, message: str, details: object = None) -> dict:
     """The error document every API failure uses."""
     return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def throttled_response(retry_after: int) -> JsonResponse:
+    """429 in the error shape, saying when to come back (also in Retry-After)."""
+    response = JsonResponse(
+        error_body(
+            "throttled",
+            f"Too many requests. Try again in {retry_after} seconds.",
+            {"retry_after": retry_after},
+        ),
+        status=status.HTTP_429_TOO_MANY_REQUESTS,
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def unavailable_response(retry_after: int) -> JsonResponse:
+    """503 in the error shape: the rate limiter could not count (fail closed)."""
+    response = JsonResponse(
+        error_body(
+            "unavailable",
+            "The service cannot accept requests right now. Try again shortly.",
+        ),
+        status=status.HTTP_503_SERVICE_UNAVAILABLE,
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
 
 
 def _first_message(detail: object) -> str:
@@ -53,6 +85,12 @@ def exception_handler(exc, context):
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, Ratelimited):
+        # django-ratelimit's decorator raises a PermissionDenied subclass;
+        # without this it would read as a 403.
+        exc = exceptions.Throttled(
+            wait=getattr(exc, "retry_after", None) or DEFAULT_RETRY_AFTER
+        )
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)

@@ -1,0 +1,58 @@
+"""Read-through caching for selectors, invalidated by the services that change
+the rows. Namespaces carry a generation number, so one bump invalidates every
+key under them (pages of a list with any query string) without scanning keys.
+
+The cache may be down: django-redis then answers every read with a miss and
+drops every write, so callers compute from the database as if uncached.
+"""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+T = TypeVar("T")
+
+_MISSING = object()
+
+
+def _generation(namespace: str) -> int:
+    return cache.get(f"gen:{namespace}") or 0
+
+
+def namespaced_key(namespace: str, *parts: object) -> str:
+    """A cache key under `namespace`'s current generation."""
+    return ":".join([namespace, f"g{_generation(namespace)}", *map(str, parts)])
+
+
+def cached(key: str, compute: Callable[[], T], *, timeout: int | None = None) -> T:
+    """`compute()`, kept under `key` for `timeout` seconds (CACHE_TIMEOUT_SECONDS)."""
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        cache.set(
+            key,
+            value,
+            settings.CACHE_TIMEOUT_SECONDS if timeout is None else timeout,
+        )
+    return value
+
+
+def invalidate(namespace: str) -> None:
+    """Forget everything under `namespace`, now and again when the current
+    transaction commits, so a read racing the write cannot keep stale rows."""
+
+    def bump() -> None:
+        key = f"gen:{namespace}"
+        # add() then incr() is atomic in Redis; a lost race still moves the
+        # generation forward, which is all invalidation needs.
+        if not cache.add(key, 1, timeout=None):
+            try:
+                cache.incr(key)
+            except ValueError:
+                cache.set(key, 1, timeout=None)
+
+    bump()
+    transaction.on_commit(bump)

@@ -1,0 +1,219 @@
+"""Domain metrics for Prometheus, and the guarded /metrics endpoint.
+
+Counters are incremented by the services that make the decisions (through the
+`record_*` helpers, so label values stay bounded); gauges of state are computed
+from the database when Prometheus scrapes. With PROMETHEUS_MULTIPROC_DIR set
+(gunicorn.conf.py sets it) every worker writes its counters there and a scrape
+of any worker reports the sum. The list is in docs/operations.md.
+"""
+
+import hmac
+import ipaddress
+import logging
+import os
+from collections.abc import Iterator
+
+from django.apps import apps
+from django.conf import settings
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from mlgov.http import client_ip
+
+GATE_DECISIONS = Counter(
+    "mlgov_gate_decisions_total",
+    "Deployment gate decisions recorded, by outcome (approved | blocked).",
+    ["outcome", "environment"],
+)
+GATE_CHECK_FAILURES = Counter(
+    "mlgov_gate_check_failures_total",
+    "Failing checks in recorded gate decisions, by check name.",
+    ["check", "environment"],
+)
+EVALUATIONS = Counter(
+    "mlgov_evaluations_total",
+    "Governance evaluations run, by verdict (passed | failed).",
+    ["outcome", "environment"],
+)
+APPROVALS = Counter(
+    "mlgov_approvals_total",
+    "Reviewer decisions recorded, by decision (approve | reject).",
+    ["decision"],
+)
+VERSION_SUBMISSIONS = Counter(
+    "mlgov_version_submissions_total",
+    "Model versions submitted for review, by the model's risk tier.",
+    ["risk_tier"],
+)
+RATELIMIT_THROTTLED = Counter(
+    "mlgov_ratelimit_throttled_total",
+    "Requests refused with 429 by the rate limiter, by scope.",
+    ["scope"],
+)
+RATELIMIT_CACHE_FAILURES = Counter(
+    "mlgov_ratelimit_cache_failures_total",
+    "Requests the rate limiter could not count because the cache failed, by "
+    "what happened to them (allowed when failing open, refused otherwise).",
+    ["outcome"],
+)
+CACHE_ERRORS = Counter(
+    "mlgov_cache_errors_total",
+    "Cache operations that failed and were ignored (Redis down or too slow).",
+)
+
+ANY_ENVIRONMENT = "any"
+DRIFT_SEVERITIES = ("warning", "critical")
+
+
+def record_gate_decision(
+    *, outcome: str, environment: str, failing_checks: list[str] | tuple[str, ...]
+) -> None:
+    """Count one recorded gate decision and each check that failed in it."""
+    GATE_DECISIONS.labels(outcome=outcome, environment=environment).inc()
+    for check in failing_checks:
+        GATE_CHECK_FAILURES.labels(check=check, environment=environment).inc()
+
+
+def record_evaluation(*, passed: bool, environment: str | None = None) -> None:
+    """Count one governance evaluation; no environment means environment-free."""
+    EVALUATIONS.labels(
+        outcome="passed" if passed else "failed",
+        environment=environment or ANY_ENVIRONMENT,
+    ).inc()
+
+
+def record_approval(*, decision: str) -> None:
+    """Count one reviewer decision (approve | reject)."""
+    APPROVALS.labels(decision=decision).inc()
+
+
+def record_version_submission(*, risk_tier: str) -> None:
+    """Count one version sent to review."""
+    VERSION_SUBMISSIONS.labels(risk_tier=risk_tier).inc()
+
+
+class CacheErrorCounter(logging.Filter):
+    """Logging filter on django-redis's logger: every error it swallows is
+    logged there once, so counting the records counts the failures."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR:
+            CACHE_ERRORS.inc()
+        return True
+
+
+def _count_open_drift_alerts() -> dict[str, int]:
+    # Looked up by name: the project package imports no app (and reads 0 for
+    # every severity in a deployment without the drift app).
+    try:
+        alert_model = apps.get_model("drift", "DriftAlert")
+    except LookupError:
+        return {}
+    rows = (
+        alert_model.objects.filter(status="open")
+        .values("severity")
+        .annotate(count=Count("pk"))
+    )
+    return {row["severity"]: row["count"] for row in rows}
+
+
+def _count_models_by_risk_tier() -> dict[str, int]:
+    model_class = apps.get_model("registry", "MLModel")
+    rows = (
+        model_class.objects.filter(archived_at__isnull=True)
+        .values("risk_tier")
+        .annotate(count=Count("pk"))
+    )
+    return {row["risk_tier"]: row["count"] for row in rows}
+
+
+class PortfolioStateCollector(Collector):
+    """Gauges of the portfolio's state, read from the database at scrape time,
+    so they are right however many workers ran the changes."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        alerts = GaugeMetricFamily(
+            "mlgov_drift_alerts_open",
+            "Drift alerts in status open, by severity.",
+            labels=["severity"],
+        )
+        counts = _count_open_drift_alerts()
+        for severity in sorted({*DRIFT_SEVERITIES, *counts}):
+            alerts.add_metric([severity], counts.get(severity, 0))
+        yield alerts
+
+        inventory = GaugeMetricFamily(
+            "mlgov_models_in_inventory",
+            "Models in the inventory (not archived), by risk tier.",
+            labels=["risk_tier"],
+        )
+        tiers = apps.get_model("registry", "MLModel").RiskTier.values
+        counts = _count_models_by_risk_tier()
+        for tier in tiers:
+            inventory.add_metric([tier], counts.get(tier, 0))
+        yield inventory
+
+
+class _ProcessRegistry(Collector):
+    """This process's default registry, as one collector among others."""
+
+    def collect(self) -> Iterator:
+        yield from REGISTRY.collect()
+
+
+def scrape() -> bytes:
+    """The metrics page: every worker's counters, then the state gauges."""
+    registry = CollectorRegistry(auto_describe=False)
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry.register(_ProcessRegistry())
+    registry.register(PortfolioStateCollector())
+    return generate_latest(registry)
+
+
+def _is_allowed_address(address: str | None, allowed: list[str]) -> bool:
+    if address is None:
+        return False
+    ip = ipaddress.ip_address(address)
+    return any(ip in ipaddress.ip_network(entry, strict=False) for entry in allowed)
+
+
+def can_scrape(request: HttpRequest) -> bool | None:
+    """True when the caller may read /metrics; None when the endpoint is off
+    (neither METRICS_TOKEN nor METRICS_ALLOWED_IPS configured)."""
+    token = settings.METRICS_TOKEN
+    allowed = settings.METRICS_ALLOWED_IPS
+    if not token and not allowed:
+        return None
+    if token:
+        scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(
+            presented.strip().encode(), token.encode()
+        ):
+            return True
+    return bool(allowed) and _is_allowed_address(client_ip(request), allowed)
+
+
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    """GET /metrics for Prometheus; 404 when off, 403 for anyone not allowed."""
+    allowed = can_scrape(request)
+    if allowed is None:
+        return HttpResponse("Not found.\n", status=404, content_type="text/plain")
+    if not allowed:
+        return HttpResponse(
+            "Forbidden: /metrics needs METRICS_TOKEN or an allowed address.\n",
+            status=403,
+            content_type="text/plain",
+        )
+    return HttpResponse(scrape(), content_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,103 @@
+"""Rate limits for the API and for logins, counted in the shared cache.
+
+django-ratelimit does the counting (fixed windows in the default cache: Redis
+in production, so all workers and app servers share one count). What is
+counted, and under which key, is decided here so every entry point agrees.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.views import LoginView
+from django.http import HttpRequest
+from django_ratelimit.core import get_usage
+
+from mlgov.http import client_ip
+from mlgov.metrics import RATELIMIT_CACHE_FAILURES, RATELIMIT_THROTTLED
+
+logger = logging.getLogger(__name__)
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The limiter's answer for one request."""
+
+    allowed: bool
+    retry_after: int = 0
+    cache_failed: bool = False
+
+
+ALLOW = Verdict(allowed=True)
+
+
+def client_key(request: HttpRequest, user: object | None) -> str:
+    """Who is counted: the user when authenticated, else the client address."""
+    if user is not None and getattr(user, "is_authenticated", False):
+        return f"user:{user.pk}"
+    return f"ip:{client_ip(request) or 'unknown'}"
+
+
+def check(request: HttpRequest, *, scope: str, key: str, rate: str) -> Verdict:
+    """Count this request against `rate` for `key` in `scope`, and say whether
+    it may proceed. A cache that cannot count fails open or closed by
+    RATELIMIT_FAIL_OPEN; either way it is logged and counted."""
+    if not settings.RATELIMIT_ENABLE:
+        return ALLOW
+    usage = get_usage(
+        request,
+        group=f"mlgov:{scope}",
+        key=lambda group, request: key,
+        rate=rate,
+        increment=True,
+    )
+    # django-ratelimit reports a cache failure as no usage (its fail-open) or
+    # as a limit of 0 with time_left -1 (its fail-closed).
+    if usage is None or usage["time_left"] < 0:
+        fail_open = settings.RATELIMIT_FAIL_OPEN
+        RATELIMIT_CACHE_FAILURES.labels(
+            outcome="allowed" if fail_open else "refused"
+        ).inc()
+        logger.warning(
+            "rate limiter cannot reach its cache; request %s",
+            "allowed (fail open)" if fail_open else "refused (fail closed)",
+            extra={"scope": scope},
+        )
+        return ALLOW if fail_open else Verdict(False, retry_after=5, cache_failed=True)
+    if usage["should_limit"]:
+        RATELIMIT_THROTTLED.labels(scope=scope).inc()
+        return Verdict(allowed=False, retry_after=max(1, usage["time_left"]))
+    return ALLOW
+
+
+def check_api(request: HttpRequest, *, user: object | None) -> Verdict:
+    """API calls: reads and writes have their own budgets per user; callers
+    without valid credentials share the stricter anonymous budget per address."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        scope, rate = "api-anonymous", settings.RATELIMIT_API_ANONYMOUS
+    elif request.method in SAFE_METHODS:
+        scope, rate = "api-read", settings.RATELIMIT_API_READ
+    else:
+        scope, rate = "api-write", settings.RATELIMIT_API_WRITE
+    return check(request, scope=scope, key=client_key(request, user), rate=rate)
+
+
+def is_login_view(request: HttpRequest, view_func: object) -> bool:
+    """Admin login, and any LoginView (a dashboard login added later)."""
+    view_class = getattr(view_func, "view_class", None)
+    if isinstance(view_class, type) and issubclass(view_class, LoginView):
+        return True
+    match = getattr(request, "resolver_match", None)
+    return match is not None and match.view_name in settings.RATELIMIT_LOGIN_VIEWS
+
+
+def check_login(request: HttpRequest) -> Verdict:
+    """Login attempts (POSTs), per client address: the user is not known yet."""
+    return check(
+        request,
+        scope="login",
+        key=client_key(request, None),
+        rate=settings.RATELIMIT_LOGIN,
+    )

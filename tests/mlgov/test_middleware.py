@@ -1,0 +1,90 @@
+"""Request ids, Server-Timing and the security headers, CSP included."""
+
+import re
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_well_formed_request_id_is_kept_and_returned():
+    response = Client().get("/healthz", HTTP_X_REQUEST_ID="lb-7f3a.2_x")
+
+    assert response["X-Request-ID"] == "lb-7f3a.2_x"
+
+
+@pytest.mark.parametrize(
+    "offered", ["", "has spaces", "<script>", "a" * 129, "new\nline", "ü-umlaut"]
+)
+def test_a_malformed_request_id_is_replaced_by_a_fresh_one(offered):
+    response = Client().get("/healthz", HTTP_X_REQUEST_ID=offered)
+
+    assert re.fullmatch(r"[0-9a-f]{32}", response["X-Request-ID"])
+
+
+def test_every_request_gets_a_different_id():
+    client = Client()
+
+    ids = {client.get("/healthz")["X-Request-ID"] for _ in range(3)}
+
+    assert len(ids) == 3
+
+
+def test_responses_say_how_long_the_app_took():
+    response = Client().get("/readyz")
+
+    assert re.fullmatch(r"app;dur=\d+\.\d", response["Server-Timing"])
+
+
+def test_pages_carry_the_security_headers():
+    response = Client().get("/admin/login/")
+
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert "camera=()" in response["Permissions-Policy"]
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "'unsafe-inline'" not in csp
+    assert "'unsafe-eval'" not in csp
+
+
+def _nonce(response) -> str:
+    return re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"]).group(1)
+
+
+def test_each_response_has_a_fresh_csp_nonce():
+    client = Client()
+
+    nonces = {_nonce(client.get("/admin/login/")) for _ in range(3)}
+
+    assert len(nonces) == 3
+    assert all(len(nonce) >= 22 for nonce in nonces)
+
+
+def test_the_api_docs_inline_script_and_style_carry_the_responses_nonce(viewer):
+    client = Client()
+    client.force_login(viewer)
+
+    response = client.get("/api/docs/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    nonce = _nonce(response)
+    inline_scripts = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html)
+    assert inline_scripts, "the docs page initialises Swagger UI inline"
+    assert all(f'nonce="{nonce}"' in attributes for attributes in inline_scripts)
+    assert re.search(rf'<style nonce="{nonce}">', html)
+    assert "<style>" not in html
+
+
+def test_csp_can_run_in_report_only_mode_for_a_rollout(settings):
+    settings.CSP_REPORT_ONLY = True
+
+    response = Client().get("/admin/login/")
+
+    assert "Content-Security-Policy" not in response
+    assert "default-src 'self'" in response["Content-Security-Policy-Report-Only"]
