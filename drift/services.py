@@ -19,6 +19,7 @@ from drift.stats import (
     summarise_report,
 )
 from mlgov.audit import record_bulk_changes
+from mlgov.events import announce
 from mlgov.exceptions import FieldError, PermissionDeniedError
 from mlgov.permissions import can_write_model, has_role
 from mlgov.roles import Role
@@ -204,6 +205,17 @@ def ingest_drift_report(
             [_feature_row(report, result) for result in results]
         )
         alerts = _track_alerts(report, results)
+        announce(
+            "drift.report_ingested",
+            report_id=report.pk,
+            model=version.model.name,
+            version=version.version,
+            environment=environment.name,
+            severity=report.severity,
+            drifted=report.n_drifted,
+            evaluable=report.n_evaluable,
+            alerts_open=[alert.feature for alert in alerts if alert.severity != "ok"],
+        )
     return IngestedReport(report=report, features=features, alerts=alerts)
 
 
@@ -226,6 +238,13 @@ def _move_alert(
         locked.resolved_by, locked.resolved_at = actor, now
         locked.resolution_note = note
     locked.save()
+    announce(
+        f"drift.alert_{to}",
+        alert_id=locked.pk,
+        feature=locked.feature,
+        severity=locked.severity,
+        actor_id=actor.pk,
+    )
     return locked
 
 

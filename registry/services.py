@@ -11,8 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mlgov.cache import invalidate
+from mlgov.events import announce
 from mlgov.exceptions import FieldError, PermissionDeniedError
-from mlgov.logging import log_event
 from mlgov.metrics import record_version_submission
 from mlgov.permissions import can_write_for_team, can_write_model, has_role
 from mlgov.roles import Role
@@ -297,9 +297,9 @@ def submit_version(*, actor: AbstractBaseUser, version: ModelVersion) -> ModelVe
         submitted_by=actor,
         submitted_at=timezone.now(),
     )
-    record_version_submission(risk_tier=submitted.model.risk_tier)
-    log_event(
+    announce(
         "version.submitted",
+        count=lambda: record_version_submission(risk_tier=submitted.model.risk_tier),
         model=submitted.model.name,
         version=submitted.version,
         risk_tier=submitted.model.risk_tier,
@@ -325,7 +325,7 @@ def save_environment(
     environment.full_clean()
     environment.save()
     invalidate(ENVIRONMENTS_CACHE_NAMESPACE)
-    log_event(
+    announce(
         "environment.saved",
         environment=environment.name,
         frozen=environment.frozen,

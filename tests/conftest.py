@@ -2,6 +2,8 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from governance.documents import parse_policy_document
+from governance.services import create_policy, known_environment_names
 from mlgov.roles import Role
 from mlgov.services import issue_token
 from tests.factories import TeamFactory, UserFactory
@@ -118,3 +120,46 @@ ROLE_FIXTURES = [
 def any_role_user(request):
     """Each of the six roles in turn."""
     return request.getfixturevalue(request.param)
+
+
+@pytest.fixture
+def make_policy(governance_admin):
+    """Store a policy from a document; scope and enforcement default to all/enforce."""
+
+    def make(name, rules, *, enforcement="enforce", **scope):
+        document = parse_policy_document(
+            {
+                "name": name,
+                "enforcement": enforcement,
+                "scope": {
+                    "risk_tiers": scope.get("risk_tiers", []),
+                    "environments": scope.get("environments", []),
+                    "tags": scope.get("tags", []),
+                },
+                "rules": rules,
+            },
+            environments=known_environment_names(),
+        )
+        return create_policy(actor=governance_admin, document=document)
+
+    return make
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _release_test_database(django_db_setup, django_db_blocker):
+    """Before the test database is dropped, end the sessions that still hold
+    it: pooled connections opened by live-server request threads."""
+    yield
+    from django.db import connection, connections
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+        for alias in connections:
+            close_pool = getattr(connections[alias], "close_pool", None)
+            if close_pool is not None:
+                close_pool()

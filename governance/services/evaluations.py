@@ -8,6 +8,8 @@ from django.utils import timezone
 from governance.engine import Verdict, evaluate
 from governance.models import Evaluation
 from governance.selectors import current_policy_specs, version_facts, waiver_specs
+from mlgov import metrics
+from mlgov.events import announce
 from registry.models import Environment, ModelVersion
 
 
@@ -23,13 +25,16 @@ def evaluate_version(
     versions = ModelVersion.objects.filter(pk=version.pk)
     facts = version_facts(versions)[version.pk]
     waivers = waiver_specs(versions=versions, now=now).get(version.pk, [])
-    return evaluate(
+    environment_name = environment.name if environment else None
+    verdict = evaluate(
         facts,
         current_policy_specs(),
-        environment=environment.name if environment else None,
+        environment=environment_name,
         now=now,
         waivers=waivers,
     )
+    metrics.record_evaluation(passed=verdict.passed, environment=environment_name)
+    return verdict
 
 
 def record_evaluation(
@@ -43,7 +48,7 @@ def record_evaluation(
     """Evaluate and store the verdict with the exact rules it used."""
     now = now or timezone.now()
     verdict = evaluate_version(version=version, environment=environment, now=now)
-    return Evaluation.objects.create(
+    evaluation = Evaluation.objects.create(
         version=version,
         environment=environment,
         passed=verdict.passed,
@@ -52,3 +57,13 @@ def record_evaluation(
         requested_by=actor,
         evaluated_at=now,
     )
+    announce(
+        "evaluation.recorded",
+        model=version.model.name,
+        version=version.version,
+        environment=environment.name if environment else None,
+        trigger=trigger,
+        passed=verdict.passed,
+        failing_rules=len(verdict.failures),
+    )
+    return evaluation

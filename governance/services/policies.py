@@ -15,6 +15,7 @@ from governance.documents import (
 from governance.exceptions import PolicyInUseError
 from governance.models import Policy, Rule
 from governance.selectors import policies_with_rules, policy_document
+from mlgov.events import announce
 from mlgov.exceptions import FieldError, PermissionDeniedError
 from mlgov.permissions import can_administer_governance
 from registry.models import Environment
@@ -23,6 +24,16 @@ from registry.models import Environment
 def known_environment_names() -> list[str]:
     """Environment names a policy scope may name."""
     return list(Environment.objects.order_by("rank").values_list("name", flat=True))
+
+
+def _announce_policy(event: str, policy: Policy, actor: AbstractBaseUser) -> None:
+    announce(
+        event,
+        policy=policy.name,
+        revision=policy.revision,
+        enforcement=policy.enforcement,
+        actor_id=actor.pk,
+    )
 
 
 def _require_admin(actor: AbstractBaseUser) -> None:
@@ -65,6 +76,7 @@ def create_policy(*, actor: AbstractBaseUser, document: PolicyDocument) -> Polic
     _apply_fields(policy, document)
     policy.save()
     _write_rules(policy, document)
+    _announce_policy("policy.created", policy, actor)
     return policy
 
 
@@ -81,6 +93,7 @@ def update_policy(
     locked.revision += 1
     locked.save()
     _write_rules(locked, document)
+    _announce_policy("policy.changed", locked, actor)
     return locked
 
 
@@ -93,6 +106,7 @@ def delete_policy(*, actor: AbstractBaseUser, policy: Policy) -> None:
             f"Waivers refer to {policy.name}; set its enforcement to disabled instead "
             "so their record stays readable."
         )
+    _announce_policy("policy.deleted", policy, actor)
     policy.delete()
 
 

@@ -10,7 +10,9 @@ from governance.exceptions import (
 )
 from governance.models import Approval, Evaluation
 from governance.services.evaluations import record_evaluation
+from mlgov.events import announce
 from mlgov.exceptions import PermissionDeniedError
+from mlgov.metrics import record_approval
 from mlgov.permissions import has_role, is_author
 from mlgov.roles import Role
 from registry import services as registry_services
@@ -54,7 +56,16 @@ def _decide(
     approval = Approval.objects.create(
         version=locked, reviewer=reviewer, decision=decision, comment=comment
     )
-    settle_review(version=locked, actor=reviewer)
+    settled = settle_review(version=locked, actor=reviewer)
+    announce(
+        "approval.recorded",
+        count=lambda: record_approval(decision=decision),
+        model=locked.model.name,
+        version=locked.version,
+        decision=decision,
+        reviewer_id=reviewer.pk,
+        status=settled.status,
+    )
     return approval
 
 

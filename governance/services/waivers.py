@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from governance.exceptions import WaiverNotAllowedError, WaiverRevokedError
 from governance.models import Policy, Waiver
+from mlgov.events import announce
 from mlgov.exceptions import FieldError, PermissionDeniedError
 from mlgov.permissions import can_administer_governance, is_author
 from registry.models import ModelVersion
@@ -65,7 +66,7 @@ def grant_waiver(
         expires_at=expires_at,
         now=now,
     )
-    return Waiver.objects.create(
+    waiver = Waiver.objects.create(
         version=version,
         policy=policy,
         rule_position=rule_position,
@@ -74,6 +75,17 @@ def grant_waiver(
         granted_at=now,
         expires_at=expires_at,
     )
+    announce(
+        "waiver.granted",
+        waiver_id=waiver.pk,
+        model=version.model.name,
+        version=version.version,
+        policy=policy.name,
+        rule=rule_position,
+        expires_at=expires_at.isoformat(),
+        actor_id=actor.pk,
+    )
+    return waiver
 
 
 @transaction.atomic
@@ -90,4 +102,5 @@ def revoke_waiver(*, actor: AbstractBaseUser, waiver: Waiver, reason: str) -> Wa
     waiver.revoked_by = actor
     waiver.revocation_reason = reason
     waiver.save(update_fields=["revoked_at", "revoked_by", "revocation_reason"])
+    announce("waiver.revoked", waiver_id=waiver.pk, actor_id=actor.pk)
     return waiver

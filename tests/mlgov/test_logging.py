@@ -64,16 +64,21 @@ def test_an_anonymous_refusal_is_logged_without_a_user(log_lines):
 
 
 def test_every_line_of_a_request_carries_its_request_id(
-    log_lines, api_client_for, data_scientist, team
+    log_lines,
+    api_client_for,
+    data_scientist,
+    team,
+    django_capture_on_commit_callbacks,
 ):
     version = ModelVersionFactory(
         model=MLModelFactory(team=team, name="churn"), created_by=data_scientist
     )
 
-    response = api_client_for(data_scientist).post(
-        f"/api/v1/models/churn/versions/{version.version}/submit/",
-        HTTP_X_REQUEST_ID="submit-1",
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client_for(data_scientist).post(
+            f"/api/v1/models/churn/versions/{version.version}/submit/",
+            HTTP_X_REQUEST_ID="submit-1",
+        )
 
     assert response.status_code == 200
     lines = log_lines()
@@ -82,14 +87,15 @@ def test_every_line_of_a_request_carries_its_request_id(
 
 
 def test_version_submission_is_logged_as_a_domain_event(
-    log_lines, api_client_for, data_scientist, team
+    log_lines, api_client_for, data_scientist, team, django_capture_on_commit_callbacks
 ):
     model = MLModelFactory(team=team, name="churn", risk_tier="high")
     version = ModelVersionFactory(model=model, created_by=data_scientist)
 
-    api_client_for(data_scientist).post(
-        f"/api/v1/models/churn/versions/{version.version}/submit/"
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        api_client_for(data_scientist).post(
+            f"/api/v1/models/churn/versions/{version.version}/submit/"
+        )
 
     (event,) = [
         line for line in log_lines() if line.get("event") == "version.submitted"

@@ -100,7 +100,7 @@ def test_request_database_and_cache_metrics_are_collected(api_client_for, viewer
 
 
 def test_version_submissions_are_counted_by_risk_tier(
-    api_client_for, data_scientist, team
+    api_client_for, data_scientist, team, django_capture_on_commit_callbacks
 ):
     version = ModelVersionFactory(
         model=MLModelFactory(team=team, name="churn", risk_tier="critical"),
@@ -108,9 +108,10 @@ def test_version_submissions_are_counted_by_risk_tier(
     )
     before = metric("mlgov_version_submissions_total", risk_tier="critical")
 
-    api_client_for(data_scientist).post(
-        f"/api/v1/models/churn/versions/{version.version}/submit/"
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        api_client_for(data_scientist).post(
+            f"/api/v1/models/churn/versions/{version.version}/submit/"
+        )
 
     assert metric("mlgov_version_submissions_total", risk_tier="critical") == before + 1
 
