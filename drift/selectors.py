@@ -30,6 +30,21 @@ def open_drift_by_version(
     return worst
 
 
+def _filtered(rows: QuerySet, **filters: object) -> QuerySet:
+    """Apply the list filters that were given (model, version, environment,
+    severity, status); absent or empty ones do not filter."""
+    lookups = {
+        "model": "version__model__name",
+        "version": "version__version",
+        "environment": "environment__name",
+        "severity": "severity",
+        "status": "status",
+    }
+    return rows.filter(
+        **{lookups[name]: value for name, value in filters.items() if value}
+    )
+
+
 def report_list(
     *,
     model: str | None = None,
@@ -41,15 +56,13 @@ def report_list(
     reports = DriftReport.objects.select_related(
         "version__model", "environment", "submitted_by"
     )
-    if model:
-        reports = reports.filter(version__model__name=model)
-    if version:
-        reports = reports.filter(version__version=version)
-    if environment:
-        reports = reports.filter(environment__name=environment)
-    if severity:
-        reports = reports.filter(severity=severity)
-    return reports
+    return _filtered(
+        reports,
+        model=model,
+        version=version,
+        environment=environment,
+        severity=severity,
+    )
 
 
 def report_detail(*, pk: int) -> DriftReport:
@@ -85,17 +98,14 @@ def alert_list(
     alerts = DriftAlert.objects.select_related(
         "version__model", "environment", "acknowledged_by", "resolved_by"
     )
-    if model:
-        alerts = alerts.filter(version__model__name=model)
-    if version:
-        alerts = alerts.filter(version__version=version)
-    if environment:
-        alerts = alerts.filter(environment__name=environment)
-    if severity:
-        alerts = alerts.filter(severity=severity)
-    if status:
-        alerts = alerts.filter(status=status)
-    return alerts
+    return _filtered(
+        alerts,
+        model=model,
+        version=version,
+        environment=environment,
+        severity=severity,
+        status=status,
+    )
 
 
 def alert_by_id(*, pk: int) -> DriftAlert:
