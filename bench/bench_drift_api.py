@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mlgov.settings")
+os.environ.setdefault("LOG_LEVEL", "WARNING")  # no access line per request
 os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 
 import django

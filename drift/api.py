@@ -17,6 +17,13 @@ from registry.models import Environment
 
 
 class FeatureDriftSerializer(serializers.ModelSerializer):
+    """Every column is a plain value, so `to_representation` reads them
+    directly: a report carries hundreds of rows, and DRF's per-field
+    machinery cost more than the statistics."""
+
+    def to_representation(self, instance):
+        return {name: getattr(instance, name) for name in self.Meta.fields}
+
     class Meta:
         model = FeatureDrift
         fields = [

@@ -214,7 +214,7 @@ def ingest_drift_report(
             severity=report.severity,
             drifted=report.n_drifted,
             evaluable=report.n_evaluable,
-            alerts_open=[alert.feature for alert in alerts if alert.severity != "ok"],
+            alerts_drifting=sum(alert.severity != "ok" for alert in alerts),
         )
     return IngestedReport(report=report, features=features, alerts=alerts)
 
