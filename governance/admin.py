@@ -82,6 +82,17 @@ class PolicyForm(forms.ModelForm):
 class PolicyAdmin(admin.ModelAdmin):
     form = PolicyForm
     inlines = [RuleInline]
+    fields = [
+        "name",
+        "description",
+        "enforcement",
+        "risk_tiers",
+        "environments",
+        "tags",
+        "revision",
+        "created_at",
+        "updated_at",
+    ]
     list_display = ["name", "enforcement", "revision", "scope_summary", "updated_at"]
     list_filter = ["enforcement"]
     search_fields = ["name", "description"]
@@ -105,6 +116,13 @@ class PolicyAdmin(admin.ModelAdmin):
         # Saved with its rules in save_related, through the service, so the
         # revision rises once per change and the rules are validated together.
         pass
+
+    def delete_model(self, request, obj):
+        services.delete_policy(actor=request.user, policy=obj)
+
+    def delete_queryset(self, request, queryset):
+        for policy in queryset:
+            services.delete_policy(actor=request.user, policy=policy)
 
     def construct_change_message(self, request, form, formsets, add=False):
         # The rules were written by the service, not by the formsets; the

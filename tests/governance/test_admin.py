@@ -223,3 +223,40 @@ def test_governance_admin_pages_load(client, staff_admin, page):
     client.force_login(staff_admin)
 
     assert client.get(reverse(page)).status_code == 200
+
+
+def test_admin_deletes_a_policy_through_the_service(
+    client, staff_admin, make_policy, django_capture_on_commit_callbacks
+):
+    policy = make_policy("floor", [auc_floor()])
+    client.force_login(staff_admin)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(
+            reverse("admin:governance_policy_delete", args=[policy.pk]), {"post": "yes"}
+        )
+
+    assert response.status_code == 302
+    assert not Policy.objects.exists()
+    assert len(callbacks) == 1  # the policy.deleted announcement
+
+
+def test_admin_refuses_to_delete_a_policy_with_waivers(
+    client, staff_admin, team, make_policy
+):
+    policy = make_policy("floor", [auc_floor()])
+    Waiver.objects.create(
+        version=ModelVersionFactory(model=MLModelFactory(team=team), version=1),
+        policy=policy,
+        rule_position=1,
+        justification="x",
+        granted_by=staff_admin,
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    client.force_login(staff_admin)
+
+    page = client.get(reverse("admin:governance_policy_delete", args=[policy.pk]))
+
+    assert page.status_code == 200
+    assert b"Cannot delete policy" in page.content
+    assert Policy.objects.exists()
