@@ -417,3 +417,67 @@ def test_alerts_opened_and_updated_by_reports_are_audited(
     ]
     assert {entry.actor for entry in entries} == {data_scientist}
     assert entries[1].changes["severity"][1] == "ok"
+
+
+@pytest.mark.parametrize(
+    ("feature", "expected"),
+    [
+        (
+            {
+                "name": "constant",
+                "kind": "numeric",
+                "reference": {"values": [5.0] * 1500},
+                "current": {"values": [float(v) for v in range(10, 20)] * 150},
+            },
+            {"evaluable": True, "method": "wasserstein", "drifted": True},
+        ),
+        (
+            {
+                "name": "few-values",
+                "kind": "numeric",
+                "reference": {"values": [0, 1, 2, 3, 4] * 40},
+                "current": {"values": [0, 1, 2, 3, 4] * 40},
+            },
+            {"kind": "categorical", "method": "chisquare", "drifted": False},
+        ),
+        (
+            {
+                "name": "new-category",
+                "kind": "categorical",
+                "reference": {"categories": {"DE": 500}},
+                "current": {"categories": {"DE": 400, "IT": 100}},
+            },
+            {"drifted": True, "evaluable": True},
+        ),
+        (
+            {
+                "name": "tiny",
+                "kind": "numeric",
+                "reference": {"values": [1.5]},
+                "current": {"values": [2.5]},
+            },
+            {"kind": "categorical", "method": "chisquare", "n_reference": 1},
+        ),
+        (
+            {
+                "name": "all-missing-current",
+                "kind": "numeric",
+                "reference": {"values": [1.0, 2.0, 3.0]},
+                "current": {"values": [None, None]},
+            },
+            {"evaluable": False, "drifted": False, "severity": "ok", "excluded": 2},
+        ),
+    ],
+    ids=["constant-reference", "five-values", "new-category", "tiny", "empty-side"],
+)
+def test_edge_cases_through_the_api(
+    api_client_for, data_scientist, version, feature, expected
+):
+    response = api_client_for(data_scientist).post(
+        REPORTS, report_body([feature]), format="json"
+    )
+
+    assert response.status_code == 201, response.content
+    result = response.json()["features"][0]
+    assert {key: result[key] for key in expected} == expected
+    assert all(value is None or value == value for value in result.values())
