@@ -4,7 +4,9 @@
 source "$(dirname "$0")/bootstrap.sh"
 bootstrap_requirements requirements.txt
 
-.venv/bin/python manage.py migrate --noinput
-.venv/bin/python manage.py seed_demo
+# Set-up logs at WARNING, so the demo's domain events do not bury the
+# login line; the server then logs its JSON access events as usual.
+LOG_LEVEL=WARNING .venv/bin/python manage.py migrate --noinput
+LOG_LEVEL=WARNING .venv/bin/python manage.py seed_demo
 echo "mlgov: http://127.0.0.1:${PORT:-8000}/  (admin: /admin/, API docs: /api/docs/)"
 exec .venv/bin/python manage.py runserver "127.0.0.1:${PORT:-8000}"
