@@ -6,7 +6,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from drift import selectors, services, stats
+from drift import selectors, services
 from drift.exceptions import PayloadTooLargeError
 from drift.models import DriftAlert, DriftReport, FeatureDrift, Severity
 from mlgov.api.permissions import IsDataScientistForWrites, IsReviewer
@@ -142,37 +142,6 @@ class AlertNoteSerializer(StrictInputSerializer):
     note = serializers.CharField(max_length=5000)
 
 
-def _parse_features(raw: object):
-    """The report's features as engine inputs; bad shapes name the field, and
-    raw values over the caps get 413 with the cap named."""
-    per_feature = settings.DRIFT_MAX_VALUES_PER_FEATURE
-    try:
-        features = stats.parse_features(raw, max_values=per_feature)
-    except stats.DriftPayloadTooLargeError as error:
-        raise PayloadTooLargeError(
-            f"{error.message} The cap is {per_feature:,} raw values per side of a "
-            "feature: send a histogram (bin_edges and counts) or category counts "
-            "instead.",
-            details={"field": error.field, "max_values_per_feature": per_feature},
-        ) from error
-    except stats.DriftInputError as error:
-        raise FieldError(error.field, error.message) from error
-    total = sum(
-        side.values.size
-        for feature in features
-        for side in (feature.reference, feature.current)
-        if isinstance(side, stats.RawSample)
-    )
-    per_report = settings.DRIFT_MAX_VALUES_PER_REPORT
-    if total > per_report:
-        raise PayloadTooLargeError(
-            f"The report carries {total:,} raw values; the cap is {per_report:,} per "
-            "report. Send histograms (bin_edges and counts) or category counts.",
-            details={"max_values_per_report": per_report},
-        )
-    return features
-
-
 _FILTERS = [
     OpenApiParameter("model", str),
     OpenApiParameter("version", int),
@@ -253,7 +222,7 @@ class DriftReportListView(generics.ListAPIView):
             environment=environment,
             window_start=data["window_start"],
             window_end=data["window_end"],
-            features=_parse_features(data["features"]),
+            features=services.parse_report_features(data["features"]),
             dataset_drift_share=data.get("dataset_drift_share"),
         )
         # Answered from the rows just written: reading them back would cost as

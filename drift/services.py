@@ -10,12 +10,16 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from drift.exceptions import InvalidAlertTransitionError
+from drift.exceptions import InvalidAlertTransitionError, PayloadTooLargeError
 from drift.models import ALERT_TRANSITIONS, DriftAlert, DriftReport, FeatureDrift
 from drift.stats import (
+    DriftInputError,
+    DriftPayloadTooLargeError,
     FeatureInput,
     FeatureResult,
+    RawSample,
     analyse_features,
+    parse_features,
     summarise_report,
 )
 from mlgov.audit import record_bulk_changes
@@ -157,6 +161,37 @@ def _track_alerts(
     for alert in updated:
         alert.version, alert.environment = report.version, report.environment
     return sorted(opened + updated, key=lambda alert: alert.feature)
+
+
+def parse_report_features(raw: object) -> list[FeatureInput]:
+    """The report's features as engine inputs; bad shapes name the field, and
+    raw values over the caps get 413 with the cap named."""
+    per_feature = settings.DRIFT_MAX_VALUES_PER_FEATURE
+    try:
+        features = parse_features(raw, max_values=per_feature)
+    except DriftPayloadTooLargeError as error:
+        raise PayloadTooLargeError(
+            f"{error.message} The cap is {per_feature:,} raw values per side of a "
+            "feature: send a histogram (bin_edges and counts) or category counts "
+            "instead.",
+            details={"field": error.field, "max_values_per_feature": per_feature},
+        ) from error
+    except DriftInputError as error:
+        raise FieldError(error.field, error.message) from error
+    total = sum(
+        side.values.size
+        for feature in features
+        for side in (feature.reference, feature.current)
+        if isinstance(side, RawSample)
+    )
+    per_report = settings.DRIFT_MAX_VALUES_PER_REPORT
+    if total > per_report:
+        raise PayloadTooLargeError(
+            f"The report carries {total:,} raw values; the cap is {per_report:,} per "
+            "report. Send histograms (bin_edges and counts) or category counts.",
+            details={"max_values_per_report": per_report},
+        )
+    return features
 
 
 def ingest_drift_report(

@@ -23,11 +23,6 @@ from registry.api import VersionSerializer
 from registry.models import Environment
 
 
-def _version(name: str, number: int):
-    model = registry_selectors.model_by_name(name=name)
-    return registry_selectors.version_by_number(model=model, number=number)
-
-
 class CommentSerializer(StrictInputSerializer):
     comment = serializers.CharField(allow_blank=True, required=False, max_length=5000)
 
@@ -62,7 +57,8 @@ class SubmitVersionView(APIView):
         model = registry_selectors.writable_model_by_name(user=request.user, name=name)
         version = registry_selectors.version_by_number(model=model, number=number)
         services.submit_for_review(actor=request.user, version=version)
-        return Response(VersionSerializer(_version(name, number)).data)
+        version = registry_selectors.version_by_name(name=name, number=number)
+        return Response(VersionSerializer(version).data)
 
 
 class _DecisionView(APIView):
@@ -74,7 +70,7 @@ class _DecisionView(APIView):
         payload = CommentSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         approval = type(self).decide(
-            version=_version(name, number),
+            version=registry_selectors.version_by_name(name=name, number=number),
             reviewer=request.user,
             **payload.validated_data,
         )
@@ -124,7 +120,7 @@ class EvaluationView(APIView):
         responses=EvaluationSerializer,
     )
     def get(self, request, name, number):
-        version = _version(name, number)
+        version = registry_selectors.version_by_name(name=name, number=number)
         environment_name = request.query_params.get("environment")
         environment = None
         if environment_name:
@@ -335,7 +331,9 @@ class WaiverListView(generics.ListAPIView):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         try:
-            version = _version(data["model"], data["version"])
+            version = registry_selectors.version_by_name(
+                name=data["model"], number=data["version"]
+            )
         except NotFoundError as error:
             raise FieldError("version", error.message) from error
         policy = Policy.objects.filter(name=data["policy"]).first()

@@ -54,10 +54,6 @@ class Policy(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def is_environment_independent(self) -> bool:
-        return not self.environments
-
 
 class Rule(models.Model):
     """One check of a policy; its parameters follow its kind's schema."""

@@ -5,14 +5,13 @@ handful of round trips as evaluating one version."""
 from collections import defaultdict
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from drift.selectors import open_drift_by_version
 from governance.documents import PolicyDocument, RuleDocument
 from governance.engine import PolicySpec, RuleSpec, VersionFacts, WaiverSpec
-from governance.models import Approval, Evaluation, Policy, Rule, Waiver
+from governance.models import Approval, Policy, Rule, Waiver
 from mlgov.exceptions import NotFoundError
 from registry.models import MLModel, ModelVersion
 
@@ -154,25 +153,6 @@ def waiver_specs(
     return by_version
 
 
-def approvals_of(*, version: ModelVersion) -> QuerySet[Approval]:
-    """A version's review decisions, oldest first."""
-    return Approval.objects.filter(version=version).select_related(
-        "reviewer", "version__model"
-    )
-
-
-def versions_awaiting_review(*, reviewer: AbstractBaseUser) -> QuerySet[ModelVersion]:
-    """Versions this reviewer may still decide on, oldest submission first."""
-    return (
-        ModelVersion.objects.awaiting_review()
-        .exclude(created_by=reviewer)
-        .exclude(submitted_by=reviewer)
-        .exclude(approvals__reviewer=reviewer)
-        .select_related("model", "submitted_by")
-        .order_by("submitted_at")
-    )
-
-
 def waiver_list(
     *,
     model: str | None = None,
@@ -212,10 +192,3 @@ def policy_by_id(*, pk: int) -> Policy:
     if policy is None:
         raise NotFoundError(f"No policy {pk}.")
     return policy
-
-
-def evaluations_of(*, version: ModelVersion) -> QuerySet[Evaluation]:
-    """A version's recorded evaluations, newest first."""
-    return Evaluation.objects.filter(version=version).select_related(
-        "environment", "requested_by"
-    )

@@ -76,11 +76,6 @@ def is_author(user: AnyUser, version: Authored) -> bool:
     )
 
 
-def can_review_version(user: AnyUser, version: Authored) -> bool:
-    """Reviewers decide on versions they neither created nor submitted."""
-    return has_role(user, Role.REVIEWER) and not is_author(user, version)
-
-
 def can_administer_governance(user: AnyUser) -> bool:
     """Policies, environments, waivers and the audit trail."""
     return has_role(user, Role.GOVERNANCE_ADMIN)

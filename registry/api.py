@@ -251,8 +251,7 @@ class VersionDetailView(APIView):
 
     @extend_schema(responses=VersionSerializer)
     def get(self, request, name, number):
-        model = selectors.model_by_name(name=name)
-        version = selectors.version_by_number(model=model, number=number)
+        version = selectors.version_by_name(name=name, number=number)
         return Response(VersionSerializer(version).data)
 
     @extend_schema(request=VersionUpdateSerializer, responses=VersionSerializer)

@@ -151,9 +151,6 @@ class MLModel(models.Model):
 
 
 class ModelVersionQuerySet(models.QuerySet["ModelVersion"]):
-    def awaiting_review(self) -> Self:
-        return self.filter(status=ModelVersion.Status.IN_REVIEW)
-
     def approved(self) -> Self:
         return self.filter(status=ModelVersion.Status.APPROVED)
 

@@ -86,11 +86,16 @@ def writable_model_by_name(*, user: AbstractBaseUser, name: str) -> MLModel:
     return model
 
 
-def versions_of(*, model: MLModel) -> QuerySet[ModelVersion]:
-    """A model's versions with the users and lineage their rows show."""
-    return ModelVersion.objects.filter(model=model).select_related(
+def versions_of_all() -> QuerySet[ModelVersion]:
+    """Versions with the model, users and lineage their rows show."""
+    return ModelVersion.objects.select_related(
         "model", "created_by", "submitted_by", "parent"
     )
+
+
+def versions_of(*, model: MLModel) -> QuerySet[ModelVersion]:
+    """A model's versions with the users and lineage their rows show."""
+    return versions_of_all().filter(model=model)
 
 
 def version_by_number(*, model: MLModel, number: int) -> ModelVersion:
@@ -102,6 +107,14 @@ def version_by_number(*, model: MLModel, number: int) -> ModelVersion:
 
 
 ENVIRONMENTS_CACHE_NAMESPACE = "registry:environments"
+
+
+def version_by_name(*, name: str, number: int) -> ModelVersion:
+    """A version addressed as in URLs (model name, number), in one query."""
+    version = versions_of_all().filter(model__name=name, version=number).first()
+    if version is None:
+        raise NotFoundError(f"No version {number} of a model named {name!r}.")
+    return version
 
 
 def environments() -> QuerySet[Environment]:

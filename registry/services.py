@@ -5,7 +5,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -332,11 +331,3 @@ def save_environment(
         actor_id=actor.pk,
     )
     return environment
-
-
-def find_user(username: str) -> AbstractBaseUser:
-    """The active user with this username, or a field error naming `owner`."""
-    user = get_user_model().objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise FieldError("owner", f"No active user {username!r}.")
-    return user

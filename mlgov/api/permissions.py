@@ -2,7 +2,7 @@
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from mlgov.permissions import has_role, user_roles
+from mlgov.permissions import can_read_inventory, has_role
 from mlgov.roles import Role
 
 
@@ -12,7 +12,7 @@ class HasAnyRole(BasePermission):
     message = "Your account holds no mlgov role."
 
     def has_permission(self, request, view):
-        return bool(user_roles(request.user))
+        return can_read_inventory(request.user)
 
 
 def role_required(role: str, *, for_writes_only: bool = True) -> type[BasePermission]:
@@ -23,7 +23,7 @@ def role_required(role: str, *, for_writes_only: bool = True) -> type[BasePermis
 
         def has_permission(self, request, view):
             if for_writes_only and request.method in SAFE_METHODS:
-                return bool(user_roles(request.user))
+                return can_read_inventory(request.user)
             return has_role(request.user, role)
 
     RoleRequired.__name__ = f"Requires{Role(role).name.title().replace('_', '')}"

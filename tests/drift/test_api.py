@@ -481,3 +481,14 @@ def test_edge_cases_through_the_api(
     result = response.json()["features"][0]
     assert {key: result[key] for key in expected} == expected
     assert all(value is None or value == value for value in result.values())
+
+
+@pytest.mark.parametrize("verb", ["acknowledge", "resolve"])
+def test_alert_moves_need_authentication(anonymous_client, open_alert, verb):
+    response = anonymous_client.post(
+        f"{ALERTS}{open_alert.pk}/{verb}/", {"note": "x"}, format="json"
+    )
+
+    assert_error(response, 401)
+    open_alert.refresh_from_db()
+    assert open_alert.status == "open"

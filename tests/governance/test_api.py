@@ -439,3 +439,79 @@ def test_waiver_list_query_count_is_constant(
         response = client.get("/api/v1/waivers/")
 
     assert len(response.json()["results"]) == count
+
+
+@pytest.mark.parametrize(
+    "role", ["viewer", "data_scientist", "reviewer", "executive", "auditor"]
+)
+def test_only_governance_admins_revoke_waivers(
+    request, api_client_for, governance_admin, role, waiver_request
+):
+    granted = api_client_for(governance_admin).post(
+        "/api/v1/waivers/", waiver_request, format="json"
+    )
+    client = api_client_for(request.getfixturevalue(role))
+
+    response = client.post(
+        f"/api/v1/waivers/{granted.json()['id']}/revoke/",
+        {"reason": "no"},
+        format="json",
+    )
+
+    assert_error(response, 403)
+    assert Waiver.objects.get().revoked_at is None
+
+
+def test_revoking_needs_authentication(anonymous_client):
+    assert_error(
+        anonymous_client.post(
+            "/api/v1/waivers/1/revoke/", {"reason": "x"}, format="json"
+        ),
+        401,
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "renamed"}, "name"),
+        ({"owner": "me"}, "owner"),
+        (
+            {"rules": [{"kind": "min_approvals", "params": {"count": 0}}]},
+            "rules[1].params.count",
+        ),
+        ({"scope": {"environments": ["moon"]}}, "scope.environments"),
+    ],
+)
+def test_bad_policy_patch_changes_nothing(
+    api_client_for, governance_admin, make_policy, body, field
+):
+    policy = make_policy("floor", [auc_floor(0.8)])
+
+    response = api_client_for(governance_admin).patch(
+        f"/api/v1/policies/{policy.pk}/", body, format="json"
+    )
+
+    assert field in assert_error(response, 400)["details"]
+    policy.refresh_from_db()
+    assert (policy.name, policy.revision) == ("floor", 1)
+    assert policy.rules.get().params["value"] == 0.8
+
+
+@pytest.mark.parametrize("verb", ["approve", "reject"])
+def test_decisions_on_an_unknown_model_are_404(api_client_for, reviewer, verb):
+    assert_error(
+        api_client_for(reviewer).post(
+            f"/api/v1/models/ghost/versions/1/{verb}/", {}, format="json"
+        ),
+        404,
+    )
+
+
+def test_evaluation_of_an_unknown_version_is_404(api_client_for, viewer, in_review):
+    assert_error(
+        api_client_for(viewer).get("/api/v1/models/churn/versions/9/evaluation/"), 404
+    )
+    assert_error(
+        api_client_for(viewer).get("/api/v1/models/ghost/versions/1/evaluation/"), 404
+    )

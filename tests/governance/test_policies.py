@@ -225,3 +225,43 @@ def test_import_refuses_a_bad_document(governance_admin, tmp_path):
         call_command("import_policies", str(path), "--as", governance_admin.username)
 
     assert not Policy.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_policy_updates_each_raise_the_revision(
+    make_policy, governance_admin
+):
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks and real concurrency need PostgreSQL")
+    policy = make_policy("floor", [auc_floor(0.8)])
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def update(enforcement: str) -> None:
+        try:
+            document = parse({"enforcement": enforcement}, policy_document(policy))
+            barrier.wait()
+            update_policy(actor=governance_admin, policy=policy, document=document)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=update, args=(level,))
+        for level in ("advisory", "disabled")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    policy.refresh_from_db()
+    assert policy.revision == 3
+    assert policy.enforcement in ("advisory", "disabled")

@@ -624,3 +624,15 @@ def test_audit_uses_the_configured_proxy_header(
 
     entry = LogEntry.objects.get_for_model(MLModel).latest("timestamp")
     assert entry.remote_addr == "203.0.113.9"
+
+
+def test_version_detail_is_one_lookup(
+    api_client_for, viewer, draft, django_assert_num_queries
+):
+    client = api_client_for(viewer)
+
+    # token + user, roles, the version with its model and users
+    with django_assert_num_queries(3):
+        response = client.get(version_url("churn", 1))
+
+    assert response.json()["version"] == 1
