@@ -1,15 +1,15 @@
 """Registry API: models, versions, submission and environments."""
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from mlgov.api.caching import CachedListMixin
+from mlgov.api.filters import QueryFilter
 from mlgov.api.permissions import IsDataScientistForWrites
 from mlgov.api.serializers import FiniteFloatField, StrictInputSerializer
-from mlgov.exceptions import FieldError
 from registry import selectors, services
 from registry.models import MODEL_CARD_FIELDS, Environment, MLModel, ModelVersion, Team
 
@@ -157,17 +157,16 @@ class EnvironmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-_MODEL_FILTERS = [
-    OpenApiParameter("team", str, description="Team name."),
-    OpenApiParameter("risk_tier", str, enum=MLModel.RiskTier.values),
-    OpenApiParameter("tag", str),
-    OpenApiParameter(
-        "q", str, description="Text in name, display name or description."
-    ),
-    OpenApiParameter(
-        "include_archived", bool, description="Also list archived models."
-    ),
-]
+class ModelListFilter(QueryFilter):
+    team = serializers.CharField(required=False, help_text="Team name.")
+    risk_tier = serializers.ChoiceField(MLModel.RiskTier.choices, required=False)
+    tag = serializers.CharField(required=False)
+    q = serializers.CharField(
+        required=False, help_text="Text in name, display name or description."
+    )
+    include_archived = serializers.BooleanField(
+        required=False, default=False, help_text="Also list archived models."
+    )
 
 
 class ModelListView(generics.ListAPIView):
@@ -178,19 +177,9 @@ class ModelListView(generics.ListAPIView):
     cursor_ordering = "name"
 
     def get_queryset(self):
-        params = self.request.query_params
-        tier = params.get("risk_tier")
-        if tier and tier not in MLModel.RiskTier.values:
-            raise FieldError("risk_tier", f"Unknown risk tier {tier!r}.")
-        return selectors.model_inventory(
-            team=params.get("team"),
-            risk_tier=tier,
-            tag=params.get("tag"),
-            q=params.get("q"),
-            include_archived=params.get("include_archived") in ("1", "true", "yes"),
-        )
+        return selectors.model_inventory(**ModelListFilter.from_request(self.request))
 
-    @extend_schema(parameters=_MODEL_FILTERS)
+    @extend_schema(parameters=[ModelListFilter])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

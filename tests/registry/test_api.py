@@ -219,6 +219,21 @@ def test_model_list_filters(api_client_for, viewer, team, other_team):
     assert_error(client.get(MODELS + "?risk_tier=extreme"), 400)
 
 
+def test_model_list_refuses_an_unknown_query_parameter(api_client_for, viewer):
+    response = api_client_for(viewer).get(MODELS + "?teem=pricing")
+
+    error = assert_error(response, 400, "invalid")
+    assert "teem" in error["details"]
+    assert "team" in error["message"]
+
+
+def test_model_list_refuses_a_malformed_boolean(api_client_for, viewer):
+    response = api_client_for(viewer).get(MODELS + "?include_archived=perhaps")
+
+    error = assert_error(response, 400, "invalid")
+    assert "include_archived" in error["details"]
+
+
 def test_archive_model_through_patch(api_client_for, data_scientist, model):
     response = api_client_for(data_scientist).patch(
         f"{MODELS}churn/", {"archived": True}, format="json"

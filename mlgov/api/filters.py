@@ -1,0 +1,40 @@
+"""List filters declared once: one serializer per list validates the query
+string, answers 400 in the error shape naming the parameter, and documents
+itself in OpenAPI (`@extend_schema(parameters=[TheFilter])`)."""
+
+from typing import Any
+
+from rest_framework import serializers
+from rest_framework.request import Request
+
+from mlgov.exceptions import FieldError
+
+# Parameters every list accepts, read by the paginator rather than a filter.
+PAGINATION_PARAMETERS = frozenset({"cursor", "page_size"})
+
+
+class QueryFilter(serializers.Serializer):
+    """Base for a list's query parameters. Subclasses declare fields; unknown
+    parameters are refused, never silently ignored."""
+
+    @classmethod
+    def from_request(cls, request: Request) -> dict[str, Any]:
+        """The validated filters of this request; absent ones are left out."""
+        fields = cls().fields
+        params = request.query_params
+        unknown = sorted(set(params) - set(fields) - PAGINATION_PARAMETERS)
+        if unknown:
+            allowed = ", ".join(sorted(set(fields) | PAGINATION_PARAMETERS))
+            raise FieldError(
+                unknown[0], f"Unknown query parameter. Use one of: {allowed}."
+            )
+        data = {
+            name: params.getlist(name)
+            if isinstance(field, serializers.ListField)
+            else params.get(name)
+            for name, field in fields.items()
+            if name in params
+        }
+        payload = cls(data=data)
+        payload.is_valid(raise_exception=True)
+        return dict(payload.validated_data)
