@@ -9,6 +9,7 @@ class MlgovConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from mlgov import checks  # noqa: F401  (registers the system checks)
+        from mlgov.api.authentication import connect_token_cache_invalidation
         from mlgov.roles import sync_role_permissions
         from mlgov.sentry import init_sentry
 
@@ -16,3 +17,4 @@ class MlgovConfig(AppConfig):
             sync_role_permissions, dispatch_uid="mlgov-role-permissions"
         )
         init_sentry()
+        connect_token_cache_invalidation()
