@@ -1,6 +1,10 @@
 """Registry API: models, versions, submission and environments."""
 
+from datetime import datetime
+from typing import Any
+
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
@@ -10,6 +14,7 @@ from mlgov.api.caching import CachedListMixin
 from mlgov.api.filters import QueryFilter
 from mlgov.api.permissions import IsDataScientistForWrites
 from mlgov.api.serializers import FiniteFloatField, StrictInputSerializer
+from mlgov.exceptions import NotFoundError
 from registry import selectors, services
 from registry.models import MODEL_CARD_FIELDS, Environment, MLModel, ModelVersion, Team
 
@@ -39,6 +44,93 @@ class MLModelSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+
+def _datetime(value: datetime | None) -> str | None:
+    # As DRF's DateTimeField renders it (ISO 8601 in the current time zone,
+    # UTC as "Z"); tests/registry/test_api_rows.py holds the two together.
+    if value is None:
+        return None
+    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+# The hot registry endpoints build their JSON with model_data and version_data
+# from plain rows (registry.selectors *_rows), not through the serializers: a
+# ModelSerializer introspects the model on every construction and runs a field
+# object per value, which cost more than the query on a version read and most
+# of a search page. The serializers stay the contract (OpenAPI schema, the
+# other apps' responses); tests/registry/test_api_rows.py asserts that both
+# give the same JSON for the same rows.
+def model_data(row: dict[str, Any], tags: list[str]) -> dict[str, Any]:
+    """An inventory row as MLModelSerializer renders it."""
+    return {
+        "name": row["name"],
+        "display_name": row["display_name"],
+        "description": row["description"],
+        "team": row["team_name"],
+        "owner": row["owner_name"],
+        "risk_tier": row["risk_tier"],
+        "business_use": row["business_use"],
+        "tags": tags,
+        "latest_version": row["latest_version"],
+        "archived": row["archived_at"] is not None,
+        "archived_at": _datetime(row["archived_at"]),
+        "created_at": _datetime(row["created_at"]),
+        "updated_at": _datetime(row["updated_at"]),
+    }
+
+
+def model_row_of(model: MLModel, *, latest_version: int | None) -> dict[str, Any]:
+    """The row of a model just written, from the instance (team and owner
+    already loaded), so a write need not read it back."""
+    row = {
+        column: getattr(model, column, None) for column in selectors.MODEL_ROW_COLUMNS
+    }
+    row.update(
+        latest_version=latest_version,
+        team_name=model.team.name,
+        owner_name=model.owner.username if model.owner_id else None,
+    )
+    return row
+
+
+def version_data(row: dict[str, Any]) -> dict[str, Any]:
+    """A version row as VersionSerializer renders it."""
+    return {
+        "model": row["model_name"],
+        "version": row["version"],
+        "status": row["status"],
+        "artifact_uri": row["artifact_uri"],
+        "artifact_sha256": row["artifact_sha256"],
+        "framework": row["framework"],
+        "training_data_ref": row["training_data_ref"],
+        "metrics": row["metrics"],
+        "params": row["params"],
+        "model_card": row["model_card"],
+        "parent_version": row["parent_number"],
+        "created_by": row["created_by_name"],
+        "submitted_by": row["submitted_by_name"],
+        "submitted_at": _datetime(row["submitted_at"]),
+        "created_at": _datetime(row["created_at"]),
+        "updated_at": _datetime(row["updated_at"]),
+    }
+
+
+def version_row_of(version: ModelVersion) -> dict[str, Any]:
+    """The row of a version just written, from the instance the service
+    returned (model, author and parent already loaded), instead of reading
+    it back."""
+    row = {column: getattr(version, column) for column in selectors.VERSION_ROW_COLUMNS}
+    row.update(
+        model_name=version.model.name,
+        parent_number=version.parent.version if version.parent_id else None,
+        created_by_name=version.created_by.username if version.created_by_id else None,
+        submitted_by_name=(
+            version.submitted_by.username if version.submitted_by_id else None
+        ),
+    )
+    return row
 
 
 class ModelCardSerializer(StrictInputSerializer):
@@ -177,7 +269,16 @@ class ModelListView(generics.ListAPIView):
     cursor_ordering = "name"
 
     def get_queryset(self):
-        return selectors.model_inventory(**ModelListFilter.from_request(self.request))
+        return selectors.model_inventory_rows(
+            **ModelListFilter.from_request(self.request)
+        )
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        tags = selectors.tag_names_of([row["id"] for row in page])
+        return self.get_paginated_response(
+            [model_data(row, tags[row["id"]]) for row in page]
+        )
 
     @extend_schema(parameters=[ModelListFilter])
     def get(self, request, *args, **kwargs):
@@ -188,8 +289,13 @@ class ModelListView(generics.ListAPIView):
         payload = ModelCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         model = services.register_model(actor=request.user, **payload.validated_data)
-        model = selectors.model_detail(name=model.name)
-        return Response(MLModelSerializer(model).data, status=status.HTTP_201_CREATED)
+        # A new model: no versions, and the tags just set (sorted, as the
+        # serializer lists them). No read-back.
+        tags = sorted(set(payload.validated_data.get("tags", ())))
+        return Response(
+            model_data(model_row_of(model, latest_version=None), tags),
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class ModelDetailView(APIView):
@@ -218,8 +324,16 @@ class VersionListView(generics.ListAPIView):
     cursor_ordering = "-version"
 
     def get_queryset(self):
-        model = selectors.model_by_name(name=self.kwargs["name"])
-        return selectors.versions_of(model=model)
+        return selectors.version_rows_named(name=self.kwargs["name"])
+
+    def list(self, request, *args, **kwargs):
+        name = self.kwargs["name"]
+        page = self.paginate_queryset(self.get_queryset())
+        # One query for the page; an empty one is either a model without
+        # versions or no model at all, which only then costs a second query.
+        if not page and not selectors.model_exists(name=name):
+            raise NotFoundError(f"No model named {name!r}.")
+        return self.get_paginated_response([version_data(row) for row in page])
 
     @extend_schema(request=VersionWriteSerializer, responses={201: VersionSerializer})
     def post(self, request, name):
@@ -229,8 +343,9 @@ class VersionListView(generics.ListAPIView):
         version = services.create_version(
             actor=request.user, model=model, **payload.validated_data
         )
-        version = selectors.version_by_number(model=model, number=version.version)
-        return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
+        return Response(
+            version_data(version_row_of(version)), status=status.HTTP_201_CREATED
+        )
 
 
 class VersionDetailView(APIView):
@@ -240,8 +355,7 @@ class VersionDetailView(APIView):
 
     @extend_schema(responses=VersionSerializer)
     def get(self, request, name, number):
-        version = selectors.version_by_name(name=name, number=number)
-        return Response(VersionSerializer(version).data)
+        return Response(version_data(selectors.version_row(name=name, number=number)))
 
     @extend_schema(request=VersionUpdateSerializer, responses=VersionSerializer)
     def patch(self, request, name, number):

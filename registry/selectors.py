@@ -1,7 +1,7 @@
 """Reads of the registry that pages and endpoints need."""
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
 from mlgov.cache import cached, namespaced_key
 from mlgov.exceptions import NotFoundError
@@ -47,6 +47,51 @@ def model_inventory(
             | Q(description__icontains=q)
         )
     return models
+
+
+# The columns of an inventory row in the API (registry.api.model_data), read
+# as plain dicts: the search page builds 100 rows, and model instances with
+# their team, owner and prefetched tags cost more to build than the query.
+MODEL_ROW_COLUMNS = (
+    "id",
+    "name",
+    "display_name",
+    "description",
+    "risk_tier",
+    "business_use",
+    "latest_version",
+    "archived_at",
+    "created_at",
+    "updated_at",
+)
+
+
+def model_inventory_rows(**filters: object) -> QuerySet:
+    """model_inventory's models as dicts of what the API row shows (team and
+    owner by name); their tags come from tag_names_of, one query a page."""
+    return (
+        model_inventory(**filters)
+        .prefetch_related(None)
+        .values(
+            *MODEL_ROW_COLUMNS,
+            team_name=F("team__name"),
+            owner_name=F("owner__username"),
+        )
+    )
+
+
+def tag_names_of(model_ids: list[int]) -> dict[int, list[str]]:
+    """Each model's tag names, sorted, for a page of models: one query."""
+    through = MLModel.tags.through
+    names: dict[int, list[str]] = {model_id: [] for model_id in model_ids}
+    rows = (
+        through.objects.filter(mlmodel_id__in=model_ids)
+        .order_by("tag__name")
+        .values_list("mlmodel_id", "tag__name")
+    )
+    for model_id, name in rows:
+        names[model_id].append(name)
+    return names
 
 
 def model_by_name(*, name: str) -> MLModel:
@@ -107,6 +152,62 @@ def version_by_number(*, model: MLModel, number: int) -> ModelVersion:
 
 
 ENVIRONMENTS_CACHE_NAMESPACE = "registry:environments"
+
+# The columns of a version's API row (registry.api.version_data), read as
+# plain dicts. The version endpoints are the registry's hottest reads: a
+# model instance per row plus four related instances (model, two users with
+# every auth column, the parent) cost more than PostgreSQL's answer, and the
+# rows show one column of each related table.
+VERSION_ROW_COLUMNS = (
+    "id",
+    "version",
+    "status",
+    "artifact_uri",
+    "artifact_sha256",
+    "framework",
+    "training_data_ref",
+    "metrics",
+    "params",
+    "model_card",
+    "submitted_at",
+    "created_at",
+    "updated_at",
+)
+
+
+def version_rows() -> QuerySet:
+    """Versions as dicts of what the API row shows."""
+    return ModelVersion.objects.values(
+        *VERSION_ROW_COLUMNS,
+        model_name=F("model__name"),
+        parent_number=F("parent__version"),
+        created_by_name=F("created_by__username"),
+        submitted_by_name=F("submitted_by__username"),
+    )
+
+
+def version_rows_of(*, model: MLModel) -> QuerySet:
+    """A model's versions as API rows (dicts)."""
+    return version_rows().filter(model=model)
+
+
+def version_row(*, name: str, number: int) -> dict:
+    """One version as an API row, addressed as in URLs, in one query."""
+    try:
+        # get(), not first(): no ORDER BY for a unique (model, version) pair.
+        return version_rows().get(model__name=name, version=number)
+    except ModelVersion.DoesNotExist:
+        raise NotFoundError(f"No version {number} of a model named {name!r}.") from None
+
+
+def version_rows_named(*, name: str) -> QuerySet:
+    """A model's versions as API rows, by the model's name: one query, no
+    lookup of the model first (model_exists tells an empty page's 404)."""
+    return version_rows().filter(model__name=name)
+
+
+def model_exists(*, name: str) -> bool:
+    return MLModel.objects.filter(name=name).exists()
 
 
 def version_by_name(*, name: str, number: int) -> ModelVersion:
