@@ -6,12 +6,24 @@ counted, and under which key, is decided here so every entry point agrees.
 """
 
 import logging
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.views import LoginView
+from django.core.cache import caches
 from django.http import HttpRequest
-from django_ratelimit.core import get_usage
+from django_ratelimit import ALL
+from django_ratelimit.core import (
+    EXPIRATION_FUDGE,
+    _get_window,
+    _make_cache_key,
+    _split_rate,
+    get_usage,
+)
+from django_redis.client import DefaultClient as RedisClient
+from django_redis.exceptions import ConnectionInterrupted
+from redis.exceptions import RedisError
 
 from mlgov.http import client_ip
 from mlgov.metrics import RATELIMIT_CACHE_FAILURES, RATELIMIT_THROTTLED
@@ -40,19 +52,60 @@ def client_key(request: HttpRequest, user: object | None) -> str:
     return f"ip:{client_ip(request) or 'unknown'}"
 
 
+_NOT_REDIS = object()
+
+
+def _usage_in_one_round_trip(*, scope: str, key: str, rate: str) -> object:
+    """django-ratelimit's count (same key, same fixed window, same answer),
+    in one Redis round trip instead of two.
+
+    django-ratelimit counts with add() then incr(): two round trips on every
+    request after a window's first. On a small busy host each round trip to
+    Redis is a context switch that waits for a core, and a cached read makes
+    about four, so this one is worth a pipeline (SET NX EX, then INCR).
+    Other caches (the embedded local-memory one) go through get_usage."""
+    cache = caches[settings.RATELIMIT_USE_CACHE]
+    client = getattr(cache, "client", None)
+    if not isinstance(client, RedisClient):
+        return _NOT_REDIS
+    limit, period = _split_rate(rate)
+    window = _get_window(key, period)
+    cache_key = client.make_key(
+        _make_cache_key(f"mlgov:{scope}", window, rate, key, ALL)
+    )
+    try:
+        pipeline = client.get_client(write=True).pipeline(transaction=False)
+        pipeline.set(cache_key, 0, nx=True, ex=period + EXPIRATION_FUDGE)
+        pipeline.incr(cache_key)
+        count = pipeline.execute()[1]
+    except (RedisError, ConnectionInterrupted, OSError) as error:
+        # Logged where django-redis logs what it swallows, so the cache-error
+        # counter (mlgov.metrics.CacheErrorCounter) sees it too.
+        logging.getLogger(settings.DJANGO_REDIS_LOGGER).error(str(error))
+        return None
+    return {
+        "count": count,
+        "limit": limit,
+        "should_limit": count > limit,
+        "time_left": window - int(time.time()),
+    }
+
+
 def check(request: HttpRequest, *, scope: str, key: str, rate: str) -> Verdict:
     """Count this request against `rate` for `key` in `scope`, and say whether
     it may proceed. A cache that cannot count fails open or closed by
     RATELIMIT_FAIL_OPEN; either way it is logged and counted."""
     if not settings.RATELIMIT_ENABLE:
         return ALLOW
-    usage = get_usage(
-        request,
-        group=f"mlgov:{scope}",
-        key=lambda group, request: key,
-        rate=rate,
-        increment=True,
-    )
+    usage = _usage_in_one_round_trip(scope=scope, key=key, rate=rate)
+    if usage is _NOT_REDIS:
+        usage = get_usage(
+            request,
+            group=f"mlgov:{scope}",
+            key=lambda group, request: key,
+            rate=rate,
+            increment=True,
+        )
     # django-ratelimit reports a cache failure as no usage (its fail-open) or
     # as a limit of 0 with time_left -1 (its fail-closed).
     if usage is None or usage["time_left"] < 0:
