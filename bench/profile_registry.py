@@ -7,7 +7,8 @@ bench_registry_vs_mlflow.py (models bench-model-00000 … with 3 versions).
         .venv/bin/python bench/profile_registry.py --requests 300 --top 30
 
 Prints, per workload, the wall and CPU time and the queries per request,
-and the functions with the most CPU time (cProfile on process_time). Writes go to the scratch database.
+and the functions with the most CPU time (cProfile on process_time).
+Writes go to the scratch database.
 """
 
 import argparse
@@ -98,7 +99,8 @@ def main() -> None:
         stats = pstats.Stats(profile, stream=out).sort_stats(args.sort)
         stats.print_stats(args.top)
         print(
-            f"=== {label}: {elapsed:.2f} ms/request (profiled), {len(queries)} queries"
+            f"=== {label}: {elapsed:.2f} ms/request, {cpu:.2f} ms CPU (profiled), "
+            f"{len(queries)} queries"
         )
         for query in queries.captured_queries:
             print("   ", query["sql"][:160])

@@ -1,5 +1,6 @@
 """Reads of the registry that pages and endpoints need."""
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +11,7 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from mlgov.cache import cached, namespaced_key
 from mlgov.exceptions import NotFoundError
 from mlgov.permissions import can_write_model
-from registry.models import Environment, MLModel, ModelVersion
+from registry.models import Environment, MLModel, ModelVersion, Tag
 
 
 def model_inventory(
@@ -88,14 +89,36 @@ def tag_names_of(model_ids: list[int]) -> dict[int, list[str]]:
     """Each model's tag names, sorted, for a page of models: one query."""
     through = MLModel.tags.through
     names: dict[int, list[str]] = {model_id: [] for model_id in model_ids}
-    rows = (
-        through.objects.filter(mlmodel_id__in=model_ids)
-        .order_by("tag__name")
-        .values_list("mlmodel_id", "tag__name")
-    )
+    if not model_ids:
+        return names
+    if connection.vendor == "postgresql":
+        # The ids as one array parameter: `IN (%s, ... x 100)` made the ORM
+        # prepare and psycopg parse a hundred placeholders, a quarter of a
+        # search page's CPU. Same rows, same order as the ORM query below.
+        with connection.cursor() as cursor:
+            cursor.execute(_tag_names_sql(), [list(model_ids)])
+            rows = cursor.fetchall()
+    else:
+        rows = (
+            through.objects.filter(mlmodel_id__in=model_ids)
+            .order_by("tag__name")
+            .values_list("mlmodel_id", "tag__name")
+        )
     for model_id, name in rows:
         names[model_id].append(name)
     return names
+
+
+@functools.cache
+def _tag_names_sql() -> str:
+    through, tag = MLModel.tags.through._meta, Tag._meta
+    model_column = through.get_field("mlmodel").column
+    tag_column = through.get_field("tag").column
+    return (
+        f'SELECT mt."{model_column}", t."name" FROM "{through.db_table}" mt '
+        f'JOIN "{tag.db_table}" t ON t."id" = mt."{tag_column}" '
+        f'WHERE mt."{model_column}" = ANY(%s) ORDER BY t."name"'
+    )
 
 
 def model_by_name(*, name: str) -> MLModel:
