@@ -85,6 +85,14 @@ def model_inventory_rows(**filters: object) -> QuerySet:
     )
 
 
+def model_row(*, name: str) -> dict:
+    """One model as an API row (archived or not), uncached, or NotFoundError."""
+    row = model_inventory_rows(include_archived=True).filter(name=name).first()
+    if row is None:
+        raise NotFoundError(f"No model named {name!r}.")
+    return row
+
+
 def tag_names_of(model_ids: list[int]) -> dict[int, list[str]]:
     """Each model's tag names, sorted, for a page of models: one query."""
     through = MLModel.tags.through

@@ -289,3 +289,36 @@ def test_an_expired_token_is_refused_even_when_cached(api_client_for, viewer):
     cache.set(token_cache_key(token.key_hash), (user, cached))
 
     assert client.get(MODELS).status_code == 401
+
+
+def test_an_edited_model_answers_what_a_read_of_it_answers(
+    api_client_for, data_scientist, model
+):
+    client = api_client_for(data_scientist)
+    ModelVersionFactory(model=model, version=3)
+    assert client.get(f"{MODELS}churn/").status_code == 200  # cached now
+
+    edited = client.patch(
+        f"{MODELS}churn/", {"business_use": "owner=ana"}, format="json"
+    )
+
+    assert edited.status_code == 200, edited.content
+    assert edited.json() == client.get(f"{MODELS}churn/").json()
+    assert edited.json()["business_use"] == "owner=ana"
+    assert edited.json()["latest_version"] == 3
+    assert edited.json()["tags"] == ["batch", "pii"]
+
+
+def test_an_edited_version_answers_what_a_read_of_it_answers(
+    api_client_for, data_scientist, model
+):
+    client = api_client_for(data_scientist)
+    client.post(versions_url("churn"), {"artifact_uri": "s3://b/1"}, format="json")
+
+    edited = client.patch(
+        version_url("churn", 1), {"params": {"validated": "true"}}, format="json"
+    )
+
+    assert edited.status_code == 200, edited.content
+    assert edited.json() == client.get(version_url("churn", 1)).json()
+    assert edited.json()["params"] == {"validated": "true"}
