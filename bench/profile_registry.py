@@ -78,6 +78,48 @@ def main() -> None:
             content_type="application/json",
         ),
     }
+
+    def seed_one() -> None:
+        """The harness's seeding of one model: six writes."""
+        name = f"profile-{rng.getrandbits(48):x}"
+        calls = [
+            client.post(
+                "/api/v1/models/",
+                {
+                    "name": name,
+                    "display_name": name,
+                    "team": "bench",
+                    "risk_tier": "low",
+                    "tags": ["team-1", "tier-gold"],
+                },
+                content_type="application/json",
+            ),
+            client.patch(
+                f"/api/v1/models/{name}/",
+                {"business_use": "owner=user1"},
+                content_type="application/json",
+            ),
+            *(
+                client.post(
+                    f"/api/v1/models/{name}/versions/",
+                    {
+                        "artifact_uri": f"s3://bench/seed/{name}/{v}",
+                        "framework": "sklearn",
+                        "params": {"framework": "sklearn"},
+                    },
+                    content_type="application/json",
+                )
+                for v in range(3)
+            ),
+            client.patch(
+                f"/api/v1/models/{name}/versions/3/",
+                {"params": {"validated": "true"}},
+                content_type="application/json",
+            ),
+        ]
+        return calls[-1]
+
+    workloads["seed"] = seed_one
     for label in args.workloads.split(","):
         call = workloads[label]
         for _ in range(20):  # warm caches and connections

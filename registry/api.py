@@ -372,7 +372,8 @@ class VersionDetailView(APIView):
     @extend_schema(request=VersionUpdateSerializer, responses=VersionSerializer)
     def patch(self, request, name, number):
         model = selectors.writable_model_by_name(user=request.user, name=name)
-        version = selectors.version_by_number(model=model, number=number)
+        # Only which version: update_version locks and reads the row itself.
+        version = selectors.version_ref(model=model, number=number)
         payload = VersionUpdateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         services.update_version(
