@@ -1,3 +1,4 @@
+from datetime import datetime
 from typing import Self
 
 from auditlog.registry import auditlog
@@ -5,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from governance.constants import WAIVER_ACTIVE, WAIVER_EXPIRED, WAIVER_REVOKED
 from governance.engine import RULE_KINDS
 from registry.models import Environment, ModelVersion
 
@@ -120,9 +122,21 @@ class Approval(models.Model):
 
 
 class WaiverQuerySet(models.QuerySet["Waiver"]):
-    def active(self, now=None) -> Self:
+    def active(self, now: datetime | None = None) -> Self:
         now = now or timezone.now()
         return self.filter(expires_at__gt=now).exclude(revoked_at__lte=now)
+
+    def in_state(self, state: str, now: datetime | None = None) -> Self:
+        """Waivers in `state` (one of WAIVER_STATES) at `now`; the SQL twin of
+        `Waiver.state`."""
+        now = now or timezone.now()
+        if state == WAIVER_ACTIVE:
+            return self.active(now)
+        if state == WAIVER_REVOKED:
+            return self.filter(revoked_at__lte=now)
+        if state == WAIVER_EXPIRED:
+            return self.filter(expires_at__lte=now).exclude(revoked_at__lte=now)
+        raise ValueError(f"Unknown waiver state {state!r}.")
 
 
 class Waiver(models.Model):
@@ -178,8 +192,8 @@ class Waiver(models.Model):
     def state(self) -> str:
         now = timezone.now()
         if self.revoked_at is not None and self.revoked_at <= now:
-            return "revoked"
-        return "expired" if self.expires_at <= now else "active"
+            return WAIVER_REVOKED
+        return WAIVER_EXPIRED if self.expires_at <= now else WAIVER_ACTIVE
 
 
 class Evaluation(models.Model):

@@ -210,6 +210,17 @@ class ModelDetailView(APIView):
         return Response(MLModelSerializer(selectors.model_detail(name=name)).data)
 
 
+class VersionListFilter(QueryFilter):
+    status = serializers.ChoiceField(ModelVersion.Status.choices, required=False)
+    created_after = serializers.DateTimeField(
+        required=False, help_text="ISO 8601; versions created strictly after it."
+    )
+
+
+class PortfolioVersionListFilter(VersionListFilter):
+    model = serializers.CharField(required=False, help_text="Model name.")
+
+
 class VersionListView(generics.ListAPIView):
     """A model's versions, newest first, and creation of a draft."""
 
@@ -218,8 +229,13 @@ class VersionListView(generics.ListAPIView):
     cursor_ordering = "-version"
 
     def get_queryset(self):
+        filters = VersionListFilter.from_request(self.request)
         model = selectors.model_by_name(name=self.kwargs["name"])
-        return selectors.versions_of(model=model)
+        return selectors.version_list(model=model, **filters)
+
+    @extend_schema(parameters=[VersionListFilter])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(request=VersionWriteSerializer, responses={201: VersionSerializer})
     def post(self, request, name):
@@ -231,6 +247,23 @@ class VersionListView(generics.ListAPIView):
         )
         version = selectors.version_by_number(model=model, number=version.version)
         return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+
+class PortfolioVersionListView(generics.ListAPIView):
+    """Versions across the portfolio, oldest first: with `?status=in_review`,
+    the reviewers' queue."""
+
+    serializer_class = VersionSerializer
+    cursor_ordering = "id"
+
+    def get_queryset(self):
+        return selectors.version_list(
+            **PortfolioVersionListFilter.from_request(self.request)
+        )
+
+    @extend_schema(parameters=[PortfolioVersionListFilter])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 class VersionDetailView(APIView):
