@@ -4,12 +4,13 @@ from django.utils import timezone
 
 from governance import services
 from governance.constants import WAIVER_STATES
-from governance.documents import RISK_TIERS, PolicyDocument, RuleDocument
+from governance.documents import PolicyDocument, RuleDocument
 from governance.engine import RuleParamsError, validate_rule
 from governance.models import Approval, Evaluation, Policy, Rule, Waiver
 from mlgov.admin_tools import NoteActionForm, run_service_on_each
 from mlgov.exceptions import DomainError, FieldError
 from registry.admin import ModelVersionAdmin
+from registry.constants import RISK_TIERS
 from registry.models import ModelVersion
 from registry.selectors import environment_names
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from governance import constants
 from governance.constants import WAIVER_ACTIVE, WAIVER_EXPIRED, WAIVER_REVOKED
 from governance.engine import RULE_KINDS
 from registry.models import Environment, ModelVersion
@@ -15,9 +16,9 @@ class Policy(models.Model):
     """A named set of rules, with an enforcement level and a scope."""
 
     class Enforcement(models.TextChoices):
-        ENFORCE = "enforce", "Enforce"
-        ADVISORY = "advisory", "Advisory"
-        DISABLED = "disabled", "Disabled"
+        ENFORCE = constants.ENFORCE, "Enforce"
+        ADVISORY = constants.ADVISORY, "Advisory"
+        DISABLED = constants.DISABLED, "Disabled"
 
     name = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True)
@@ -45,7 +46,7 @@ class Policy(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(enforcement__in=["enforce", "advisory", "disabled"]),
+                condition=models.Q(enforcement__in=list(constants.ENFORCEMENTS)),
                 name="policy_enforcement_known",
             ),
             models.CheckConstraint(
@@ -92,8 +93,8 @@ class Approval(models.Model):
     refuses it and a database trigger refuses it again."""
 
     class Decision(models.TextChoices):
-        APPROVE = "approve", "Approve"
-        REJECT = "reject", "Reject"
+        APPROVE = constants.DECISION_APPROVE, "Approve"
+        REJECT = constants.DECISION_REJECT, "Reject"
 
     version = models.ForeignKey(
         ModelVersion, on_delete=models.PROTECT, related_name="approvals"
@@ -112,7 +113,7 @@ class Approval(models.Model):
                 fields=["version", "reviewer"], name="approval_one_per_reviewer"
             ),
             models.CheckConstraint(
-                condition=models.Q(decision__in=["approve", "reject"]),
+                condition=models.Q(decision__in=list(constants.DECISIONS)),
                 name="approval_decision_known",
             ),
         ]

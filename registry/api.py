@@ -11,7 +11,8 @@ from mlgov.api.filters import QueryFilter
 from mlgov.api.permissions import IsDataScientistForWrites
 from mlgov.api.serializers import FiniteFloatField, StrictInputSerializer
 from registry import selectors, services
-from registry.models import MODEL_CARD_FIELDS, Environment, MLModel, ModelVersion, Team
+from registry.constants import MODEL_CARD_FIELDS
+from registry.models import Environment, MLModel, ModelVersion, Team
 
 
 class MLModelSerializer(serializers.ModelSerializer):
@@ -42,15 +43,13 @@ class MLModelSerializer(serializers.ModelSerializer):
 
 
 class ModelCardSerializer(StrictInputSerializer):
-    intended_use = serializers.CharField(allow_blank=True, required=False)
-    limitations = serializers.CharField(allow_blank=True, required=False)
-    training_data = serializers.CharField(allow_blank=True, required=False)
-    evaluation_data = serializers.CharField(allow_blank=True, required=False)
-    ethical_considerations = serializers.CharField(allow_blank=True, required=False)
-    caveats = serializers.CharField(allow_blank=True, required=False)
+    """One optional text per field of registry.constants.MODEL_CARD_FIELDS."""
 
-
-assert tuple(ModelCardSerializer().fields) == MODEL_CARD_FIELDS
+    def get_fields(self):
+        return {
+            name: serializers.CharField(allow_blank=True, required=False)
+            for name in MODEL_CARD_FIELDS
+        }
 
 
 class ModelWriteSerializer(StrictInputSerializer):
