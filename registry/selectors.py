@@ -3,11 +3,12 @@
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from mlgov.cache import cached, namespaced_key
 from mlgov.exceptions import NotFoundError
 from mlgov.permissions import can_write_model
+from registry.constants import RISK_TIERS
 from registry.models import Environment, MLModel, ModelVersion
 
 
@@ -137,6 +138,18 @@ def version_by_name(*, name: str, number: int) -> ModelVersion:
     if version is None:
         raise NotFoundError(f"No version {number} of a model named {name!r}.")
     return version
+
+
+def inventory_counts_by_risk_tier() -> dict[str, int]:
+    """Models in the inventory (not archived), by risk tier, 0 for empty tiers."""
+    counts = dict.fromkeys(RISK_TIERS, 0)
+    rows = (
+        MLModel.objects.filter(archived_at__isnull=True)
+        .values("risk_tier")
+        .annotate(count=Count("pk"))
+    )
+    counts.update((row["risk_tier"], row["count"]) for row in rows)
+    return counts
 
 
 def environments() -> QuerySet[Environment]:

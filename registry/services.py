@@ -12,7 +12,6 @@ from django.utils import timezone
 from mlgov.cache import invalidate
 from mlgov.events import announce
 from mlgov.exceptions import FieldError, PermissionDeniedError
-from mlgov.metrics import record_version_submission
 from mlgov.permissions import can_write_for_team, can_write_model, has_role
 from mlgov.roles import Role
 from registry.exceptions import (
@@ -298,7 +297,6 @@ def submit_version(*, actor: AbstractBaseUser, version: ModelVersion) -> ModelVe
     )
     announce(
         "version.submitted",
-        count=lambda: record_version_submission(risk_tier=submitted.model.risk_tier),
         model=submitted.model.name,
         version=submitted.version,
         risk_tier=submitted.model.risk_tier,
