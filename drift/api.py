@@ -240,15 +240,16 @@ class DriftAlertListView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class _AlertMoveView(APIView):
+class AcknowledgeAlertView(APIView):
+    """Someone is looking into the drift; the alert stays unresolved."""
+
     permission_classes = [IsReviewer]
-    move = None
 
     @extend_schema(request=AlertNoteSerializer, responses=DriftAlertSerializer)
     def post(self, request, pk):
         payload = AlertNoteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        type(self).move(
+        services.acknowledge_alert(
             actor=request.user,
             alert=selectors.alert_by_id(pk=pk),
             note=payload.validated_data["note"],
@@ -256,13 +257,18 @@ class _AlertMoveView(APIView):
         return Response(DriftAlertSerializer(selectors.alert_by_id(pk=pk)).data)
 
 
-class AcknowledgeAlertView(_AlertMoveView):
-    """Someone is looking into the drift; the alert stays unresolved."""
-
-    move = services.acknowledge_alert
-
-
-class ResolveAlertView(_AlertMoveView):
+class ResolveAlertView(APIView):
     """The drift is explained or fixed; the alert closes."""
 
-    move = services.resolve_alert
+    permission_classes = [IsReviewer]
+
+    @extend_schema(request=AlertNoteSerializer, responses=DriftAlertSerializer)
+    def post(self, request, pk):
+        payload = AlertNoteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.resolve_alert(
+            actor=request.user,
+            alert=selectors.alert_by_id(pk=pk),
+            note=payload.validated_data["note"],
+        )
+        return Response(DriftAlertSerializer(selectors.alert_by_id(pk=pk)).data)

@@ -62,35 +62,44 @@ class SubmitVersionView(APIView):
         return Response(VersionSerializer(version).data)
 
 
-class _DecisionView(APIView):
+def decision_response(approval: Approval) -> Response:
+    """201 with the recorded decision and the version's status after it."""
+    approval.version.refresh_from_db(fields=["status"])
+    return Response(ApprovalSerializer(approval).data, status=status.HTTP_201_CREATED)
+
+
+class ApproveVersionView(APIView):
+    """Approve a version you neither created nor submitted."""
+
     permission_classes = [IsReviewer]
-    decide = None
 
     @extend_schema(request=CommentSerializer, responses={201: ApprovalSerializer})
     def post(self, request, name, number):
         payload = CommentSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        approval = type(self).decide(
+        approval = services.approve_version(
             version=registry_selectors.version_by_name(name=name, number=number),
             reviewer=request.user,
             **payload.validated_data,
         )
-        approval.version.refresh_from_db(fields=["status"])
-        return Response(
-            ApprovalSerializer(approval).data, status=status.HTTP_201_CREATED
-        )
+        return decision_response(approval)
 
 
-class ApproveVersionView(_DecisionView):
-    """Approve a version you neither created nor submitted."""
-
-    decide = services.approve_version
-
-
-class RejectVersionView(_DecisionView):
+class RejectVersionView(APIView):
     """Reject a version you neither created nor submitted."""
 
-    decide = services.reject_version
+    permission_classes = [IsReviewer]
+
+    @extend_schema(request=CommentSerializer, responses={201: ApprovalSerializer})
+    def post(self, request, name, number):
+        payload = CommentSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        approval = services.reject_version(
+            version=registry_selectors.version_by_name(name=name, number=number),
+            reviewer=request.user,
+            **payload.validated_data,
+        )
+        return decision_response(approval)
 
 
 class RuleResultSerializer(serializers.Serializer):

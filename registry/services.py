@@ -95,7 +95,8 @@ def validate_model_card(card: Mapping[str, Any]) -> dict[str, str]:
     return dict(card)
 
 
-def _ensure_tags(names: Iterable[str]) -> list[Tag]:
+def ensure_tags(names: Iterable[str]) -> list[Tag]:
+    """The tags with these names, creating the missing ones."""
     names = sorted(set(names))
     existing = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
     missing = [Tag(name=name) for name in names if name not in existing]
@@ -138,7 +139,7 @@ def register_model(
             )
     except IntegrityError as error:
         raise FieldError("name", f"A model named {name!r} already exists.") from error
-    model.tags.set(_ensure_tags(tags))
+    model.tags.set(ensure_tags(tags))
     return model
 
 
@@ -173,7 +174,7 @@ def update_model(
         model.archived_at = (model.archived_at or timezone.now()) if archived else None
     model.save()
     if tags is not None:
-        model.tags.set(_ensure_tags(tags))
+        model.tags.set(ensure_tags(tags))
     invalidate(model_detail_cache_namespace(model.name))
     return model
 

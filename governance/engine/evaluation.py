@@ -169,7 +169,7 @@ def evaluate(
         revision = policy.revision
         enforcement = policy.enforcement
         is_enforced = enforcement == ENFORCE
-        for position, kind, params, evaluate_rule in policy._compiled_rules:
+        for position, kind, params, evaluate_rule in policy.compiled_rules:
             rule_passed, detail = evaluate_rule(params, facts, environment, now)
             waived = False
             if not rule_passed:

@@ -73,7 +73,7 @@ class RuleKind:
     schema: Mapping[str, Any]
 
 
-_REGISTRY: dict[str, RuleKind] = {}
+RULE_REGISTRY: dict[str, RuleKind] = {}
 
 
 def _rule_kind(
@@ -87,7 +87,7 @@ def _rule_kind(
     }
 
     def register(evaluate: RuleEvaluator) -> RuleEvaluator:
-        _REGISTRY[name] = RuleKind(name=name, evaluate=evaluate, schema=schema)
+        RULE_REGISTRY[name] = RuleKind(name=name, evaluate=evaluate, schema=schema)
         return evaluate
 
     return register
@@ -292,4 +292,4 @@ def _max_age_days(
     return _age_outcome(age.days, limit, age <= _days(limit))
 
 
-RULE_KINDS: tuple[str, ...] = tuple(_REGISTRY)
+RULE_KINDS: tuple[str, ...] = tuple(RULE_REGISTRY)
