@@ -186,7 +186,12 @@ def parse_policy_document(
     else:
         risk_tiers = scoped_environments = tags = ()
 
-    rules = parse_rules(data["rules"]) if "rules" in data else base.rules
+    if "rules" in data:
+        rules = parse_rules(data["rules"])
+    else:
+        # Without a base, "rules" was required above.
+        assert base is not None
+        rules = base.rules
     return PolicyDocument(
         name=name,
         description=description,

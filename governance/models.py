@@ -234,7 +234,11 @@ class Evaluation(models.Model):
         indexes = [models.Index(fields=["version", "environment", "-evaluated_at"])]
 
     def __str__(self) -> str:
-        where = self.environment.name if self.environment_id else "approval"
+        where = (
+            self.environment.name
+            if self.environment_id and self.environment
+            else "approval"
+        )
         outcome = "passed" if self.passed else "failed"
         return f"{self.version} {outcome} ({where}, {self.evaluated_at:%Y-%m-%d})"
 

@@ -260,7 +260,7 @@ class ModelVersion(models.Model):
 
     @property
     def parent_version(self) -> int | None:
-        return self.parent.version if self.parent_id else None
+        return self.parent.version if self.parent_id and self.parent else None
 
 
 # Allowed status moves; registry.services.move_version applies them.
