@@ -10,10 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from registry import constants
-from registry.constants import MODEL_CARD_FIELDS
 
 # Re-exported: registry.models has always offered the card's field names.
-__all__ = ["MODEL_CARD_FIELDS"]
+from registry.constants import MODEL_CARD_FIELDS as MODEL_CARD_FIELDS
 
 ARTIFACT_URI_SCHEMES = (
     "s3",

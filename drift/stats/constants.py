@@ -6,14 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from drift.constants import (
-    SEVERITIES,
-    SEVERITY_CRITICAL,
-    SEVERITY_OK,
-    SEVERITY_WARNING,
-)
-
-__all__ = ["SEVERITY_CRITICAL", "SEVERITY_OK", "SEVERITY_WARNING"]
+# Re-exported: the engine's modules read the severities from here.
+from drift.constants import SEVERITIES
+from drift.constants import SEVERITY_CRITICAL as SEVERITY_CRITICAL
+from drift.constants import SEVERITY_OK as SEVERITY_OK
+from drift.constants import SEVERITY_WARNING as SEVERITY_WARNING
 
 NUMERIC = "numeric"
 CATEGORICAL = "categorical"
