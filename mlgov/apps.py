@@ -10,11 +10,13 @@ class MlgovConfig(AppConfig):
 
         from mlgov import checks  # noqa: F401  (registers the system checks)
         from mlgov.api.authentication import connect_token_cache_invalidation
+        from mlgov.metrics import subscribe_event_counters
         from mlgov.roles import sync_role_permissions
         from mlgov.sentry import init_sentry
 
         post_migrate.connect(
             sync_role_permissions, dispatch_uid="mlgov-role-permissions"
         )
+        subscribe_event_counters()
         init_sentry()
         connect_token_cache_invalidation()

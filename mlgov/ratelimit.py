@@ -5,22 +5,18 @@ in production, so all workers and app servers share one count). What is
 counted, and under which key, is decided here so every entry point agrees.
 """
 
+import hashlib
 import logging
+import re
 import time
+import zlib
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.views import LoginView
 from django.core.cache import caches
 from django.http import HttpRequest
-from django_ratelimit import ALL
-from django_ratelimit.core import (
-    EXPIRATION_FUDGE,
-    _get_window,
-    _make_cache_key,
-    _split_rate,
-    get_usage,
-)
+from django_ratelimit.core import get_usage
 from django_redis.client import DefaultClient as RedisClient
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
@@ -53,11 +49,31 @@ def client_key(request: HttpRequest, user: object | None) -> str:
 
 
 _NOT_REDIS = object()
+_EXPIRY_MARGIN = 5  # seconds a counter outlives its window, as django-ratelimit's
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_RATE = re.compile(r"(\d+)/(\d*)([smhd])", re.IGNORECASE)
+
+
+def _parse_rate(rate: str) -> tuple[int, int]:
+    """'100/m' or '100/5m' -> (100, 300): django-ratelimit's reading of a rate
+    (settings refuse any other form at startup)."""
+    count, multiplier, unit = _RATE.fullmatch(rate).groups()
+    return int(count), int(multiplier or 1) * _PERIODS[unit.lower()]
+
+
+def _window_end(key: str, period: int) -> int:
+    """When the key's current fixed window ends: django-ratelimit's windows,
+    staggered per key so that not every client's budget resets at once."""
+    now = int(time.time())
+    if period == 1:
+        return now
+    end = now - (now % period) + (zlib.crc32(key.encode()) % period)
+    return end + period if end < now else end
 
 
 def _usage_in_one_round_trip(*, scope: str, key: str, rate: str) -> object:
-    """django-ratelimit's count (same key, same fixed window, same answer),
-    in one Redis round trip instead of two.
+    """django-ratelimit's count (its fixed, per-key staggered windows, the
+    same answer), in one Redis round trip instead of two.
 
     django-ratelimit counts with add() then incr(): two round trips on every
     request after a window's first. On a small busy host each round trip to
@@ -68,14 +84,16 @@ def _usage_in_one_round_trip(*, scope: str, key: str, rate: str) -> object:
     client = getattr(cache, "client", None)
     if not isinstance(client, RedisClient):
         return _NOT_REDIS
-    limit, period = _split_rate(rate)
-    window = _get_window(key, period)
-    cache_key = client.make_key(
-        _make_cache_key(f"mlgov:{scope}", window, rate, key, ALL)
-    )
+    limit, period = _parse_rate(rate)
+    window = _window_end(key, period)
+    digest = hashlib.md5(
+        f"mlgov:{scope}|{limit}/{period}s|{key}|{window}".encode(),
+        usedforsecurity=False,
+    ).hexdigest()
+    cache_key = client.make_key(settings.RATELIMIT_CACHE_PREFIX + digest)
     try:
         pipeline = client.get_client(write=True).pipeline(transaction=False)
-        pipeline.set(cache_key, 0, nx=True, ex=period + EXPIRATION_FUDGE)
+        pipeline.set(cache_key, 0, nx=True, ex=period + _EXPIRY_MARGIN)
         pipeline.incr(cache_key)
         count = pipeline.execute()[1]
     except (RedisError, ConnectionInterrupted, OSError) as error:

@@ -16,7 +16,8 @@ from mlgov.api.permissions import IsDataScientistForWrites
 from mlgov.api.serializers import FiniteFloatField, StrictInputSerializer
 from mlgov.exceptions import NotFoundError
 from registry import selectors, services
-from registry.models import MODEL_CARD_FIELDS, Environment, MLModel, ModelVersion, Team
+from registry.constants import MODEL_CARD_FIELDS
+from registry.models import Environment, MLModel, ModelVersion, Team
 
 
 class MLModelSerializer(serializers.ModelSerializer):
@@ -62,7 +63,7 @@ def _datetime(value: datetime | None, zone: tzinfo) -> str | None:
 # ModelSerializer introspects the model on every construction and runs a field
 # object per value, which cost more than the query on a version read and most
 # of a search page. The serializers stay the contract (OpenAPI schema, the
-# other apps' responses); tests/registry/test_api_rows.py asserts that both
+# other apps' responses); tests/registry/test_hot_paths.py asserts that both
 # give the same JSON for the same rows.
 def model_data(
     row: dict[str, Any], tags: list[str], zone: tzinfo | None = None
@@ -140,15 +141,13 @@ def version_row_of(version: ModelVersion) -> dict[str, Any]:
 
 
 class ModelCardSerializer(StrictInputSerializer):
-    intended_use = serializers.CharField(allow_blank=True, required=False)
-    limitations = serializers.CharField(allow_blank=True, required=False)
-    training_data = serializers.CharField(allow_blank=True, required=False)
-    evaluation_data = serializers.CharField(allow_blank=True, required=False)
-    ethical_considerations = serializers.CharField(allow_blank=True, required=False)
-    caveats = serializers.CharField(allow_blank=True, required=False)
+    """One optional text per field of registry.constants.MODEL_CARD_FIELDS."""
 
-
-assert tuple(ModelCardSerializer().fields) == MODEL_CARD_FIELDS
+    def get_fields(self):
+        return {
+            name: serializers.CharField(allow_blank=True, required=False)
+            for name in MODEL_CARD_FIELDS
+        }
 
 
 class ModelWriteSerializer(StrictInputSerializer):
@@ -327,6 +326,17 @@ class ModelDetailView(APIView):
         return Response(model_data(row, selectors.tag_names_of([row["id"]])[row["id"]]))
 
 
+class VersionListFilter(QueryFilter):
+    status = serializers.ChoiceField(ModelVersion.Status.choices, required=False)
+    created_after = serializers.DateTimeField(
+        required=False, help_text="ISO 8601; versions created strictly after it."
+    )
+
+
+class PortfolioVersionListFilter(VersionListFilter):
+    model = serializers.CharField(required=False, help_text="Model name.")
+
+
 class VersionListView(generics.ListAPIView):
     """A model's versions, newest first, and creation of a draft."""
 
@@ -335,17 +345,23 @@ class VersionListView(generics.ListAPIView):
     cursor_ordering = "-version"
 
     def get_queryset(self):
-        return selectors.version_rows_named(name=self.kwargs["name"])
+        filters = VersionListFilter.from_request(self.request)
+        return selectors.version_rows_named(name=self.kwargs["name"], **filters)
 
     def list(self, request, *args, **kwargs):
         name = self.kwargs["name"]
         page = self.paginate_queryset(self.get_queryset())
         # One query for the page; an empty one is either a model without
-        # versions or no model at all, which only then costs a second query.
+        # (matching) versions or no model at all, which only then costs a
+        # second query.
         if not page and not selectors.model_exists(name=name):
             raise NotFoundError(f"No model named {name!r}.")
         zone = timezone.get_current_timezone()
         return self.get_paginated_response([version_data(row, zone) for row in page])
+
+    @extend_schema(parameters=[VersionListFilter])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(request=VersionWriteSerializer, responses={201: VersionSerializer})
     def post(self, request, name):
@@ -358,6 +374,23 @@ class VersionListView(generics.ListAPIView):
         return Response(
             version_data(version_row_of(version)), status=status.HTTP_201_CREATED
         )
+
+
+class PortfolioVersionListView(generics.ListAPIView):
+    """Versions across the portfolio, oldest first: with `?status=in_review`,
+    the reviewers' queue."""
+
+    serializer_class = VersionSerializer
+    cursor_ordering = "id"
+
+    def get_queryset(self):
+        return selectors.version_list(
+            **PortfolioVersionListFilter.from_request(self.request)
+        )
+
+    @extend_schema(parameters=[PortfolioVersionListFilter])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 class VersionDetailView(APIView):
