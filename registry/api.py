@@ -96,7 +96,7 @@ def model_row_of(model: MLModel, *, latest_version: int | None) -> dict[str, Any
     row.update(
         latest_version=latest_version,
         team_name=model.team.name,
-        owner_name=model.owner.username if model.owner_id else None,
+        owner_name=model.owner.username if model.owner is not None else None,
     )
     return row
 
@@ -131,10 +131,13 @@ def version_row_of(version: ModelVersion) -> dict[str, Any]:
     row = {column: getattr(version, column) for column in selectors.VERSION_ROW_COLUMNS}
     row.update(
         model_name=version.model.name,
-        parent_number=version.parent.version if version.parent_id else None,
-        created_by_name=version.created_by.username if version.created_by_id else None,
+        # Loaded already (the service set them) or None: no query.
+        parent_number=version.parent.version if version.parent is not None else None,
+        created_by_name=(
+            version.created_by.username if version.created_by is not None else None
+        ),
         submitted_by_name=(
-            version.submitted_by.username if version.submitted_by_id else None
+            version.submitted_by.username if version.submitted_by is not None else None
         ),
     )
     return row
@@ -279,7 +282,7 @@ class ModelListView(generics.ListAPIView):
         )
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
+        page = self.paginate_queryset(self.get_queryset()) or []
         tags = selectors.tag_names_of([row["id"] for row in page])
         zone = timezone.get_current_timezone()
         return self.get_paginated_response(
@@ -350,7 +353,7 @@ class VersionListView(generics.ListAPIView):
 
     def list(self, request, *args, **kwargs):
         name = self.kwargs["name"]
-        page = self.paginate_queryset(self.get_queryset())
+        page = self.paginate_queryset(self.get_queryset()) or []
         # One query for the page; an empty one is either a model without
         # (matching) versions or no model at all, which only then costs a
         # second query.

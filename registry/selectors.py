@@ -73,7 +73,7 @@ MODEL_ROW_COLUMNS = (
 )
 
 
-def model_inventory_rows(**filters: object) -> QuerySet:
+def model_inventory_rows(**filters: Any) -> QuerySet:
     """model_inventory's models as dicts of what the API row shows (team and
     owner by name); their tags come from tag_names_of, one query a page."""
     return (
