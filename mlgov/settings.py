@@ -392,6 +392,8 @@ SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="")
 SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
 
 DEMO_MODELS_DEFAULT = 50
+# The demo users' password, generated once and kept (mode 600) across restarts.
+DEMO_PASSWORD_FILE = EMBEDDED_DATA_DIR / "demo-password"
 WAIVER_MAX_DAYS = env.int("WAIVER_MAX_DAYS", default=365)
 SIMULATION_MAX_CHANGES = env.int("SIMULATION_MAX_CHANGES", default=1000)
 
