@@ -199,14 +199,25 @@ class WaiverStateFilter(admin.SimpleListFilter):
 class WaiverForm(forms.ModelForm):
     class Meta:
         model = Waiver
-        fields = ["version", "policy", "rule_position", "justification", "expires_at"]
+        fields = [
+            "version",
+            "policy",
+            "rule_position",
+            "justification",
+            "ticket",
+            "expires_at",
+        ]
 
     def clean(self):
         cleaned = super().clean()
         if self.errors:
             return cleaned
         try:
-            services.check_waiver_grant(actor=self.actor, now=timezone.now(), **cleaned)
+            services.check_waiver_grant(
+                actor=self.actor,
+                now=timezone.now(),
+                **{k: v for k, v in cleaned.items() if k != "ticket"},
+            )
         except FieldError as error:
             field = "rule_position" if error.field == "rule" else error.field
             self.add_error(field if field in self.fields else None, error.message)
@@ -242,6 +253,7 @@ class WaiverAdmin(admin.ModelAdmin):
             "policy",
             "rule_position",
             "justification",
+            "ticket",
             "granted_by",
             "granted_at",
             "expires_at",
@@ -354,7 +366,7 @@ class GovernedModelVersionAdmin(ModelVersionAdmin):
             "approvals recorded",
         )
 
-    @admin.action(description="Reject the selected versions (comment optional)")
+    @admin.action(description="Reject the selected versions (comment required)")
     def reject(self, request, queryset):
         comment = request.POST.get("note", "")
         run_service_on_each(

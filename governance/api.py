@@ -2,7 +2,12 @@
 waivers and simulations."""
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,7 +15,8 @@ from rest_framework.views import APIView
 from governance import selectors, services
 from governance.documents import parse_policy_document
 from governance.engine import RULE_KINDS
-from governance.models import Approval, Policy, Waiver
+from governance.models import Approval, Evaluation, Policy, Waiver
+from mlgov.api.filters import QueryFilter
 from mlgov.api.permissions import (
     IsDataScientistForWrites,
     IsGovernanceAdminForWrites,
@@ -24,7 +30,24 @@ from registry.models import Environment
 
 
 class CommentSerializer(StrictInputSerializer):
-    comment = serializers.CharField(allow_blank=True, required=False, max_length=5000)
+    comment = serializers.CharField(
+        allow_blank=True,
+        required=False,
+        max_length=5000,
+        help_text="Optional note for the record.",
+    )
+
+
+class RejectionSerializer(StrictInputSerializer):
+    comment = serializers.CharField(
+        max_length=5000,
+        help_text="Required: why the version is rejected, for its author and "
+        "the audit trail.",
+        error_messages={
+            "required": "Say why the version is rejected.",
+            "blank": "Say why the version is rejected.",
+        },
+    )
 
 
 class ApprovalSerializer(serializers.ModelSerializer):
@@ -47,51 +70,6 @@ class ApprovalSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SubmitVersionView(APIView):
-    """Send a draft to review; its evidence is frozen and it is evaluated."""
-
-    permission_classes = [IsDataScientistForWrites]
-
-    @extend_schema(request=None, responses=VersionSerializer)
-    def post(self, request, name, number):
-        model = registry_selectors.writable_model_by_name(user=request.user, name=name)
-        version = registry_selectors.version_by_number(model=model, number=number)
-        services.submit_for_review(actor=request.user, version=version)
-        version = registry_selectors.version_by_name(name=name, number=number)
-        return Response(VersionSerializer(version).data)
-
-
-class _DecisionView(APIView):
-    permission_classes = [IsReviewer]
-    decide = None
-
-    @extend_schema(request=CommentSerializer, responses={201: ApprovalSerializer})
-    def post(self, request, name, number):
-        payload = CommentSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        approval = type(self).decide(
-            version=registry_selectors.version_by_name(name=name, number=number),
-            reviewer=request.user,
-            **payload.validated_data,
-        )
-        approval.version.refresh_from_db(fields=["status"])
-        return Response(
-            ApprovalSerializer(approval).data, status=status.HTTP_201_CREATED
-        )
-
-
-class ApproveVersionView(_DecisionView):
-    """Approve a version you neither created nor submitted."""
-
-    decide = services.approve_version
-
-
-class RejectVersionView(_DecisionView):
-    """Reject a version you neither created nor submitted."""
-
-    decide = services.reject_version
-
-
 class RuleResultSerializer(serializers.Serializer):
     policy = serializers.CharField()
     revision = serializers.IntegerField()
@@ -109,6 +87,205 @@ class EvaluationSerializer(serializers.Serializer):
     evaluated_at = serializers.DateTimeField()
     environment = serializers.CharField(allow_null=True)
     results = RuleResultSerializer(many=True)
+
+
+class StoredEvaluationSerializer(serializers.ModelSerializer):
+    environment = serializers.SlugRelatedField(
+        slug_field="name",
+        read_only=True,
+        allow_null=True,
+        help_text="null: the environment-independent approval decision.",
+    )
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    results = RuleResultSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Evaluation
+        fields = [
+            "id",
+            "passed",
+            "environment",
+            "trigger",
+            "requested_by",
+            "evaluated_at",
+            "results",
+        ]
+        read_only_fields = fields
+
+
+class ReviewProgressSerializer(serializers.Serializer):
+    status = serializers.CharField(help_text="The version's status now.")
+    approvals = serializers.IntegerField(
+        help_text="Independent approvals (never the creator's or submitter's)."
+    )
+    required_approvals = serializers.IntegerField(
+        help_text="The most any enforced min_approvals rule in scope requires."
+    )
+    summary = serializers.CharField(help_text='"1 of 2 required approvals"')
+
+
+class SubmissionSerializer(VersionSerializer):
+    """The submitted version, the evaluation recorded at submission, and how
+    far its review has come."""
+
+    evaluation = serializers.SerializerMethodField()
+    review = serializers.SerializerMethodField()
+
+    class Meta(VersionSerializer.Meta):
+        fields = [*VersionSerializer.Meta.fields, "evaluation", "review"]
+        read_only_fields = fields
+
+    @extend_schema_field(StoredEvaluationSerializer)
+    def get_evaluation(self, version):
+        evaluation = self.context["evaluation"]
+        return StoredEvaluationSerializer(evaluation).data if evaluation else None
+
+    @extend_schema_field(ReviewProgressSerializer)
+    def get_review(self, version):
+        return selectors.review_progress(
+            version=version, evaluation=self.context["evaluation"]
+        )
+
+
+class DecisionSerializer(ApprovalSerializer):
+    """The decision recorded, the evaluation it settled the version with
+    (none after a rejection, which settles it alone), and the review so far."""
+
+    evaluation = serializers.SerializerMethodField()
+    review = serializers.SerializerMethodField()
+
+    class Meta(ApprovalSerializer.Meta):
+        fields = [*ApprovalSerializer.Meta.fields, "evaluation", "review"]
+        read_only_fields = fields
+
+    @extend_schema_field(StoredEvaluationSerializer(allow_null=True))
+    def get_evaluation(self, approval):
+        evaluation = self.context["evaluation"]
+        return StoredEvaluationSerializer(evaluation).data if evaluation else None
+
+    @extend_schema_field(ReviewProgressSerializer)
+    def get_review(self, approval):
+        return selectors.review_progress(
+            version=approval.version, evaluation=self.context["evaluation"]
+        )
+
+
+class SubmitVersionView(APIView):
+    """Send a draft to review; its evidence is frozen and it is evaluated. The
+    answer carries that evaluation and the approvals the review needs."""
+
+    permission_classes = [IsDataScientistForWrites]
+
+    @extend_schema(request=None, responses=SubmissionSerializer)
+    def post(self, request, name, number):
+        model = registry_selectors.writable_model_by_name(user=request.user, name=name)
+        version = registry_selectors.version_by_number(model=model, number=number)
+        services.submit_for_review(actor=request.user, version=version)
+        version = registry_selectors.version_by_name(name=name, number=number)
+        evaluation = selectors.latest_approval_evaluation(version=version)
+        return Response(
+            SubmissionSerializer(version, context={"evaluation": evaluation}).data
+        )
+
+
+class _DecisionView(APIView):
+    permission_classes = [IsReviewer]
+    decide = None
+    payload_serializer = CommentSerializer
+
+    def post(self, request, name, number):
+        version = registry_selectors.version_by_name(name=name, number=number)
+        payload = self.payload_serializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        approval = type(self).decide(
+            version=version,
+            reviewer=request.user,
+            **payload.validated_data,
+        )
+        approval.version.refresh_from_db(fields=["status"])
+        evaluation = None
+        if approval.decision == Approval.Decision.APPROVE:
+            evaluation = selectors.latest_approval_evaluation(version=approval.version)
+        return Response(
+            DecisionSerializer(approval, context={"evaluation": evaluation}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class ApproveVersionView(_DecisionView):
+    """Approve a version you neither created nor submitted; the comment is
+    optional."""
+
+    decide = services.approve_version
+
+    @extend_schema(request=CommentSerializer, responses={201: DecisionSerializer})
+    def post(self, request, name, number):
+        return super().post(request, name, number)
+
+
+class RejectVersionView(_DecisionView):
+    """Reject a version you neither created nor submitted, saying why."""
+
+    decide = services.reject_version
+    payload_serializer = RejectionSerializer
+
+    @extend_schema(request=RejectionSerializer, responses={201: DecisionSerializer})
+    def post(self, request, name, number):
+        return super().post(request, name, number)
+
+
+class ApprovalListFilter(QueryFilter):
+    decision = serializers.ChoiceField(Approval.Decision.choices, required=False)
+
+
+class ApprovalListView(generics.ListAPIView):
+    """A version's review decisions, newest first."""
+
+    serializer_class = ApprovalSerializer
+    cursor_ordering = "-id"
+
+    def get_queryset(self):
+        filters = ApprovalListFilter.from_request(self.request)
+        version = registry_selectors.version_by_name(
+            name=self.kwargs["name"], number=self.kwargs["number"]
+        )
+        approvals = selectors.version_approvals(version=version)
+        if "decision" in filters:
+            approvals = approvals.filter(decision=filters["decision"])
+        return approvals
+
+    @extend_schema(parameters=[ApprovalListFilter])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class EvaluationListFilter(QueryFilter):
+    environment = serializers.SlugField(
+        required=False,
+        help_text='An environment name, or "approval" for the '
+        "environment-independent approval decision.",
+    )
+    trigger = serializers.ChoiceField(Evaluation.Trigger.choices, required=False)
+
+
+class EvaluationListView(generics.ListAPIView):
+    """A version's stored evaluations (at submission, after each review
+    decision, on request, at deployment gates), newest first, each with the
+    exact rule parameters it used."""
+
+    serializer_class = StoredEvaluationSerializer
+    cursor_ordering = "-id"
+
+    def get_queryset(self):
+        filters = EvaluationListFilter.from_request(self.request)
+        version = registry_selectors.version_by_name(
+            name=self.kwargs["name"], number=self.kwargs["number"]
+        )
+        return selectors.version_evaluations(version=version, **filters)
+
+    @extend_schema(parameters=[EvaluationListFilter])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 class EvaluationView(APIView):
@@ -270,6 +447,7 @@ class WaiverSerializer(serializers.ModelSerializer):
             "policy",
             "rule",
             "justification",
+            "ticket",
             "state",
             "granted_by",
             "granted_at",
@@ -286,7 +464,17 @@ class WaiverGrantSerializer(StrictInputSerializer):
     version = serializers.IntegerField(min_value=1)
     policy = serializers.SlugField()
     rule = serializers.IntegerField(min_value=1)
-    justification = serializers.CharField(max_length=5000)
+    justification = serializers.CharField(
+        max_length=5000,
+        help_text="Why the exception is acceptable: at least 20 characters "
+        "(the WAIVER_MIN_JUSTIFICATION_CHARS setting).",
+    )
+    ticket = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="Optional change or risk ticket (key or URL).",
+    )
     expires_at = serializers.DateTimeField()
 
 
@@ -345,6 +533,7 @@ class WaiverListView(generics.ListAPIView):
             policy=policy,
             rule_position=data["rule"],
             justification=data["justification"],
+            ticket=data.get("ticket", ""),
             expires_at=data["expires_at"],
         )
         return Response(

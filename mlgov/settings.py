@@ -395,6 +395,7 @@ DEMO_MODELS_DEFAULT = 50
 # The demo users' password, generated once and kept (mode 600) across restarts.
 DEMO_PASSWORD_FILE = EMBEDDED_DATA_DIR / "demo-password"
 WAIVER_MAX_DAYS = env.int("WAIVER_MAX_DAYS", default=365)
+WAIVER_MIN_JUSTIFICATION_CHARS = env.int("WAIVER_MIN_JUSTIFICATION_CHARS", default=20)
 SIMULATION_MAX_CHANGES = env.int("SIMULATION_MAX_CHANGES", default=1000)
 
 # Drift: raw values are capped per feature and per report; above the caps the
