@@ -1,12 +1,12 @@
 """The audit trail over the API, for auditors and governance admins."""
 
 from auditlog.models import LogEntry
-from django.contrib.contenttypes.models import ContentType
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.permissions import BasePermission
 
+from mlgov.audit import object_type_choices, readable_changes, usernames_in_changes
 from mlgov.exceptions import FieldError
 from mlgov.permissions import can_read_audit_trail
 
@@ -18,10 +18,23 @@ class CanReadAuditTrail(BasePermission):
         return can_read_audit_trail(request.user)
 
 
+class LogEntryListSerializer(serializers.ListSerializer):
+    """Looks up the usernames a page of entries mentions in one query."""
+
+    def to_representation(self, data):
+        entries = list(data)
+        self.child.usernames = usernames_in_changes(entries)
+        return super().to_representation(entries)
+
+
 class LogEntrySerializer(serializers.ModelSerializer):
     object_type = serializers.SerializerMethodField()
     action = serializers.CharField(source="get_action_display")
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    changes = serializers.SerializerMethodField(
+        help_text="Field: [before, after]; users appear by username."
+    )
+    usernames: dict[str, str] = {}
 
     class Meta:
         model = LogEntry
@@ -38,6 +51,10 @@ class LogEntrySerializer(serializers.ModelSerializer):
             "cid",
         ]
         read_only_fields = fields
+        list_serializer_class = LogEntryListSerializer
+
+    def get_changes(self, entry) -> dict:
+        return readable_changes(entry, self.usernames)
 
     def get_object_type(self, entry) -> str:
         content_type = entry.content_type
@@ -56,12 +73,14 @@ class AuditTrailView(generics.ListAPIView):
         entries = LogEntry.objects.select_related("actor", "content_type")
         object_type = params.get("object_type")
         if object_type:
-            app_label, _, model = object_type.lower().partition(".")
-            content_type = ContentType.objects.filter(
-                app_label=app_label, model=model
-            ).first()
+            choices = object_type_choices()
+            content_type = choices.get(object_type.lower())
             if content_type is None:
-                raise FieldError("object_type", f"Unknown object type {object_type!r}.")
+                raise FieldError(
+                    "object_type",
+                    f"Unknown object type {object_type!r}. Use one of: "
+                    f"{', '.join(sorted(choices))}.",
+                )
             entries = entries.filter(content_type=content_type)
         object_id = params.get("object_id")
         if object_id:
@@ -81,7 +100,10 @@ class AuditTrailView(generics.ListAPIView):
     @extend_schema(
         parameters=[
             OpenApiParameter(
-                "object_type", str, description="e.g. registry.modelversion"
+                "object_type",
+                str,
+                description="An audited model, as app_label.model "
+                "(registry.modelversion) or the model alone (modelversion).",
             ),
             OpenApiParameter("object_id", int),
             OpenApiParameter("actor", str, description="Username."),
