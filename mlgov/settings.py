@@ -295,6 +295,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per vocabulary where two fields share a name ("kind", "status").
+    "ENUM_NAME_OVERRIDES": {
+        "VersionStatusEnum": "registry.models.ModelVersion.Status",
+        "FeatureKindEnum": "drift.stats.constants.KINDS",
+        "RuleKindEnum": "governance.engine.RULE_KINDS",
+    },
     # Served from our own static files: no CDN, and the CSP stays 'self'.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
