@@ -3,9 +3,11 @@ waivers and simulations."""
 
 from django.utils import timezone
 from drf_spectacular.utils import (
+    OpenApiExample,
     OpenApiParameter,
     extend_schema,
     extend_schema_field,
+    extend_schema_serializer,
     inline_serializer,
 )
 from rest_framework import generics, serializers, status
@@ -293,8 +295,38 @@ class EvaluationView(APIView):
     for its approval; computed on request, not stored."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("environment", str)],
+        parameters=[
+            OpenApiParameter(
+                "environment",
+                str,
+                description="An environment name; without it, the approval decision.",
+            )
+        ],
         responses=EvaluationSerializer,
+        examples=[
+            OpenApiExample(
+                "A failing threshold",
+                response_only=True,
+                value={
+                    "passed": False,
+                    "evaluated_at": "2026-11-29T10:00:00Z",
+                    "environment": "production",
+                    "results": [
+                        {
+                            "policy": "production-floor",
+                            "revision": 3,
+                            "rule": 1,
+                            "kind": "metric_threshold",
+                            "params": {"metric": "auc", "op": ">=", "value": 0.8},
+                            "enforcement": "enforce",
+                            "passed": False,
+                            "waived": False,
+                            "detail": "auc 0.78 is below the minimum 0.80",
+                        }
+                    ],
+                },
+            )
+        ],
     )
     def get(self, request, name, number):
         version = registry_selectors.version_by_name(name=name, number=number)
@@ -391,7 +423,33 @@ class PolicyListView(generics.ListAPIView):
     def get_queryset(self):
         return selectors.policies_with_rules()
 
-    @extend_schema(request=PolicyDocumentSchema, responses={201: PolicySerializer})
+    @extend_schema(
+        request=PolicyDocumentSchema,
+        responses={201: PolicySerializer},
+        examples=[
+            OpenApiExample(
+                "Production floor",
+                request_only=True,
+                value={
+                    "name": "production-floor",
+                    "description": "Minimum AUC and two approvals for risky models.",
+                    "enforcement": "enforce",
+                    "scope": {
+                        "risk_tiers": ["high", "critical"],
+                        "environments": ["production"],
+                        "tags": [],
+                    },
+                    "rules": [
+                        {
+                            "kind": "metric_threshold",
+                            "params": {"metric": "auc", "op": ">=", "value": 0.8},
+                        },
+                        {"kind": "min_approvals", "params": {"count": 2}},
+                    ],
+                },
+            )
+        ],
+    )
     def post(self, request):
         document = parse_policy_document(
             request.data, environments=services.known_environment_names()
@@ -559,9 +617,85 @@ class WaiverRevokeView(APIView):
         return Response(WaiverSerializer(selectors.waiver_by_id(pk=pk)).data)
 
 
+SimulationPolicySchema = inline_serializer(
+    "SimulationPolicy",
+    {
+        "name": serializers.SlugField(
+            help_text="A stored policy's name (then every other field is "
+            "optional), or a new one (then rules are required)."
+        ),
+        "description": serializers.CharField(required=False),
+        "enforcement": serializers.ChoiceField(
+            choices=Policy.Enforcement.choices, required=False
+        ),
+        "scope": inline_serializer(
+            "SimulationPolicyScope",
+            {
+                "risk_tiers": serializers.ListField(child=serializers.CharField()),
+                "environments": serializers.ListField(child=serializers.CharField()),
+                "tags": serializers.ListField(child=serializers.CharField()),
+            },
+            required=False,
+        ),
+        "rules": serializers.JSONField(
+            required=False,
+            help_text="The whole list ([{kind, params}, …]), or, for a stored "
+            'policy, changes by rule position: {"2": {"params": {"value": 0.85}}} '
+            "merges the given params into rule 2.",
+        ),
+    },
+    many=True,
+)
+
+
+@extend_schema_field(SimulationPolicySchema)
+class SimulationPoliciesField(serializers.ListField):
+    """Policy documents, checked in depth by governance.documents."""
+
+
+@extend_schema_serializer(component_name="Simulation")
 class SimulationRequestSerializer(StrictInputSerializer):
-    upsert = serializers.ListField(child=serializers.DictField(), required=False)
-    remove = serializers.ListField(child=serializers.SlugField(), required=False)
+    upsert = SimulationPoliciesField(
+        child=serializers.DictField(),
+        required=False,
+        help_text="Policies to add or change, matched by name.",
+    )
+    remove = serializers.ListField(
+        child=serializers.SlugField(),
+        required=False,
+        help_text="Names of stored policies to drop.",
+    )
+
+
+class SimulationCountsSerializer(serializers.Serializer):
+    evaluated = serializers.IntegerField()
+    newly_failing = serializers.IntegerField()
+    newly_passing = serializers.IntegerField()
+
+
+class SimulationSummarySerializer(SimulationCountsSerializer):
+    by_risk_tier = serializers.DictField(child=SimulationCountsSerializer())
+    by_environment = serializers.DictField(
+        child=SimulationCountsSerializer(),
+        help_text='Environment name, or "approval" for the approval decision.',
+    )
+    active_deployments_out_of_compliance = serializers.IntegerField()
+
+
+class SimulationChangeSerializer(serializers.Serializer):
+    model = serializers.CharField()
+    version = serializers.IntegerField()
+    environment = serializers.CharField(allow_null=True)
+    before = serializers.BooleanField(help_text="Passes today.")
+    after = serializers.BooleanField(help_text="Passes under the proposal.")
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class SimulationResultSerializer(serializers.Serializer):
+    summary = SimulationSummarySerializer()
+    changes = SimulationChangeSerializer(many=True)
+    changes_total = serializers.IntegerField()
+    changes_truncated = serializers.BooleanField()
 
 
 class SimulationView(APIView):
@@ -570,15 +704,87 @@ class SimulationView(APIView):
 
     @extend_schema(
         request=SimulationRequestSerializer,
-        responses=inline_serializer(
-            "SimulationResult",
-            {
-                "summary": serializers.DictField(),
-                "changes": serializers.ListField(child=serializers.DictField()),
-                "changes_total": serializers.IntegerField(),
-                "changes_truncated": serializers.BooleanField(),
-            },
-        ),
+        responses=SimulationResultSerializer,
+        examples=[
+            OpenApiExample(
+                "Raise one threshold",
+                request_only=True,
+                value={
+                    "upsert": [
+                        {
+                            "name": "production-floor",
+                            "rules": {"1": {"params": {"value": 0.85}}},
+                        }
+                    ]
+                },
+            ),
+            OpenApiExample(
+                "Whole documents and a removal",
+                request_only=True,
+                value={
+                    "upsert": [
+                        {
+                            "name": "production-floor",
+                            "enforcement": "enforce",
+                            "scope": {
+                                "risk_tiers": ["high", "critical"],
+                                "environments": ["production"],
+                                "tags": [],
+                            },
+                            "rules": [
+                                {
+                                    "kind": "metric_threshold",
+                                    "params": {
+                                        "metric": "auc",
+                                        "op": ">=",
+                                        "value": 0.85,
+                                    },
+                                }
+                            ],
+                        }
+                    ],
+                    "remove": ["freshness"],
+                },
+            ),
+            OpenApiExample(
+                "Result",
+                response_only=True,
+                value={
+                    "summary": {
+                        "evaluated": 30000,
+                        "newly_failing": 412,
+                        "newly_passing": 3,
+                        "by_risk_tier": {
+                            "high": {
+                                "evaluated": 9000,
+                                "newly_failing": 120,
+                                "newly_passing": 0,
+                            }
+                        },
+                        "by_environment": {
+                            "production": {
+                                "evaluated": 10000,
+                                "newly_failing": 300,
+                                "newly_passing": 1,
+                            }
+                        },
+                        "active_deployments_out_of_compliance": 37,
+                    },
+                    "changes": [
+                        {
+                            "model": "churn",
+                            "version": 7,
+                            "environment": "production",
+                            "before": True,
+                            "after": False,
+                            "reasons": ["auc 0.82 is below the minimum 0.85"],
+                        }
+                    ],
+                    "changes_total": 412,
+                    "changes_truncated": False,
+                },
+            ),
+        ],
     )
     def post(self, request):
         payload = SimulationRequestSerializer(data=request.data)
