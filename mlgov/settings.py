@@ -148,6 +148,10 @@ elif DATABASE_VENDOR == "sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+    # Tests run in memory, named explicitly: pytest-django recognises only
+    # Django's own SQLite engine, and under xdist would otherwise derive a
+    # per-worker file name from the path of the embedded database.
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -162,7 +166,10 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="mlgov"),
+            # Parallel test workers (pytest-xdist) share one Redis database;
+            # each keeps its own keys and clears only those.
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="mlgov")
+            + env.str("PYTEST_XDIST_WORKER", default=""),
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
                 "SOCKET_CONNECT_TIMEOUT": env.float(
