@@ -8,8 +8,8 @@ from governance.engine import RuleParamsError, validate_rule
 from governance.models import Approval, Evaluation, Policy, Rule, Waiver
 from mlgov.admin_tools import NoteActionForm, run_service_on_each
 from mlgov.exceptions import DomainError, FieldError
-from registry.admin import ModelVersionAdmin
-from registry.models import Environment, ModelVersion
+from registry.admin import extend_version_admin
+from registry.models import Environment
 
 
 class RuleForm(forms.ModelForm):
@@ -336,48 +336,43 @@ class WaiverInline(admin.TabularInline):
         return False
 
 
-class GovernedModelVersionAdmin(ModelVersionAdmin):
-    """The registry's version admin with review: submit, approve, reject."""
-
-    action_form = NoteActionForm
-    actions = ["submit", "approve", "reject", "retire"]
-    inlines = [ApprovalInline, WaiverInline]
-
-    @admin.action(description="Submit the selected drafts for review")
-    def submit(self, request, queryset):
-        run_service_on_each(
-            request,
-            queryset.select_related("model"),
-            lambda version: services.submit_for_review(
-                actor=request.user, version=version
-            ),
-            "versions submitted",
-        )
-
-    @admin.action(description="Approve the selected versions (comment optional)")
-    def approve(self, request, queryset):
-        comment = request.POST.get("note", "")
-        run_service_on_each(
-            request,
-            queryset.select_related("model"),
-            lambda version: services.approve_version(
-                version=version, reviewer=request.user, comment=comment
-            ),
-            "approvals recorded",
-        )
-
-    @admin.action(description="Reject the selected versions (comment required)")
-    def reject(self, request, queryset):
-        comment = request.POST.get("note", "")
-        run_service_on_each(
-            request,
-            queryset.select_related("model"),
-            lambda version: services.reject_version(
-                version=version, reviewer=request.user, comment=comment
-            ),
-            "rejections recorded",
-        )
+@admin.action(description="Submit the selected drafts for review")
+def submit(modeladmin, request, queryset):
+    run_service_on_each(
+        request,
+        queryset.select_related("model"),
+        lambda version: services.submit_for_review(actor=request.user, version=version),
+        "versions submitted",
+    )
 
 
-admin.site.unregister(ModelVersion)
-admin.site.register(ModelVersion, GovernedModelVersionAdmin)
+@admin.action(description="Approve the selected versions (comment optional)")
+def approve(modeladmin, request, queryset):
+    comment = request.POST.get("note", "")
+    run_service_on_each(
+        request,
+        queryset.select_related("model"),
+        lambda version: services.approve_version(
+            version=version, reviewer=request.user, comment=comment
+        ),
+        "approvals recorded",
+    )
+
+
+@admin.action(description="Reject the selected versions (comment required)")
+def reject(modeladmin, request, queryset):
+    comment = request.POST.get("note", "")
+    run_service_on_each(
+        request,
+        queryset.select_related("model"),
+        lambda version: services.reject_version(
+            version=version, reviewer=request.user, comment=comment
+        ),
+        "rejections recorded",
+    )
+
+
+# Review on the registry's one version page: its actions and inlines.
+extend_version_admin(
+    actions=[submit, approve, reject], inlines=[ApprovalInline, WaiverInline]
+)

@@ -1,7 +1,9 @@
+from collections.abc import Callable, Sequence
+
 from django.contrib import admin
 from django.db.models import Count
 
-from mlgov.admin_tools import run_service_on_each
+from mlgov.admin_tools import NoteActionForm, run_service_on_each
 from registry import services
 from registry.models import Environment, MLModel, ModelVersion, Tag, Team
 
@@ -140,6 +142,12 @@ class MLModelAdmin(admin.ModelAdmin):
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
+    """The one admin page of versions. Apps built on the registry add their
+    actions and inlines through `extend_version_admin` below: governance adds
+    submit, approve and reject with the approvals and waivers inlines."""
+
+    action_form = NoteActionForm
+    inlines: list = []
     list_display = [
         "__str__",
         "status",
@@ -197,3 +205,13 @@ class ModelVersionAdmin(admin.ModelAdmin):
             ),
             "versions retired",
         )
+
+
+def extend_version_admin(
+    *, actions: Sequence[Callable] = (), inlines: Sequence[type] = ()
+) -> None:
+    """The extension point of the version page: an app above the registry adds
+    its admin actions (functions decorated with `@admin.action`) and inlines,
+    from its own admin module."""
+    ModelVersionAdmin.actions = [*actions, *ModelVersionAdmin.actions]
+    ModelVersionAdmin.inlines = [*ModelVersionAdmin.inlines, *inlines]
