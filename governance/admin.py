@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from governance import services
 from governance.documents import RISK_TIERS, PolicyDocument, RuleDocument
@@ -321,6 +323,11 @@ class ApprovalInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).select_related("version__model", "reviewer")
+        )
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -331,6 +338,9 @@ class WaiverInline(admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("version__model", "policy")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -372,7 +382,45 @@ def reject(modeladmin, request, queryset):
     )
 
 
+class EvaluationInline(admin.TabularInline):
+    """A version's stored evaluations, newest first, with their sentences."""
+
+    model = Evaluation
+    fields = ["evaluated_at", "environment", "trigger", "passed", "reasons"]
+    readonly_fields = fields
+    ordering = ["-evaluated_at", "-id"]
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "evaluations"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("version__model", "environment")
+        )
+
+    @admin.display(description="why")
+    def reasons(self, evaluation):
+        failing = [
+            result["detail"]
+            for result in evaluation.results
+            if not result["passed"] and not result["waived"]
+        ]
+        return (
+            format_html_join(mark_safe("<br>"), "{}", ((line,) for line in failing))
+            or "every rule passes"
+        )
+
+
 # Review on the registry's one version page: its actions and inlines.
 extend_version_admin(
-    actions=[submit, approve, reject], inlines=[ApprovalInline, WaiverInline]
+    actions=[submit, approve, reject],
+    inlines=[EvaluationInline, ApprovalInline, WaiverInline],
 )
