@@ -74,7 +74,7 @@ def seed_drift(*, now: datetime, max_versions: int = 40) -> int:
     if production is None:
         return 0
     versions = list(
-        demo_versions.approved()
+        demo_versions.filter(status=ModelVersion.Status.APPROVED)
         .select_related("model__team")
         .order_by("pk")[:max_versions]
     )

@@ -4,7 +4,6 @@ waivers and simulations."""
 from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiParameter,
     extend_schema,
     extend_schema_field,
     extend_schema_serializer,
@@ -15,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from governance import selectors, services
+from governance.constants import WAIVER_STATES
 from governance.documents import parse_policy_document
 from governance.engine import RULE_KINDS
 from governance.models import Approval, Evaluation, Policy, Waiver
@@ -28,7 +28,6 @@ from mlgov.api.serializers import StrictInputSerializer
 from mlgov.exceptions import FieldError, NotFoundError
 from registry import selectors as registry_selectors
 from registry.api import VersionSerializer
-from registry.models import Environment
 
 
 class CommentSerializer(StrictInputSerializer):
@@ -190,50 +189,50 @@ class SubmitVersionView(APIView):
         )
 
 
-class _DecisionView(APIView):
-    permission_classes = [IsReviewer]
-    decide = None
-    payload_serializer = CommentSerializer
-
-    def post(self, request, name, number):
-        version = registry_selectors.version_by_name(name=name, number=number)
-        payload = self.payload_serializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        approval = type(self).decide(
-            version=version,
-            reviewer=request.user,
-            **payload.validated_data,
-        )
-        approval.version.refresh_from_db(fields=["status"])
-        evaluation = None
-        if approval.decision == Approval.Decision.APPROVE:
-            evaluation = selectors.latest_approval_evaluation(version=approval.version)
-        return Response(
-            DecisionSerializer(approval, context={"evaluation": evaluation}).data,
-            status=status.HTTP_201_CREATED,
-        )
+def decision_response(approval: Approval) -> Response:
+    """201 with the recorded decision, the evaluation it settled the version
+    with (none after a rejection), and the review so far."""
+    approval.version.refresh_from_db(fields=["status"])
+    evaluation = None
+    if approval.decision == Approval.Decision.APPROVE:
+        evaluation = selectors.latest_approval_evaluation(version=approval.version)
+    return Response(
+        DecisionSerializer(approval, context={"evaluation": evaluation}).data,
+        status=status.HTTP_201_CREATED,
+    )
 
 
-class ApproveVersionView(_DecisionView):
+class ApproveVersionView(APIView):
     """Approve a version you neither created nor submitted; the comment is
     optional."""
 
-    decide = services.approve_version
+    permission_classes = [IsReviewer]
 
     @extend_schema(request=CommentSerializer, responses={201: DecisionSerializer})
     def post(self, request, name, number):
-        return super().post(request, name, number)
+        version = registry_selectors.version_by_name(name=name, number=number)
+        payload = CommentSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        approval = services.approve_version(
+            version=version, reviewer=request.user, **payload.validated_data
+        )
+        return decision_response(approval)
 
 
-class RejectVersionView(_DecisionView):
+class RejectVersionView(APIView):
     """Reject a version you neither created nor submitted, saying why."""
 
-    decide = services.reject_version
-    payload_serializer = RejectionSerializer
+    permission_classes = [IsReviewer]
 
     @extend_schema(request=RejectionSerializer, responses={201: DecisionSerializer})
     def post(self, request, name, number):
-        return super().post(request, name, number)
+        version = registry_selectors.version_by_name(name=name, number=number)
+        payload = RejectionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        approval = services.reject_version(
+            version=version, reviewer=request.user, **payload.validated_data
+        )
+        return decision_response(approval)
 
 
 class ApprovalListFilter(QueryFilter):
@@ -290,18 +289,19 @@ class EvaluationListView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
+class EvaluationFilter(QueryFilter):
+    environment = serializers.CharField(
+        required=False,
+        help_text="Environment name; without one, the verdict for approval.",
+    )
+
+
 class EvaluationView(APIView):
     """The verdict today for a version, in an environment or (without one)
     for its approval; computed on request, not stored."""
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "environment",
-                str,
-                description="An environment name; without it, the approval decision.",
-            )
-        ],
+        parameters=[EvaluationFilter],
         responses=EvaluationSerializer,
         examples=[
             OpenApiExample(
@@ -330,14 +330,15 @@ class EvaluationView(APIView):
     )
     def get(self, request, name, number):
         version = registry_selectors.version_by_name(name=name, number=number)
-        environment_name = request.query_params.get("environment")
+        environment_name = EvaluationFilter.from_request(request).get("environment")
         environment = None
         if environment_name:
-            environment = Environment.objects.filter(name=environment_name).first()
-            if environment is None:
-                raise FieldError(
-                    "environment", f"No environment named {environment_name!r}."
+            try:
+                environment = registry_selectors.environment_by_name(
+                    name=environment_name
                 )
+            except NotFoundError as error:
+                raise FieldError("environment", error.message) from error
         now = timezone.now()
         verdict = services.evaluate_version(
             version=version, environment=environment, now=now
@@ -452,7 +453,7 @@ class PolicyListView(generics.ListAPIView):
     )
     def post(self, request):
         document = parse_policy_document(
-            request.data, environments=services.known_environment_names()
+            request.data, environments=registry_selectors.environment_names()
         )
         policy = services.create_policy(actor=request.user, document=document)
         return Response(
@@ -475,7 +476,7 @@ class PolicyDetailView(APIView):
         policy = selectors.policy_by_id(pk=pk)
         document = parse_policy_document(
             request.data,
-            environments=services.known_environment_names(),
+            environments=registry_selectors.environment_names(),
             base=selectors.policy_document(policy),
         )
         services.update_policy(actor=request.user, policy=policy, document=document)
@@ -540,6 +541,14 @@ class WaiverRevokeSerializer(StrictInputSerializer):
     reason = serializers.CharField(max_length=5000)
 
 
+class WaiverListFilter(QueryFilter):
+    model = serializers.CharField(required=False, help_text="Model name.")
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="Version number."
+    )
+    state = serializers.ChoiceField(WAIVER_STATES, required=False)
+
+
 class WaiverListView(generics.ListAPIView):
     """Waivers, filtered by model, version and state; governance admins grant."""
 
@@ -548,26 +557,9 @@ class WaiverListView(generics.ListAPIView):
     cursor_ordering = "-id"
 
     def get_queryset(self):
-        params = self.request.query_params
-        state = params.get("state")
-        if state and state not in ("active", "expired", "revoked"):
-            raise FieldError("state", "Use active, expired or revoked.")
-        version = params.get("version")
-        if version and not version.isdigit():
-            raise FieldError("version", "Must be a version number.")
-        return selectors.waiver_list(
-            model=params.get("model"),
-            version=int(version) if version else None,
-            state=state,
-        )
+        return selectors.waiver_list(**WaiverListFilter.from_request(self.request))
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("model", str),
-            OpenApiParameter("version", int),
-            OpenApiParameter("state", str, enum=["active", "expired", "revoked"]),
-        ]
-    )
+    @extend_schema(parameters=[WaiverListFilter])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -582,9 +574,10 @@ class WaiverListView(generics.ListAPIView):
             )
         except NotFoundError as error:
             raise FieldError("version", error.message) from error
-        policy = Policy.objects.filter(name=data["policy"]).first()
-        if policy is None:
-            raise FieldError("policy", f"No policy named {data['policy']!r}.")
+        try:
+            policy = selectors.policy_by_name(name=data["policy"])
+        except NotFoundError as error:
+            raise FieldError("policy", error.message) from error
         waiver = services.grant_waiver(
             actor=request.user,
             version=version,

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
 from django.contrib.auth import get_user_model
+from django.db.models import Model
 
 from governance.documents import parse_policy_documents
 from governance.models import Approval, Policy, Waiver
@@ -121,7 +122,9 @@ def _decision_time(version: ModelVersion, now: datetime) -> datetime:
     """One to ten days after submission, and never after `now`."""
     rng = random.Random(f"decisions-{version.pk}")
     delay = timedelta(days=rng.randint(1, 10))
-    return version.submitted_at + min(delay, (now - version.submitted_at) * 0.9)
+    submitted = version.submitted_at
+    assert submitted is not None  # only submitted versions are decided on
+    return submitted + min(delay, (now - submitted) * 0.9)
 
 
 def _seed_decisions(first, second, *, now: datetime) -> int:
@@ -170,7 +173,8 @@ def _seed_decisions(first, second, *, now: datetime) -> int:
     return sum(len(rows) for rows in decisions.values())
 
 
-def _approval_changes(approval: Approval) -> dict[str, list[str | None]]:
+def _approval_changes(approval: Model) -> dict[str, list[str | None]]:
+    assert isinstance(approval, Approval)
     return {
         "version": [None, str(approval.version)],
         "reviewer": [None, approval.reviewer.get_username()],

@@ -19,6 +19,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from governance.constants import ENFORCE
 from governance.engine import (
     ENFORCEMENTS,
     PolicySpec,
@@ -27,8 +28,8 @@ from governance.engine import (
     validate_rule,
 )
 from mlgov.exceptions import FieldError
+from registry.constants import RISK_TIERS
 
-RISK_TIERS = ("low", "medium", "high", "critical")
 DOCUMENT_FIELDS = ("name", "description", "enforcement", "scope", "rules")
 SCOPE_FIELDS = ("risk_tiers", "environments", "tags")
 RULE_FIELDS = ("kind", "params")
@@ -191,7 +192,7 @@ def parse_policy_document(
     description = data.get("description", base.description if base else "")
     if not isinstance(description, str):
         raise FieldError("description", "Must be a string.")
-    enforcement = data.get("enforcement", base.enforcement if base else "enforce")
+    enforcement = data.get("enforcement", base.enforcement if base else ENFORCE)
     if enforcement not in ENFORCEMENTS:
         raise FieldError("enforcement", f"Use one of {', '.join(ENFORCEMENTS)}.")
 
@@ -215,6 +216,8 @@ def parse_policy_document(
         risk_tiers = scoped_environments = tags = ()
 
     if "rules" not in data:
+        # Without a base, "rules" was required above.
+        assert base is not None
         rules = base.rules
     elif isinstance(data["rules"], Mapping) and base is not None:
         rules = parse_rules(merge_rule_changes(data["rules"], base.rules))

@@ -168,7 +168,6 @@ class ModelVersionAdmin(admin.ModelAdmin):
     submit, approve and reject with the approvals and waivers inlines."""
 
     action_form = NoteActionForm
-    inlines: list = []
     list_display = [
         "__str__",
         "status",
@@ -212,7 +211,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         if obj is None or obj.is_editable:
             return [name for name in fields if name not in self.TABLES.values()]
         return [
-            self.TABLES.get(name, name)
+            self.TABLES.get(str(name), str(name))
             for name in fields
             if name not in self.TABLES.values()
         ]

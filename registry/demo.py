@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 
 from mlgov.demo import DemoRun, demo_objects, mark_as_demo
@@ -79,7 +79,7 @@ class DemoResult:
 
 def _ensure_users(
     run: DemoRun,
-) -> tuple[dict[str, AbstractBaseUser], list[str]]:
+) -> tuple[dict[str, User], list[str]]:
     """The demo's users, created on first use. A user of the same name that the
     demo did not create is left alone, and the demo does without it."""
     user_model = get_user_model()
@@ -97,7 +97,7 @@ def _ensure_users(
         .values_list("username", flat=True)
     )
     password_hash = make_password(run.password)
-    users: dict[str, AbstractBaseUser] = {}
+    users: dict[str, User] = {}
     created = []
     for username, role in wanted:
         user = existing.get(username)
@@ -125,7 +125,7 @@ def _ensure_users(
     return users, skipped
 
 
-def _ensure_teams(users: dict[str, AbstractBaseUser]) -> dict[str, Team]:
+def _ensure_teams(users: dict[str, User]) -> dict[str, Team]:
     """The demo's teams, each with its demo data scientist; a team of the same
     name that the demo did not create gets no demo models."""
     existing = {team.name: team for team in Team.objects.filter(name__in=TEAMS)}
@@ -179,7 +179,7 @@ def _final_status(rng: random.Random) -> str:
 
 
 def _insert_models(
-    indexes: range, teams: dict[str, Team], users: dict[str, AbstractBaseUser], now
+    indexes: range, teams: dict[str, Team], users: dict[str, User], now
 ) -> list[MLModel]:
     rows = []
     candidates = {_model_name(index)[1] for index in indexes}

@@ -120,3 +120,11 @@ def test_an_unknown_object_type_lists_the_valid_ones(api_client_for, auditor):
     message = assert_error(response, 400)["details"]["object_type"][0]
     assert "registry.modelversion" in message
     assert "waiver" in message
+
+
+def test_an_unknown_filter_is_refused_by_name(api_client_for, auditor):
+    response = api_client_for(auditor).get(f"{AUDIT}?who=rita")
+
+    error = assert_error(response, 400, "invalid")
+    assert "who" in error["details"]
+    assert "actor" in error["message"]

@@ -1,4 +1,5 @@
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -37,15 +38,16 @@ class Command(BaseCommand):
     def handle(self, *args, username, name, days, role, teams, **options):
         try:
             with transaction.atomic():
+                user: AbstractBaseUser | None
                 if role:
                     user = ensure_service_account(username=username, role=role)
                 else:
                     user = get_user_model().objects.filter(username=username).first()
-                    if user is None:
-                        raise CommandError(
-                            f"No user {username!r}; pass --role to create a "
-                            "service account."
-                        )
+                if user is None:
+                    raise CommandError(
+                        f"No user {username!r}; pass --role to create a "
+                        "service account."
+                    )
                 joined = join_teams(user=user, team_names=teams)
                 issued = issue_token(user=user, name=name, days=days)
         except DomainError as error:
