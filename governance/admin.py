@@ -449,7 +449,8 @@ def load_production_verdicts(models: list[MLModel]) -> None:
 
 @admin.display(description="production verdict")
 def production_verdict(model) -> str:
-    """ "passes", "fails: <first reason>" or "not evaluated", after an icon."""
+    """The verdict in words after its icon: "passes", "fails: <first
+    reason>", or "not evaluated"."""
     verdict = model.production_verdict
     if verdict is None:
         icon, text = "unknown", "not evaluated"
