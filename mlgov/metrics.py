@@ -40,6 +40,12 @@ GATE_CHECK_FAILURES = Counter(
     "Failing checks in recorded gate decisions, by check name.",
     ["check", "environment"],
 )
+DEPLOYMENT_MOVES = Counter(
+    "mlgov_deployment_moves_total",
+    "Deployment status moves (start, complete, fail, promote, rollback), by "
+    "action and environment.",
+    ["action", "environment"],
+)
 EVALUATIONS = Counter(
     "mlgov_evaluations_total",
     "Governance evaluations run, by verdict (passed | failed).",
@@ -82,6 +88,11 @@ def record_gate_decision(
     GATE_DECISIONS.labels(outcome=outcome, environment=environment).inc()
     for check in failing_checks:
         GATE_CHECK_FAILURES.labels(check=check, environment=environment).inc()
+
+
+def record_deployment_move(*, action: str, environment: str) -> None:
+    """Count one deployment move a client asked for."""
+    DEPLOYMENT_MOVES.labels(action=action, environment=environment).inc()
 
 
 def record_evaluation(*, passed: bool, environment: str | None = None) -> None:

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "registry",
     "drift",
     "governance",
+    "deployments",
 ]
 
 # Order matters: metrics and the request context wrap everything, so every

@@ -119,4 +119,14 @@ def version_by_name(*, name: str, number: int) -> ModelVersion:
 
 def environments() -> QuerySet[Environment]:
     """Environments along the promotion path."""
-    return Environment.objects.select_related("requires").order_by("rank", "name")
+    return Environment.objects.select_related("requires", "frozen_by").order_by(
+        "rank", "name"
+    )
+
+
+def environment_by_name(*, name: str) -> Environment:
+    """One environment with its promotion rule and freeze, or NotFoundError."""
+    environment = environments().filter(name=name).first()
+    if environment is None:
+        raise NotFoundError(f"No environment named {name!r}.")
+    return environment
