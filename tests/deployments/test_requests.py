@@ -198,7 +198,8 @@ def test_a_failing_enforced_policy_blocks_on_governance(
         1,
         0.95,
     )
-    assert GateDecision.objects.get(environment__name="production").evaluation == body["evaluation"]
+    record = GateDecision.objects.get(environment__name="production")
+    assert record.evaluation == body["evaluation"]
 
 
 def test_an_advisory_failure_is_a_warning(scientist_client, soaked, make_policy):
