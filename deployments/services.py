@@ -196,7 +196,7 @@ def _lock_for(
 ) -> Deployment:
     """The deployment's row, locked, after the permission and table checks."""
     locked = (
-        Deployment.objects.select_for_update()
+        Deployment.objects.select_for_update(of=("self",))
         .select_related("model", "version", "environment")
         .get(pk=deployment.pk)
     )
@@ -209,14 +209,9 @@ def _lock_for(
     return locked
 
 
-def _supersede_primary(
-    deployment: Deployment, *, actor: AbstractBaseUser, now: datetime
-) -> Deployment | None:
-    """End the current primary of the deployment's model and environment.
-
-    A conditional update: if another move ended it since we looked, nothing
-    changes and the caller is told (the other move won)."""
-    primary = (
+def _current_primary(deployment: Deployment) -> Deployment | None:
+    """The active primary of the deployment's model and environment, if any."""
+    return (
         Deployment.objects.active()
         .filter(
             model_id=deployment.model_id,
@@ -226,18 +221,45 @@ def _supersede_primary(
         .exclude(pk=deployment.pk)
         .first()
     )
+
+
+def _primary_changed(deployment: Deployment, now_serving: Deployment | None):
+    serving = (
+        f"deployment {now_serving.pk} (version {now_serving.version.version}) now "
+        "serves"
+        if now_serving
+        else "nothing serves now"
+    )
+    return ConcurrentRolloutError(
+        deployment,
+        f"the primary of {deployment.model.name} in {deployment.environment.name} "
+        f"changed since this rollout started ({serving}); fail this rollout and "
+        "request again.",
+    )
+
+
+def _supersede_primary(
+    deployment: Deployment,
+    *,
+    actor: AbstractBaseUser,
+    now: datetime,
+    expected: Deployment | None,
+) -> Deployment | None:
+    """End the current primary of the deployment's model and environment,
+    which must be `expected` (the one the rollout set out to replace).
+
+    A conditional update: if another move ended it meanwhile, nothing changes
+    and the caller is told (the other move won)."""
+    primary = _current_primary(deployment)
+    if (primary.pk if primary else None) != (expected.pk if expected else None):
+        raise _primary_changed(deployment, primary)
     if primary is None:
         return None
     ended = Deployment.objects.filter(
         pk=primary.pk, status=Deployment.Status.ACTIVE
     ).update(status=Deployment.Status.SUPERSEDED, ended_at=now, updated_at=now)
     if not ended:
-        raise ConcurrentRolloutError(
-            deployment,
-            f"the primary of {deployment.model.name} in "
-            f"{deployment.environment.name} changed while this move ran; "
-            "look at the ledger and try again.",
-        )
+        raise _primary_changed(deployment, None)
     primary.status = Deployment.Status.SUPERSEDED
     primary.ended_at = now
     _step(primary, action="supersede", from_status="active", actor=actor, at=now)
@@ -301,7 +323,10 @@ def start_deployment(
     now = timezone.now()
     locked.status = Deployment.Status.IN_PROGRESS
     locked.started_at = now
-    locked.save(update_fields=["status", "started_at", "updated_at"])
+    if locked.is_primary:
+        # What this rollout replaces; completing it checks nothing else did.
+        locked.supersedes = _current_primary(locked)
+    locked.save(update_fields=["status", "started_at", "supersedes", "updated_at"])
     _step(
         locked,
         action="start",
@@ -319,11 +344,15 @@ def complete_deployment(
     *, actor: AbstractBaseUser, deployment: Deployment, reason: str = ""
 ) -> Deployment:
     """The rollout finished: the deployment serves. A full one replaces the
-    primary (superseded); a canary serves its share beside it."""
+    primary it set out to replace when it started (superseded), and is refused
+    if another deployment became the primary meanwhile; a canary serves its
+    share beside the primary."""
     locked = _lock_for(actor=actor, deployment=deployment, action="complete")
     now = timezone.now()
     if locked.is_primary:
-        locked.supersedes = _supersede_primary(locked, actor=actor, now=now)
+        locked.supersedes = _supersede_primary(
+            locked, actor=actor, now=now, expected=locked.supersedes
+        )
     locked.status = Deployment.Status.ACTIVE
     locked.activated_at = now
     locked.ended_at = None
@@ -382,7 +411,9 @@ def promote_deployment(
     now = timezone.now()
     fields = ["traffic_percent"]
     if traffic_percent == FULL_TRAFFIC:
-        locked.supersedes = _supersede_primary(locked, actor=actor, now=now)
+        locked.supersedes = _supersede_primary(
+            locked, actor=actor, now=now, expected=_current_primary(locked)
+        )
         fields.append("supersedes")
     locked.traffic_percent = traffic_percent
     _save_move(locked, fields)

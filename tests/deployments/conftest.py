@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from registry.models import Environment
 from tests.factories import DeploymentFactory, MLModelFactory, ModelVersionFactory
+from tests.mlgov.conftest import log_lines  # noqa: F401  (a shared fixture)
 
 
 @pytest.fixture
