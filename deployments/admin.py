@@ -108,7 +108,13 @@ class DeploymentAdmin(admin.ModelAdmin):
     actions = ["start", "complete", "fail", "promote_to_primary", "rollback"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("gate_decision")
+        # The changelist skips list_select_related when the queryset already
+        # selects something, so name every relation here.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("gate_decision", *self.list_select_related)
+        )
 
     def has_add_permission(self, request):
         # Requests go through the gate: POST /api/v1/deployments/.
@@ -161,7 +167,8 @@ class DeploymentAdmin(admin.ModelAdmin):
         self._move(request, queryset, "fail", "deployments failed")
 
     @admin.action(
-        description="Promote the selected canaries to 100 %", permissions=["change"]
+        description="Promote the selected canaries to all traffic",
+        permissions=["change"],
     )
     def promote_to_primary(self, request, queryset):
         reason = request.POST.get("note", "")
