@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from deployments.demo import seed_deployments
 from drift.demo import seed_drift
 from governance.demo import seed_governance
 from registry.demo import seed_portfolio
@@ -37,6 +38,10 @@ class Command(BaseCommand):
         decisions = seed_governance()
         self.stdout.write(
             f"governance: policies in place, {decisions} review decisions added"
+        )
+        deployments = seed_deployments()
+        self.stdout.write(
+            f"deployments: {deployments} gate decisions added, staging frozen"
         )
         self.stdout.write(
             self.style.SUCCESS(
