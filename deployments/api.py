@@ -110,11 +110,10 @@ class DeploymentSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema(exclude=True)
     def get_steps(self, deployment) -> list[dict]:
         if deployment.pk is None:
             return []
-        return StepSerializer(deployment.steps.all(), many=True).data
+        return list(StepSerializer(deployment.steps.all(), many=True).data)
 
 
 class LedgerRowSerializer(DeploymentSerializer):
@@ -175,7 +174,7 @@ def _unsaved_deployment(check: services.GateCheck) -> Deployment:
         evaluation=result.verdict.as_dict(),
         approval_ids=check.approval_ids,
         waiver_ids=check.waiver_ids,
-        requested_by=check.requested_by,
+        requested_by=check.requested_by,  # type: ignore[misc]
         requested_at=check.requested_at,
     )
     return Deployment(
@@ -191,7 +190,7 @@ def _unsaved_deployment(check: services.GateCheck) -> Deployment:
             if result.is_approved
             else Deployment.Status.BLOCKED
         ),
-        requested_by=check.requested_by,
+        requested_by=check.requested_by,  # type: ignore[misc]
         requested_at=check.requested_at,
     )
 

@@ -47,7 +47,7 @@ def gate_facts(
     for pk, environment_id, status, number, activated_at, ended_at in rows:
         if status == Deployment.Status.IN_PROGRESS and environment_id == environment.pk:
             rollouts.append(Rollout(deployment_id=pk, version=number))
-        elif status != Deployment.Status.IN_PROGRESS:
+        elif activated_at is not None:
             served.append(
                 ServingPeriod(
                     started_at=activated_at,

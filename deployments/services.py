@@ -25,7 +25,6 @@ from deployments.models import (
 )
 from mlgov.events import announce
 from mlgov.exceptions import FieldError, PermissionDeniedError
-from mlgov.metrics import record_deployment_move, record_gate_decision
 from mlgov.permissions import can_write_model
 from registry.models import Environment, ModelVersion
 
@@ -148,11 +147,6 @@ def request_deployment(
     environment_name = environment.name
     announce(
         "deployment.requested",
-        count=lambda: record_gate_decision(
-            outcome=result.decision,
-            environment=environment_name,
-            failing_checks=result.failing_checks,
-        ),
         deployment_id=deployment.pk,
         model=version.model.name,
         version=version.version,
@@ -283,14 +277,12 @@ def _save_move(deployment: Deployment, fields: list[str]) -> None:
 def _announce_move(
     deployment: Deployment, *, action: str, from_status: str, actor: AbstractBaseUser
 ) -> None:
-    environment = deployment.environment.name
     announce(
         "deployment.moved",
-        count=lambda: record_deployment_move(action=action, environment=environment),
         deployment_id=deployment.pk,
         model=deployment.model.name,
         version=deployment.version.version,
-        environment=environment,
+        environment=deployment.environment.name,
         action=action,
         from_status=from_status,
         status=deployment.status,
