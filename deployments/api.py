@@ -141,22 +141,21 @@ class ModelDeploymentListFilter(QueryFilter):
 
 def _resolve(data: dict):
     """The version and environment a request names; unknown ones are 400s
-    naming the field."""
+    naming the field. One query for the version and its model."""
     try:
-        model = registry_selectors.model_by_name(name=data["model"])
-    except NotFoundError as error:
-        raise FieldError("model", error.message) from error
-    try:
-        version = registry_selectors.version_by_number(
-            model=model, number=data["version"]
+        version = registry_selectors.version_by_name(
+            name=data["model"], number=data["version"]
         )
     except NotFoundError as error:
+        try:
+            registry_selectors.model_by_name(name=data["model"])
+        except NotFoundError as missing:
+            raise FieldError("model", missing.message) from missing
         raise FieldError("version", error.message) from error
     try:
         environment = registry_selectors.environment_by_name(name=data["environment"])
     except NotFoundError as error:
         raise FieldError("environment", error.message) from error
-    version.model = model
     return version, environment
 
 

@@ -301,6 +301,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # No call to the public validator: the page talks to this server only.
     "SWAGGER_UI_SETTINGS": {"validatorUrl": None},
+    # Choice sets whose field names recur across apps get their own names.
+    "ENUM_NAME_OVERRIDES": {
+        "GateDecisionEnum": "deployments.models.Decision",
+        "DeploymentStatusEnum": "deployments.models.Deployment.Status",
+    },
 }
 
 AUDITLOG_INCLUDE_ALL_MODELS = False
