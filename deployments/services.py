@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from auditlog.models import LogEntry
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -23,6 +24,7 @@ from deployments.models import (
     GateDecision,
     Strategy,
 )
+from mlgov.audit import record_bulk_changes
 from mlgov.events import announce
 from mlgov.exceptions import FieldError, PermissionDeniedError
 from mlgov.permissions import can_write_model
@@ -181,6 +183,16 @@ def _step(
     )
 
 
+def _audit_status_change(deployment: Deployment, from_status: str) -> None:
+    """An audit entry for a status moved by a conditional update (which sends
+    no signal), attributed like the request's other entries."""
+    record_bulk_changes(
+        [deployment],
+        action=LogEntry.Action.UPDATE,
+        changes=lambda row: {"status": [from_status, row.status]},
+    )
+
+
 def _allowed_actions(status: str) -> list[str]:
     return [a for a in CLIENT_ACTIONS if a in DEPLOYMENT_TRANSITIONS[status]]
 
@@ -256,6 +268,7 @@ def _supersede_primary(
         raise _primary_changed(deployment, None)
     primary.status = Deployment.Status.SUPERSEDED
     primary.ended_at = now
+    _audit_status_change(primary, "active")
     _step(primary, action="supersede", from_status="active", actor=actor, at=now)
     return primary
 
@@ -464,6 +477,7 @@ def rollback_deployment(
                 "waits to be restored.",
             )
         previous = Deployment.objects.get(pk=locked.supersedes_id)
+        _audit_status_change(previous, "superseded")
         _step(
             previous,
             action="restore",

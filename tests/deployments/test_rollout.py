@@ -345,3 +345,24 @@ def test_completing_after_the_primary_changed_is_refused(
         f"deployment {primary.pk} (version 6) now serves"
         in (response.json()["error"]["message"])
     )
+
+
+def test_every_move_is_in_the_audit_trail_with_its_actor(
+    scientist_client, approved, production, primary, data_scientist
+):
+    from auditlog.models import LogEntry
+
+    deployment = approved_request(approved, production)
+    move(scientist_client, deployment, "start")
+    move(scientist_client, deployment, "complete")
+    move(scientist_client, deployment, "rollback", reason="bad")
+
+    entries = LogEntry.objects.filter(
+        content_type__model="deployment", object_id__in=[deployment.pk, primary.pk]
+    )
+    statuses = [(e.object_id, e.changes_dict.get("status"), e.actor) for e in entries]
+    assert (deployment.pk, ["in_progress", "active"], data_scientist) in statuses
+    assert (primary.pk, ["active", "superseded"], data_scientist) in statuses
+    assert (primary.pk, ["superseded", "active"], data_scientist) in statuses
+    assert (deployment.pk, ["active", "rolled_back"], data_scientist) in statuses
+    assert DeploymentStep.objects.filter(actor=data_scientist).count() == 5
