@@ -10,12 +10,13 @@ from datetime import datetime, timedelta
 
 from auditlog.context import set_actor
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.utils import timezone
 
 from deployments.gates import GateFacts, GateResult, ServingPeriod, run_gate
 from deployments.models import Deployment, DeploymentStep, GateDecision
 from governance.selectors import evaluation_inputs
+from mlgov.demo import DemoRun, demo_objects, mark_as_demo
 from registry.models import Environment, ModelVersion
 from registry.services import freeze_environment
 
@@ -35,12 +36,14 @@ class _History:
         self.primary: dict[str, Deployment] = {}
         self.served: dict[tuple[int, str], list[ServingPeriod]] = defaultdict(list)
         self.added = 0
+        self.decisions: list[int] = []
+        self.deployments: list[int] = []
 
     def gate(
         self, version: ModelVersion, environment: str, at: datetime, **facts_changes
     ) -> GateResult:
         target = self.environments[environment]
-        required = target.requires.name if target.requires_id else None
+        required = target.requires.name if target.requires else None
         version_facts, policies, waivers = evaluation_inputs(version=version, now=at)
         facts = GateFacts(
             model=version.model.name,
@@ -89,8 +92,9 @@ class _History:
             request_id="demo",
         )
         self.added += 1
+        self.decisions.append(record.pk)
         if not result.is_approved:
-            Deployment.objects.create(
+            blocked = Deployment.objects.create(
                 gate_decision=record,
                 model=version.model,
                 version=version,
@@ -102,6 +106,7 @@ class _History:
                 requested_by=actor,
                 requested_at=at,
             )
+            self.deployments.append(blocked.pk)
             return None
         active_at = at + timedelta(hours=1)
         previous = self.primary.get(environment) if traffic == 100 else None
@@ -122,6 +127,7 @@ class _History:
             activated_at=active_at,
             supersedes=previous,
         )
+        self.deployments.append(deployment.pk)
         for action, from_status, to_status, when in (
             ("start", "approved", "in_progress", deployment.started_at),
             ("complete", "in_progress", "active", active_at),
@@ -134,9 +140,12 @@ class _History:
             )
         return deployment
 
-    def rollback(self, deployment: Deployment, at: datetime, actor, reason: str):
+    def rollback(
+        self, deployment: Deployment, at: datetime, actor: AbstractBaseUser, reason: str
+    ) -> None:
         """Roll a primary back to the one it superseded."""
         previous = deployment.supersedes
+        assert previous is not None
         self._end(deployment, "rollback", "rolled_back", at, actor, reason)
         Deployment.objects.filter(pk=previous.pk).update(status="active", ended_at=None)
         self._step(previous, "restore", "superseded", "active", at, actor, reason)
@@ -162,19 +171,28 @@ class _History:
         )
 
 
-def seed_deployments(*, max_models: int = 24, now: datetime | None = None) -> int:
-    """Deployment history for up to `max_models` models with approved versions;
-    returns the gate decisions added (none when deployments exist already)."""
-    if Deployment.objects.exists():
+def seed_deployments_demo(run: DemoRun) -> str:
+    """The deployments app's demo step."""
+    return f"{seed_deployments(now=run.now)} gate decisions added"
+
+
+def seed_deployments(*, now: datetime, max_models: int = 24) -> int:
+    """Deployment history for up to `max_models` of the demo's models with
+    approved versions; returns the gate decisions added (none when the demo
+    has deployments already). Only demo versions are deployed, and staging is
+    frozen only by the run that writes the history."""
+    if demo_objects(Deployment).exists():
         return 0
-    now = now or timezone.now()
     environments = {
         e.name: e for e in Environment.objects.select_related("requires").all()
     }
-    users = {user.username: user for user in get_user_model().objects.all()}
+    if set(PATH) - set(environments):
+        return 0
+    users = {user.username: user for user in demo_objects(get_user_model())}
     versions_by_model: dict[int, list[ModelVersion]] = defaultdict(list)
     for version in (
-        ModelVersion.objects.approved()
+        demo_objects(ModelVersion)
+        .filter(status=ModelVersion.Status.APPROVED)
         .select_related("model__team")
         .order_by("model_id", "version")
     ):
@@ -185,10 +203,19 @@ def seed_deployments(*, max_models: int = 24, now: datetime | None = None) -> in
     added = 0
     with transaction.atomic():
         for index, versions in enumerate(chosen[:max_models]):
-            added += _seed_model(index, versions[-3:], environments, users, now, wanted)
+            actor = users.get(f"ds-{versions[0].model.team.name}")
+            if actor is None:
+                continue
+            with set_actor(actor):
+                history = _seed_model(
+                    index, versions[-3:], environments, actor, now, wanted
+                )
+            mark_as_demo(GateDecision, history.decisions)
+            mark_as_demo(Deployment, history.deployments)
+            added += history.added
         admin = users.get("gina")
         staging = environments["staging"]
-        if admin is not None and not staging.frozen:
+        if added and admin is not None and not staging.frozen:
             with set_actor(admin):
                 freeze_environment(
                     actor=admin, environment=staging, reason=FREEZE_REASON
@@ -196,11 +223,17 @@ def seed_deployments(*, max_models: int = 24, now: datetime | None = None) -> in
     return added
 
 
-def _seed_model(index, versions, environments, users, now, wanted) -> int:
-    actor = users[f"ds-{versions[0].model.team.name}"]
+def _seed_model(
+    index: int,
+    versions: list[ModelVersion],
+    environments: dict[str, Environment],
+    actor: AbstractBaseUser,
+    now: datetime,
+    wanted: dict[str, int],
+) -> _History:
     history = _History(environments, now)
     start = now - timedelta(days=150) + timedelta(days=2 * index)
-    production = None
+    production: Deployment | None = None
     for position, version in enumerate(versions):
         at = start + timedelta(days=30 * position)
         history.request(version, "development", at, actor)
@@ -231,7 +264,12 @@ def _seed_model(index, versions, environments, users, now, wanted) -> int:
         deployed = history.request(version, "production", at + timedelta(days=3), actor)
         if deployed is not None:
             production = deployed
-    if wanted["rollback"] and production is not None and production.supersedes_id:
+    if (
+        wanted["rollback"]
+        and production is not None
+        and production.supersedes_id
+        and production.activated_at is not None
+    ):
         wanted["rollback"] -= 1
         history.rollback(
             production,
@@ -239,4 +277,4 @@ def _seed_model(index, versions, environments, users, now, wanted) -> int:
             actor,
             "Approval rate fell 4 % against the previous version.",
         )
-    return history.added
+    return history
