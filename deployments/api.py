@@ -1,6 +1,6 @@
 """Deployments API: the gate (dry-run and recorded), rollout moves, ledger."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,7 +17,11 @@ from mlgov.permissions import can_write_model
 from registry import selectors as registry_selectors
 
 
+@extend_schema_serializer(component_name="Deployment")
 class DeploymentRequestSerializer(StrictInputSerializer):
+    """A deployment request (or its dry-run): what, where, and how much
+    traffic; a canary names its share, a full deployment does not."""
+
     model = serializers.SlugField(max_length=100)
     version = serializers.IntegerField(min_value=1)
     environment = serializers.SlugField(max_length=64)
