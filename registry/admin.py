@@ -109,6 +109,8 @@ class MLModelChangeList(ChangeList):
     """The model list; once the page's rows are read, each app's bulk loader
     attaches what its columns show, in a fixed number of queries."""
 
+    model_admin: "MLModelAdmin"
+
     def get_results(self, request):
         super().get_results(request)
         self.result_list = list(self.result_list)
