@@ -6,13 +6,18 @@ class MlgovConfig(AppConfig):
     verbose_name = "Accounts and API access"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
 
         from mlgov import checks  # noqa: F401  (registers the system checks)
+        from mlgov.audit_chain import register_sqlite_functions
         from mlgov.roles import sync_role_permissions
         from mlgov.sentry import init_sentry
 
         post_migrate.connect(
             sync_role_permissions, dispatch_uid="mlgov-role-permissions"
+        )
+        connection_created.connect(
+            register_sqlite_functions, dispatch_uid="mlgov-audit-sqlite-functions"
         )
         init_sentry()
