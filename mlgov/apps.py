@@ -11,12 +11,14 @@ class MlgovConfig(AppConfig):
 
         from mlgov import checks  # noqa: F401  (registers the system checks)
         from mlgov.audit_chain import register_sqlite_functions
+        from mlgov.metrics import subscribe_event_counters
         from mlgov.roles import sync_role_permissions
         from mlgov.sentry import init_sentry
 
         post_migrate.connect(
             sync_role_permissions, dispatch_uid="mlgov-role-permissions"
         )
+        subscribe_event_counters()
         connection_created.connect(
             register_sqlite_functions, dispatch_uid="mlgov-audit-sqlite-functions"
         )
