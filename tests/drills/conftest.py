@@ -1,6 +1,7 @@
 """Fault drills: a real HTTP server on a private port, a private redis-server,
 and the figures each drill measured, printed at the end of the run."""
 
+import copy
 import json
 import os
 import signal
@@ -13,6 +14,7 @@ import urllib.request
 from dataclasses import dataclass, field
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from django.core.wsgi import get_wsgi_application
 
@@ -24,6 +26,21 @@ PORTS = range(
 )
 
 FIGURES: list[str] = []
+
+
+# Drills that hold the app to fixes another branch makes (#12 items 9 and 10,
+# branch i12a). Until those land they are expected to fail, strictly; once the
+# fix's settings exist, the marks fall away and the drills must pass.
+needs_redis_breaker = pytest.mark.xfail(
+    not hasattr(django_settings, "REDIS_BREAKER_THRESHOLD"),
+    reason="a stalled Redis costs 0.5 s per cache call until #12 item 10 lands",
+    strict=True,
+)
+needs_pool_health_checks = pytest.mark.xfail(
+    not django_settings.DATABASES["default"].get("CONN_HEALTH_CHECKS", False),
+    reason="dead pooled connections answer 500 until #12 item 9 lands",
+    strict=True,
+)
 
 
 def free_port() -> int:
@@ -175,20 +192,19 @@ class PrivateRedis:
 
 @pytest.fixture
 def private_redis(settings, tmp_path):
-    """The app's cache moved to a private redis-server for the test; never the
+    """The app's own Redis cache configuration (client class, timeouts,
+    breaker), pointed at a private redis-server for the test; never the
     shared one."""
+    configured = settings.CACHES["default"]
+    if "redis" not in configured["BACKEND"].lower():
+        pytest.skip("the embedded mode has no Redis (set REDIS_URL)")
     redis = PrivateRedis(tmp_path)
     redis.start()
     settings.CACHES = {
         "default": {
-            "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
+            **copy.deepcopy(configured),
             "LOCATION": redis.url,
             "KEY_PREFIX": "drill",
-            "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "SOCKET_CONNECT_TIMEOUT": 0.5,
-                "SOCKET_TIMEOUT": 0.5,
-            },
         }
     }
     try:
