@@ -128,7 +128,7 @@ def audit_maintenance(using: str = "default") -> Iterator[None]:
             _maintenance.active = previous
 
 
-# The triggers, installed by migration mlgov 0003.
+# The triggers, installed by migration mlgov 0004.
 
 
 def install_sql(vendor: str) -> list[str]:

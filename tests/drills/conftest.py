@@ -18,12 +18,14 @@ from django.conf import settings as django_settings
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from django.core.wsgi import get_wsgi_application
 
-# Ports this project's drills may use (the brief's range for this worktree
-# and CI); the first free one is taken.
-PORTS = range(
-    int(os.environ.get("DRILL_PORT_FIRST", "18500")),
-    int(os.environ.get("DRILL_PORT_LAST", "18599")) + 1,
-)
+# Ports the drills may use (the brief's range for this worktree and CI). Each
+# pytest-xdist worker takes its own slice, so two workers never race for one.
+_FIRST = int(os.environ.get("DRILL_PORT_FIRST", "18500"))
+_LAST = int(os.environ.get("DRILL_PORT_LAST", "18599"))
+_WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+_SLICE = (_LAST - _FIRST + 1) // max(_WORKERS, 1)
+PORTS = range(_FIRST + _WORKER * _SLICE, _FIRST + (_WORKER + 1) * _SLICE)
 
 FIGURES: list[str] = []
 
@@ -52,6 +54,24 @@ def free_port() -> int:
                 continue
             return port
     raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
+
+
+@pytest.fixture
+def record_figure(request):
+    """Keep a drill's measured figure for the end-of-run summary (carried in the
+    test report, so it reaches the summary from xdist workers too)."""
+
+    def record(line: str) -> None:
+        request.node.user_properties.append(("drill figure", line))
+
+    return record
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call":
+        FIGURES.extend(
+            value for key, value in report.user_properties if key == "drill figure"
+        )
 
 
 def pytest_terminal_summary(terminalreporter):

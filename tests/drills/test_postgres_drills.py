@@ -13,7 +13,7 @@ from governance.models import Policy, Rule
 from mlgov.audit_chain import HEAD_TABLE, verify_chain
 from mlgov.roles import Role
 from mlgov.services import issue_token
-from tests.drills.conftest import FIGURES, needs_pool_health_checks
+from tests.drills.conftest import needs_pool_health_checks
 from tests.factories import MLModelFactory, TeamFactory, UserFactory
 
 pytestmark = [
@@ -57,7 +57,7 @@ def assert_failures_are_503_in_the_error_shape(answers) -> None:
 
 
 @needs_pool_health_checks
-def test_backends_terminated_while_idle_cost_no_request(serving):
+def test_backends_terminated_while_idle_cost_no_request(record_figure, serving):
     # The pool holds connections from earlier requests; PostgreSQL drops them.
     for _ in range(8):
         assert serving.get("/api/v1/models/").status == 200
@@ -65,7 +65,7 @@ def test_backends_terminated_while_idle_cost_no_request(serving):
 
     answers = [serving.get("/api/v1/models/") for _ in range(12)]
     failed = sum(a.status != 200 for a in answers)
-    FIGURES.append(
+    record_figure(
         f"postgres backends terminated while idle ({terminated} sessions): "
         f"{failed} of {len(answers)} requests failed"
     )
@@ -76,6 +76,7 @@ def test_backends_terminated_while_idle_cost_no_request(serving):
 
 @needs_pool_health_checks
 def test_backends_terminated_under_load_fail_at_most_the_requests_in_flight(
+    record_figure,
     serving,
 ):
     workers, answers, stop = 4, [], threading.Event()
@@ -104,7 +105,7 @@ def test_backends_terminated_under_load_fail_at_most_the_requests_in_flight(
     recovered = min(
         (a.finished for a in after if a.status == 200), default=float("inf")
     )
-    FIGURES.append(
+    record_figure(
         f"postgres backends terminated under load ({terminated} sessions, "
         f"{workers} clients): {len(failed)} of {len(after)} requests failed, "
         f"first success {recovered - fault_at:.2f} s after the fault"
@@ -116,7 +117,9 @@ def test_backends_terminated_under_load_fail_at_most_the_requests_in_flight(
     assert serving.get("/readyz").status == 200
 
 
-def test_a_request_killed_mid_change_leaves_nothing_half_written(serving):
+def test_a_request_killed_mid_change_leaves_nothing_half_written(
+    record_figure, serving
+):
     """The request creates a policy and its rules in one transaction; its
     database session is killed after the policy row is written, while it waits
     for the audit chain's lock."""
@@ -160,7 +163,7 @@ def test_a_request_killed_mid_change_leaves_nothing_half_written(serving):
         blocker.close()
 
     answer = result["answer"]
-    FIGURES.append(
+    record_figure(
         f"request killed mid-change: answered {answer.status}, "
         f"policies {Policy.objects.filter(name='killed-midway').count()}, "
         f"audit entries added {LogEntry.objects.count() - entries_before}"

@@ -8,7 +8,7 @@ import pytest
 
 from mlgov.roles import Role
 from mlgov.services import issue_token
-from tests.drills.conftest import FIGURES, needs_redis_breaker
+from tests.drills.conftest import needs_redis_breaker
 from tests.factories import MLModelFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -59,7 +59,7 @@ def summary(fault: str, answers: list, recovery: float) -> str:
     )
 
 
-def test_redis_stopped_while_serving(serving, private_redis):
+def test_redis_stopped_while_serving(record_figure, serving, private_redis):
     private_redis.stop()
 
     answers = hammer(serving, REQUESTS)
@@ -68,7 +68,7 @@ def test_redis_stopped_while_serving(serving, private_redis):
     private_redis.start()
     recovery = wait_until_ready(serving)
     after = hammer(serving, len(serving.paths))
-    FIGURES.append(summary("redis stopped", answers, recovery))
+    record_figure(summary("redis stopped", answers, recovery))
 
     assert [a.status for a in answers] == [200] * REQUESTS
     assert max(a.seconds for a in answers) <= REQUEST_BOUND
@@ -80,7 +80,7 @@ def test_redis_stopped_while_serving(serving, private_redis):
 
 
 @needs_redis_breaker
-def test_redis_stalled_while_serving(serving, private_redis):
+def test_redis_stalled_while_serving(record_figure, serving, private_redis):
     private_redis.stall()
     try:
         answers = hammer(serving, REQUESTS)
@@ -90,7 +90,7 @@ def test_redis_stalled_while_serving(serving, private_redis):
         private_redis.resume()
     recovery = wait_until_ready(serving)
     after = hammer(serving, len(serving.paths))
-    FIGURES.append(summary("redis stalled (SIGSTOP)", answers, recovery))
+    record_figure(summary("redis stalled (SIGSTOP)", answers, recovery))
 
     assert [a.status for a in answers] == [200] * REQUESTS
     slow = [round(a.seconds, 2) for a in answers if a.seconds > REQUEST_BOUND]

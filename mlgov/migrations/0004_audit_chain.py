@@ -19,7 +19,7 @@ def uninstall_triggers(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mlgov', '0002_role_groups'),
+        ('mlgov', '0003_demo_objects'),
         ('auditlog', '0017_add_actor_email'),
     ]
 
