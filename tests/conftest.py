@@ -191,3 +191,23 @@ def _release_test_database(django_db_setup, django_db_blocker):
             close_pool = getattr(connections[alias], "close_pool", None)
             if close_pool is not None:
                 close_pool()
+
+
+# Figures the fault drills measure (tests/drills), carried in the test reports
+# and printed at the end of the run; here, not in tests/drills/conftest.py,
+# because an xdist controller loads only the root conftest.
+DRILL_FIGURES: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call":
+        DRILL_FIGURES.extend(
+            value for key, value in report.user_properties if key == "drill figure"
+        )
+
+
+def pytest_terminal_summary(terminalreporter):
+    if DRILL_FIGURES:
+        terminalreporter.section("fault drill figures")
+        for line in DRILL_FIGURES:
+            terminalreporter.write_line(line)

@@ -27,8 +27,6 @@ _WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
 _SLICE = (_LAST - _FIRST + 1) // max(_WORKERS, 1)
 PORTS = range(_FIRST + _WORKER * _SLICE, _FIRST + (_WORKER + 1) * _SLICE)
 
-FIGURES: list[str] = []
-
 
 # Drills that hold the app to fixes another branch makes (#12 items 9 and 10,
 # branch i12a). Until those land they are expected to fail, strictly; once the
@@ -65,20 +63,6 @@ def record_figure(request):
         request.node.user_properties.append(("drill figure", line))
 
     return record
-
-
-def pytest_runtest_logreport(report):
-    if report.when == "call":
-        FIGURES.extend(
-            value for key, value in report.user_properties if key == "drill figure"
-        )
-
-
-def pytest_terminal_summary(terminalreporter):
-    if FIGURES:
-        terminalreporter.section("fault drill figures")
-        for line in FIGURES:
-            terminalreporter.write_line(line)
 
 
 @dataclass
