@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("registry.urls")),
     path("", include("drift.urls")),
     path("", include("governance.urls")),
+    path("", include("integrations.urls")),
     path("audit/", AuditTrailView.as_view(), name="audit-trail"),
 ]
 
