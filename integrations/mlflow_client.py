@@ -5,6 +5,7 @@ library only, no Django: the whole mlflow package is not a dependency."""
 import base64
 import json
 import math
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,6 +19,8 @@ API = "/api/2.0/mlflow"
 # and the model-version search's).
 MODELS_PAGE = 1000
 VERSIONS_PAGE = 10000
+RUNS_PER_SEARCH = 100
+RUN_ID = re.compile(r"^[0-9a-zA-Z_-]{1,64}$")
 
 
 class MlflowError(Exception):
@@ -97,7 +100,18 @@ class MlflowClient:
             {key: value for key, value in params.items() if value not in (None, "")}
         )
         url = f"{self.base}{API}/{path}" + (f"?{query}" if query else "")
-        request = urllib.request.Request(url, headers=self.headers)
+        return self._call(urllib.request.Request(url, headers=self.headers), path)
+
+    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        request = urllib.request.Request(
+            f"{self.base}{API}/{path}",
+            data=json.dumps(body).encode(),
+            headers={**self.headers, "Content-Type": "application/json"},
+            method="POST",
+        )
+        return self._call(request, path)
+
+    def _call(self, request: urllib.request.Request, path: str) -> dict[str, Any]:
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 raw = response.read()
@@ -190,9 +204,46 @@ class MlflowClient:
         answer = self._not_found("runs/get", run_id=run_id)
         return None if answer is None else answer["run"]
 
+    def runs(self, run_ids: list[str]) -> dict[str, dict[str, Any] | None]:
+        """Runs by id: searched a hundred at a time across every experiment;
+        the few a search does not find are asked one by one, in parallel
+        (None: deleted for good)."""
+        found: dict[str, dict[str, Any] | None] = {}
+        searchable = [run_id for run_id in run_ids if RUN_ID.match(run_id)]
+        if searchable:
+            experiments = [
+                e["experiment_id"]
+                for e in self._pages(
+                    "experiments/search", "experiments", 1000, view_type="ALL"
+                )
+            ]
+            for start in range(0, len(searchable), RUNS_PER_SEARCH):
+                batch = searchable[start : start + RUNS_PER_SEARCH]
+                quoted = ", ".join(f"'{run_id}'" for run_id in batch)
+                token = None
+                while experiments:
+                    page = self._post(
+                        "runs/search",
+                        {
+                            "experiment_ids": experiments,
+                            "filter": f"attributes.run_id IN ({quoted})",
+                            "run_view_type": "ALL",
+                            "max_results": 1000,
+                            **({"page_token": token} if token else {}),
+                        },
+                    )
+                    for run in page.get("runs", []):
+                        found[run["info"]["run_id"]] = run
+                    token = page.get("next_page_token")
+                    if not token:
+                        break
+        missing = [run_id for run_id in run_ids if run_id not in found]
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            found.update(zip(missing, pool.map(self.run, missing), strict=True))
+        return found
+
     def read_models(self, names: list[str] | None = None) -> list[MlflowModel]:
-        """Registered models with their versions and each version's run,
-        fetched in parallel."""
+        """Registered models with their versions and each version's run."""
         models = self.registered_models(names)
         versions = self.versions_of([m["name"] for m in models] if names else None)
         run_ids = sorted(
@@ -203,8 +254,7 @@ class MlflowClient:
                 if row.get("run_id")
             }
         )
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            runs = dict(zip(run_ids, pool.map(self.run, run_ids), strict=True))
+        runs = self.runs(run_ids)
         return [
             _model(model, versions.get(model["name"], []), runs) for model in models
         ]

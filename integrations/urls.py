@@ -1,6 +1,6 @@
 from django.urls import path
 
-from integrations import api
+from integrations import api, views
 
 app_name = "integrations"
 
@@ -15,5 +15,10 @@ urlpatterns = [
         "webhooks/<int:pk>/deliveries/",
         api.DeliveryListView.as_view(),
         name="webhook-deliveries",
+    ),
+    path(
+        "models/<slug:name>/evidence-pack/",
+        views.EvidencePackApiView.as_view(),
+        name="evidence-pack-api",
     ),
 ]

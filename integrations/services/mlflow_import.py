@@ -51,7 +51,11 @@ class ImportRow:
 
 
 def _problems(
-    *, actor: AbstractBaseUser, team: Team, models: list[MlflowModel]
+    *,
+    actor: AbstractBaseUser,
+    team: Team,
+    tracking_uri: str,
+    models: list[MlflowModel],
 ) -> list[str]:
     problems = []
     if not can_write_for_team(actor, team.pk):
@@ -62,7 +66,7 @@ def _problems(
         model.name: model
         for model in MLModel.objects.filter(
             name__in=[m.name for m in models]
-        ).select_related("team")
+        ).select_related("team", "mlflow_link")
     }
     for mlflow_model in models:
         name = mlflow_model.name
@@ -78,6 +82,12 @@ def _problems(
             problems.append(
                 f"mlgov model {name!r} belongs to team {model.team.name}, not "
                 f"{team.name}."
+            )
+        link = getattr(model, "mlflow_link", None) if model else None
+        if link is not None and link.tracking_uri != tracking_uri:
+            problems.append(
+                f"mlgov model {name!r} was imported from {link.tracking_uri}, not "
+                f"{tracking_uri}."
             )
         if model is not None and model.is_archived:
             problems.append(f"mlgov model {name!r} is archived; unarchive it first.")
@@ -96,9 +106,10 @@ def _import_model(
     tracking_uri: str,
     mlflow_model: MlflowModel,
     risk_tier: str,
+    model: MLModel | None,
+    link: MlflowModelLink | None,
 ) -> ImportRow:
     row = ImportRow(name=mlflow_model.name)
-    model = MLModel.objects.filter(name=mlflow_model.name).first()
     if model is None:
         model = register_model(
             actor=actor,
@@ -114,8 +125,8 @@ def _import_model(
             actor=actor, model=model, description=mlflow_model.description
         )
         row.action = "updated"
-    link = MlflowModelLink.objects.filter(model=model).first()
     aliases = dict(sorted(mlflow_model.aliases.items()))
+    new_link = link is None
     if link is None:
         link = MlflowModelLink.objects.create(
             model=model,
@@ -131,7 +142,7 @@ def _import_model(
         link.last_imported_at = timezone.now()
         link.save()
         row.action = row.action if row.changed else "updated"
-    known = {v.mlflow_version: v for v in link.versions.all()}
+    known = {} if new_link else {v.mlflow_version: v for v in link.versions.all()}
     for version in mlflow_model.versions:
         _import_version(
             actor=actor, model=model, link=link, known=known, version=version, row=row
@@ -204,18 +215,32 @@ def import_mlflow_models(
     """Create or update one mlgov model per MLflow model and a draft per new
     MLflow version, in one transaction: any refusal writes nothing. A dry
     run does all of it and rolls back."""
-    problems = _problems(actor=actor, team=team, models=models)
+    problems = _problems(
+        actor=actor, team=team, tracking_uri=tracking_uri, models=models
+    )
     if problems:
         raise ImportRefusedError(problems)
     rows = []
+    names = [m.name for m in models]
     with transaction.atomic():
+        # Everything already there, in three queries rather than per model.
+        existing = {m.name: m for m in MLModel.objects.filter(name__in=names)}
+        links = {
+            link.model_id: link
+            for link in MlflowModelLink.objects.filter(
+                model__name__in=names
+            ).prefetch_related("versions")
+        }
         for index, mlflow_model in enumerate(models, start=1):
+            model = existing.get(mlflow_model.name)
             row = _import_model(
                 actor=actor,
                 team=team,
                 tracking_uri=tracking_uri,
                 mlflow_model=mlflow_model,
                 risk_tier=risk_tier,
+                model=model,
+                link=links.get(model.pk) if model else None,
             )
             rows.append(row)
             if progress is not None:

@@ -185,3 +185,13 @@ def test_refused_credentials_are_a_clear_error(status, data_scientist):
 
     assert f"MLflow refused the request (HTTP {status})" in str(refused.value)
     assert "MLFLOW_TRACKING_TOKEN" in str(refused.value)
+
+
+def test_a_model_imported_from_another_server_is_refused(mlflow, data_scientist):
+    name = mlflow.model("elsewhere")
+    mlflow.version(name)
+    run_import(mlflow.uri, name)
+    other = mlflow.uri.replace("127.0.0.1", "localhost")
+
+    with pytest.raises(CommandError, match=f"was imported from {mlflow.uri}"):
+        run_import(other, name)
