@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.utils import timezone
 
 from drift.models import DriftAlert
@@ -17,6 +18,10 @@ from integrations.models import (
 )
 
 Payloads = Iterator[tuple[str, dict[str, Any]]]
+
+# PostgreSQL delivers a NOTIFY when its transaction commits, so a waiting
+# worker wakes when the event exists, not at its next poll.
+NOTIFY_CHANNEL = "mlgov_webhooks"
 
 
 def _username(user_id: int | None) -> str | None:
@@ -189,4 +194,7 @@ def enqueue_event(
             for subscription in subscriptions
         ]
     )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_notify(%s, '')", [NOTIFY_CHANNEL])
     return event

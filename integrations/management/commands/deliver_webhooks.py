@@ -2,8 +2,26 @@ import signal
 import time
 
 from django.core.management.base import BaseCommand
+from django.db import connection
 
+from integrations.outbox import NOTIFY_CHANNEL
 from integrations.services import deliver_due, notify_expiring_waivers
+
+
+def _idle_waiter(seconds: float):
+    """Wait up to `seconds` for new work: on PostgreSQL until an outbox
+    NOTIFY arrives, elsewhere by sleeping."""
+    if connection.vendor != "postgresql":
+        return lambda: time.sleep(seconds)
+    with connection.cursor() as cursor:
+        cursor.execute(f"LISTEN {NOTIFY_CHANNEL}")
+    listener = connection.connection
+
+    def wait() -> None:
+        for _ in listener.notifies(timeout=seconds, stop_after=1):
+            pass
+
+    return wait
 
 
 class Command(BaseCommand):
@@ -22,7 +40,8 @@ class Command(BaseCommand):
             "--idle-seconds",
             type=float,
             default=1.0,
-            help="Pause when nothing is due (default 1).",
+            help="Longest pause when nothing is due (default 1); on PostgreSQL "
+            "a new event ends the pause at once.",
         )
         parser.add_argument(
             "--waiver-check-seconds",
@@ -38,6 +57,7 @@ class Command(BaseCommand):
                 signal.signal(stop, lambda *_: stopping.append(True))
         next_waiver_check = time.monotonic()
         delivered = 0
+        wait = None if once else _idle_waiter(idle_seconds)
         while not stopping:
             if waiver_check_seconds and time.monotonic() >= next_waiver_check:
                 notify_expiring_waivers()
@@ -47,5 +67,5 @@ class Command(BaseCommand):
             if once and done < 100:
                 break
             if not done:
-                time.sleep(idle_seconds)
+                wait()
         self.stdout.write(f"{delivered} delivery attempt(s) made.")
