@@ -76,7 +76,7 @@ def _model_section(model: MLModel) -> dict[str, Any]:
 
 
 def _version_row(version: ModelVersion) -> dict[str, Any]:
-    link = getattr(version, "mlflow_link", None)
+    link = next(iter(version.mlflow_links.all()), None)
     return {
         "version": version.version,
         "status": version.status,
@@ -245,7 +245,8 @@ def evidence_pack(
     versions = list(
         ModelVersion.objects.filter(model=model)
         .filter(**({"pk": version.pk} if version else {}))
-        .select_related("parent", "created_by", "submitted_by", "mlflow_link")
+        .select_related("parent", "created_by", "submitted_by")
+        .prefetch_related("mlflow_links")
         .order_by("version")
     )
     of_versions = {"version__in": versions}
@@ -296,7 +297,7 @@ def evidence_pack(
             DriftAlert: [a.pk for a in alerts],
             MlflowModelLink: model_link,
             MlflowVersionLink: [
-                v.mlflow_link.pk for v in versions if hasattr(v, "mlflow_link")
+                link.pk for v in versions for link in v.mlflow_links.all()
             ],
             **deployment_objects,
         }

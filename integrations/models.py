@@ -181,11 +181,18 @@ class WaiverExpiryNotice(models.Model):
     """A waiver whose `waiver.expiring` event was announced, so the scheduled
     check announces it once."""
 
-    waiver = models.OneToOneField(
-        "governance.Waiver", on_delete=models.PROTECT, related_name="expiry_notice"
+    # A foreign key with a unique constraint rather than a OneToOneField: a
+    # reverse one-to-one would cost every audited Waiver save a query.
+    waiver = models.ForeignKey(
+        "governance.Waiver", on_delete=models.PROTECT, related_name="expiry_notices"
     )
     expires_at = models.DateTimeField()
     notified_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["waiver"], name="one_expiry_notice")
+        ]
 
     def __str__(self) -> str:
         return f"waiver {self.waiver_id} expiring {self.expires_at:%Y-%m-%d}"
@@ -195,8 +202,10 @@ class MlflowModelLink(models.Model):
     """Where an mlgov model came from: a registered model of an MLflow
     server, with its tags and aliases as last imported."""
 
-    model = models.OneToOneField(
-        "registry.MLModel", on_delete=models.PROTECT, related_name="mlflow_link"
+    # Foreign keys with unique constraints, not OneToOneFields: auditlog reads
+    # every reverse one-to-one when a model or version is saved.
+    model = models.ForeignKey(
+        "registry.MLModel", on_delete=models.PROTECT, related_name="mlflow_links"
     )
     tracking_uri = models.CharField(max_length=1000)
     mlflow_name = models.CharField(max_length=500)
@@ -212,7 +221,8 @@ class MlflowModelLink(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["tracking_uri", "mlflow_name"], name="one_link_per_mlflow_model"
-            )
+            ),
+            models.UniqueConstraint(fields=["model"], name="one_mlflow_link_per_model"),
         ]
 
     def __str__(self) -> str:
@@ -223,8 +233,8 @@ class MlflowVersionLink(models.Model):
     """Which MLflow model version an mlgov version was imported from, with
     the MLflow-side facts that are not evidence (tags and aliases move)."""
 
-    version = models.OneToOneField(
-        "registry.ModelVersion", on_delete=models.PROTECT, related_name="mlflow_link"
+    version = models.ForeignKey(
+        "registry.ModelVersion", on_delete=models.PROTECT, related_name="mlflow_links"
     )
     model_link = models.ForeignKey(
         MlflowModelLink, on_delete=models.PROTECT, related_name="versions"
@@ -242,7 +252,10 @@ class MlflowVersionLink(models.Model):
             models.UniqueConstraint(
                 fields=["model_link", "mlflow_version"],
                 name="one_link_per_mlflow_version",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["version"], name="one_mlflow_link_per_version"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -64,9 +64,9 @@ def _problems(
         )
     existing = {
         model.name: model
-        for model in MLModel.objects.filter(
-            name__in=[m.name for m in models]
-        ).select_related("team", "mlflow_link")
+        for model in MLModel.objects.filter(name__in=[m.name for m in models])
+        .select_related("team")
+        .prefetch_related("mlflow_links")
     }
     for mlflow_model in models:
         name = mlflow_model.name
@@ -83,7 +83,7 @@ def _problems(
                 f"mlgov model {name!r} belongs to team {model.team.name}, not "
                 f"{team.name}."
             )
-        link = getattr(model, "mlflow_link", None) if model else None
+        link = next(iter(model.mlflow_links.all()), None) if model else None
         if link is not None and link.tracking_uri != tracking_uri:
             problems.append(
                 f"mlgov model {name!r} was imported from {link.tracking_uri}, not "

@@ -18,7 +18,7 @@ def notify_expiring_waivers(*, now: datetime | None = None) -> list[Waiver]:
     horizon = now + timedelta(days=settings.WEBHOOK_WAIVER_NOTICE_DAYS)
     candidates = list(
         Waiver.objects.active(now)
-        .filter(expires_at__lte=horizon, expiry_notice__isnull=True)
+        .filter(expires_at__lte=horizon, expiry_notices__isnull=True)
         .select_related("version__model", "policy", "granted_by")
         .order_by("expires_at", "pk")
     )

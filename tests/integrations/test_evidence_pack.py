@@ -214,9 +214,10 @@ def test_the_page_query_count_does_not_grow_with_the_history(
     client = browser(auditor)
     client.get("/evidence/churn/")  # content types cached
 
-    # session, user, roles, model, its tags, versions, evaluations, approvals,
-    # waivers, drift reports, their features, alerts, MLflow link, audit entries
-    with django_assert_num_queries(14):
+    # session, user, roles, model, its tags, versions, their MLflow links,
+    # evaluations, approvals, waivers, drift reports, their features, alerts,
+    # the model's MLflow link, audit entries
+    with django_assert_num_queries(15):
         response = client.get("/evidence/churn/")
 
     assert response.status_code == 200
