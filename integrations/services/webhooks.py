@@ -210,17 +210,29 @@ def post_signed(
     )
 
 
+def lease() -> timedelta:
+    """How long a claimed delivery is not due for others: longer than any
+    attempt can take, so a worker that dies leaves it to be retried later."""
+    return timedelta(seconds=2 * settings.WEBHOOK_TIMEOUT_SECONDS + 60)
+
+
 def _claim_next_due() -> WebhookDelivery | None:
-    due = (
-        WebhookDelivery.objects.due()
-        .select_related("event", "subscription")
-        .order_by("next_attempt_at", "id")
-    )
-    if connection.features.has_select_for_update_skip_locked:
-        # Another worker's delivery in flight stays locked until its outcome
-        # is committed; skipping it means no delivery goes out twice.
-        due = due.select_for_update(skip_locked=True, of=("self",))
-    return due.first()
+    """Take the delivery that is due first and lease it, in a short
+    transaction: no lock is held while the receiver answers."""
+    with transaction.atomic():
+        due = (
+            WebhookDelivery.objects.due()
+            .select_related("event", "subscription")
+            .order_by("next_attempt_at", "id")
+        )
+        if connection.features.has_select_for_update_skip_locked:
+            # Workers claiming at the same moment take different rows.
+            due = due.select_for_update(skip_locked=True, of=("self",))
+        delivery = due.first()
+        if delivery is not None:
+            delivery.next_attempt_at = timezone.now() + lease()
+            delivery.save(update_fields=["next_attempt_at"])
+    return delivery
 
 
 def _disable_after_failures(subscription: WebhookSubscription, last_error: str) -> None:
@@ -246,19 +258,20 @@ def _disable_after_failures(subscription: WebhookSubscription, last_error: str) 
 def deliver_next() -> DeliveryAttempt | None:
     """Attempt the delivery that is due first, and record the outcome; None
     when nothing is due."""
+    delivery = _claim_next_due()
+    if delivery is None:
+        return None
+    subscription, event = delivery.subscription, delivery.event
+    body = json.dumps(event.payload, separators=(",", ":"), sort_keys=True).encode()
+    outcome = post_signed(
+        url=subscription.url,
+        secret=subscription.secret,
+        event_type=event.event_type,
+        event_id=str(event.id),
+        body=body,
+    )
     with transaction.atomic():
-        delivery = _claim_next_due()
-        if delivery is None:
-            return None
-        subscription, event = delivery.subscription, delivery.event
-        body = json.dumps(event.payload, separators=(",", ":"), sort_keys=True).encode()
-        outcome = post_signed(
-            url=subscription.url,
-            secret=subscription.secret,
-            event_type=event.event_type,
-            event_id=str(event.id),
-            body=body,
-        )
+        delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
         now = timezone.now()
         delivery.attempts += 1
         attempt = DeliveryAttempt.objects.create(

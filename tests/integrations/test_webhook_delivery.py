@@ -276,3 +276,22 @@ def test_concurrent_workers_never_deliver_one_event_twice(receiver, governance_a
     assert len(set(keys)) == 30
     assert WebhookDelivery.objects.filter(status="delivered").count() == 30
     assert DeliveryAttempt.objects.count() == 30
+
+
+def test_a_claimed_delivery_is_leased_and_retried_if_its_worker_dies(
+    receiver, subscribe
+):
+    from integrations.services.webhooks import _claim_next_due, lease
+
+    subscription = subscribe(receiver.url, ["version.approved"])
+    queue(subscription)
+    before = timezone.now()
+
+    claimed = _claim_next_due()  # a worker that dies before it posts
+
+    assert claimed.next_attempt_at >= before + lease()
+    assert deliver_next() is None, "another worker must not take a leased delivery"
+    WebhookDelivery.objects.update(next_attempt_at=timezone.now())  # lease over
+    attempt = deliver_next()
+    assert (attempt.number, attempt.succeeded) == (1, True)
+    assert len(receiver.received) == 1
