@@ -5,6 +5,9 @@ from django.utils.html import format_html
 from integrations import services
 from integrations.models import (
     DeliveryAttempt,
+    MlflowModelLink,
+    MlflowVersionLink,
+    WaiverExpiryNotice,
     WebhookDelivery,
     WebhookEvent,
     WebhookEventType,
@@ -216,3 +219,56 @@ class WebhookEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by the import or the scheduled check, never by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MlflowModelLink)
+class MlflowModelLinkAdmin(_ReadOnlyAdmin):
+    list_display = ["mlflow_name", "model", "tracking_uri", "last_imported_at"]
+    list_select_related = ["model"]
+    search_fields = ["mlflow_name", "model__name", "tracking_uri"]
+    readonly_fields = [
+        "model",
+        "tracking_uri",
+        "mlflow_name",
+        "tags",
+        "aliases",
+        "imported_by",
+        "last_imported_at",
+    ]
+
+
+@admin.register(MlflowVersionLink)
+class MlflowVersionLinkAdmin(_ReadOnlyAdmin):
+    list_display = ["__str__", "version", "run_id"]
+    list_select_related = ["model_link", "version__model"]
+    search_fields = ["model_link__mlflow_name", "run_id"]
+    readonly_fields = [
+        "version",
+        "model_link",
+        "mlflow_version",
+        "source",
+        "run_id",
+        "description",
+        "tags",
+        "aliases",
+    ]
+
+
+@admin.register(WaiverExpiryNotice)
+class WaiverExpiryNoticeAdmin(_ReadOnlyAdmin):
+    list_display = ["waiver", "expires_at", "notified_at"]
+    list_select_related = ["waiver__policy", "waiver__version__model"]
+    readonly_fields = ["waiver", "expires_at", "notified_at"]

@@ -188,3 +188,34 @@ def test_an_admin_adds_a_subscription_in_the_admin_and_sees_its_secret(
     )
     assert bad.status_code == 200
     assert WebhookSubscription.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "/admin/integrations/webhooksubscription/",
+        "/admin/integrations/webhookdelivery/",
+        "/admin/integrations/webhookevent/",
+        "/admin/integrations/mlflowmodellink/",
+        "/admin/integrations/mlflowversionlink/",
+        "/admin/integrations/waiverexpirynotice/",
+    ],
+)
+def test_admin_lists_open_for_governance_admins_only(
+    governance_admin, auditor, page, subscribe, receiver
+):
+    subscription = subscribe(receiver.url, ["version.approved"])
+    enqueue_event(event_type="version.approved", data={}, subscriptions=[subscription])
+    deliver_next()
+    for user in (governance_admin, auditor):
+        user.is_staff = True
+        user.save()
+
+    assert _admin(governance_admin).get(page).status_code == 200
+    assert _admin(auditor).get(page).status_code == 403
+
+
+def _admin(user):
+    client = Client()
+    client.force_login(user)
+    return client

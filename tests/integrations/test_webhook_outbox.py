@@ -212,3 +212,31 @@ def test_an_expiring_waiver_is_announced_once(
     assert event.event_type == "waiver.expiring"
     assert event.payload["data"]["waiver_id"] == soon.pk
     assert event.payload["data"]["policy"] == "floor"
+
+
+def test_the_scheduled_command_says_what_it_announced(
+    subscribe, version, governance_admin, make_policy
+):
+    import io
+
+    from django.core.management import call_command
+
+    policy = make_policy("floor", [auc_floor(0.95)])
+    grant_waiver(
+        actor=governance_admin,
+        version=version,
+        policy=policy,
+        rule_position=1,
+        justification="Short",
+        expires_at=timezone.now() + timedelta(hours=5),
+    )
+    out = io.StringIO()
+
+    call_command("notify_expiring_waivers", stdout=out)
+    call_command("notify_expiring_waivers", stdout=out)
+
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("waiver ")
+    assert "floor rule 1" in lines[0]
+    assert lines[1] == "1 expiring waiver(s) announced."
+    assert lines[2] == "0 expiring waiver(s) announced."
