@@ -263,7 +263,7 @@ def ingest_drift_report(
             severity=report.severity,
             drifted=report.n_drifted,
             evaluable=report.n_evaluable,
-            alerts_drifting=sum(alert.severity != "ok" for alert in alerts),
+            alerts_drifting=sum(alert.severity != Severity.OK for alert in alerts),
             alerts_opened=[alert.pk for alert in opened],
             alerts_escalated=[alert.pk for alert in escalated],
         )

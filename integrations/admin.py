@@ -96,11 +96,6 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        form.actor = request.user
-        return form
-
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         if change:

@@ -6,7 +6,6 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "Integrations"
 
     def ready(self) -> None:
-        from integrations.outbox import record_domain_event
-        from mlgov.events import subscribe_in_transaction
+        from integrations.outbox import subscribe_to_domain_events
 
-        subscribe_in_transaction(record_domain_event)
+        subscribe_to_domain_events()

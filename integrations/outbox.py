@@ -3,6 +3,7 @@ transaction that made the decision (mlgov.events' in-transaction hook), so
 there is no event without its change and no change without its event."""
 
 from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -16,6 +17,7 @@ from integrations.models import (
     WebhookEventType,
     WebhookSubscription,
 )
+from mlgov.events import subscribe_in_transaction
 
 Payloads = Iterator[tuple[str, dict[str, Any]]]
 
@@ -147,12 +149,9 @@ TRANSLATIONS: dict[
 
 
 def record_domain_event(event: str, fields: Mapping[str, Any]) -> None:
-    """The in-transaction subscriber: write an outbox event and one pending
-    delivery per active subscription that wants it."""
-    translation = TRANSLATIONS.get(event)
-    if translation is None:
-        return
-    event_types, translate = translation
+    """Write an outbox event and one pending delivery per active subscription
+    that wants it; nothing when nobody does."""
+    event_types, translate = TRANSLATIONS[event]
     subscriptions = [
         subscription
         for subscription in WebhookSubscription.objects.active().only(
@@ -168,6 +167,16 @@ def record_domain_event(event: str, fields: Mapping[str, Any]) -> None:
             data=data,
             subscriptions=[s for s in subscriptions if s.wants(event_type)],
         )
+
+
+_SUBSCRIBERS = {event: partial(record_domain_event, event) for event in TRANSLATIONS}
+
+
+def subscribe_to_domain_events() -> None:
+    """The in-transaction subscriptions, one per announcement that can
+    become a webhook; called from IntegrationsConfig.ready()."""
+    for event, subscriber in _SUBSCRIBERS.items():
+        subscribe_in_transaction(event, subscriber)
 
 
 def enqueue_event(

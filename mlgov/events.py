@@ -1,12 +1,19 @@
-"""Announcing domain decisions: a JSON log event and its metric, once the
-transaction that made the decision has committed (a rolled-back decision is
-neither logged nor counted).
+"""Domain events: what the services decided, told to whoever subscribed.
 
-Apps that must write alongside a decision (the webhook outbox) register an
-in-transaction subscriber from `AppConfig.ready()`: it runs inside the
-deciding transaction, so its rows commit or roll back with the decision, and
-an error in it undoes the decision."""
+`announce` is for decisions: once the transaction that made one has committed
+(a rolled-back decision is neither logged nor counted), the subscribers run
+and the event is logged as JSON. `publish` tells the subscribers at once and
+logs nothing, for facts too frequent to log (an evaluation on request).
 
+Apps that must write alongside a decision (the webhook outbox) subscribe
+with `subscribe_in_transaction`: their subscriber runs when `announce` is
+called, inside the deciding transaction, so its rows commit or roll back with
+the decision, and an error in it undoes the decision.
+
+The kernel names no app: apps and the metrics table (`mlgov.metrics.
+EVENT_COUNTERS`) subscribe by event name from `AppConfig.ready()`."""
+
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -14,34 +21,59 @@ from django.db import transaction
 
 from mlgov.logging import current_request_id, log_event, request_id_var
 
-InTransactionSubscriber = Callable[[str, Mapping[str, Any]], None]
-_in_transaction_subscribers: list[InTransactionSubscriber] = []
+Subscriber = Callable[[Mapping[str, Any]], None]
+
+logger = logging.getLogger(__name__)
+subscribers: dict[str, list[Subscriber]] = {}
+in_transaction_subscribers: dict[str, list[Subscriber]] = {}
 
 
-def subscribe_in_transaction(subscriber: InTransactionSubscriber) -> None:
-    """Call `subscriber(event, fields)` for every announcement, in the
-    announcing transaction; registering twice is harmless."""
-    if subscriber not in _in_transaction_subscribers:
-        _in_transaction_subscribers.append(subscriber)
+def subscribe(event: str, subscriber: Subscriber) -> None:
+    """Call `subscriber(fields)` on every `event`; subscribing twice is once."""
+    registered = subscribers.setdefault(event, [])
+    if subscriber not in registered:
+        registered.append(subscriber)
+
+
+def subscribe_in_transaction(event: str, subscriber: Subscriber) -> None:
+    """Call `subscriber(fields)` when `event` is announced, inside the
+    announcing transaction; subscribing twice is once."""
+    registered = in_transaction_subscribers.setdefault(event, [])
+    if subscriber not in registered:
+        registered.append(subscriber)
+
+
+def publish(event: str, /, **fields: Any) -> None:
+    """Tell `event`'s subscribers now. A failing subscriber is logged and
+    skipped: a counter must never undo or fail a decision."""
+    for subscriber in subscribers.get(event, ()):
+        try:
+            subscriber(fields)
+        except Exception:
+            logger.exception("Subscriber %r of %s failed", subscriber, event)
 
 
 def announce(
     event: str, /, *, count: Callable[[], None] | None = None, **fields: Any
 ) -> None:
-    """Log `event` with `fields` and run `count` after the current commit;
-    in-transaction subscribers run now."""
-    for subscriber in _in_transaction_subscribers:
-        subscriber(event, fields)
+    """Publish and log `event` with `fields` after the current commit.
+
+    `count` is kept for callers written before the subscriber table; new code
+    maps its event to counters in `mlgov.metrics.EVENT_COUNTERS` instead.
+    In-transaction subscribers run first, now."""
+    for subscriber in in_transaction_subscribers.get(event, ()):
+        subscriber(fields)
     # The id of the request that decided, even if the commit hook runs later.
     request_id = current_request_id()
 
-    def publish() -> None:
+    def deliver() -> None:
         token = request_id_var.set(request_id)
         try:
             if count is not None:
                 count()
+            publish(event, **fields)
             log_event(event, **fields)
         finally:
             request_id_var.reset(token)
 
-    transaction.on_commit(publish)
+    transaction.on_commit(deliver)

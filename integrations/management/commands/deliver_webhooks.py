@@ -1,5 +1,6 @@
 import signal
 import time
+from collections.abc import Callable
 
 from django.core.management.base import BaseCommand
 from django.db import connection
@@ -8,7 +9,7 @@ from integrations.outbox import NOTIFY_CHANNEL
 from integrations.services import deliver_due, notify_expiring_waivers
 
 
-def _idle_waiter(seconds: float):
+def _idle_waiter(seconds: float) -> Callable[[], None]:
     """Wait up to `seconds` for new work: on PostgreSQL until an outbox
     NOTIFY arrives, elsewhere by sleeping."""
     if connection.vendor != "postgresql":
@@ -57,7 +58,7 @@ class Command(BaseCommand):
                 signal.signal(stop, lambda *_: stopping.append(True))
         next_waiver_check = time.monotonic()
         delivered = 0
-        wait = None if once else _idle_waiter(idle_seconds)
+        wait = _idle_waiter(idle_seconds)
         while not stopping:
             if waiver_check_seconds and time.monotonic() >= next_waiver_check:
                 notify_expiring_waivers()
