@@ -6,6 +6,7 @@ the first import (everything created) and of a second one (nothing to do).
 Start an empty MLflow server (scripts/mlflow-venv.sh builds the virtualenv)
 and a scratch database, then run:
 
+    MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false \\
     .ci-mlflow-venv/bin/mlflow server --host 127.0.0.1 --port 18711 --workers 1 \\
         --backend-store-uri sqlite:////tmp/mlflow-bench/mlflow.db \\
         --default-artifact-root /tmp/mlflow-bench/artifacts &

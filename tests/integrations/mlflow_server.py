@@ -7,6 +7,7 @@ when that virtualenv is missing."""
 
 import json
 import os
+import signal
 import subprocess
 import tempfile
 import time
@@ -72,14 +73,21 @@ def mlflow_uri():
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            # No background job runner: the registry API is all the tests use.
+            env={**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"},
             start_new_session=True,
         )
         try:
             wait_until_healthy(uri)
             yield uri
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            # The server's own processes share its session's process group.
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait(timeout=30)
 
 
 class MlflowSeeder:
