@@ -1,7 +1,10 @@
-from django.contrib import admin
-from django.db.models import Count
+from collections.abc import Callable, Sequence
 
-from mlgov.admin_tools import run_service_on_each
+from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+
+from mlgov.admin_tools import NoteActionForm, key_value_table, run_service_on_each
 from registry import services
 from registry.models import Environment, MLModel, ModelVersion, Tag, Team
 
@@ -73,16 +76,35 @@ class ArchivedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class MLModelChangeList(ChangeList):
+    """The model list; once the page's rows are read, each app's bulk loader
+    attaches what its columns show, in a fixed number of queries."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        self.result_list = list(self.result_list)
+        for load in MLModelAdmin.page_loaders:
+            load(self.result_list)
+
+
 @admin.register(MLModel)
 class MLModelAdmin(admin.ModelAdmin):
+    """The model list. Apps built on the registry add their columns through
+    `extend_model_admin` below: drift adds the open alerts, governance the
+    production verdict of the latest version."""
+
+    # Filled by `extend_model_admin`: queryset annotations and page loaders.
+    annotations: list[Callable[[QuerySet], QuerySet]] = []
+    page_loaders: list[Callable[[list[MLModel]], None]] = []
     list_display = [
         "name",
         "display_name",
         "team",
-        "owner",
         "risk_tier",
+        "latest_version",
+        "latest_status",
+        "owner",
         "is_archived",
-        "updated_at",
     ]
     list_filter = ["risk_tier", ArchivedFilter, "team", "tags"]
     list_select_related = ["team", "owner"]
@@ -94,6 +116,33 @@ class MLModelAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         return [*fields, "name", "team"] if obj else fields
+
+    def get_queryset(self, request):
+        latest = ModelVersion.objects.filter(model=OuterRef("pk")).order_by("-version")
+        models = (
+            super()
+            .get_queryset(request)
+            .annotate(
+                latest_version_id=Subquery(latest.values("pk")[:1]),
+                latest_version_number=Subquery(latest.values("version")[:1]),
+                latest_version_status=Subquery(latest.values("status")[:1]),
+            )
+        )
+        for annotate in self.annotations:
+            models = annotate(models)
+        return models
+
+    def get_changelist(self, request, **kwargs):
+        return MLModelChangeList
+
+    @admin.display(description="latest version", ordering="latest_version_number")
+    def latest_version(self, model):
+        return model.latest_version_number or "—"
+
+    @admin.display(description="status", ordering="latest_version_status")
+    def latest_status(self, model):
+        status = model.latest_version_status
+        return ModelVersion.Status(status).label if status else "—"
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -140,6 +189,11 @@ class MLModelAdmin(admin.ModelAdmin):
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
+    """The one admin page of versions. Apps built on the registry add their
+    actions and inlines through `extend_version_admin` below: governance adds
+    submit, approve and reject with the approvals and waivers inlines."""
+
+    action_form = NoteActionForm
     list_display = [
         "__str__",
         "status",
@@ -168,8 +222,49 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and not obj.is_editable:
-            fields += list(services.VERSION_EVIDENCE_FIELDS)
+            fields += [*services.VERSION_EVIDENCE_FIELDS, *self.TABLES.values()]
         return fields
+
+    # Frozen evidence reads as tables rather than raw JSON.
+    TABLES = {
+        "metrics": "metrics_table",
+        "params": "params_table",
+        "model_card": "model_card_table",
+    }
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is None or obj.is_editable:
+            return [name for name in fields if name not in self.TABLES.values()]
+        return [
+            self.TABLES.get(str(name), str(name))
+            for name in fields
+            if name not in self.TABLES.values()
+        ]
+
+    @admin.display(description="metrics")
+    def metrics_table(self, version):
+        return key_value_table(version.metrics)
+
+    @admin.display(description="parameters")
+    def params_table(self, version):
+        return key_value_table(version.params)
+
+    @admin.display(description="model card")
+    def model_card_table(self, version):
+        return key_value_table(version.model_card)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        version = self.get_object(request, object_id)
+        if version is not None and not version.is_editable:
+            # Nothing on the page can be edited: actions live on the list.
+            extra_context = {
+                **(extra_context or {}),
+                "show_save": False,
+                "show_save_and_continue": False,
+                "show_save_and_add_another": False,
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_add_permission(self, request):
         # Versions are registered by pipelines through the API, which assigns
@@ -197,3 +292,37 @@ class ModelVersionAdmin(admin.ModelAdmin):
             ),
             "versions retired",
         )
+
+
+def extend_version_admin(
+    *, actions: Sequence[Callable] = (), inlines: Sequence[type] = ()
+) -> None:
+    """The extension point of the version page: an app above the registry adds
+    its admin actions (functions decorated with `@admin.action`) and inlines,
+    from its own admin module."""
+    ModelVersionAdmin.actions = [*actions, *ModelVersionAdmin.actions]
+    ModelVersionAdmin.inlines = [*ModelVersionAdmin.inlines, *inlines]
+
+
+def extend_model_admin(
+    *,
+    columns: Sequence[Callable] = (),
+    annotate: Callable[[QuerySet], QuerySet] | None = None,
+    load_page: Callable[[list[MLModel]], None] | None = None,
+) -> None:
+    """The extension point of the model list: an app above the registry adds
+    columns (functions of one model, decorated with `@admin.display`) after the
+    latest version's status. Their values come without a query per row, from
+    `annotate` (adds annotations to the list's queryset) or `load_page` (reads
+    for all the page's models at once and sets attributes on them; each model
+    carries `latest_version_id`)."""
+    at = MLModelAdmin.list_display.index("latest_status") + 1
+    MLModelAdmin.list_display = [
+        *MLModelAdmin.list_display[:at],
+        *columns,
+        *MLModelAdmin.list_display[at:],
+    ]
+    if annotate is not None:
+        MLModelAdmin.annotations = [*MLModelAdmin.annotations, annotate]
+    if load_page is not None:
+        MLModelAdmin.page_loaders = [*MLModelAdmin.page_loaders, load_page]

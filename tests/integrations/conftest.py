@@ -1,14 +1,13 @@
 import json
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from integrations.services import create_subscription
 from tests.integrations.mlflow_server import mlflow, mlflow_uri  # noqa: F401
-from tests.integrations.ports import free_port
+from tests.integrations.ports import loopback_server
 from tests.mlgov.conftest import log_lines  # noqa: F401  (shared fixture)
 
 
@@ -34,8 +33,10 @@ class Receiver:
     delay_seconds: float = 0.0
 
 
-def _serve(receiver_port: int) -> Iterator[tuple[Receiver, ThreadingHTTPServer]]:
-    receiver = Receiver(url=f"http://127.0.0.1:{receiver_port}/hooks/mlgov")
+@pytest.fixture
+def receiver():
+    """A real HTTP server on loopback that keeps what it receives."""
+    receiver = Receiver(url="")
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
@@ -58,26 +59,12 @@ def _serve(receiver_port: int) -> Iterator[tuple[Receiver, ThreadingHTTPServer]]
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", receiver_port), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield receiver, server
+    server = loopback_server(Handler)
+    receiver.url = f"http://127.0.0.1:{server.server_port}/hooks/mlgov"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield receiver
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture
-def receiver():
-    for attempt in range(5):
-        try:
-            serving = _serve(free_port())
-            receiver, _ = next(serving)
-            break
-        except OSError:
-            if attempt == 4:
-                raise
-    yield receiver
-    next(serving, None)
 
 
 @pytest.fixture

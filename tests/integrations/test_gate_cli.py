@@ -7,13 +7,13 @@ import subprocess
 import sys
 import threading
 import tomllib
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 import mlgov_gate
-from tests.integrations.ports import free_port
+from tests.integrations.ports import free_port, loopback_server
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "mlg_test-token"
@@ -74,7 +74,7 @@ def stub():
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    server = loopback_server(Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     state["url"] = f"http://127.0.0.1:{server.server_port}"
     yield state

@@ -2,7 +2,7 @@
 
 import io
 import json
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from threading import Thread
 
 import pytest
@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from integrations.models import MlflowModelLink, MlflowVersionLink
 from registry.models import MLModel, ModelVersion
 from tests.factories import MLModelFactory
-from tests.integrations.ports import free_port
+from tests.integrations.ports import free_port, loopback_server
 
 pytestmark = pytest.mark.django_db
 
@@ -174,7 +174,7 @@ def test_refused_credentials_are_a_clear_error(status, data_scientist):
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Refusing)
+    server = loopback_server(Refusing)
     Thread(target=server.serve_forever, daemon=True).start()
     try:
         with pytest.raises(CommandError) as refused:

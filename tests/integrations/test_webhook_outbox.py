@@ -191,7 +191,7 @@ def test_an_expiring_waiver_is_announced_once(
         version=version,
         policy=policy,
         rule_position=1,
-        justification="Retraining this week",
+        justification="Retraining with this week's data",
         expires_at=now + timedelta(days=2),
     )
     grant_waiver(
@@ -199,7 +199,7 @@ def test_an_expiring_waiver_is_announced_once(
         version=ModelVersionFactory(model=version.model, version=4),
         policy=policy,
         rule_position=1,
-        justification="Far off",
+        justification="Accepted until the next release",
         expires_at=now + timedelta(days=60),
     )
 
@@ -227,7 +227,7 @@ def test_the_scheduled_command_says_what_it_announced(
         version=version,
         policy=policy,
         rule_position=1,
-        justification="Short",
+        justification="Short-lived gap, retraining underway",
         expires_at=timezone.now() + timedelta(hours=5),
     )
     out = io.StringIO()
