@@ -6,7 +6,6 @@ import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,6 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, Prefetch, Q
 from django.utils import timezone
 
+from deployments.models import Deployment, DeploymentStep, GateDecision
 from drift.models import DriftAlert, DriftReport, FeatureDrift
 from governance.models import Approval, Evaluation, Waiver
 from integrations.models import MlflowModelLink, MlflowVersionLink
@@ -216,15 +216,56 @@ def _audit_entries(objects: dict[type[Model], list[Any]]) -> list[LogEntry]:
     )
 
 
-# Rows contributed by apps above integrations' layer, e.g. the deployment
-# ledger: (version ids) -> (rows, {model class: pks for the audit trail}).
-ExtraSection = Callable[
-    [list[int]], tuple[list[dict[str, Any]], dict[type[Model], list[Any]]]
-]
+def _deployment_row(deployment: Deployment) -> dict[str, Any]:
+    decision = deployment.gate_decision
+    return {
+        "id": deployment.pk,
+        "version": deployment.version.version,
+        "environment": deployment.environment.name,
+        "strategy": deployment.strategy,
+        "traffic_percent": deployment.traffic_percent,
+        "decision": deployment.decision,
+        "status": deployment.status,
+        "requested_by": _user(deployment.requested_by),
+        "requested_at": _time(deployment.requested_at),
+        "started_at": _time(deployment.started_at),
+        "active_from": _time(deployment.activated_at),
+        "active_until": _time(deployment.ended_at),
+        "supersedes": deployment.supersedes_id,
+        "checks": decision.checks,
+        "warnings": decision.warnings,
+        "evaluation": decision.evaluation,
+        "approval_ids": decision.approval_ids,
+        "waiver_ids": decision.waiver_ids,
+        "steps": [
+            {
+                "action": step.action,
+                "from_status": step.from_status,
+                "to_status": step.to_status,
+                "traffic_percent": step.traffic_percent,
+                "reason": step.reason,
+                "actor": _user(step.actor),
+                "at": _time(step.at),
+            }
+            for step in deployment.steps.all()
+        ],
+    }
 
 
-def _deployments(version_ids: list[int]) -> tuple[list[dict[str, Any]], dict]:
-    return [], {}
+def _deployments(versions: list[ModelVersion]) -> list[Deployment]:
+    return list(
+        Deployment.objects.filter(version__in=versions)
+        .select_related("version", "environment", "requested_by", "gate_decision")
+        .prefetch_related(
+            Prefetch(
+                "steps",
+                queryset=DeploymentStep.objects.select_related("actor").order_by(
+                    "at", "pk"
+                ),
+            )
+        )
+        .order_by("requested_at", "pk")
+    )
 
 
 def model_for_evidence(*, name: str) -> MLModel | None:
@@ -278,7 +319,7 @@ def evidence_pack(
         .select_related("version", "environment", "acknowledged_by", "resolved_by")
         .order_by("first_seen_at", "pk")
     )
-    deployments, deployment_objects = _deployments([v.pk for v in versions])
+    deployments = _deployments(versions)
     model_link = (
         []
         if version
@@ -299,7 +340,9 @@ def evidence_pack(
             MlflowVersionLink: [
                 link.pk for v in versions for link in v.mlflow_links.all()
             ],
-            **deployment_objects,
+            Deployment: [d.pk for d in deployments],
+            GateDecision: [d.gate_decision_id for d in deployments],
+            DeploymentStep: [s.pk for d in deployments for s in d.steps.all()],
         }
     )
     return EvidencePack(
@@ -315,7 +358,7 @@ def evidence_pack(
             "waivers": [_waiver_row(w) for w in waivers],
             "drift_reports": [_report_row(r) for r in reports],
             "drift_alerts": [_alert_row(a) for a in alerts],
-            "deployments": deployments,
+            "deployments": [_deployment_row(d) for d in deployments],
             "audit_log": [_audit_row(entry) for entry in audit],
         },
     )

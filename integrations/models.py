@@ -16,6 +16,8 @@ class WebhookEventType(models.TextChoices):
     VERSION_SUBMITTED = "version.submitted", "Version submitted"
     VERSION_APPROVED = "version.approved", "Version approved"
     VERSION_REJECTED = "version.rejected", "Version rejected"
+    GATE_DECISION = "gate.decision", "Gate decision (deployment requested)"
+    DEPLOYMENT_MOVED = "deployment.moved", "Deployment moved"
     DRIFT_ALERT_OPENED = "drift_alert.opened", "Drift alert opened"
     DRIFT_ALERT_ESCALATED = "drift_alert.escalated", "Drift alert escalated"
     DRIFT_ALERT_RESOLVED = "drift_alert.resolved", "Drift alert resolved"

@@ -64,6 +64,40 @@ def _approval_recorded(fields: Mapping[str, Any]) -> Payloads:
         )
 
 
+def _gate_decision(fields: Mapping[str, Any]) -> Payloads:
+    yield (
+        WebhookEventType.GATE_DECISION,
+        {
+            "deployment_id": fields["deployment_id"],
+            "model": fields["model"],
+            "version": fields["version"],
+            "environment": fields["environment"],
+            "strategy": fields["strategy"],
+            "traffic_percent": fields["traffic_percent"],
+            "decision": fields["decision"],
+            "failing_checks": list(fields.get("failing_checks", [])),
+            "requested_by": _username(fields.get("actor_id")),
+        },
+    )
+
+
+def _deployment_moved(fields: Mapping[str, Any]) -> Payloads:
+    yield (
+        WebhookEventType.DEPLOYMENT_MOVED,
+        {
+            "deployment_id": fields["deployment_id"],
+            "model": fields["model"],
+            "version": fields["version"],
+            "environment": fields["environment"],
+            "action": fields["action"],
+            "from_status": fields["from_status"],
+            "status": fields["status"],
+            "traffic_percent": fields["traffic_percent"],
+            "moved_by": _username(fields.get("actor_id")),
+        },
+    )
+
+
 def _alert_payload(alert: DriftAlert) -> dict[str, Any]:
     return {
         "alert_id": alert.pk,
@@ -127,6 +161,14 @@ TRANSLATIONS: dict[
             {WebhookEventType.VERSION_APPROVED, WebhookEventType.VERSION_REJECTED}
         ),
         _approval_recorded,
+    ),
+    "deployment.requested": (
+        frozenset({WebhookEventType.GATE_DECISION}),
+        _gate_decision,
+    ),
+    "deployment.moved": (
+        frozenset({WebhookEventType.DEPLOYMENT_MOVED}),
+        _deployment_moved,
     ),
     "drift.report_ingested": (
         frozenset(

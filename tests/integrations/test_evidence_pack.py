@@ -11,9 +11,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from deployments.services import request_deployment
 from drift.models import DriftAlert
 from drift.services import resolve_alert
 from governance.services import approve_version, grant_waiver, submit_for_review
+from registry.models import Environment
 from tests.drift.conftest import report_body, shifted_numeric
 from tests.factories import MLModelFactory, ModelVersionFactory
 from tests.governance.conftest import approvals, auc_floor
@@ -61,6 +63,11 @@ def history(
     )
     resolve_alert(actor=reviewer, alert=DriftAlert.objects.get(), note="retrained")
     ModelVersionFactory(model=model, version=2, created_by=data_scientist)
+    request_deployment(
+        actor=data_scientist,
+        version=v1,
+        environment=Environment.objects.get(name="production"),
+    )
     return model
 
 
@@ -177,10 +184,24 @@ def test_the_archive_holds_every_section_with_a_checksum_manifest(
     assert versions[0]["metrics"] == {"auc": 0.91}
     assert json.loads(files["approvals.json"])[0]["reviewer"] == "reviewer"
     assert json.loads(files["drift_alerts.json"])[0]["status"] == "resolved"
+    (ledger,) = json.loads(files["deployments.json"])
+    assert (ledger["version"], ledger["environment"], ledger["status"]) == (
+        1,
+        "production",
+        "blocked",
+    )
+    (promotion,) = [c for c in ledger["checks"] if c["check"] == "promotion_path"]
+    assert promotion["passed"] is False
+    assert promotion["detail"]
     audit = json.loads(files["audit_log.json"])
-    assert {"mlmodel", "modelversion", "approval", "waiver", "driftalert"} <= {
-        entry["object_type"] for entry in audit
-    }
+    assert {
+        "mlmodel",
+        "modelversion",
+        "approval",
+        "waiver",
+        "driftalert",
+        "deployment",
+    } <= {entry["object_type"] for entry in audit}
     assert "Looks sound" in files["evidence.html"].decode()
 
 
@@ -216,8 +237,9 @@ def test_the_page_query_count_does_not_grow_with_the_history(
 
     # session, user, roles, model, its tags, versions, their MLflow links,
     # evaluations, approvals, waivers, drift reports, their features, alerts,
-    # the model's MLflow link, audit entries
-    with django_assert_num_queries(15):
+    # deployments with their gate decisions, their steps, the model's MLflow
+    # link, audit entries
+    with django_assert_num_queries(17):
         response = client.get("/evidence/churn/")
 
     assert response.status_code == 200

@@ -240,3 +240,38 @@ def test_the_scheduled_command_says_what_it_announced(
     assert "floor rule 1" in lines[0]
     assert lines[1] == "1 expiring waiver(s) announced."
     assert lines[2] == "0 expiring waiver(s) announced."
+
+
+def test_gate_decisions_and_deployment_moves_are_events(
+    subscribe, team, data_scientist
+):
+    from deployments.services import request_deployment, start_deployment
+    from registry.models import Environment
+
+    subscribe(URL, ["gate.decision", "deployment.moved"])
+    model = MLModelFactory(name="scorer", team=team)
+    approved = ModelVersionFactory(model=model, version=1, status="approved")
+    draft = ModelVersionFactory(model=model, version=2)
+    development = Environment.objects.get(name="development")
+
+    blocked = request_deployment(
+        actor=data_scientist, version=draft, environment=development
+    )
+    allowed = request_deployment(
+        actor=data_scientist, version=approved, environment=development
+    )
+    start_deployment(actor=data_scientist, deployment=allowed)
+
+    first, second, moved = WebhookEvent.objects.order_by("created_at")
+    assert (first.event_type, first.payload["data"]["decision"]) == (
+        "gate.decision",
+        "blocked",
+    )
+    assert first.payload["data"]["deployment_id"] == blocked.pk
+    assert "version_status" in first.payload["data"]["failing_checks"]
+    assert first.payload["data"]["requested_by"] == "scientist"
+    assert second.payload["data"]["decision"] == "approved"
+    assert moved.event_type == "deployment.moved"
+    assert moved.payload["data"]["action"] == "start"
+    assert moved.payload["data"]["status"] == "in_progress"
+    assert moved.payload["data"]["moved_by"] == "scientist"
