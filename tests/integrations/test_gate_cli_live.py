@@ -10,6 +10,7 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
 from django.core.wsgi import get_wsgi_application
+from django.db import connection
 
 from deployments.models import Deployment
 from mlgov.services import issue_token
@@ -18,7 +19,10 @@ from tests.integrations.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -52,6 +56,8 @@ def gate(url, token, *args):
 
 
 def test_the_gate_client_against_the_real_endpoint(live_url, team, data_scientist):
+    if connection.vendor != "postgresql":
+        pytest.skip("a server thread beside the test needs PostgreSQL")
     model = MLModelFactory(name="churn", team=team)
     ModelVersionFactory(model=model, version=1, status="approved")
     ModelVersionFactory(model=model, version=2, status="draft")
