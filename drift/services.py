@@ -103,8 +103,9 @@ def _open_alerts(report: DriftReport, drifted: list[FeatureResult]) -> list[Drif
 
 def _track_alerts(
     report: DriftReport, results: Sequence[FeatureResult]
-) -> list[DriftAlert]:
-    """Open or update each evaluable feature's unresolved alert, in bulk.
+) -> tuple[list[DriftAlert], list[DriftAlert], list[DriftAlert]]:
+    """Open or update each evaluable feature's unresolved alert, in bulk;
+    return every alert touched, those opened, and those whose severity rose.
 
     A drifting feature opens an alert or updates the unresolved one; a feature
     no longer drifting updates an unresolved alert's severity (down to ok) but
@@ -166,7 +167,14 @@ def _track_alerts(
     )
     for alert in updated:
         alert.version, alert.environment = report.version, report.environment
-    return sorted(opened + updated, key=lambda alert: alert.feature)
+    escalated = [
+        alert
+        for alert in updated
+        # Severity's choices run from ok to critical.
+        if Severity.values.index(alert.severity)
+        > Severity.values.index(previous[alert.pk])
+    ]
+    return sorted(opened + updated, key=lambda alert: alert.feature), opened, escalated
 
 
 def parse_report_features(raw: object) -> list[FeatureInput]:
@@ -245,7 +253,7 @@ def ingest_drift_report(
         features = FeatureDrift.objects.bulk_create(
             [_feature_row(report, result) for result in results]
         )
-        alerts = _track_alerts(report, results)
+        alerts, opened, escalated = _track_alerts(report, results)
         announce(
             "drift.report_ingested",
             report_id=report.pk,
@@ -256,6 +264,8 @@ def ingest_drift_report(
             drifted=report.n_drifted,
             evaluable=report.n_evaluable,
             alerts_drifting=sum(alert.severity != Severity.OK for alert in alerts),
+            alerts_opened=[alert.pk for alert in opened],
+            alerts_escalated=[alert.pk for alert in escalated],
         )
     return IngestedReport(report=report, features=features, alerts=alerts)
 

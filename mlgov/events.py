@@ -5,6 +5,11 @@
 and the event is logged as JSON. `publish` tells the subscribers at once and
 logs nothing, for facts too frequent to log (an evaluation on request).
 
+Apps that must write alongside a decision (the webhook outbox) subscribe
+with `subscribe_in_transaction`: their subscriber runs when `announce` is
+called, inside the deciding transaction, so its rows commit or roll back with
+the decision, and an error in it undoes the decision.
+
 The kernel names no app: apps and the metrics table (`mlgov.metrics.
 EVENT_COUNTERS`) subscribe by event name from `AppConfig.ready()`."""
 
@@ -20,11 +25,20 @@ Subscriber = Callable[[Mapping[str, Any]], None]
 
 logger = logging.getLogger(__name__)
 subscribers: dict[str, list[Subscriber]] = {}
+in_transaction_subscribers: dict[str, list[Subscriber]] = {}
 
 
 def subscribe(event: str, subscriber: Subscriber) -> None:
     """Call `subscriber(fields)` on every `event`; subscribing twice is once."""
     registered = subscribers.setdefault(event, [])
+    if subscriber not in registered:
+        registered.append(subscriber)
+
+
+def subscribe_in_transaction(event: str, subscriber: Subscriber) -> None:
+    """Call `subscriber(fields)` when `event` is announced, inside the
+    announcing transaction; subscribing twice is once."""
+    registered = in_transaction_subscribers.setdefault(event, [])
     if subscriber not in registered:
         registered.append(subscriber)
 
@@ -45,7 +59,10 @@ def announce(
     """Publish and log `event` with `fields` after the current commit.
 
     `count` is kept for callers written before the subscriber table; new code
-    maps its event to counters in `mlgov.metrics.EVENT_COUNTERS` instead."""
+    maps its event to counters in `mlgov.metrics.EVENT_COUNTERS` instead.
+    In-transaction subscribers run first, now."""
+    for subscriber in in_transaction_subscribers.get(event, ()):
+        subscriber(fields)
     # The id of the request that decided, even if the commit hook runs later.
     request_id = current_request_id()
 

@@ -28,6 +28,10 @@ ROLE_INCLUDES: dict[str, frozenset[str]] = {
 
 DOMAIN_APPS = ("registry", "governance", "drift", "deployments", "command_center")
 
+# Apps whose rows only governance admins see and change in the admin (webhook
+# subscriptions hold signing secrets).
+ADMIN_ONLY_APPS = ("integrations",)
+
 # Models whose rows may be deleted from the admin; the rest are regulatory
 # records that are archived, revoked or superseded instead.
 DELETABLE_MODELS = frozenset({"registry.tag", "governance.policy", "governance.rule"})
@@ -53,6 +57,8 @@ def _permission_codenames(role: str, app_config: AppConfig) -> set[str]:
                     codenames.add(f"delete_{name}")
             elif key in ADMIN_CHANGE_MODELS.get(role, frozenset()):
                 codenames.add(f"change_{name}")
+        elif label in ADMIN_ONLY_APPS and role == Role.GOVERNANCE_ADMIN:
+            codenames |= {f"view_{name}", f"add_{name}", f"change_{name}"}
         elif key == "auditlog.logentry" and role in (
             Role.AUDITOR,
             Role.GOVERNANCE_ADMIN,

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "drift",
     "governance",
     "deployments",
+    "integrations",
 ]
 
 # Order matters: metrics and the request context wrap everything, so every
@@ -428,3 +429,11 @@ DRIFT_MAX_VALUES_PER_REPORT = env.int("DRIFT_MAX_VALUES_PER_REPORT", default=1_0
 DRIFT_MAX_BODY_BYTES = env.int("DRIFT_MAX_BODY_BYTES", default=32 * 1024 * 1024)
 DRIFT_DATASET_DRIFT_SHARE = env.float("DRIFT_DATASET_DRIFT_SHARE", default=0.5)
 DRIFT_WORKERS = env.int("DRIFT_WORKERS", default=2)
+
+# Webhooks (integrations): delivery by `manage.py deliver_webhooks`.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=10)
+WEBHOOK_BACKOFF_BASE_SECONDS = env.float("WEBHOOK_BACKOFF_BASE_SECONDS", default=30.0)
+WEBHOOK_BACKOFF_MAX_SECONDS = env.float("WEBHOOK_BACKOFF_MAX_SECONDS", default=6 * 3600)
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=20)
+WEBHOOK_WAIVER_NOTICE_DAYS = env.int("WEBHOOK_WAIVER_NOTICE_DAYS", default=7)

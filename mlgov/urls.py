@@ -16,6 +16,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("drift.urls")),
     path("", include("governance.urls")),
     path("", include("deployments.urls")),
+    path("", include("integrations.urls")),
     path("audit/", AuditTrailView.as_view(), name="audit-trail"),
 ]
 
@@ -35,6 +36,7 @@ urlpatterns = [
     path("metrics", metrics.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    path("evidence/", include("integrations.page_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",

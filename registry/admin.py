@@ -114,7 +114,7 @@ class MLModelChangeList(ChangeList):
     def get_results(self, request):
         super().get_results(request)
         self.result_list = list(self.result_list)
-        for load in self.model_admin.page_loaders:
+        for load in MLModelAdmin.page_loaders:
             load(self.result_list)
 
 

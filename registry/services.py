@@ -303,6 +303,7 @@ def move_version(*, version: ModelVersion, to: str, **fields: Any) -> ModelVersi
     return locked
 
 
+@transaction.atomic
 def submit_version(*, actor: AbstractBaseUser, version: ModelVersion) -> ModelVersion:
     """Send a draft to review; from now on its evidence is frozen."""
     if not can_write_model(actor, version.model):

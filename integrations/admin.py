@@ -1,0 +1,269 @@
+from django import forms
+from django.contrib import admin, messages
+from django.utils.html import format_html
+
+from integrations import services
+from integrations.models import (
+    DeliveryAttempt,
+    MlflowModelLink,
+    MlflowVersionLink,
+    WaiverExpiryNotice,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookEventType,
+    WebhookSubscription,
+)
+from mlgov.admin_tools import run_service_on_each
+from mlgov.exceptions import DomainError, FieldError
+
+
+class SubscriptionForm(forms.ModelForm):
+    url = forms.URLField(max_length=1000, assume_scheme="https")
+    event_types = forms.MultipleChoiceField(
+        choices=WebhookEventType.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["name", "url", "event_types"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            services.check_subscription(
+                url=cleaned["url"], event_types=cleaned["event_types"]
+            )
+        except FieldError as error:
+            self.add_error(
+                error.field if error.field in self.fields else None, error.message
+            )
+        return cleaned
+
+
+class DeliveryAttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = [
+        "number",
+        "attempted_at",
+        "succeeded",
+        "status_code",
+        "latency_ms",
+        "error",
+        "response_excerpt",
+    ]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    form = SubscriptionForm
+    list_display = [
+        "name",
+        "url",
+        "is_active",
+        "event_list",
+        "consecutive_failures",
+        "disabled_reason",
+    ]
+    list_filter = ["is_active"]
+    search_fields = ["name", "url"]
+    list_select_related = ["created_by"]
+    actions = ["enable", "disable", "rotate_secret"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [
+            "name",
+            "is_active",
+            "consecutive_failures",
+            "disabled_at",
+            "disabled_reason",
+            "created_by",
+            "created_at",
+        ]
+
+    @admin.display(description="events")
+    def event_list(self, subscription):
+        return ", ".join(subscription.event_types)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            services.update_subscription(
+                actor=request.user,
+                subscription=obj,
+                url=data["url"],
+                event_types=data["event_types"],
+            )
+            return
+        subscription = services.create_subscription(actor=request.user, **data)
+        obj.pk = subscription.pk
+        self._show_secret(request, subscription)
+
+    def _show_secret(self, request, subscription):
+        messages.warning(
+            request,
+            format_html(
+                "Signing secret of {}: <code>{}</code> — copy it now, it is not "
+                "shown again.",
+                subscription.name,
+                subscription.secret,
+            ),
+        )
+
+    @admin.action(description="Enable the selected subscriptions")
+    def enable(self, request, queryset):
+        run_service_on_each(
+            request,
+            queryset,
+            lambda s: services.update_subscription(
+                actor=request.user, subscription=s, is_active=True
+            ),
+            "subscriptions enabled",
+        )
+
+    @admin.action(description="Disable the selected subscriptions")
+    def disable(self, request, queryset):
+        run_service_on_each(
+            request,
+            queryset,
+            lambda s: services.update_subscription(
+                actor=request.user, subscription=s, is_active=False
+            ),
+            "subscriptions disabled",
+        )
+
+    @admin.action(description="Rotate the signing secret of the selected")
+    def rotate_secret(self, request, queryset):
+        for subscription in queryset:
+            try:
+                rotated = services.update_subscription(
+                    actor=request.user, subscription=subscription, rotate_secret=True
+                )
+            except DomainError as error:
+                messages.error(request, f"{subscription}: {error.message}")
+            else:
+                self._show_secret(request, rotated)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = [
+        "event_type",
+        "subscription",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "delivered_at",
+    ]
+    list_filter = ["status", "event__event_type", "subscription"]
+    list_select_related = ["event", "subscription"]
+    search_fields = ["subscription__name", "event__id"]
+    readonly_fields = [
+        "event",
+        "subscription",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "delivered_at",
+        "created_at",
+        "payload",
+    ]
+    inlines = [DeliveryAttemptInline]
+
+    @admin.display(description="event")
+    def event_type(self, delivery):
+        return delivery.event.event_type
+
+    @admin.display(description="payload")
+    def payload(self, delivery):
+        return format_html("<pre>{}</pre>", delivery.event.payload)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    list_display = ["event_type", "id", "created_at"]
+    list_filter = ["event_type"]
+    search_fields = ["id"]
+    readonly_fields = ["id", "event_type", "payload", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by the import or the scheduled check, never by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MlflowModelLink)
+class MlflowModelLinkAdmin(_ReadOnlyAdmin):
+    list_display = ["mlflow_name", "model", "tracking_uri", "last_imported_at"]
+    list_select_related = ["model"]
+    search_fields = ["mlflow_name", "model__name", "tracking_uri"]
+    readonly_fields = [
+        "model",
+        "tracking_uri",
+        "mlflow_name",
+        "tags",
+        "aliases",
+        "imported_by",
+        "last_imported_at",
+    ]
+
+
+@admin.register(MlflowVersionLink)
+class MlflowVersionLinkAdmin(_ReadOnlyAdmin):
+    list_display = ["__str__", "version", "run_id"]
+    list_select_related = ["model_link", "version__model"]
+    search_fields = ["model_link__mlflow_name", "run_id"]
+    readonly_fields = [
+        "version",
+        "model_link",
+        "mlflow_version",
+        "source",
+        "run_id",
+        "description",
+        "tags",
+        "aliases",
+    ]
+
+
+@admin.register(WaiverExpiryNotice)
+class WaiverExpiryNoticeAdmin(_ReadOnlyAdmin):
+    list_display = ["waiver", "expires_at", "notified_at"]
+    list_select_related = ["waiver__policy", "waiver__version__model"]
+    readonly_fields = ["waiver", "expires_at", "notified_at"]

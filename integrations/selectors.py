@@ -1,0 +1,56 @@
+"""Reads for the webhook API and admin."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from integrations.models import DeliveryAttempt, WebhookDelivery, WebhookSubscription
+from mlgov.exceptions import NotFoundError
+
+
+def subscription_list(
+    *, event_type: str | None = None, is_active: bool | None = None
+) -> QuerySet[WebhookSubscription]:
+    """Subscriptions with their delivery counts by status."""
+    subscriptions = WebhookSubscription.objects.select_related("created_by").annotate(
+        pending_deliveries=Count("deliveries", filter=Q(deliveries__status="pending")),
+        failed_deliveries=Count("deliveries", filter=Q(deliveries__status="failed")),
+    )
+    if is_active is not None:
+        subscriptions = subscriptions.filter(is_active=is_active)
+    if event_type:
+        # JSON containment differs between databases; subscriptions are few.
+        wanted = [
+            s.pk
+            for s in WebhookSubscription.objects.only("pk", "event_types")
+            if s.wants(event_type)
+        ]
+        subscriptions = subscriptions.filter(pk__in=wanted)
+    return subscriptions
+
+
+def subscription_by_id(*, pk: int) -> WebhookSubscription:
+    """One subscription, or 404."""
+    subscription = subscription_list().filter(pk=pk).first()
+    if subscription is None:
+        raise NotFoundError(f"No webhook subscription {pk}.")
+    return subscription
+
+
+def delivery_log(
+    *,
+    subscription: WebhookSubscription,
+    status: str | None = None,
+    event_type: str | None = None,
+) -> QuerySet[WebhookDelivery]:
+    """A subscription's deliveries with their attempts, newest first."""
+    deliveries = (
+        WebhookDelivery.objects.filter(subscription=subscription)
+        .select_related("event")
+        .prefetch_related(
+            Prefetch("attempt_log", queryset=DeliveryAttempt.objects.order_by("number"))
+        )
+    )
+    if status:
+        deliveries = deliveries.filter(status=status)
+    if event_type:
+        deliveries = deliveries.filter(event__event_type=event_type)
+    return deliveries

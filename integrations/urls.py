@@ -1,0 +1,24 @@
+from django.urls import path
+
+from integrations import api, views
+
+app_name = "integrations"
+
+urlpatterns = [
+    path("webhooks/", api.SubscriptionListView.as_view(), name="webhook-list"),
+    path(
+        "webhooks/<int:pk>/",
+        api.SubscriptionDetailView.as_view(),
+        name="webhook-detail",
+    ),
+    path(
+        "webhooks/<int:pk>/deliveries/",
+        api.DeliveryListView.as_view(),
+        name="webhook-deliveries",
+    ),
+    path(
+        "models/<slug:name>/evidence-pack/",
+        views.EvidencePackApiView.as_view(),
+        name="evidence-pack-api",
+    ),
+]

@@ -1,0 +1,245 @@
+"""The evidence pack: a printable page and a zip with a checksum manifest,
+for auditors and governance admins."""
+
+import hashlib
+import io
+import json
+import zipfile
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from deployments.services import request_deployment
+from drift.models import DriftAlert
+from drift.services import resolve_alert
+from governance.services import approve_version, grant_waiver, submit_for_review
+from registry.models import Environment
+from tests.drift.conftest import report_body, shifted_numeric
+from tests.factories import MLModelFactory, ModelVersionFactory
+from tests.governance.conftest import approvals, auc_floor
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def history(
+    team,
+    data_scientist,
+    reviewer,
+    governance_admin,
+    make_policy,
+    api_client_for,
+):
+    """A model with an approved v1 (evaluations, approval, waiver, drift) and
+    a draft v2."""
+    policy = make_policy("floor", [auc_floor(0.95), approvals(1)])
+    model = MLModelFactory(
+        name="churn", team=team, description="Who leaves", risk_tier="high"
+    )
+    v1 = ModelVersionFactory(
+        model=model,
+        version=1,
+        created_by=data_scientist,
+        metrics={"auc": 0.91},
+        model_card={"intended_use": "Retention offers"},
+    )
+    submit_for_review(actor=data_scientist, version=v1)
+    grant_waiver(
+        actor=governance_admin,
+        version=v1,
+        policy=policy,
+        rule_position=1,
+        justification="Retraining with Q4 data",
+        expires_at=timezone.now() + timedelta(days=30),
+    )
+    approve_version(version=v1, reviewer=reviewer, comment="Looks sound")
+    client = api_client_for(data_scientist)
+    client.post(
+        "/api/v1/drift/reports/",
+        report_body([shifted_numeric(shift=30)], version=1),
+        format="json",
+    )
+    resolve_alert(actor=reviewer, alert=DriftAlert.objects.get(), note="retrained")
+    ModelVersionFactory(model=model, version=2, created_by=data_scientist)
+    request_deployment(
+        actor=data_scientist,
+        version=v1,
+        environment=Environment.objects.get(name="production"),
+    )
+    return model
+
+
+def browser(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_an_auditor_reads_the_printable_page(history, auditor):
+    response = browser(auditor).get("/evidence/churn/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Evidence pack: Churn (churn)" in page
+    for expected in (
+        "auc 0.91 is below the minimum 0.95",
+        "Looks sound",
+        "Retraining with Q4 data",
+        "Retention offers",
+        "resolved",
+        "retrained",
+        "Version 2 — draft",
+        "Audit trail",
+        "/evidence/churn/download/",
+    ):
+        assert expected in page, expected
+    assert 'nonce="' in page
+
+
+def test_a_version_page_holds_only_that_version(history, governance_admin):
+    page = browser(governance_admin).get("/evidence/churn/v2/").content.decode()
+
+    assert "Version 2 — draft" in page
+    assert "Version 1 —" not in page
+    assert "Looks sound" not in page
+
+
+@pytest.mark.parametrize("role", ["viewer", "data_scientist", "reviewer", "executive"])
+def test_other_roles_may_not_see_evidence_packs(history, request, role):
+    client = browser(request.getfixturevalue(role))
+
+    assert client.get("/evidence/churn/").status_code == 403
+    assert client.get("/evidence/churn/download/").status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_log_in(history):
+    response = Client().get("/evidence/churn/")
+
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_unknown_models_and_versions_are_404(history, auditor):
+    client = browser(auditor)
+
+    assert client.get("/evidence/nothing/").status_code == 404
+    assert client.get("/evidence/churn/v9/download/").status_code == 404
+
+
+def read_archive(content):
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    (folder,) = {name.split("/")[0] for name in archive.namelist()}
+    return folder, {
+        name.split("/", 1)[1]: archive.read(name) for name in archive.namelist()
+    }
+
+
+def test_the_archive_holds_every_section_with_a_checksum_manifest(
+    history, governance_admin, reviewer
+):
+    response = browser(governance_admin).get("/evidence/churn/download/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    folder, files = read_archive(response.content)
+    assert response["Content-Disposition"] == f'attachment; filename="{folder}.zip"'
+    assert folder.startswith("evidence-churn-")
+    assert set(files) == {
+        "model.json",
+        "versions.json",
+        "evaluations.json",
+        "approvals.json",
+        "waivers.json",
+        "drift_reports.json",
+        "drift_alerts.json",
+        "deployments.json",
+        "audit_log.json",
+        "evidence.html",
+        "manifest.json",
+        "SHA256SUMS",
+    }
+    sums = dict(
+        reversed(line.split("  ")) for line in files["SHA256SUMS"].decode().splitlines()
+    )
+    assert set(sums) == set(files) - {"SHA256SUMS", "manifest.json"}
+    for name, digest in sums.items():
+        assert hashlib.sha256(files[name]).hexdigest() == digest
+    manifest = json.loads(files["manifest.json"])
+    assert manifest["generated_by"] == "gov-admin"
+    assert {f["name"]: f["sha256"] for f in manifest["files"]} == sums
+
+    evaluations = json.loads(files["evaluations.json"])
+    review = [e for e in evaluations if e["trigger"] == "review"][-1]
+    (auc_rule,) = [r for r in review["results"] if r["kind"] == "metric_threshold"]
+    assert (auc_rule["policy"], auc_rule["revision"], auc_rule["waived"]) == (
+        "floor",
+        1,
+        True,
+    )
+    assert auc_rule["params"] == {"metric": "auc", "op": ">=", "value": 0.95}
+    versions = json.loads(files["versions.json"])
+    assert [v["version"] for v in versions] == [1, 2]
+    assert versions[0]["metrics"] == {"auc": 0.91}
+    assert json.loads(files["approvals.json"])[0]["reviewer"] == "reviewer"
+    assert json.loads(files["drift_alerts.json"])[0]["status"] == "resolved"
+    (ledger,) = json.loads(files["deployments.json"])
+    assert (ledger["version"], ledger["environment"], ledger["status"]) == (
+        1,
+        "production",
+        "blocked",
+    )
+    (promotion,) = [c for c in ledger["checks"] if c["check"] == "promotion_path"]
+    assert promotion["passed"] is False
+    assert promotion["detail"]
+    audit = json.loads(files["audit_log.json"])
+    assert {
+        "mlmodel",
+        "modelversion",
+        "approval",
+        "waiver",
+        "driftalert",
+        "deployment",
+    } <= {entry["object_type"] for entry in audit}
+    assert "Looks sound" in files["evidence.html"].decode()
+
+
+def test_the_api_serves_the_archive_to_a_bearer_token(
+    history, auditor, viewer, api_client_for
+):
+    response = api_client_for(auditor).get(
+        "/api/v1/models/churn/evidence-pack/?version=1"
+    )
+
+    assert response.status_code == 200
+    _, files = read_archive(response.content)
+    assert [v["version"] for v in json.loads(files["versions.json"])] == [1]
+    denied = api_client_for(viewer).get("/api/v1/models/churn/evidence-pack/")
+    assert denied.status_code == 403
+    bad = api_client_for(auditor).get("/api/v1/models/churn/evidence-pack/?version=x")
+    assert bad.status_code == 400
+    assert "version" in bad.json()["error"]["details"]
+    unknown = api_client_for(auditor).get("/api/v1/models/churn/evidence-pack/?v=1")
+    assert unknown.status_code == 400
+    missing = api_client_for(auditor).get("/api/v1/models/nothing/evidence-pack/")
+    assert missing.status_code == 404
+
+
+@pytest.mark.parametrize("extra_versions", [0, 5])
+def test_the_page_query_count_does_not_grow_with_the_history(
+    history, auditor, django_assert_num_queries, extra_versions
+):
+    for number in range(3, 3 + extra_versions):
+        ModelVersionFactory(model=history, version=number)
+    client = browser(auditor)
+    client.get("/evidence/churn/")  # content types cached
+
+    # session, user, roles, model, its tags, versions, their MLflow links,
+    # evaluations, approvals, waivers, drift reports, their features, alerts,
+    # deployments with their gate decisions, their steps, the model's MLflow
+    # link, audit entries
+    with django_assert_num_queries(17):
+        response = client.get("/evidence/churn/")
+
+    assert response.status_code == 200
