@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "registry",
     "drift",
     "governance",
+    "command_center",
 ]
 
 # Order matters: metrics and the request context wrap everything, so every
@@ -105,6 +106,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "command_center.context_processors.navigation",
             ],
         },
     },
@@ -214,7 +216,8 @@ STORAGES = {
     },
 }
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "command_center:sign-in"
+LOGIN_REDIRECT_URL = "command_center:overview"
 
 # The header the trusted reverse proxy sets to the client's address (for
 # example "X-Real-IP"). Empty means no proxy: the socket address is used.

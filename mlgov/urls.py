@@ -15,11 +15,11 @@ api_v1 = [
     path("", include("registry.urls")),
     path("", include("drift.urls")),
     path("", include("governance.urls")),
+    path("", include("command_center.api_urls")),
     path("audit/", AuditTrailView.as_view(), name="audit-trail"),
 ]
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index"), name="home"),
     # Browsers ask for /favicon.ico on every page; a 404 there is console noise.
     # Lazy: the manifest of static files may not exist when URLs are imported.
     path(
@@ -40,4 +40,5 @@ urlpatterns = [
         SpectacularSwaggerView.as_view(url_name="api-schema"),
         name="api-docs",
     ),
+    path("", include("command_center.urls")),
 ]

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from command_center.demo import seed_snapshots
 from drift.demo import seed_drift
 from governance.demo import seed_governance
 from registry.demo import seed_portfolio
@@ -38,6 +39,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"governance: policies in place, {decisions} review decisions added"
         )
+        snapshots = seed_snapshots()
+        self.stdout.write(f"command center: {snapshots} daily snapshots added")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo portfolio ready: {result.models_created} models and "
