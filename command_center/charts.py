@@ -84,14 +84,26 @@ def _svg(chart_id: str, title: str, description: str, body: SafeString) -> SafeS
 def _date_labels(days: Sequence[date | datetime], count: int = 4) -> SafeString:
     if not days:
         return mark_safe("")
-    picks = sorted(
-        {round(i * (len(days) - 1) / max(count - 1, 1)) for i in range(count)}
-    )
-    return format_html_join(
-        "",
-        '<text class="tick" x="{}" y="{}" text-anchor="middle">{}</text>',
-        ((_x(i, len(days)), HEIGHT - 8, f"{days[i]:%d %b}") for i in picks),
-    )
+    last = len(days) - 1
+    picks = sorted({round(i * last / max(count - 1, 1)) for i in range(count)})
+    labels = []
+    for index in picks:
+        # The outer labels align inwards, so none is cut at the chart's edge.
+        anchor = "middle"
+        if last and index == 0:
+            anchor = "start"
+        elif last and index == last:
+            anchor = "end"
+        labels.append(
+            _svg_html(
+                '<text class="tick" x="{}" y="{}" text-anchor="{}">{}</text>',
+                _x(index, len(days)),
+                HEIGHT - 8,
+                anchor,
+                f"{days[index]:%d %b}",
+            )
+        )
+    return mark_safe("".join(labels))
 
 
 def trend_chart(
@@ -184,13 +196,13 @@ def drift_chart(chart_id: str, series) -> SafeString:
         (threshold,) = thresholds
         threshold_line = _svg_html(
             '<line class="threshold" x1="{}" x2="{}" y1="{}" y2="{}"/>'
-            '<text class="tick" x="{}" y="{}" text-anchor="end">'
+            '<text class="tick" x="{}" y="{}" text-anchor="start">'
             "threshold {}</text>",
             MARGIN_LEFT,
             WIDTH - MARGIN_RIGHT,
             _y(threshold, top),
             _y(threshold, top),
-            WIDTH - MARGIN_RIGHT,
+            MARGIN_LEFT + 4,
             _y(threshold, top) - 4,
             f"{threshold:.3g}",
         )

@@ -21,11 +21,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from drift.models import DriftAlert
+from drift.models import DriftAlert, FeatureDrift
 from governance.models import Approval
 from registry.models import MLModel, ModelVersion
 from tests.factories import (
     DriftAlertFactory,
+    DriftReportFactory,
     MLModelFactory,
     ModelVersionFactory,
     TeamFactory,
@@ -122,3 +123,28 @@ def portfolio(policies, reviewer) -> Portfolio:
     )
     DriftAlertFactory(latest_report__version=echo_v1, severity="critical")
     return Portfolio(alpha, bravo, charlie, delta, echo)
+
+
+def add_feature_history(version, feature: str, statistics: list[tuple[float, str]]):
+    """One report per statistic, a week apart, each with `feature`'s result."""
+    now = timezone.now()
+    for weeks, (statistic, severity) in enumerate(reversed(statistics)):
+        report = DriftReportFactory(
+            version=version,
+            window_start=now - timedelta(weeks=weeks + 1),
+            window_end=now - timedelta(weeks=weeks),
+            severity=severity,
+        )
+        FeatureDrift.objects.create(
+            report=report,
+            feature=feature,
+            kind="numeric",
+            method="wasserstein",
+            threshold=0.1,
+            statistic=statistic,
+            psi=statistic,
+            drifted=severity != "ok",
+            severity=severity,
+            n_reference=5000,
+            n_current=4000,
+        )

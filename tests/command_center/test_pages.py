@@ -2,23 +2,19 @@
 their query counts (constant whatever the size of the portfolio) and the
 cache, which never serves a page older than the last write."""
 
-from datetime import timedelta
-
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from command_center.selectors import portfolio_summary
-from drift.models import DriftAlert, FeatureDrift
+from drift.models import DriftAlert
 from drift.services import resolve_alert
 from governance.documents import parse_policy_document
 from governance.models import Policy
 from governance.selectors import policies_with_rules, policy_document
 from governance.services import known_environment_names, update_policy
-from tests.command_center.conftest import approve
+from tests.command_center.conftest import add_feature_history, approve
 from tests.factories import (
     DriftAlertFactory,
-    DriftReportFactory,
     MLModelFactory,
     ModelVersionFactory,
 )
@@ -299,31 +295,6 @@ def test_the_deployments_list_says_the_ledger_is_not_recorded_yet(client, portfo
 
 
 # --- the model page ---------------------------------------------------------------
-
-
-def add_feature_history(version, feature: str, statistics: list[tuple[float, str]]):
-    """One report per statistic, a week apart, each with `feature`'s result."""
-    now = timezone.now()
-    for weeks, (statistic, severity) in enumerate(reversed(statistics)):
-        report = DriftReportFactory(
-            version=version,
-            window_start=now - timedelta(weeks=weeks + 1),
-            window_end=now - timedelta(weeks=weeks),
-            severity=severity,
-        )
-        FeatureDrift.objects.create(
-            report=report,
-            feature=feature,
-            kind="numeric",
-            method="wasserstein",
-            threshold=0.1,
-            statistic=statistic,
-            psi=statistic,
-            drifted=severity != "ok",
-            severity=severity,
-            n_reference=5000,
-            n_current=4000,
-        )
 
 
 def test_the_model_page_shows_readiness_parts_and_drift_charts(client, portfolio):
