@@ -166,9 +166,9 @@ def test_a_warm_page_does_not_recompute(client, portfolio, django_assert_num_que
 
 # --- query counts --------------------------------------------------------------
 
-COLD_OVERVIEW = 18
-MODEL_LIST = 18
-MODEL_PAGE = 22
+COLD_OVERVIEW = 19
+MODEL_LIST = 19
+MODEL_PAGE = 23
 ALERT_LIST = 6
 
 
