@@ -8,15 +8,15 @@ Run by hand against PostgreSQL and Redis with a seeded portfolio, e.g.:
     .venv/bin/python manage.py seed_demo --models 10000 --versions 3
     .venv/bin/python bench/bench_command_center.py
 
-Wall time depends on what else the machine runs; the process's CPU time
-is printed beside it. It measures server time through Django's test client (the full middleware
-stack, a signed-in executive) for: the overview cold (cache emptied of the
-command center's keys first) and warm, the summary API warm, a model page,
-the models list filtered, and the CSV of the whole inventory streamed to
-nowhere with its peak Python memory (tracemalloc) next to the inventory's
-size. Targets (issue 11): overview < 150 ms warm and < 1.5 s cold, model
-page < 100 ms warm, CSV < 5 s with flat memory. Nothing is written except a
-session row.
+It measures server time through Django's test client (the full middleware
+stack, a signed-in executive) for: the overview cold (the command center's
+cache keys dropped first) and warm, the summary API warm, a model page, the
+models list filtered, and the CSV of the whole inventory streamed to nowhere,
+then again under tracemalloc for its peak Python memory, with two batch
+sizes. Wall time depends on what else the machine runs, so the process's CPU
+time is printed beside it. Targets (issue 11): overview < 150 ms warm and
+< 1.5 s cold, model page < 100 ms warm, CSV < 5 s with flat memory. Nothing
+is written except a session row.
 """
 
 import gc
