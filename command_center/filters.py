@@ -2,9 +2,12 @@
 mlgov.api.filters.QueryFilter: the same validation, the same refusal of
 unknown parameters (a 400 naming it) and the same `page_size` as the API."""
 
+from typing import cast
+
 from django.conf import settings
 from django.http import HttpRequest
 from rest_framework import serializers
+from rest_framework.request import Request
 
 from command_center.portfolio import READINESS_BANDS, RISK_TIERS
 from command_center.selectors import MODEL_SORTS
@@ -33,7 +36,7 @@ class PageFilter(QueryFilter):
     @classmethod
     def from_get(cls, request: HttpRequest) -> dict:
         """The validated filters of a page request (FieldError when invalid)."""
-        return cls.from_request(_GetParams(request))
+        return cls.from_request(cast(Request, _GetParams(request)))
 
 
 class ModelListFilter(PageFilter):

@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from django.http import QueryDict
+
 from governance.documents import PolicyDocument
 from governance.engine import ENFORCEMENTS, RULE_KINDS
 from mlgov.exceptions import FieldError
@@ -71,7 +73,7 @@ def form_policies(documents: Sequence[PolicyDocument]) -> list[PolicyFields]:
 
 
 def form_with_submitted(
-    policies: Sequence[PolicyFields], data: Mapping[str, Any] | None
+    policies: Sequence[PolicyFields], data: QueryDict | None
 ) -> list[PolicyFields]:
     """The form's policies showing what was submitted, so a run keeps the edits."""
     if not data:
@@ -116,7 +118,7 @@ def _json_object(text: str, field: str) -> dict[str, Any]:
 
 def proposal_from_form(
     documents: Sequence[PolicyDocument],
-    data: Mapping[str, Any],
+    data: QueryDict,
     *,
     environments: Sequence[str],
 ) -> dict[str, list]:

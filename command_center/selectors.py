@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from auditlog.models import LogEntry
 from django.db import connection
@@ -16,8 +16,10 @@ from django.db.models import (
     Case,
     Count,
     F,
+    Field,
     IntegerField,
     Max,
+    Model,
     Q,
     QuerySet,
     Value,
@@ -59,7 +61,7 @@ TREND_DAYS = 183
 # registered with auditlog, and the bulk alert updates write audit entries
 # too). Maxima of ids are index-only lookups: the fingerprint stays cheap at
 # any size, where a MAX(updated_at) over the versions was a scan.
-_TRACKED: tuple[tuple[type, bool], ...] = (
+_TRACKED: tuple[tuple[type[Model], bool], ...] = (
     (MLModel, False),
     (ModelVersion, False),
     (MLModel.tags.through, False),
@@ -85,7 +87,7 @@ def data_fingerprint() -> str:
     columns = []
     for model, deletable in _TRACKED:
         table = quote(model._meta.db_table)
-        column = quote(model._meta.pk.column)
+        column = quote(cast(Field, model._meta.get_field("id")).column or "id")
         columns.append(f"(SELECT MAX({column}) FROM {table})")
         if deletable:
             columns.append(f"(SELECT COUNT(*) FROM {table})")
@@ -141,7 +143,7 @@ def _current_versions(
     )
 
 
-def _current_version_ids(models: QuerySet[MLModel]) -> QuerySet[ModelVersion]:
+def _current_version_ids(models: QuerySet[MLModel]) -> QuerySet[Any, Any]:
     """The ids of the models' current versions, as a subquery: a window over
     each model's versions, approved first, then newest. A subquery rather than
     a list of ids, because psycopg spends a second rewriting a query with ten
@@ -210,7 +212,7 @@ def model_rows(
     ]
     facts: dict = {}
     waivers: dict = {}
-    policies = None
+    policies = PolicySet(())
     if current:
         versions = ModelVersion.objects.filter(pk__in=_current_version_ids(models))
         facts = version_facts(versions)
@@ -237,7 +239,7 @@ def model_rows(
             last_approved_at=last_approved_at,
             registered_at=registered_at,
         )
-        version_facts_ = facts.get(version_id)
+        version_facts_ = facts.get(version_id) if version_id is not None else None
         if version_facts_ is None:
             rows.append(
                 ModelRow(
@@ -270,7 +272,9 @@ def model_rows(
             )
             for environment in environments
         }
-        readiness_verdict = verdicts.get(readiness_environment) or evaluate(
+        readiness_verdict = (
+            verdicts[readiness_environment] if readiness_environment else None
+        ) or evaluate(
             version_facts_, policies, environment=None, now=now, waivers=version_waivers
         )
         breakdown = readiness_breakdown(
@@ -295,7 +299,7 @@ def model_rows(
                 risk_tier=risk_tier,
                 registered_at=registered_at,
                 version=version_facts_.version,
-                version_status=statuses.get(version_id),
+                version_status=statuses[version_facts_.version_id],
                 versions=version_count,
                 compliance={env: verdict.passed for env, verdict in verdicts.items()},
                 readiness=breakdown.score,
@@ -475,8 +479,32 @@ def drift_history(
         )
     )
     series: dict[tuple[str, str], list[DriftPoint]] = defaultdict(list)
-    for feature, environment, at, version, *rest in rows:
-        series[(feature, environment)].append(DriftPoint(at, version, *rest))
+    for (
+        feature,
+        environment,
+        at,
+        version,
+        method,
+        statistic,
+        threshold,
+        psi,
+        severity,
+        drifted,
+        evaluable,
+    ) in rows:
+        series[(feature, environment)].append(
+            DriftPoint(
+                at=at,
+                version=version,
+                method=method,
+                statistic=statistic,
+                threshold=threshold,
+                psi=psi,
+                severity=severity,
+                drifted=drifted,
+                evaluable=evaluable,
+            )
+        )
     return [
         DriftSeries(feature=feature, environment=environment, points=tuple(points))
         for (feature, environment), points in series.items()

@@ -4,9 +4,10 @@ service; the numbers come from command_center.selectors, like the API's."""
 import csv
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.views import LoginView, LogoutView
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -48,6 +49,11 @@ from mlgov.permissions import (
 )
 
 
+def _actor(request: HttpRequest) -> AbstractBaseUser:
+    """The signed-in user (the role mixins have turned anonymous users away)."""
+    return cast(AbstractBaseUser, request.user)
+
+
 class SignInView(LoginView):
     """The product's own sign-in page (rate-limited like the admin's: the
     rate-limit middleware counts POSTs to every LoginView)."""
@@ -77,6 +83,10 @@ class RoleRequiredMixin(LoginRequiredMixin):
             raise PermissionDenied("Your role does not open this page.")
         return super().dispatch(request, *args, **kwargs)
 
+
+class RolePage(RoleRequiredMixin, TemplateView):
+    """A page of the command center, naming its section for the navigation."""
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["section"] = self.section
@@ -89,11 +99,15 @@ def _invalid(
     """The page with the filter errors named, answered 400."""
     if isinstance(error, FieldError):
         errors = {error.field: error.details[error.field]}
-    else:
+    elif isinstance(error, serializers.ValidationError) and isinstance(
+        error.detail, dict
+    ):
         errors = {
             field: [str(message) for message in messages]
             for field, messages in error.detail.items()
         }
+    else:
+        errors = {"non_field_errors": [str(error)]}
     context = {**context, "filter_errors": errors}
     return render(request, template, context, status=400)
 
@@ -110,7 +124,7 @@ def _page(request: HttpRequest, items, filters: dict):
     return paginator.get_page(filters.get("page", 1))
 
 
-class OverviewView(RoleRequiredMixin, TemplateView):
+class OverviewView(RolePage):
     """The portfolio in ten seconds: every number links to its list."""
 
     template_name = "command_center/overview.html"
@@ -192,7 +206,7 @@ def _heat(rate: float | None) -> str:
     return "bad"
 
 
-class ModelListView(RoleRequiredMixin, TemplateView):
+class ModelListView(RolePage):
     """The inventory: filters, sort, search and pages in the query string."""
 
     template_name = "command_center/model_list.html"
@@ -255,7 +269,7 @@ class ModelListView(RoleRequiredMixin, TemplateView):
         return context
 
 
-class ModelDetailView(RoleRequiredMixin, TemplateView):
+class ModelDetailView(RolePage):
     """One model: readiness and its parts, versions, evaluations, reviews,
     waivers, drift charts, deployments and the audit history."""
 
@@ -286,7 +300,7 @@ class ModelDetailView(RoleRequiredMixin, TemplateView):
         return context
 
 
-class DriftAlertListView(RoleRequiredMixin, TemplateView):
+class DriftAlertListView(RolePage):
     """Drift alerts, unresolved by default."""
 
     template_name = "command_center/alert_list.html"
@@ -323,7 +337,7 @@ class DriftAlertListView(RoleRequiredMixin, TemplateView):
         return context
 
 
-class DeploymentListView(RoleRequiredMixin, TemplateView):
+class DeploymentListView(RolePage):
     """The deployment ledger (once the deployments app records it)."""
 
     template_name = "command_center/deployment_list.html"
@@ -349,7 +363,7 @@ class DeploymentListView(RoleRequiredMixin, TemplateView):
         return self.render_to_response(context)
 
 
-class AuditListView(RoleRequiredMixin, TemplateView):
+class AuditListView(RolePage):
     """The audit trail, for auditors and governance admins."""
 
     template_name = "command_center/audit_list.html"
@@ -442,7 +456,7 @@ def _csv_safe(value: str) -> str:
     return value
 
 
-class SimulationView(RoleRequiredMixin, TemplateView):
+class SimulationView(RolePage):
     """Pick policies, change them, run: the impact of the proposal. Nothing
     here is enforced; running and saving change no policy."""
 
@@ -480,7 +494,7 @@ class SimulationView(RoleRequiredMixin, TemplateView):
             )
             if request.POST.get("action") == "save":
                 run = save_simulation(
-                    actor=request.user,
+                    actor=_actor(request),
                     name=request.POST.get("name", ""),
                     upsert=proposal["upsert"],
                     remove=proposal["remove"],
@@ -488,7 +502,7 @@ class SimulationView(RoleRequiredMixin, TemplateView):
                 )
                 return redirect("command_center:simulation-detail", pk=run.pk)
             result = run_simulation(
-                actor=request.user,
+                actor=_actor(request),
                 upsert=proposal["upsert"],
                 remove=proposal["remove"],
                 active_deployments=deployment_data.active_deployment_pairs(),
@@ -504,7 +518,7 @@ class SimulationView(RoleRequiredMixin, TemplateView):
         return self.render_to_response(context)
 
 
-class SavedSimulationView(RoleRequiredMixin, TemplateView):
+class SavedSimulationView(RolePage):
     """A saved run as it was, and, on request, the same proposal run now."""
 
     template_name = "command_center/simulation_detail.html"
@@ -525,7 +539,7 @@ class SavedSimulationView(RoleRequiredMixin, TemplateView):
         if self.request.GET.get("compare"):
             try:
                 now = run_simulation(
-                    actor=self.request.user,
+                    actor=_actor(self.request),
                     upsert=run.proposal.get("upsert", []),
                     remove=run.proposal.get("remove", []),
                     active_deployments=deployment_data.active_deployment_pairs(),

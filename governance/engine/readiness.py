@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from governance.engine.constants import _DRIFT_HEALTH, MODEL_CARD_FIELDS
+from governance.engine.constants import DRIFT_HEALTH, ENFORCE, MODEL_CARD_FIELDS
 from governance.engine.evaluation import Verdict
-from governance.engine.rules import _is_filled
+from governance.engine.rules import is_filled
 
 READINESS_WEIGHTS: Mapping[str, int] = {
     "rules": 40,
@@ -63,7 +63,7 @@ def readiness_breakdown(
     worst_open_drift: str | None,
 ) -> ReadinessBreakdown:
     """The four parts of the readiness score (DESIGN §2)."""
-    enforced = [r for r in verdict.results if r.enforcement == "enforce"]
+    enforced = [r for r in verdict.results if r.enforcement == ENFORCE]
     if enforced:
         rules_share = sum(r.passed or r.waived for r in enforced) / len(enforced)
     else:
@@ -72,12 +72,12 @@ def readiness_breakdown(
         approvals_share = min(max(independent_approvals, 0) / approvals_required, 1.0)
     else:
         approvals_share = 1.0
-    filled = sum(_is_filled(model_card.get(name)) for name in MODEL_CARD_FIELDS)
+    filled = sum(is_filled(model_card.get(name)) for name in MODEL_CARD_FIELDS)
     card_share = filled / len(MODEL_CARD_FIELDS)
     if worst_open_drift is None:
         drift_health = 1.0
     else:
-        drift_health = _DRIFT_HEALTH.get(worst_open_drift, 0.0)
+        drift_health = DRIFT_HEALTH.get(worst_open_drift, 0.0)
     return ReadinessBreakdown(rules_share, approvals_share, card_share, drift_health)
 
 

@@ -19,7 +19,8 @@ from governance.selectors import (
 from governance.simulation import proposed_policies, simulate
 from mlgov.exceptions import FieldError, PermissionDeniedError
 from mlgov.permissions import can_run_simulations
-from registry.models import Environment, ModelVersion
+from registry.models import ModelVersion
+from registry.selectors import environment_names
 
 
 def simulated_versions():
@@ -47,9 +48,7 @@ def run_simulation(
             "Simulations are for governance admins and executives."
         )
     now = now or timezone.now()
-    environments = list(
-        Environment.objects.order_by("rank").values_list("name", flat=True)
-    )
+    environments = environment_names()
     stored = {policy.name: policy for policy in policies_with_rules()}
     revisions = {name: policy.revision for name, policy in stored.items()}
 
