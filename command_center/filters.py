@@ -11,7 +11,7 @@ from rest_framework.request import Request
 
 from command_center.portfolio import READINESS_BANDS, RISK_TIERS
 from command_center.selectors import MODEL_SORTS
-from drift.models import DriftAlert, Severity
+from drift import constants as drift_vocabulary
 from mlgov.api.filters import QueryFilter
 
 DEFAULT_PAGE_SIZE = 50
@@ -55,9 +55,11 @@ class ModelListFilter(PageFilter):
 
 
 class DriftAlertListFilter(PageFilter):
-    severity = serializers.ChoiceField(choices=Severity.values, required=False)
+    severity = serializers.ChoiceField(
+        choices=drift_vocabulary.SEVERITIES, required=False
+    )
     status = serializers.ChoiceField(
-        choices=[*DriftAlert.Status.values, "unresolved"], required=False
+        choices=[*drift_vocabulary.ALERT_STATUSES, "unresolved"], required=False
     )
     model = serializers.SlugField(required=False)
     environment = serializers.SlugField(required=False)

@@ -12,14 +12,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-RISK_TIERS: tuple[str, ...] = ("critical", "high", "medium", "low")
+from drift import constants as drift_vocabulary
+from registry import constants as registry_vocabulary
+
+# The registry's tiers, gravest first: the order pages and tables show them in.
+RISK_TIERS: tuple[str, ...] = tuple(reversed(registry_vocabulary.RISK_TIERS))
 
 # Days allowed since the last approval before a model's review is overdue.
 REVIEW_CADENCE_DAYS: Mapping[str, int] = {
-    "critical": 180,
-    "high": 365,
-    "medium": 730,
-    "low": 1095,
+    registry_vocabulary.RISK_CRITICAL: 180,
+    registry_vocabulary.RISK_HIGH: 365,
+    registry_vocabulary.RISK_MEDIUM: 730,
+    registry_vocabulary.RISK_LOW: 1095,
 }
 
 # Readiness bands of the models list: (name, lowest score, label).
@@ -199,8 +203,8 @@ def summarize(
         "production": production_compliance(production),
         "by_risk_tier": tier_compliance(rows, environments),
         "drift_alerts_open": {
-            "warning": drift_alerts_open.get("warning", 0),
-            "critical": drift_alerts_open.get("critical", 0),
+            severity: drift_alerts_open.get(severity, 0)
+            for severity in drift_vocabulary.ALERT_SEVERITIES
         },
         "gate_decisions_30d": gate_decisions,
         "overdue_reviews": overdue_reviews(rows, today),

@@ -10,11 +10,10 @@ from typing import Any
 
 from django.http import QueryDict
 
+from command_center.portfolio import RISK_TIERS
 from governance.documents import PolicyDocument
 from governance.engine import ENFORCEMENTS, RULE_KINDS
 from mlgov.exceptions import FieldError
-
-RISK_TIERS = ("critical", "high", "medium", "low")
 
 
 @dataclass(frozen=True)

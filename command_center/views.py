@@ -38,7 +38,8 @@ from command_center.proposals import (
     proposal_from_form,
 )
 from command_center.services import save_simulation
-from governance.engine import RULE_KINDS
+from drift import constants as drift_vocabulary
+from governance.engine import ENFORCEMENTS, RULE_KINDS
 from governance.selectors import policies_with_rules, policy_document
 from governance.services import run_simulation
 from mlgov.exceptions import DomainError, FieldError, NotFoundError
@@ -329,8 +330,8 @@ class DriftAlertListView(RolePage):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
-            severities=["critical", "warning", "ok"],
-            statuses=["unresolved", "open", "acknowledged", "resolved"],
+            severities=list(reversed(drift_vocabulary.SEVERITIES)),
+            statuses=["unresolved", *drift_vocabulary.ALERT_STATUSES],
             environments=selectors.environment_names(),
             filters={},
         )
@@ -478,7 +479,7 @@ class SimulationView(RolePage):
             ),
             environments=selectors.environment_names(),
             risk_tiers=RISK_TIERS,
-            enforcements=["enforce", "advisory", "disabled"],
+            enforcements=list(ENFORCEMENTS),
             rule_kinds=list(RULE_KINDS),
             saved_runs=list(selectors.saved_simulations()[:20]),
         )
