@@ -513,7 +513,7 @@ class SimulationView(RolePage):
             return self.render_to_response(context, status=error.status_code)
         context.update(
             proposal=proposal,
-            result=result,
+            result=_tiers_in_order(result),
             deployments_available=deployment_data.deployments_available(),
         )
         return self.render_to_response(context)
@@ -535,6 +535,7 @@ class SavedSimulationView(RolePage):
         except NotFoundError as error:
             raise Http404(str(error)) from error
         context["run"] = run
+        context["result"] = _tiers_in_order(run.result)
         context["proposal_json"] = json.dumps(run.proposal, indent=2, sort_keys=True)
         context["deployments_available"] = deployment_data.deployments_available()
         if self.request.GET.get("compare"):
@@ -551,6 +552,14 @@ class SavedSimulationView(RolePage):
                 context["now"] = now
                 context["comparison"] = _compare(run.result["summary"], now["summary"])
         return context
+
+
+def _tiers_in_order(result: dict[str, Any]) -> dict[str, Any]:
+    """The simulation's answer with its risk tiers gravest first."""
+    tiers = result["summary"]["by_risk_tier"]
+    ordered = {tier: tiers[tier] for tier in RISK_TIERS if tier in tiers}
+    summary = {**result["summary"], "by_risk_tier": ordered}
+    return {**result, "summary": summary}
 
 
 def _compare(
