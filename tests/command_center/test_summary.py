@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from command_center.selectors import compute_portfolio, portfolio_summary
 from governance.models import Approval
+from governance.services import evaluate_version
+from registry.models import Environment, ModelVersion
 from tests.command_center.conftest import approve
 from tests.factories import MLModelFactory, ModelVersionFactory
 
@@ -165,3 +167,30 @@ def test_the_newest_approved_version_is_current_even_with_a_newer_draft(
 
     assert row.version == 1
     assert row.is_compliant
+
+
+def test_compliance_per_environment_agrees_with_the_evaluation_service(
+    portfolio, make_policy
+):
+    # A drift rule makes the environment matter beyond the policies' scope.
+    make_policy("calm", [{"kind": "max_drift_severity", "params": {"severity": "ok"}}])
+    make_policy(
+        "staging-only",
+        [
+            {
+                "kind": "metric_threshold",
+                "params": {"metric": "auc", "op": ">=", "value": 0.8},
+            }
+        ],
+        environments=["staging"],
+    )
+    rows = {row.name: row for row in compute_portfolio().rows}
+
+    for name in ("alpha", "bravo", "charlie"):
+        version = ModelVersion.objects.get(model__name=name)
+        for environment in Environment.objects.all():
+            verdict = evaluate_version(version=version, environment=environment)
+            assert rows[name].compliance[environment.name] == verdict.passed, (
+                name,
+                environment.name,
+            )
