@@ -5,7 +5,7 @@ versions are active where, and what the gate decided, cannot be known, and
 these selectors say so by answering None rather than inventing a number. When
 the app lands, only this module changes."""
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from django.apps import apps
@@ -24,13 +24,6 @@ def production_compliance_by_deployment(
     """Compliance now of each deployment active in production, by deployment
     id; None while deployments are not recorded."""
     return None
-
-
-def active_deployment_pairs() -> Collection[tuple[int, str]]:
-    """(version id, environment name) of every active deployment, for the
-    simulation's count of deployments that would fall out of compliance;
-    empty while deployments are not recorded."""
-    return ()
 
 
 def gate_decisions_last_30_days() -> dict[str, Any] | None:

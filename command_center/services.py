@@ -56,7 +56,6 @@ def save_simulation(
     name: str,
     upsert: list[Any],
     remove: list[str],
-    active_deployments: Any = (),
 ) -> SavedSimulation:
     """Run a simulation and keep its proposal, result, author and time.
 
@@ -67,9 +66,7 @@ def save_simulation(
         raise FieldError("name", "Give the run a name.")
     if len(name) > 200:
         raise FieldError("name", "At most 200 characters.")
-    result = run_simulation(
-        actor=actor, upsert=upsert, remove=remove, active_deployments=active_deployments
-    )
+    result = run_simulation(actor=actor, upsert=upsert, remove=remove)
     revisions = dict(Policy.objects.values_list("name", "revision"))
     return SavedSimulation.objects.create(
         name=name,

@@ -499,14 +499,12 @@ class SimulationView(RolePage):
                     name=request.POST.get("name", ""),
                     upsert=proposal["upsert"],
                     remove=proposal["remove"],
-                    active_deployments=deployment_data.active_deployment_pairs(),
                 )
                 return redirect("command_center:simulation-detail", pk=run.pk)
             result = run_simulation(
                 actor=_actor(request),
                 upsert=proposal["upsert"],
                 remove=proposal["remove"],
-                active_deployments=deployment_data.active_deployment_pairs(),
             )
         except DomainError as error:
             context["error"] = error
@@ -544,7 +542,6 @@ class SavedSimulationView(RolePage):
                     actor=_actor(self.request),
                     upsert=run.proposal.get("upsert", []),
                     remove=run.proposal.get("remove", []),
-                    active_deployments=deployment_data.active_deployment_pairs(),
                 )
             except DomainError as error:
                 context["compare_error"] = error
