@@ -1,23 +1,31 @@
 """Demo history for the command center: six months of daily portfolio
 snapshots ending with today's real numbers, so the trend has a shape from the
-first start. Past days are synthesised (there was no portfolio to measure);
-today's row is a real snapshot. Idempotent: existing days are kept."""
+first start. Past days are synthesised (there was no portfolio to measure) and
+marked as the demo's; today's row is a real snapshot, as the daily job would
+write it. Idempotent: days that have a snapshot are never touched."""
 
 import math
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
 from command_center.models import PortfolioSnapshot
 from command_center.services import take_portfolio_snapshot
+from mlgov.demo import DemoRun, mark_as_demo
 
 DEMO_DAYS = 183
 
 
-def seed_snapshots(*, days: int = DEMO_DAYS) -> int:
+def seed_command_center_demo(run: DemoRun) -> str:
+    """The command center's demo step."""
+    added = seed_snapshots(now=run.now)
+    return f"{added} daily snapshots added for the compliance trend"
+
+
+def seed_snapshots(*, days: int = DEMO_DAYS, now: datetime | None = None) -> int:
     """Add the missing daily snapshots of the last `days` days; returns how many."""
-    today_row, _ = take_portfolio_snapshot()
+    today_row, _ = take_portfolio_snapshot(now=now)
     existing = set(
         PortfolioSnapshot.objects.filter(
             day__gt=today_row.day - timedelta(days=days)
@@ -54,5 +62,6 @@ def seed_snapshots(*, days: int = DEMO_DAYS) -> int:
                 summary={"demo": True},
             )
         )
-    PortfolioSnapshot.objects.bulk_create(rows)
-    return len(rows)
+    created = PortfolioSnapshot.objects.bulk_create(rows)
+    mark_as_demo(PortfolioSnapshot, [row.pk for row in created])
+    return len(created)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from command_center.demo import DEMO_DAYS, seed_snapshots
 from command_center.models import PortfolioSnapshot
 from command_center.services import take_portfolio_snapshot
+from mlgov.demo import demo_objects, demo_steps
 
 pytestmark = pytest.mark.django_db
 
@@ -81,10 +82,32 @@ def test_the_trend_reads_the_snapshots(portfolio, viewer):
     assert "to 25.0% on" in html
 
 
-def test_demo_snapshots_are_idempotent(portfolio):
+def test_demo_snapshots_are_idempotent_and_marked_as_the_demos(portfolio):
     first = seed_snapshots()
     second = seed_snapshots()
 
     assert first == DEMO_DAYS - 1
     assert second == 0
     assert PortfolioSnapshot.objects.count() == DEMO_DAYS
+    # Today's row is a real snapshot; the synthesised past is the demo's.
+    assert demo_objects(PortfolioSnapshot).count() == DEMO_DAYS - 1
+    assert (
+        not demo_objects(PortfolioSnapshot).filter(day=timezone.now().date()).exists()
+    )
+
+
+def test_the_demo_never_overwrites_a_day_that_has_a_snapshot(portfolio):
+    last_week = timezone.now() - timedelta(days=7)
+    real, _ = take_portfolio_snapshot(now=last_week)
+
+    seed_snapshots()
+
+    real.refresh_from_db()
+    assert real.summary["models"] == 4
+    assert not demo_objects(PortfolioSnapshot).filter(pk=real.pk).exists()
+
+
+def test_the_command_center_demo_step_runs_after_the_apps_it_reads():
+    names = [name for name, _ in demo_steps()]
+
+    assert names.index("command center") > names.index("governance")
