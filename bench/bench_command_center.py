@@ -152,8 +152,7 @@ def main() -> None:
     tracemalloc.stop()
     print(f"(for scale: all {rows} rows at once peak at {peak / 1024 / 1024:.1f} MiB)")
     print("the same, batch of 250 (memory should not follow the inventory):")
-    selectors.CSV_BATCH = 250
-    selectors.inventory_rows_in_batches.__kwdefaults__["batch"] = 250
+    rows.inventory_rows_in_batches.__kwdefaults__["batch"] = 250
     csv_memory(client)
 
 

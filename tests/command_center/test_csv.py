@@ -6,7 +6,7 @@ import io
 import pytest
 from django.test import Client
 
-from command_center import selectors
+from command_center.selectors import rows as selectors
 from tests.factories import MLModelFactory
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +65,6 @@ def test_the_csv_reads_the_inventory_in_batches(viewer, portfolio, monkeypatch):
         return rows
 
     monkeypatch.setattr(selectors, "model_rows", counting)
-    monkeypatch.setattr(selectors, "CSV_BATCH", 3)
     monkeypatch.setattr(
         selectors.inventory_rows_in_batches, "__kwdefaults__", {"batch": 3, "now": None}
     )
