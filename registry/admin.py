@@ -1,7 +1,8 @@
 from collections.abc import Callable, Sequence
 
 from django.contrib import admin
-from django.db.models import Count, OuterRef, Subquery
+from django.contrib.admin.views.main import ChangeList
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 
 from mlgov.admin_tools import NoteActionForm, key_value_table, run_service_on_each
 from registry import services
@@ -75,8 +76,26 @@ class ArchivedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class MLModelChangeList(ChangeList):
+    """The model list; once the page's rows are read, each app's bulk loader
+    attaches what its columns show, in a fixed number of queries."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        self.result_list = list(self.result_list)
+        for load in self.model_admin.page_loaders:
+            load(self.result_list)
+
+
 @admin.register(MLModel)
 class MLModelAdmin(admin.ModelAdmin):
+    """The model list. Apps built on the registry add their columns through
+    `extend_model_admin` below: drift adds the open alerts, governance the
+    production verdict of the latest version."""
+
+    # Filled by `extend_model_admin`: queryset annotations and page loaders.
+    annotations: list[Callable[[QuerySet], QuerySet]] = []
+    page_loaders: list[Callable[[list[MLModel]], None]] = []
     list_display = [
         "name",
         "display_name",
@@ -100,14 +119,21 @@ class MLModelAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         latest = ModelVersion.objects.filter(model=OuterRef("pk")).order_by("-version")
-        return (
+        models = (
             super()
             .get_queryset(request)
             .annotate(
+                latest_version_id=Subquery(latest.values("pk")[:1]),
                 latest_version_number=Subquery(latest.values("version")[:1]),
                 latest_version_status=Subquery(latest.values("status")[:1]),
             )
         )
+        for annotate in self.annotations:
+            models = annotate(models)
+        return models
+
+    def get_changelist(self, request, **kwargs):
+        return MLModelChangeList
 
     @admin.display(description="latest version", ordering="latest_version_number")
     def latest_version(self, model):
@@ -276,3 +302,27 @@ def extend_version_admin(
     from its own admin module."""
     ModelVersionAdmin.actions = [*actions, *ModelVersionAdmin.actions]
     ModelVersionAdmin.inlines = [*ModelVersionAdmin.inlines, *inlines]
+
+
+def extend_model_admin(
+    *,
+    columns: Sequence[Callable] = (),
+    annotate: Callable[[QuerySet], QuerySet] | None = None,
+    load_page: Callable[[list[MLModel]], None] | None = None,
+) -> None:
+    """The extension point of the model list: an app above the registry adds
+    columns (functions of one model, decorated with `@admin.display`) after the
+    latest version's status. Their values come without a query per row, from
+    `annotate` (adds annotations to the list's queryset) or `load_page` (reads
+    for all the page's models at once and sets attributes on them; each model
+    carries `latest_version_id`)."""
+    at = MLModelAdmin.list_display.index("latest_status") + 1
+    MLModelAdmin.list_display = [
+        *MLModelAdmin.list_display[:at],
+        *columns,
+        *MLModelAdmin.list_display[at:],
+    ]
+    if annotate is not None:
+        MLModelAdmin.annotations = [*MLModelAdmin.annotations, annotate]
+    if load_page is not None:
+        MLModelAdmin.page_loaders = [*MLModelAdmin.page_loaders, load_page]

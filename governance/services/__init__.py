@@ -1,6 +1,10 @@
 """Every state change of governance, by subject."""
 
-from governance.services.evaluations import evaluate_version, record_evaluation
+from governance.services.evaluations import (
+    evaluate_version,
+    evaluate_versions,
+    record_evaluation,
+)
 from governance.services.policies import (
     apply_policy_documents,
     create_policy,
@@ -25,6 +29,7 @@ __all__ = [
     "create_policy",
     "delete_policy",
     "evaluate_version",
+    "evaluate_versions",
     "export_policy_documents",
     "grant_waiver",
     "known_environment_names",
