@@ -43,16 +43,45 @@ class EnvironmentAdmin(admin.ModelAdmin):
         "min_soak_hours",
         "frozen",
         "freeze_reason",
+        "frozen_by",
+        "frozen_at",
     ]
     list_filter = ["frozen"]
-    list_select_related = ["requires"]
+    list_select_related = ["requires", "frozen_by"]
     search_fields = ["name"]
+    # A freeze needs a reason and records who froze it: only the actions do it.
+    readonly_fields = ["frozen", "freeze_reason", "frozen_by", "frozen_at"]
+    action_form = NoteActionForm
+    actions = ["freeze", "unfreeze"]
 
     def has_delete_permission(self, request, obj=None):
         return False
 
     def save_model(self, request, obj, form, change):
         services.save_environment(actor=request.user, environment=obj)
+
+    def _change_freeze(self, request, queryset, service, done):
+        reason = request.POST.get("note", "")
+        run_service_on_each(
+            request,
+            queryset,
+            lambda environment: service(
+                actor=request.user, environment=environment, reason=reason
+            ),
+            done,
+        )
+
+    @admin.action(description="Freeze the selected environments (reason required)")
+    def freeze(self, request, queryset):
+        self._change_freeze(
+            request, queryset, services.freeze_environment, "environments frozen"
+        )
+
+    @admin.action(description="Unfreeze the selected environments (reason required)")
+    def unfreeze(self, request, queryset):
+        self._change_freeze(
+            request, queryset, services.unfreeze_environment, "environments unfrozen"
+        )
 
 
 @admin.register(Tag)
@@ -79,6 +108,8 @@ class ArchivedFilter(admin.SimpleListFilter):
 class MLModelChangeList(ChangeList):
     """The model list; once the page's rows are read, each app's bulk loader
     attaches what its columns show, in a fixed number of queries."""
+
+    model_admin: "MLModelAdmin"
 
     def get_results(self, request):
         super().get_results(request)

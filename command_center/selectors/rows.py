@@ -31,6 +31,7 @@ from command_center.portfolio import (
     approvals_required,
     review_due,
 )
+from deployments.models import Deployment, GateDecision
 from drift.models import DriftAlert
 from governance.engine import (
     PolicySet,
@@ -68,6 +69,8 @@ _TRACKED: tuple[tuple[type[Model], bool], ...] = (
     (Waiver, False),
     (DriftAlert, False),
     (PortfolioSnapshot, False),
+    (Deployment, False),
+    (GateDecision, False),
     (LogEntry, False),
 )
 

@@ -19,10 +19,15 @@ from governance.services.reviews import (
     settle_review,
     submit_for_review,
 )
-from governance.services.simulations import run_simulation
+from governance.services.simulations import (
+    active_deployments_now,
+    register_active_deployments,
+    run_simulation,
+)
 from governance.services.waivers import check_waiver_grant, grant_waiver, revoke_waiver
 
 __all__ = [
+    "active_deployments_now",
     "apply_policy_documents",
     "approve_version",
     "check_waiver_grant",
@@ -34,6 +39,7 @@ __all__ = [
     "grant_waiver",
     "known_environment_names",
     "record_evaluation",
+    "register_active_deployments",
     "reject_version",
     "revoke_waiver",
     "run_simulation",

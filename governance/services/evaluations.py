@@ -8,7 +8,12 @@ from django.utils import timezone
 
 from governance.engine import PolicySet, Verdict, evaluate
 from governance.models import Evaluation
-from governance.selectors import current_policy_specs, version_facts, waiver_specs
+from governance.selectors import (
+    current_policy_specs,
+    evaluation_inputs,
+    version_facts,
+    waiver_specs,
+)
 from mlgov.events import announce, publish
 from registry.models import Environment, ModelVersion
 
@@ -22,13 +27,11 @@ def evaluate_version(
     """The verdict for a version in an environment (None: the approval
     decision, which only environment-independent policies take part in)."""
     now = now or timezone.now()
-    versions = ModelVersion.objects.filter(pk=version.pk)
-    facts = version_facts(versions)[version.pk]
-    waivers = waiver_specs(versions=versions, now=now).get(version.pk, [])
+    facts, policies, waivers = evaluation_inputs(version=version, now=now)
     environment_name = environment.name if environment else None
     verdict = evaluate(
         facts,
-        current_policy_specs(),
+        policies,
         environment=environment_name,
         now=now,
         waivers=waivers,

@@ -148,3 +148,56 @@ def add_feature_history(version, feature: str, statistics: list[tuple[float, str
             n_reference=5000,
             n_current=4000,
         )
+
+
+def deploy(
+    version: ModelVersion,
+    environment: str = "production",
+    *,
+    status: str = "active",
+    days_ago: int = 60,
+    blocking: tuple[str, ...] = (),
+    traffic_percent: int = 100,
+):
+    """A recorded gate decision and its deployment, written directly."""
+    from deployments.models import Deployment, GateDecision
+    from registry.models import Environment
+
+    when = timezone.now() - timedelta(days=days_ago)
+    decision = "blocked" if blocking else "approved"
+    checks = [
+        {"check": name, "passed": name not in blocking, "detail": f"{name} detail"}
+        for name in (
+            "version_status",
+            "promotion_path",
+            "freeze",
+            "governance",
+            "no_concurrent_rollout",
+        )
+    ]
+    place = Environment.objects.get(name=environment)
+    requester = version.created_by
+    gate = GateDecision.objects.create(
+        version=version,
+        environment=place,
+        strategy="full" if traffic_percent == 100 else "canary",
+        traffic_percent=traffic_percent,
+        decision=decision,
+        checks=checks,
+        evaluation={"passed": not blocking, "results": []},
+        requested_by=requester,
+        requested_at=when,
+    )
+    return Deployment.objects.create(
+        gate_decision=gate,
+        model=version.model,
+        version=version,
+        environment=place,
+        strategy=gate.strategy,
+        traffic_percent=traffic_percent,
+        decision=decision,
+        status="blocked" if blocking else status,
+        requested_by=requester,
+        requested_at=when,
+        activated_at=when if status == "active" and not blocking else None,
+    )

@@ -23,11 +23,8 @@ def test_the_summary_has_designs_field_names(api_client_for, viewer, portfolio):
         "attention",
     } <= set(body)
     assert body["models"] == 4
-    assert body["production"] == {
-        "active": None,
-        "compliant": None,
-        "compliance_rate": None,
-    }
+    assert body["production"] == {"active": 0, "compliant": 0, "compliance_rate": None}
+    assert body["gate_decisions_30d"]["blocked"] == 0
     assert body["by_risk_tier"]["critical"]["models"] == 1
     assert body["overdue_reviews"]["total"] == 2
     assert body["attention"][0] == {

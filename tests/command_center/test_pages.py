@@ -12,7 +12,7 @@ from governance.documents import parse_policy_document
 from governance.models import Policy
 from governance.selectors import policies_with_rules, policy_document
 from governance.services import known_environment_names, update_policy
-from tests.command_center.conftest import add_feature_history, approve
+from tests.command_center.conftest import add_feature_history, approve, deploy
 from tests.factories import (
     DriftAlertFactory,
     MLModelFactory,
@@ -37,7 +37,7 @@ def number(response, name: str) -> str:
     return html[start : html.index("<", start)]
 
 
-def grow_portfolio(reviewer, count: int) -> None:
+def grow_portfolio(reviewer, count: int, *, deployed: bool = False) -> None:
     for index in range(count):
         version = ModelVersionFactory(
             model=MLModelFactory(name=f"extra-{index}", risk_tier="high"),
@@ -46,6 +46,9 @@ def grow_portfolio(reviewer, count: int) -> None:
         )
         approve(version, reviewer)
         DriftAlertFactory(latest_report__version=version, severity="critical")
+        if deployed:
+            deploy(version)
+            deploy(version, "staging", days_ago=3, blocking=("freeze",))
 
 
 # --- numbers and links ----------------------------------------------------------
@@ -63,7 +66,7 @@ def test_the_overview_shows_the_summary_numbers(client, portfolio):
     assert number(response, "drift_critical") == "1"
     assert number(response, "overdue_total") == "2"
     assert number(response, "production_compliance_rate") == "—"
-    assert "deployments are not recorded" in response.content.decode()
+    assert number(response, "production_active") == "0"
 
 
 def test_every_headline_number_links_to_the_list_it_counts(client, portfolio):
@@ -166,9 +169,11 @@ def test_a_warm_page_does_not_recompute(client, portfolio, django_assert_num_que
 
 # --- query counts --------------------------------------------------------------
 
-COLD_OVERVIEW = 19
-MODEL_LIST = 19
-MODEL_PAGE = 23
+COLD_OVERVIEW = 22
+# Evaluating the deployed versions: their facts, waivers and the policies.
+COLD_OVERVIEW_DEPLOYED = 29
+MODEL_LIST = 22
+MODEL_PAGE = 24
 ALERT_LIST = 6
 
 
@@ -182,6 +187,19 @@ def test_overview_queries_do_not_grow_with_the_portfolio(
     with django_assert_num_queries(COLD_OVERVIEW):
         response = client.get("/")
     assert number(response, "models") == "9"
+
+
+def test_overview_queries_do_not_grow_with_the_deployments(
+    client, portfolio, reviewer, django_assert_num_queries
+):
+    deploy(portfolio.alpha.versions.get())
+    with django_assert_num_queries(COLD_OVERVIEW_DEPLOYED):
+        client.get("/")
+    grow_portfolio(reviewer, 5, deployed=True)
+
+    with django_assert_num_queries(COLD_OVERVIEW_DEPLOYED):
+        response = client.get("/")
+    assert number(response, "production_active") == "6"
 
 
 def test_model_list_queries_do_not_grow_with_the_portfolio(
@@ -287,11 +305,40 @@ def test_alert_list_shows_unresolved_alerts_by_default(client, portfolio):
     assert [a.version.model.name for a in resolved] == ["alpha"]
 
 
-def test_the_deployments_list_says_the_ledger_is_not_recorded_yet(client, portfolio):
-    response = client.get("/deployments/?environment=production")
+def test_the_deployments_list_is_the_ledger_with_its_filters(client, portfolio):
+    alpha = portfolio.alpha.versions.get()
+    charlie = portfolio.charlie.versions.get()
+    deploy(alpha)
+    deploy(charlie, days_ago=3, blocking=("governance",))
 
-    assert response.status_code == 200
-    assert "not recorded in this installation yet" in response.content.decode()
+    active = client.get("/deployments/?environment=production&status=active")
+    blocked = client.get("/deployments/?decision=blocked&since_days=30")
+
+    assert [d.model.name for d in active.context["page"]] == ["alpha"]
+    assert [d.model.name for d in blocked.context["page"]] == ["charlie"]
+    assert "governance: governance detail" in blocked.content.decode()
+    assert client.get("/deployments/?since_days=0").status_code == 400
+
+
+def test_production_numbers_link_to_the_active_deployments(client, portfolio):
+    deploy(portfolio.alpha.versions.get())
+    deploy(portfolio.bravo.versions.get())
+
+    response = client.get("/")
+
+    assert number(response, "production_compliance_rate") == "50.0%"
+    assert number(response, "production_active") == "2"
+    html = response.content.decode()
+    assert '/deployments/?environment=production&amp;status=active"' in html
+
+
+def test_the_model_page_shows_the_deployment_timeline(client, portfolio):
+    deploy(portfolio.bravo.versions.get(), "staging", days_ago=9)
+    deploy(portfolio.bravo.versions.get(), days_ago=2)
+
+    html = client.get("/models/bravo/").content.decode()
+
+    assert html.count("data-deployment=") == 2
 
 
 # --- the model page ---------------------------------------------------------------

@@ -10,7 +10,7 @@ from command_center.selectors import compute_portfolio, portfolio_summary
 from governance.models import Approval
 from governance.services import evaluate_version
 from registry.models import Environment, ModelVersion
-from tests.command_center.conftest import approve
+from tests.command_center.conftest import approve, deploy
 from tests.factories import MLModelFactory, ModelVersionFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,15 +94,52 @@ def test_readiness_parts_of_a_model(portfolio):
     assert rows["delta"].readiness is None
 
 
-def test_deployment_numbers_are_unknown_not_zero_without_deployments(portfolio):
+def test_without_production_deployments_there_is_no_rate_rather_than_zero(portfolio):
     summary = portfolio_summary()
 
     assert summary["production"] == {
-        "active": None,
-        "compliant": None,
+        "active": 0,
+        "compliant": 0,
         "compliance_rate": None,
     }
-    assert summary["gate_decisions_30d"] is None
+    assert summary["gate_decisions_30d"] == {
+        "approved": 0,
+        "blocked": 0,
+        "top_blocking_reasons": [],
+    }
+
+
+def test_production_compliance_of_what_is_active_there(portfolio):
+    alpha = portfolio.alpha.versions.get()
+    bravo = portfolio.bravo.versions.get()
+    deploy(alpha)  # passes the production floor
+    deploy(bravo)  # auc 0.70: out of compliance now
+    deploy(bravo, "staging")  # staging does not count
+    deploy(portfolio.echo.versions.get())  # archived model: not in the inventory
+
+    assert portfolio_summary()["production"] == {
+        "active": 2,
+        "compliant": 1,
+        "compliance_rate": 0.5,
+    }
+
+
+def test_gate_decisions_of_the_last_30_days_with_the_top_blocking_checks(portfolio):
+    charlie = portfolio.charlie.versions.get()
+    alpha = portfolio.alpha.versions.get()
+    deploy(alpha, "staging", days_ago=5)
+    deploy(charlie, days_ago=3, blocking=("version_status", "governance"))
+    deploy(charlie, days_ago=2, blocking=("governance",))
+    deploy(charlie, days_ago=45, blocking=("freeze",))  # older than 30 days
+
+    assert portfolio_summary()["gate_decisions_30d"] == {
+        "approved": 1,
+        "blocked": 2,
+        "top_blocking_reasons": [
+            {"check": "governance", "count": 2},
+            {"check": "version_status", "count": 1},
+        ],
+    }
 
 
 def test_an_empty_inventory_has_zero_counts_and_no_rates(db):
