@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from mlgov.admin_tools import run_service_on_each
-from mlgov.models import APIToken
+from mlgov.models import APIToken, AuditChainHead, AuditRetention, AuditSeal
 from mlgov.services import revoke_token
 
 
@@ -40,3 +40,40 @@ class APITokenAdmin(admin.ModelAdmin):
         run_service_on_each(
             request, queryset, lambda token: revoke_token(token=token), "tokens revoked"
         )
+
+
+class AuditChainAdmin(admin.ModelAdmin):
+    """Read-only: the database writes these rows and refuses changes."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditSeal)
+class AuditSealAdmin(AuditChainAdmin):
+    list_display = ["position", "entry_id", "entry_hash"]
+    search_fields = ["=entry_id", "entry_hash"]
+
+
+@admin.register(AuditChainHead)
+class AuditChainHeadAdmin(AuditChainAdmin):
+    list_display = ["position", "last_hash"]
+
+
+@admin.register(AuditRetention)
+class AuditRetentionAdmin(AuditChainAdmin):
+    list_display = [
+        "performed_at",
+        "cutoff",
+        "entries_deleted",
+        "through_position",
+        "through_hash",
+    ]
+    list_filter = ["performed_at"]
+    search_fields = ["through_hash"]

@@ -6,9 +6,12 @@ class MlgovConfig(AppConfig):
     verbose_name = "Accounts and API access"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
 
         from mlgov import checks  # noqa: F401  (registers the system checks)
+        from mlgov.api.authentication import connect_token_cache_invalidation
+        from mlgov.audit_chain import register_sqlite_functions
         from mlgov.metrics import subscribe_event_counters
         from mlgov.roles import sync_role_permissions
         from mlgov.sentry import init_sentry
@@ -17,4 +20,8 @@ class MlgovConfig(AppConfig):
             sync_role_permissions, dispatch_uid="mlgov-role-permissions"
         )
         subscribe_event_counters()
+        connection_created.connect(
+            register_sqlite_functions, dispatch_uid="mlgov-audit-sqlite-functions"
+        )
         init_sentry()
+        connect_token_cache_invalidation()

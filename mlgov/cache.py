@@ -46,13 +46,18 @@ def invalidate(namespace: str) -> None:
 
     def bump() -> None:
         key = f"gen:{namespace}"
-        # add() then incr() is atomic in Redis; a lost race still moves the
-        # generation forward, which is all invalidation needs.
-        if not cache.add(key, 1, timeout=None):
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, timeout=None)
+        # incr() first: the generation exists but for a namespace's first
+        # write, so that is one round trip to Redis per bump, not two (a
+        # version write bumps twice). Both calls are atomic in Redis; a lost
+        # race still moves the generation forward, all invalidation needs.
+        try:
+            cache.incr(key)
+        except ValueError:
+            if not cache.add(key, 1, timeout=None):
+                try:
+                    cache.incr(key)
+                except ValueError:
+                    cache.set(key, 1, timeout=None)
 
     bump()
     transaction.on_commit(bump)

@@ -83,3 +83,60 @@ class DemoObject(models.Model):
 
     def __str__(self) -> str:
         return f"demo {self.content_type.model} #{self.object_id}"
+
+
+class AuditSeal(models.Model):
+    """One audit entry's place in the tamper-evident chain.
+
+    Written only by the database trigger that fires on every insert into
+    auditlog's table (mlgov/audit_chain.py); never by the application."""
+
+    entry_id = models.BigIntegerField(unique=True)
+    position = models.PositiveBigIntegerField(unique=True)
+    prev_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"#{self.position}: entry {self.entry_id}"
+
+
+class AuditChainHead(models.Model):
+    """The single row holding the chain's last position and hash; its row lock
+    serialises appends."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    position = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(id=1), name="auditchainhead_single_row"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"head at #{self.position}"
+
+
+class AuditRetention(models.Model):
+    """A pruning of the oldest audit entries by `prune_audit`: the chain
+    restarts after `through_position`, linked to `through_hash`."""
+
+    cutoff = models.DateTimeField()
+    through_position = models.PositiveBigIntegerField(unique=True)
+    through_hash = models.CharField(max_length=64)
+    entries_deleted = models.PositiveBigIntegerField()
+    performed_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-through_position"]
+
+    def __str__(self) -> str:
+        return f"{self.entries_deleted} entries before {self.cutoff:%Y-%m-%d}"
+
+
+auditlog.register(AuditRetention)

@@ -5,13 +5,21 @@ in production, so all workers and app servers share one count). What is
 counted, and under which key, is decided here so every entry point agrees.
 """
 
+import hashlib
 import logging
+import re
+import time
+import zlib
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.views import LoginView
+from django.core.cache import caches
 from django.http import HttpRequest
 from django_ratelimit.core import get_usage
+from django_redis.client import DefaultClient as RedisClient
+from django_redis.exceptions import ConnectionInterrupted
+from redis.exceptions import RedisError
 
 from mlgov.http import client_ip
 from mlgov.metrics import RATELIMIT_CACHE_FAILURES, RATELIMIT_THROTTLED
@@ -40,19 +48,82 @@ def client_key(request: HttpRequest, user: object | None) -> str:
     return f"ip:{client_ip(request) or 'unknown'}"
 
 
+_NOT_REDIS = object()
+_EXPIRY_MARGIN = 5  # seconds a counter outlives its window, as django-ratelimit's
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_RATE = re.compile(r"(\d+)/(\d*)([smhd])", re.IGNORECASE)
+
+
+def _parse_rate(rate: str) -> tuple[int, int]:
+    """'100/m' or '100/5m' -> (100, 300): django-ratelimit's reading of a rate
+    (settings refuse any other form at startup)."""
+    count, multiplier, unit = _RATE.fullmatch(rate).groups()
+    return int(count), int(multiplier or 1) * _PERIODS[unit.lower()]
+
+
+def _window_end(key: str, period: int) -> int:
+    """When the key's current fixed window ends: django-ratelimit's windows,
+    staggered per key so that not every client's budget resets at once."""
+    now = int(time.time())
+    if period == 1:
+        return now
+    end = now - (now % period) + (zlib.crc32(key.encode()) % period)
+    return end + period if end < now else end
+
+
+def _usage_in_one_round_trip(*, scope: str, key: str, rate: str) -> object:
+    """django-ratelimit's count (its fixed, per-key staggered windows, the
+    same answer), in one Redis round trip instead of two.
+
+    django-ratelimit counts with add() then incr(): two round trips on every
+    request after a window's first. On a small busy host each round trip to
+    Redis is a context switch that waits for a core, and a cached read makes
+    about four, so this one is worth a pipeline (SET NX EX, then INCR).
+    Other caches (the embedded local-memory one) go through get_usage."""
+    cache = caches[settings.RATELIMIT_USE_CACHE]
+    client = getattr(cache, "client", None)
+    if not isinstance(client, RedisClient):
+        return _NOT_REDIS
+    limit, period = _parse_rate(rate)
+    window = _window_end(key, period)
+    digest = hashlib.md5(
+        f"mlgov:{scope}|{limit}/{period}s|{key}|{window}".encode(),
+        usedforsecurity=False,
+    ).hexdigest()
+    cache_key = client.make_key(settings.RATELIMIT_CACHE_PREFIX + digest)
+    try:
+        pipeline = client.get_client(write=True).pipeline(transaction=False)
+        pipeline.set(cache_key, 0, nx=True, ex=period + _EXPIRY_MARGIN)
+        pipeline.incr(cache_key)
+        count = pipeline.execute()[1]
+    except (RedisError, ConnectionInterrupted, OSError) as error:
+        # Logged where django-redis logs what it swallows, so the cache-error
+        # counter (mlgov.metrics.CacheErrorCounter) sees it too.
+        logging.getLogger(settings.DJANGO_REDIS_LOGGER).error(str(error))
+        return None
+    return {
+        "count": count,
+        "limit": limit,
+        "should_limit": count > limit,
+        "time_left": window - int(time.time()),
+    }
+
+
 def check(request: HttpRequest, *, scope: str, key: str, rate: str) -> Verdict:
     """Count this request against `rate` for `key` in `scope`, and say whether
     it may proceed. A cache that cannot count fails open or closed by
     RATELIMIT_FAIL_OPEN; either way it is logged and counted."""
     if not settings.RATELIMIT_ENABLE:
         return ALLOW
-    usage = get_usage(
-        request,
-        group=f"mlgov:{scope}",
-        key=lambda group, request: key,
-        rate=rate,
-        increment=True,
-    )
+    usage = _usage_in_one_round_trip(scope=scope, key=key, rate=rate)
+    if usage is _NOT_REDIS:
+        usage = get_usage(
+            request,
+            group=f"mlgov:{scope}",
+            key=lambda group, request: key,
+            rate=rate,
+            increment=True,
+        )
     # django-ratelimit reports a cache failure as no usage (its fail-open) or
     # as a limit of 0 with time_left -1 (its fail-closed).
     if usage is None or usage["time_left"] < 0:

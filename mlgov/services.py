@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import transaction
 from django.utils import timezone
 
+from mlgov.api.authentication import forget_cached_tokens
 from mlgov.exceptions import DomainError
 from mlgov.models import APIToken, generate_raw_token, hash_token
 from mlgov.roles import Role
@@ -50,6 +51,8 @@ def revoke_token(*, token: APIToken) -> APIToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+    # The authentication cache would otherwise accept it until it expires.
+    forget_cached_tokens([token.key_hash])
     return token
 
 

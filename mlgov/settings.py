@@ -298,6 +298,10 @@ if not 1 <= API_MAX_PAGE_SIZE <= 1000:
     raise ImproperlyConfigured("API_MAX_PAGE_SIZE must be between 1 and 1000.")
 API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
 API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+# Seconds a resolved bearer token (user, roles, teams) stays cached; 0 turns
+# the cache off. Revocation and changes of the user, its groups or teams
+# drop the entry at once (mlgov.api.authentication).
+API_TOKEN_CACHE_SECONDS = env.int("API_TOKEN_CACHE_SECONDS", default=30)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "mlgov API",

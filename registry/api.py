@@ -1,8 +1,11 @@
 """Registry API: models, versions, submission and environments."""
 
 from collections.abc import Callable
+from datetime import datetime, tzinfo
+from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
@@ -15,6 +18,7 @@ from mlgov.api.permissions import (
     IsGovernanceAdminForWrites,
 )
 from mlgov.api.serializers import FiniteFloatField, StrictInputSerializer
+from mlgov.exceptions import NotFoundError
 from registry import selectors, services
 from registry.constants import MODEL_CARD_FIELDS
 from registry.models import Environment, MLModel, ModelVersion, Team
@@ -45,6 +49,102 @@ class MLModelSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+
+def _datetime(value: datetime | None, zone: tzinfo) -> str | None:
+    # As DRF's DateTimeField renders it (ISO 8601 in the current time zone,
+    # UTC as "Z"); tests/registry/test_hot_paths.py holds the two together.
+    # The zone is looked up once per response, not per value: the lookup
+    # (an asgiref Local) cost more than the formatting on a page of 100.
+    if value is None:
+        return None
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+# The hot registry endpoints build their JSON with model_data and version_data
+# from plain rows (registry.selectors *_rows), not through the serializers: a
+# ModelSerializer introspects the model on every construction and runs a field
+# object per value, which cost more than the query on a version read and most
+# of a search page. The serializers stay the contract (OpenAPI schema, the
+# other apps' responses); tests/registry/test_hot_paths.py asserts that both
+# give the same JSON for the same rows.
+def model_data(
+    row: dict[str, Any], tags: list[str], zone: tzinfo | None = None
+) -> dict[str, Any]:
+    """An inventory row as MLModelSerializer renders it."""
+    zone = zone or timezone.get_current_timezone()
+    return {
+        "name": row["name"],
+        "display_name": row["display_name"],
+        "description": row["description"],
+        "team": row["team_name"],
+        "owner": row["owner_name"],
+        "risk_tier": row["risk_tier"],
+        "business_use": row["business_use"],
+        "tags": tags,
+        "latest_version": row["latest_version"],
+        "archived": row["archived_at"] is not None,
+        "archived_at": _datetime(row["archived_at"], zone),
+        "created_at": _datetime(row["created_at"], zone),
+        "updated_at": _datetime(row["updated_at"], zone),
+    }
+
+
+def model_row_of(model: MLModel, *, latest_version: int | None) -> dict[str, Any]:
+    """The row of a model just written, from the instance (team and owner
+    already loaded), so a write need not read it back."""
+    row = {
+        column: getattr(model, column, None) for column in selectors.MODEL_ROW_COLUMNS
+    }
+    row.update(
+        latest_version=latest_version,
+        team_name=model.team.name,
+        owner_name=model.owner.username if model.owner is not None else None,
+    )
+    return row
+
+
+def version_data(row: dict[str, Any], zone: tzinfo | None = None) -> dict[str, Any]:
+    """A version row as VersionSerializer renders it."""
+    zone = zone or timezone.get_current_timezone()
+    return {
+        "model": row["model_name"],
+        "version": row["version"],
+        "status": row["status"],
+        "artifact_uri": row["artifact_uri"],
+        "artifact_sha256": row["artifact_sha256"],
+        "framework": row["framework"],
+        "training_data_ref": row["training_data_ref"],
+        "metrics": row["metrics"],
+        "params": row["params"],
+        "model_card": row["model_card"],
+        "parent_version": row["parent_number"],
+        "created_by": row["created_by_name"],
+        "submitted_by": row["submitted_by_name"],
+        "submitted_at": _datetime(row["submitted_at"], zone),
+        "created_at": _datetime(row["created_at"], zone),
+        "updated_at": _datetime(row["updated_at"], zone),
+    }
+
+
+def version_row_of(version: ModelVersion) -> dict[str, Any]:
+    """The row of a version just written, from the instance the service
+    returned (model, author and parent already loaded), instead of reading
+    it back."""
+    row = {column: getattr(version, column) for column in selectors.VERSION_ROW_COLUMNS}
+    row.update(
+        model_name=version.model.name,
+        # Loaded already (the service set them) or None: no query.
+        parent_number=version.parent.version if version.parent is not None else None,
+        created_by_name=(
+            version.created_by.username if version.created_by is not None else None
+        ),
+        submitted_by_name=(
+            version.submitted_by.username if version.submitted_by is not None else None
+        ),
+    )
+    return row
 
 
 class ModelCardSerializer(StrictInputSerializer):
@@ -188,7 +288,17 @@ class ModelListView(generics.ListAPIView):
     cursor_ordering = "name"
 
     def get_queryset(self):
-        return selectors.model_inventory(**ModelListFilter.from_request(self.request))
+        return selectors.model_inventory_rows(
+            **ModelListFilter.from_request(self.request)
+        )
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset()) or []
+        tags = selectors.tag_names_of([row["id"] for row in page])
+        zone = timezone.get_current_timezone()
+        return self.get_paginated_response(
+            [model_data(row, tags[row["id"]], zone) for row in page]
+        )
 
     @extend_schema(parameters=[ModelListFilter])
     def get(self, request, *args, **kwargs):
@@ -199,8 +309,13 @@ class ModelListView(generics.ListAPIView):
         payload = ModelCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         model = services.register_model(actor=request.user, **payload.validated_data)
-        model = selectors.model_detail(name=model.name)
-        return Response(MLModelSerializer(model).data, status=status.HTTP_201_CREATED)
+        # A new model: no versions, and the tags just set (sorted, as the
+        # serializer lists them). No read-back.
+        tags = sorted(set(payload.validated_data.get("tags", ())))
+        return Response(
+            model_data(model_row_of(model, latest_version=None), tags),
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class ModelDetailView(APIView):
@@ -218,7 +333,11 @@ class ModelDetailView(APIView):
         payload = ModelUpdateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         services.update_model(actor=request.user, model=model, **payload.validated_data)
-        return Response(MLModelSerializer(selectors.model_detail(name=name)).data)
+        # Read from the database, not through model_detail's cache: the write
+        # has just invalidated it, so the cache would cost three round trips
+        # to Redis for a certain miss.
+        row = selectors.model_row(name=name)
+        return Response(model_data(row, selectors.tag_names_of([row["id"]])[row["id"]]))
 
 
 class VersionListFilter(QueryFilter):
@@ -241,8 +360,18 @@ class VersionListView(generics.ListAPIView):
 
     def get_queryset(self):
         filters = VersionListFilter.from_request(self.request)
-        model = selectors.model_by_name(name=self.kwargs["name"])
-        return selectors.version_list(model=model, **filters)
+        return selectors.version_rows_named(name=self.kwargs["name"], **filters)
+
+    def list(self, request, *args, **kwargs):
+        name = self.kwargs["name"]
+        page = self.paginate_queryset(self.get_queryset()) or []
+        # One query for the page; an empty one is either a model without
+        # (matching) versions or no model at all, which only then costs a
+        # second query.
+        if not page and not selectors.model_exists(name=name):
+            raise NotFoundError(f"No model named {name!r}.")
+        zone = timezone.get_current_timezone()
+        return self.get_paginated_response([version_data(row, zone) for row in page])
 
     @extend_schema(parameters=[VersionListFilter])
     def get(self, request, *args, **kwargs):
@@ -256,8 +385,9 @@ class VersionListView(generics.ListAPIView):
         version = services.create_version(
             actor=request.user, model=model, **payload.validated_data
         )
-        version = selectors.version_by_number(model=model, number=version.version)
-        return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
+        return Response(
+            version_data(version_row_of(version)), status=status.HTTP_201_CREATED
+        )
 
 
 class PortfolioVersionListView(generics.ListAPIView):
@@ -284,20 +414,20 @@ class VersionDetailView(APIView):
 
     @extend_schema(responses=VersionSerializer)
     def get(self, request, name, number):
-        version = selectors.version_by_name(name=name, number=number)
-        return Response(VersionSerializer(version).data)
+        return Response(version_data(selectors.version_row(name=name, number=number)))
 
     @extend_schema(request=VersionUpdateSerializer, responses=VersionSerializer)
     def patch(self, request, name, number):
         model = selectors.writable_model_by_name(user=request.user, name=name)
-        version = selectors.version_by_number(model=model, number=number)
+        # Only which version: update_version locks and reads the row itself.
+        version = selectors.version_ref(model=model, number=number)
         payload = VersionUpdateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         services.update_version(
             actor=request.user, version=version, **payload.validated_data
         )
-        version = selectors.version_by_number(model=model, number=number)
-        return Response(VersionSerializer(version).data)
+        # The compiled row query: the same answer as the GET, one light query.
+        return Response(version_data(selectors.version_row(name=name, number=number)))
 
 
 class EnvironmentListView(CachedListMixin, generics.ListAPIView):

@@ -1,15 +1,19 @@
 """Reads of the registry that pages and endpoints need."""
 
+import functools
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
 from mlgov.cache import cached, namespaced_key
 from mlgov.exceptions import NotFoundError
 from mlgov.permissions import can_write_model
 from registry.constants import RISK_TIERS
-from registry.models import Environment, MLModel, ModelVersion
+from registry.models import Environment, MLModel, ModelVersion, Tag
 
 
 def model_inventory(
@@ -50,6 +54,81 @@ def model_inventory(
             | Q(description__icontains=q)
         )
     return models
+
+
+# The columns of an inventory row in the API (registry.api.model_data), read
+# as plain dicts: the search page builds 100 rows, and model instances with
+# their team, owner and prefetched tags cost more to build than the query.
+MODEL_ROW_COLUMNS = (
+    "id",
+    "name",
+    "display_name",
+    "description",
+    "risk_tier",
+    "business_use",
+    "latest_version",
+    "archived_at",
+    "created_at",
+    "updated_at",
+)
+
+
+def model_inventory_rows(**filters: Any) -> QuerySet:
+    """model_inventory's models as dicts of what the API row shows (team and
+    owner by name); their tags come from tag_names_of, one query a page."""
+    return (
+        model_inventory(**filters)
+        .prefetch_related(None)
+        .values(
+            *MODEL_ROW_COLUMNS,
+            team_name=F("team__name"),
+            owner_name=F("owner__username"),
+        )
+    )
+
+
+def model_row(*, name: str) -> dict:
+    """One model as an API row (archived or not), uncached, or NotFoundError."""
+    row = model_inventory_rows(include_archived=True).filter(name=name).first()
+    if row is None:
+        raise NotFoundError(f"No model named {name!r}.")
+    return row
+
+
+def tag_names_of(model_ids: list[int]) -> dict[int, list[str]]:
+    """Each model's tag names, sorted, for a page of models: one query."""
+    through = MLModel.tags.through
+    names: dict[int, list[str]] = {model_id: [] for model_id in model_ids}
+    if not model_ids:
+        return names
+    if connection.vendor == "postgresql":
+        # The ids as one array parameter: `IN (%s, ... x 100)` made the ORM
+        # prepare and psycopg parse a hundred placeholders, a quarter of a
+        # search page's CPU. Same rows, same order as the ORM query below.
+        with connection.cursor() as cursor:
+            cursor.execute(_tag_names_sql(), [list(model_ids)])
+            rows = cursor.fetchall()
+    else:
+        rows = (
+            through.objects.filter(mlmodel_id__in=model_ids)
+            .order_by("tag__name")
+            .values_list("mlmodel_id", "tag__name")
+        )
+    for model_id, name in rows:
+        names[model_id].append(name)
+    return names
+
+
+@functools.cache
+def _tag_names_sql() -> str:
+    through, tag = MLModel.tags.through._meta, Tag._meta
+    model_column = through.get_field("mlmodel").column
+    tag_column = through.get_field("tag").column
+    return (
+        f'SELECT mt."{model_column}", t."name" FROM "{through.db_table}" mt '
+        f'JOIN "{tag.db_table}" t ON t."id" = mt."{tag_column}" '
+        f'WHERE mt."{model_column}" = ANY(%s) ORDER BY t."name"'
+    )
 
 
 def model_by_name(*, name: str) -> MLModel:
@@ -129,7 +208,142 @@ def version_by_number(*, model: MLModel, number: int) -> ModelVersion:
     return version
 
 
+def version_ref(*, model: MLModel, number: int) -> ModelVersion:
+    """Which version of a model (its key columns only), or NotFoundError: for
+    services that lock and read the row themselves. The full selector joined
+    four tables and every column of two user rows for nothing there."""
+    version = (
+        ModelVersion.objects.filter(model=model, version=number)
+        .only("id", "model_id", "version")
+        .first()
+    )
+    if version is None:
+        raise NotFoundError(f"{model.name} has no version {number}.")
+    version.model = model
+    return version
+
+
 ENVIRONMENTS_CACHE_NAMESPACE = "registry:environments"
+
+# The columns of a version's API row (registry.api.version_data), read as
+# plain dicts. The version endpoints are the registry's hottest reads: a
+# model instance per row plus four related instances (model, two users with
+# every auth column, the parent) cost more than PostgreSQL's answer, and the
+# rows show one column of each related table.
+VERSION_ROW_COLUMNS = (
+    "id",
+    "version",
+    "status",
+    "artifact_uri",
+    "artifact_sha256",
+    "framework",
+    "training_data_ref",
+    "metrics",
+    "params",
+    "model_card",
+    "submitted_at",
+    "created_at",
+    "updated_at",
+)
+
+
+def version_rows() -> QuerySet:
+    """Versions as dicts of what the API row shows."""
+    return ModelVersion.objects.values(
+        *VERSION_ROW_COLUMNS,
+        model_name=F("model__name"),
+        parent_number=F("parent__version"),
+        created_by_name=F("created_by__username"),
+        submitted_by_name=F("submitted_by__username"),
+    )
+
+
+def version_rows_of(*, model: MLModel) -> QuerySet:
+    """A model's versions as API rows (dicts)."""
+    return version_rows().filter(model=model)
+
+
+class CompiledRows:
+    """A values() query the ORM builds and compiles once per process, then
+    runs with new parameters, rows converted as the ORM converts them.
+
+    Why: on the hottest read (one version by name and number) building the
+    QuerySet and compiling its four joins cost more CPU than everything else
+    in the view, PostgreSQL's work included, and the SQL never changes. The
+    query is still written with the ORM, so it follows the models; only the
+    compilation is reused. `build(**params)` makes the query; `placeholders`
+    are sample values, distinct from any constant of the query, that mark
+    where each parameter goes."""
+
+    def __init__(self, build: Callable[..., QuerySet], **placeholders: Any) -> None:
+        self._build = build
+        self._placeholders = placeholders
+        self._compiled: dict[str, tuple] = {}
+
+    def _compile(self) -> tuple:
+        query = self._build(**self._placeholders).query
+        compiler = query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        by_value = {value: name for name, value in self._placeholders.items()}
+        slots = [(by_value.get(param), param) for param in params]
+        if {name for name, _ in slots if name} != set(self._placeholders):
+            raise AssertionError("a placeholder is not a parameter of the query")
+        names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        fields = [column[0] for column in compiler.select[: compiler.col_count]]
+        converters = list(compiler.get_converters(fields).items())
+        return sql, slots, names, converters
+
+    def __call__(self, **params: Any) -> list[dict[str, Any]]:
+        compiled = self._compiled.get(connection.vendor)
+        if compiled is None:
+            compiled = self._compiled[connection.vendor] = self._compile()
+        sql, slots, names, converters = compiled
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [params[n] if n else value for n, value in slots])
+            rows = cursor.fetchall()
+        result = []
+        for row in rows:
+            row = list(row)
+            for position, (functions, expression) in converters:
+                value = row[position]
+                for convert in functions:
+                    value = convert(value, expression, connection)
+                row[position] = value
+            result.append(dict(zip(names, row, strict=True)))
+        return result
+
+
+_version_row = CompiledRows(
+    lambda name, number: version_rows().filter(model__name=name, version=number)[:1],
+    name="\x00model-name\x00",
+    number=2_000_000_001,
+)
+
+
+def version_row(*, name: str, number: int) -> dict:
+    """One version as an API row, addressed as in URLs, in one query."""
+    rows = _version_row(name=name, number=number)
+    if not rows:
+        raise NotFoundError(f"No version {number} of a model named {name!r}.")
+    return rows[0]
+
+
+def version_rows_named(
+    *, name: str, status: str | None = None, created_after: datetime | None = None
+) -> QuerySet:
+    """A model's versions as API rows, by the model's name, filtered as
+    version_list filters: one query, no lookup of the model first
+    (model_exists tells an empty page's 404)."""
+    rows = version_rows().filter(model__name=name)
+    if status:
+        rows = rows.filter(status=status)
+    if created_after is not None:
+        rows = rows.filter(created_at__gt=created_after)
+    return rows
+
+
+def model_exists(*, name: str) -> bool:
+    return MLModel.objects.filter(name=name).exists()
 
 
 def version_by_name(*, name: str, number: int) -> ModelVersion:

@@ -17,6 +17,25 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _flush_may_clear_the_audit_trail():
+    """The database refuses to delete audit rows (mlgov/audit_chain.py); the
+    flush that ends a transactional test is let through, and only it."""
+    from django.core.management.commands import flush
+
+    from mlgov.audit_chain import audit_maintenance
+
+    original = flush.Command.handle
+
+    def handle(self, *args, **options):
+        with audit_maintenance(options.get("database", "default")):
+            return original(self, *args, **options)
+
+    flush.Command.handle = handle
+    yield
+    flush.Command.handle = original
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -172,3 +191,23 @@ def _release_test_database(django_db_setup, django_db_blocker):
             close_pool = getattr(connections[alias], "close_pool", None)
             if close_pool is not None:
                 close_pool()
+
+
+# Figures the fault drills measure (tests/drills), carried in the test reports
+# and printed at the end of the run; here, not in tests/drills/conftest.py,
+# because an xdist controller loads only the root conftest.
+DRILL_FIGURES: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call":
+        DRILL_FIGURES.extend(
+            value for key, value in report.user_properties if key == "drill figure"
+        )
+
+
+def pytest_terminal_summary(terminalreporter):
+    if DRILL_FIGURES:
+        terminalreporter.section("fault drill figures")
+        for line in DRILL_FIGURES:
+            terminalreporter.write_line(line)

@@ -1,0 +1,378 @@
+"""The tamper-evident audit chain: sealing, refusals, verification, retention."""
+
+import contextlib
+import itertools
+import threading
+from datetime import timedelta
+
+import pytest
+from auditlog.context import auditlog_value
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from mlgov.audit import record_bulk_changes
+from mlgov.audit_chain import (
+    ENTRY_TABLE,
+    GENESIS_HASH,
+    SEAL_TABLE,
+    audit_maintenance,
+    install_sql,
+    verify_chain,
+)
+from mlgov.models import AuditChainHead, AuditRetention, AuditSeal
+from registry.models import Tag, Team
+from tests.factories import TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_actor_left_by_an_earlier_test():
+    """auditlog's set_actor never resets its context variable, so an actor
+    from an earlier test (a user rolled back since) would sign these entries."""
+    token = auditlog_value.set({})
+    yield
+    auditlog_value.reset(token)
+
+
+def make_entries(count: int) -> list[LogEntry]:
+    """Audit entries written the two ways the app writes them: signals and
+    bulk_create."""
+    half = count // 2
+    for index in range(half):
+        TeamFactory(name=f"team-{index}")
+    tags = Tag.objects.bulk_create([Tag(name=f"tag-{i}") for i in range(count - half)])
+    record_bulk_changes(
+        tags,
+        action=LogEntry.Action.CREATE,
+        changes=lambda tag: {"name": [None, tag.name]},
+    )
+    return list(LogEntry.objects.order_by("id"))
+
+
+def raw(sql: str, params: list | None = None) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params or [])
+
+
+@contextlib.contextmanager
+def protections_bypassed():
+    """What someone with direct database access can do: switch the refusals off
+    (here through the maintenance switch the retention command uses)."""
+    with audit_maintenance():
+        yield
+
+
+@contextlib.contextmanager
+def sealing_disabled():
+    """Insert behind the trigger's back: disable it (PostgreSQL) or drop and
+    re-create it (SQLite)."""
+    if connection.vendor == "postgresql":
+        # Django's foreign keys are deferred; ALTER TABLE wants them checked.
+        raw("SET CONSTRAINTS ALL IMMEDIATE")
+        raw(f"ALTER TABLE {ENTRY_TABLE} DISABLE TRIGGER mlgov_audit_seal")
+        yield
+        raw(f"ALTER TABLE {ENTRY_TABLE} ENABLE TRIGGER mlgov_audit_seal")
+    else:
+        raw("DROP TRIGGER mlgov_audit_seal")
+        yield
+        raw(install_sql("sqlite")[0])
+
+
+def test_entries_from_signals_and_bulk_create_are_all_sealed_in_order():
+    entries = make_entries(6)
+
+    seals = list(AuditSeal.objects.order_by("position"))
+    assert [seal.entry_id for seal in seals] == [entry.id for entry in entries]
+    assert [seal.position for seal in seals] == list(range(1, 7))
+    assert seals[0].prev_hash == GENESIS_HASH
+    assert all(
+        later.prev_hash == earlier.entry_hash
+        for earlier, later in itertools.pairwise(seals)
+    )
+    head = AuditChainHead.objects.get()
+    assert (head.position, head.last_hash) == (6, seals[-1].entry_hash)
+    report = verify_chain()
+    assert report.is_intact, report.problem
+    assert report.entries == 6
+
+
+def test_an_entry_inserted_in_raw_sql_is_sealed_too():
+    entry = make_entries(2)[0]
+    raw(
+        f"INSERT INTO {ENTRY_TABLE} (content_type_id, object_pk, object_repr, "
+        "action, changes_text, timestamp) VALUES (%s, 'x', 'raw', 0, '', %s)",
+        [entry.content_type_id, timezone.now()],
+    )
+
+    assert AuditSeal.objects.count() == LogEntry.objects.count() == 3
+    assert verify_chain().is_intact
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        f"UPDATE {ENTRY_TABLE} SET object_repr = 'forged' WHERE id = %s",
+        f"DELETE FROM {ENTRY_TABLE} WHERE id = %s",
+        f"UPDATE {SEAL_TABLE} SET entry_hash = 'x' WHERE entry_id = %s",
+        f"DELETE FROM {SEAL_TABLE} WHERE entry_id = %s",
+    ],
+)
+def test_the_database_refuses_to_change_or_delete_audit_rows(statement):
+    entry = make_entries(2)[0]
+
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        raw(statement, [entry.id])
+
+    assert LogEntry.objects.get(id=entry.id).object_repr == entry.object_repr
+    assert verify_chain().is_intact
+
+
+def test_the_orm_cannot_delete_audit_entries_either():
+    make_entries(2)
+
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        LogEntry.objects.all().delete()
+
+    assert LogEntry.objects.count() == 2
+
+
+def test_postgresql_refuses_truncate():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE")
+    make_entries(2)
+    raw("SET CONSTRAINTS ALL IMMEDIATE")
+
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        raw(f"TRUNCATE {ENTRY_TABLE} CASCADE")
+
+
+def test_verify_names_an_entry_changed_in_raw_sql():
+    entries = make_entries(6)
+    changed = entries[3]
+    with protections_bypassed():
+        raw(
+            f"UPDATE {ENTRY_TABLE} SET object_repr = 'nothing to see' WHERE id = %s",
+            [changed.id],
+        )
+
+    report = verify_chain()
+
+    assert not report.is_intact
+    assert report.entry_id == changed.id
+    assert report.position == 4
+    assert f"entry {changed.id} at position 4 was changed" in report.problem
+
+
+def test_verify_names_an_entry_whose_json_changes_were_edited():
+    entries = make_entries(4)
+    with protections_bypassed():
+        raw(
+            f"UPDATE {ENTRY_TABLE} SET changes = %s WHERE id = %s",
+            ['{"name": [null, "other"]}', entries[-1].id],
+        )
+
+    assert verify_chain().entry_id == entries[-1].id
+
+
+def test_verify_names_an_entry_deleted_in_raw_sql():
+    entries = make_entries(6)
+    with protections_bypassed():
+        raw(f"DELETE FROM {ENTRY_TABLE} WHERE id = %s", [entries[2].id])
+
+    report = verify_chain()
+
+    assert report.entry_id == entries[2].id
+    assert "was deleted" in report.problem
+
+
+def test_verify_names_the_gap_when_entry_and_seal_are_deleted():
+    entries = make_entries(6)
+    with protections_bypassed():
+        raw(f"DELETE FROM {SEAL_TABLE} WHERE entry_id = %s", [entries[2].id])
+        raw(f"DELETE FROM {ENTRY_TABLE} WHERE id = %s", [entries[2].id])
+
+    report = verify_chain()
+
+    assert report.position == 3
+    assert "position 3 was deleted" in report.problem
+
+
+def test_verify_notices_the_newest_entries_deleted_with_their_seals():
+    entries = make_entries(6)
+    with protections_bypassed():
+        raw(f"DELETE FROM {SEAL_TABLE} WHERE entry_id = %s", [entries[-1].id])
+        raw(f"DELETE FROM {ENTRY_TABLE} WHERE id = %s", [entries[-1].id])
+
+    report = verify_chain()
+
+    assert not report.is_intact
+    assert "after position 5 were deleted" in report.problem
+
+
+def test_verify_notices_a_resealed_entry_by_the_broken_link_after_it():
+    entries = make_entries(4)
+    with protections_bypassed():
+        raw(
+            f"UPDATE {ENTRY_TABLE} SET object_repr = 'forged' WHERE id = %s",
+            [entries[1].id],
+        )
+        raw(
+            f"UPDATE {SEAL_TABLE} SET entry_hash = %s WHERE entry_id = %s",
+            ["f" * 64, entries[1].id],
+        )
+
+    report = verify_chain()
+
+    assert report.entry_id in (entries[1].id, entries[2].id)
+    assert not report.is_intact
+
+
+def test_verify_names_an_entry_inserted_without_its_seal():
+    make_entries(3)
+    with sealing_disabled():
+        raw(
+            f"INSERT INTO {ENTRY_TABLE} (content_type_id, object_pk, object_repr, "
+            "action, changes_text, timestamp) "
+            f"SELECT content_type_id, object_pk, 'backdated', action, '', timestamp "
+            f"FROM {ENTRY_TABLE} ORDER BY id LIMIT 1"
+        )
+    inserted = LogEntry.objects.get(object_repr="backdated")
+
+    report = verify_chain()
+
+    assert report.entry_id == inserted.id
+    assert "inserted without a seal" in report.problem
+
+
+def test_verify_refuses_a_database_whose_triggers_are_missing():
+    make_entries(2)
+    with sealing_disabled():
+        report = verify_chain()
+
+    assert "mlgov_audit_seal" in report.problem
+
+
+def test_verify_audit_command_reports_and_fails(capsys):
+    entries = make_entries(4)
+
+    call_command("verify_audit")
+    out = capsys.readouterr().out
+    assert "audit chain intact: 4 entries" in out
+    head = AuditChainHead.objects.get().last_hash
+    call_command("verify_audit", "--expect-head", head)
+    with pytest.raises(CommandError, match="expected"):
+        call_command("verify_audit", "--expect-head", "0" * 64)
+
+    with protections_bypassed():
+        raw(f"UPDATE {ENTRY_TABLE} SET action = 2 WHERE id = %s", [entries[0].id])
+    with pytest.raises(CommandError, match=f"entry {entries[0].id} at position 1"):
+        call_command("verify_audit")
+
+
+def test_prune_audit_deletes_the_old_prefix_and_records_itself(governance_admin):
+    team_type = ContentType.objects.get_for_model(Team)
+    old = [
+        LogEntry.objects.create(
+            content_type=team_type,
+            object_pk=str(index),
+            object_repr=f"old {index}",
+            action=LogEntry.Action.CREATE,
+            timestamp=timezone.now() - timedelta(days=400),
+        )
+        for index in range(3)
+    ]
+    make_entries(3)
+    rows = [entry.id for entry in old]
+    before_count = LogEntry.objects.count()
+
+    call_command(
+        "prune_audit",
+        "--before",
+        (timezone.now() - timedelta(days=365)).date().isoformat(),
+        "--as",
+        governance_admin.username,
+    )
+
+    retention = AuditRetention.objects.get()
+    assert (retention.entries_deleted, retention.through_position) == (3, 3)
+    assert not LogEntry.objects.filter(id__in=rows[:3]).exists()
+    recorded = LogEntry.objects.get_for_object(retention).get()
+    assert recorded.actor == governance_admin
+    assert LogEntry.objects.count() == before_count - 3 + 1
+    report = verify_chain()
+    assert report.is_intact, report.problem
+    assert report.entries == 4
+
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditRetention.objects.all().delete()
+
+
+def test_a_pruned_start_without_its_retention_record_is_broken():
+    entries = make_entries(4)
+    with protections_bypassed():
+        raw(f"DELETE FROM {SEAL_TABLE} WHERE entry_id = %s", [entries[0].id])
+        raw(f"DELETE FROM {ENTRY_TABLE} WHERE id = %s", [entries[0].id])
+
+    report = verify_chain()
+
+    assert "position 1 was deleted" in report.problem
+
+
+def test_prune_audit_dry_run_deletes_nothing(governance_admin, capsys):
+    make_entries(2)
+
+    call_command(
+        "prune_audit",
+        "--before",
+        (timezone.now() + timedelta(days=1)).date().isoformat(),
+        "--as",
+        governance_admin.username,
+        "--dry-run",
+    )
+
+    assert "would delete 2 audit entries" in capsys.readouterr().out
+    assert LogEntry.objects.count() == 2
+    assert not AuditRetention.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_writers_extend_one_unbroken_chain():
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL")
+    writers, per_writer = 6, 10
+    barrier = threading.Barrier(writers)
+    errors: list[BaseException] = []
+
+    def write(index: int) -> None:
+        try:
+            barrier.wait()
+            for step in range(per_writer):
+                with transaction.atomic():
+                    TeamFactory(name=f"w{index}-{step}")
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    written = LogEntry.objects.count()
+    assert written >= writers * per_writer
+    assert AuditSeal.objects.count() == written
+    assert sorted(AuditSeal.objects.values_list("position", flat=True)) == list(
+        range(1, written + 1)
+    )
+    report = verify_chain()
+    assert report.is_intact, report.problem
+    assert report.head_position == written
