@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "governance",
     "deployments",
     "integrations",
+    "command_center",
 ]
 
 # Order matters: metrics and the request context wrap everything, so every
@@ -108,6 +109,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "command_center.context_processors.navigation",
             ],
         },
     },
@@ -224,7 +226,8 @@ STORAGES = {
     },
 }
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "command_center:sign-in"
+LOGIN_REDIRECT_URL = "command_center:overview"
 
 # The header the trusted reverse proxy sets to the client's address (for
 # example "X-Real-IP"). Empty means no proxy: the socket address is used.

@@ -17,11 +17,11 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("governance.urls")),
     path("", include("deployments.urls")),
     path("", include("integrations.urls")),
+    path("", include("command_center.api_urls")),
     path("audit/", AuditTrailView.as_view(), name="audit-trail"),
 ]
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index"), name="home"),
     # Browsers ask for /favicon.ico on every page; a 404 there is console noise.
     # Lazy: the manifest of static files may not exist when URLs are imported.
     path(
@@ -43,4 +43,5 @@ urlpatterns = [
         SpectacularSwaggerView.as_view(url_name="api-schema"),
         name="api-docs",
     ),
+    path("", include("command_center.urls")),
 ]

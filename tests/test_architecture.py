@@ -8,7 +8,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # Top to bottom: an app may import only the apps before it.
-LAYERS = ("registry", "drift", "governance")
+LAYERS = (
+    "registry",
+    "drift",
+    "governance",
+    "deployments",
+    "integrations",
+    "command_center",
+)
 # Kernel modules allowed to import an app: none (the demo registers its steps
 # from the apps' AppConfig.ready()).
 KERNEL_ALLOWED: set[str] = set()

@@ -25,7 +25,12 @@ from governance.engine.evaluation import (
     policy_applies,
 )
 from governance.engine.facts import VersionFacts
-from governance.engine.readiness import readiness_score
+from governance.engine.readiness import (
+    READINESS_WEIGHTS,
+    ReadinessBreakdown,
+    readiness_breakdown,
+    readiness_score,
+)
 from governance.engine.rules import (
     RULE_KINDS,
     RuleKind,
@@ -46,9 +51,11 @@ __all__ = [
     "ENFORCEMENTS",
     "MODEL_CARD_FIELDS",
     "OPERATORS",
+    "READINESS_WEIGHTS",
     "RULE_KINDS",
     "PolicySet",
     "PolicySpec",
+    "ReadinessBreakdown",
     "RuleKind",
     "RuleParamsError",
     "RuleResult",
@@ -60,6 +67,7 @@ __all__ = [
     "evaluate",
     "format_number",
     "policy_applies",
+    "readiness_breakdown",
     "readiness_score",
     "rule_param_schema",
     "validate_rule",

@@ -1,23 +1,68 @@
-"""The 0-100 readiness score of a version."""
+"""The 0-100 readiness score of a version, and its four parts."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from governance.engine.constants import DRIFT_HEALTH, ENFORCE, MODEL_CARD_FIELDS
 from governance.engine.evaluation import Verdict
 from governance.engine.rules import is_filled
 
+READINESS_WEIGHTS: Mapping[str, int] = {
+    "rules": 40,
+    "approvals": 20,
+    "model_card": 15,
+    "drift": 25,
+}
 
-def readiness_score(
+
+@dataclass(frozen=True, slots=True)
+class ReadinessBreakdown:
+    """Each part's share (0-1), its points, and the rounded total."""
+
+    rules_share: float
+    approvals_share: float
+    card_share: float
+    drift_health: float
+
+    @property
+    def points(self) -> dict[str, float]:
+        """Points per part, by the names of READINESS_WEIGHTS, one decimal."""
+        shares = (
+            self.rules_share,
+            self.approvals_share,
+            self.card_share,
+            self.drift_health,
+        )
+        return {
+            name: round(weight * share, 1)
+            for (name, weight), share in zip(
+                READINESS_WEIGHTS.items(), shares, strict=True
+            )
+        }
+
+    @property
+    def score(self) -> float:
+        """The 0-100 score, rounded to one decimal."""
+        total = (
+            READINESS_WEIGHTS["rules"] * self.rules_share
+            + READINESS_WEIGHTS["approvals"] * self.approvals_share
+            + READINESS_WEIGHTS["model_card"] * self.card_share
+            + READINESS_WEIGHTS["drift"] * self.drift_health
+        )
+        return round(total, 1)
+
+
+def readiness_breakdown(
     *,
     verdict: Verdict,
     approvals_required: int,
     independent_approvals: int,
     model_card: Mapping[str, str],
     worst_open_drift: str | None,
-) -> float:
-    """A 0-100 readiness score: rules 40, approvals 20, model card 15, drift 25."""
+) -> ReadinessBreakdown:
+    """The four parts of the readiness score (DESIGN §2)."""
     enforced = [r for r in verdict.results if r.enforcement == ENFORCE]
     if enforced:
         rules_share = sum(r.passed or r.waived for r in enforced) / len(enforced)
@@ -33,7 +78,22 @@ def readiness_score(
         drift_health = 1.0
     else:
         drift_health = DRIFT_HEALTH.get(worst_open_drift, 0.0)
-    score = (
-        40 * rules_share + 20 * approvals_share + 15 * card_share + 25 * drift_health
-    )
-    return round(score, 1)
+    return ReadinessBreakdown(rules_share, approvals_share, card_share, drift_health)
+
+
+def readiness_score(
+    *,
+    verdict: Verdict,
+    approvals_required: int,
+    independent_approvals: int,
+    model_card: Mapping[str, str],
+    worst_open_drift: str | None,
+) -> float:
+    """A 0-100 readiness score: rules 40, approvals 20, model card 15, drift 25."""
+    return readiness_breakdown(
+        verdict=verdict,
+        approvals_required=approvals_required,
+        independent_approvals=independent_approvals,
+        model_card=model_card,
+        worst_open_drift=worst_open_drift,
+    ).score

@@ -1,0 +1,240 @@
+"""Charts as inline SVG, drawn on the server: no script, no external request,
+nothing the Content-Security-Policy has to allow. Colours come from classes in
+the project's stylesheet (an inline style would need 'unsafe-inline'), and every
+chart has a title, a description and a data table beside it, so the numbers
+never depend on seeing a colour."""
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+WIDTH = 520
+HEIGHT = 210
+MARGIN_LEFT = 44
+MARGIN_RIGHT = 12
+MARGIN_TOP = 12
+MARGIN_BOTTOM = 28
+
+# A shape per severity as well as a colour: ok circle, warning triangle,
+# critical square.
+_SHAPES = {"ok": "circle", "warning": "triangle", "critical": "square"}
+
+
+def _svg_html(template: str, *args: object) -> SafeString:
+    """format_html with floats written to one decimal (format_html escapes
+    its arguments to strings first, so format specs cannot be used)."""
+    return format_html(
+        template, *(f"{arg:.1f}" if isinstance(arg, float) else arg for arg in args)
+    )
+
+
+def _x(index: int, count: int) -> float:
+    span = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
+    if count <= 1:
+        return MARGIN_LEFT + span / 2
+    return MARGIN_LEFT + span * index / (count - 1)
+
+
+def _y(value: float, top: float) -> float:
+    span = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
+    share = 0.0 if top <= 0 else min(max(value / top, 0.0), 1.0)
+    return MARGIN_TOP + span * (1 - share)
+
+
+def _axis(top: float, ticks: Sequence[float], label: str, percent: bool) -> SafeString:
+    lines = []
+    for tick in ticks:
+        y = _y(tick, top)
+        text = f"{tick * 100:.0f}%" if percent else f"{tick:.2g}"
+        lines.append(
+            _svg_html(
+                '<line class="grid" x1="{}" x2="{}" y1="{}" y2="{}"/>'
+                '<text class="tick" x="{}" y="{}" text-anchor="end">{}</text>',
+                MARGIN_LEFT,
+                WIDTH - MARGIN_RIGHT,
+                y,
+                y,
+                MARGIN_LEFT - 6,
+                y + 4,
+                text,
+            )
+        )
+    return mark_safe("".join(lines))
+
+
+def _svg(chart_id: str, title: str, description: str, body: SafeString) -> SafeString:
+    return format_html(
+        '<svg class="chart" viewBox="0 0 {} {}" role="img" '
+        'aria-labelledby="{}-title {}-desc" preserveAspectRatio="xMidYMid meet">'
+        '<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>{}</svg>',
+        WIDTH,
+        HEIGHT,
+        chart_id,
+        chart_id,
+        chart_id,
+        title,
+        chart_id,
+        description,
+        body,
+    )
+
+
+def _date_labels(days: Sequence[date | datetime], count: int = 4) -> SafeString:
+    if not days:
+        return mark_safe("")
+    last = len(days) - 1
+    picks = sorted({round(i * last / max(count - 1, 1)) for i in range(count)})
+    labels = []
+    for index in picks:
+        # The outer labels align inwards, so none is cut at the chart's edge.
+        anchor = "middle"
+        if last and index == 0:
+            anchor = "start"
+        elif last and index == last:
+            anchor = "end"
+        labels.append(
+            _svg_html(
+                '<text class="tick" x="{}" y="{}" text-anchor="{}">{}</text>',
+                _x(index, len(days)),
+                HEIGHT - 8,
+                anchor,
+                f"{days[index]:%d %b}",
+            )
+        )
+    return mark_safe("".join(labels))
+
+
+def trend_chart(
+    chart_id: str, points: Sequence[tuple[date, float | None]], *, title: str
+) -> SafeString:
+    """A line of a rate (0-1) over days; days without a value break the line."""
+    known = [(day, rate) for day, rate in points if rate is not None]
+    if not known:
+        return format_html('<p class="empty">{}</p>', "No snapshots yet.")
+    days = [day for day, _ in points]
+    segments: list[list[str]] = [[]]
+    for index, (_day, rate) in enumerate(points):
+        if rate is None:
+            segments.append([])
+            continue
+        segments[-1].append(f"{_x(index, len(points)):.1f},{_y(rate, 1.0):.1f}")
+    lines = format_html_join(
+        "",
+        '<polyline class="line" points="{}"/>',
+        ((" ".join(segment),) for segment in segments if segment),
+    )
+    first_day, first = known[0]
+    last_day, last = known[-1]
+    description = (
+        f"From {first * 100:.1f}% on {first_day:%d %b %Y} "
+        f"to {last * 100:.1f}% on {last_day:%d %b %Y}, "
+        f"lowest {min(r for _, r in known) * 100:.1f}%, "
+        f"highest {max(r for _, r in known) * 100:.1f}%."
+    )
+    last_index = max(i for i, (_, rate) in enumerate(points) if rate is not None)
+    marker = _svg_html(
+        '<circle class="dot" cx="{}" cy="{}" r="4"/>'
+        '<text class="value" x="{}" y="{}" text-anchor="end">{}</text>',
+        _x(last_index, len(points)),
+        _y(last, 1.0),
+        _x(last_index, len(points)) - 6,
+        _y(last, 1.0) - 8,
+        f"{last * 100:.1f}%",
+    )
+    body = mark_safe(
+        _axis(1.0, (0, 0.25, 0.5, 0.75, 1.0), "rate", percent=True)
+        + lines
+        + marker
+        + _date_labels(days)
+    )
+    return _svg(chart_id, title, description, body)
+
+
+def _severity_mark(x: float, y: float, severity: str, label: str) -> SafeString:
+    shape = _SHAPES.get(severity, "square")
+    if shape == "circle":
+        mark = _svg_html('<circle cx="{}" cy="{}" r="4"/>', x, y)
+    elif shape == "triangle":
+        mark = _svg_html(
+            '<polygon points="{},{} {},{} {},{}"/>',
+            x,
+            y - 5,
+            x - 5,
+            y + 4,
+            x + 5,
+            y + 4,
+        )
+    else:
+        mark = _svg_html('<rect x="{}" y="{}" width="9" height="9"/>', x - 4.5, y - 4.5)
+    return format_html(
+        '<g class="mark sev-{}">{}<title>{}</title></g>', severity, mark, label
+    )
+
+
+def drift_chart(chart_id: str, series) -> SafeString:
+    """A feature's drift statistic over time, its threshold dashed, each
+    report marked by severity (shape and colour) with a tooltip."""
+    points = [point for point in series.points if point.statistic is not None]
+    if not points:
+        return format_html(
+            '<p class="empty">{}</p>', "No evaluable result to chart for this feature."
+        )
+    thresholds = {point.threshold for point in points if point.threshold is not None}
+    top = max([point.statistic for point in points] + list(thresholds) + [1e-9]) * 1.15
+    count = len(points)
+    polyline = format_html(
+        '<polyline class="line" points="{}"/>',
+        " ".join(
+            f"{_x(i, count):.1f},{_y(p.statistic, top):.1f}"
+            for i, p in enumerate(points)
+        ),
+    )
+    threshold_line = mark_safe("")
+    if len(thresholds) == 1:
+        (threshold,) = thresholds
+        threshold_line = _svg_html(
+            '<line class="threshold" x1="{}" x2="{}" y1="{}" y2="{}"/>'
+            '<text class="tick" x="{}" y="{}" text-anchor="start">'
+            "threshold {}</text>",
+            MARGIN_LEFT,
+            WIDTH - MARGIN_RIGHT,
+            _y(threshold, top),
+            _y(threshold, top),
+            MARGIN_LEFT + 4,
+            _y(threshold, top) - 4,
+            f"{threshold:.3g}",
+        )
+    marks = mark_safe(
+        "".join(
+            _severity_mark(
+                _x(i, count),
+                _y(p.statistic, top),
+                p.severity,
+                f"{p.at:%d %b %Y}: {p.method} {p.statistic:.3g}, {p.severity}"
+                f" (version {p.version})",
+            )
+            for i, p in enumerate(points)
+        )
+    )
+    latest = points[-1]
+    description = (
+        f"{count} reports of {series.feature} in {series.environment}; latest "
+        f"{latest.method} statistic {latest.statistic:.3g} on {latest.at:%d %b %Y}, "
+        f"severity {latest.severity}."
+    )
+    ticks = (0, top / 2 / 1.15, top / 1.15)
+    body = mark_safe(
+        _axis(top, ticks, "statistic", percent=False)
+        + threshold_line
+        + polyline
+        + marks
+        + _date_labels([p.at for p in points])
+    )
+    return _svg(
+        chart_id,
+        f"Drift of {series.feature} in {series.environment}",
+        description,
+        body,
+    )

@@ -1,0 +1,102 @@
+"""Everything the command center reads about deployments, in one place: what
+is active in production and whether it is compliant now, what the gate
+decided in the last 30 days, the ledger and a model's timeline. The numbers
+come from deployments.selectors; compliance from governance's evaluate."""
+
+from collections import Counter
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from command_center.portfolio import ModelRow
+from deployments.models import Deployment
+from deployments.selectors import deployment_ledger, gate_decisions_since
+from governance.engine import PolicySet, evaluate
+from governance.selectors import current_policy_specs, version_facts, waiver_specs
+from registry.models import ModelVersion
+
+PRODUCTION = "production"
+GATE_WINDOW_DAYS = 30
+TOP_BLOCKING_REASONS = 5
+
+
+def deployments_available() -> bool:
+    """Whether the deployments app is installed."""
+    return apps.is_installed("deployments")
+
+
+def production_compliance_by_deployment(
+    rows: Mapping[int, ModelRow], *, now: datetime | None = None
+) -> dict[int, bool]:
+    """Compliance now of each deployment active in production (primaries and
+    canaries of models in the inventory), by deployment id, in eight queries.
+    `rows` is there for a caller that already holds the current versions."""
+    now = now or timezone.now()
+    active = Deployment.objects.active().filter(
+        environment__name=PRODUCTION, model__archived_at__isnull=True
+    )
+    pairs = list(active.values_list("pk", "version_id"))
+    if not pairs:
+        return {}
+    versions = ModelVersion.objects.filter(pk__in=active.values("version_id"))
+    facts = version_facts(versions)
+    waivers = waiver_specs(versions=versions, now=now)
+    policies = PolicySet(current_policy_specs())
+    return {
+        pk: evaluate(
+            facts[version_id],
+            policies,
+            environment=PRODUCTION,
+            now=now,
+            waivers=waivers.get(version_id, ()),
+        ).passed
+        for pk, version_id in pairs
+    }
+
+
+def gate_decisions_last_30_days(*, now: datetime | None = None) -> dict[str, Any]:
+    """Approved and blocked gate decisions of the last 30 days with the checks
+    that blocked most often, in two queries."""
+    now = now or timezone.now()
+    decisions = gate_decisions_since(since=now - timedelta(days=GATE_WINDOW_DAYS))
+    counts = {
+        row["decision"]: row["n"]
+        for row in decisions.order_by().values("decision").annotate(n=Count("pk"))
+    }
+    reasons: Counter[str] = Counter()
+    for checks in decisions.filter(decision="blocked").values_list("checks", flat=True):
+        reasons.update(check["check"] for check in checks if not check["passed"])
+    return {
+        "approved": counts.get("approved", 0),
+        "blocked": counts.get("blocked", 0),
+        "top_blocking_reasons": [
+            {"check": check, "count": count}
+            for check, count in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))[
+                :TOP_BLOCKING_REASONS
+            ]
+        ],
+    }
+
+
+def deployment_timeline(*, model_id: int, limit: int = 50) -> list[Deployment]:
+    """One model's ledger, newest request first."""
+    return list(
+        deployment_ledger()
+        .filter(model_id=model_id)
+        .order_by("-requested_at", "-id")[:limit]
+    )
+
+
+def deployment_list(
+    *, since_days: int | None = None, now: datetime | None = None, **filters: Any
+) -> QuerySet[Deployment]:
+    """The ledger for the deployments page, filtered."""
+    deployments = deployment_ledger(**filters)
+    if since_days:
+        since = (now or timezone.now()) - timedelta(days=since_days)
+        deployments = deployments.filter(requested_at__gte=since)
+    return deployments.order_by("-requested_at", "-id")

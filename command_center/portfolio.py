@@ -1,0 +1,212 @@
+"""The command center's arithmetic: pure functions from per-model rows to the
+overview's numbers. No Django, no database, no clock: callers pass `now`.
+
+The selectors gather one `ModelRow` per model in a constant number of queries;
+everything the overview, the lists, the CSV and the API show is derived here,
+so they cannot disagree."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from drift import constants as drift_vocabulary
+from registry import constants as registry_vocabulary
+
+# The registry's tiers, gravest first: the order pages and tables show them in.
+RISK_TIERS: tuple[str, ...] = tuple(reversed(registry_vocabulary.RISK_TIERS))
+
+# Days allowed since the last approval before a model's review is overdue.
+REVIEW_CADENCE_DAYS: Mapping[str, int] = {
+    registry_vocabulary.RISK_CRITICAL: 180,
+    registry_vocabulary.RISK_HIGH: 365,
+    registry_vocabulary.RISK_MEDIUM: 730,
+    registry_vocabulary.RISK_LOW: 1095,
+}
+
+# Readiness bands of the models list: (name, lowest score, label).
+READINESS_BANDS: tuple[tuple[str, float, str], ...] = (
+    ("ready", 80.0, "Ready (80-100)"),
+    ("partial", 50.0, "Partly ready (50-79.9)"),
+    ("low", 0.0, "Not ready (below 50)"),
+)
+
+ATTENTION_SIZE = 10
+
+# The readiness score's parts as the model page lists them (DESIGN §2).
+READINESS_WEIGHTS_LABELS: tuple[tuple[str, str, int], ...] = (
+    ("rules", "Enforced rules passing", 40),
+    ("approvals", "Approvals complete", 20),
+    ("model_card", "Model card fields filled", 15),
+    ("drift", "Drift health", 25),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRow:
+    """One model as the command center sees it, with its current version's
+    verdicts and readiness. `version` is None for a model with no version."""
+
+    model_id: int
+    name: str
+    display_name: str
+    team: str
+    team_display: str
+    owner: str
+    risk_tier: str
+    registered_at: datetime
+    version: int | None
+    version_status: str | None
+    versions: int
+    compliance: Mapping[str, bool]
+    readiness: float | None
+    readiness_points: Mapping[str, float] = field(default_factory=dict)
+    last_approved_at: datetime | None = None
+    review_due: date | None = None
+
+    @property
+    def is_compliant(self) -> bool:
+        """Whether the current version passes the production evaluation."""
+        return bool(self.compliance.get("production", False))
+
+    def is_compliant_in(self, environment: str) -> bool:
+        """Whether the current version passes the evaluation for `environment`."""
+        return bool(self.compliance.get(environment, False))
+
+    def is_overdue(self, today: date) -> bool:
+        """Whether its review is past due on `today`."""
+        return self.review_due is not None and self.review_due < today
+
+    @property
+    def readiness_band(self) -> str | None:
+        """The band of READINESS_BANDS the score falls in (None: no version)."""
+        return readiness_band(self.readiness)
+
+
+def readiness_band(score: float | None) -> str | None:
+    """The name of the band `score` falls in; None for no score."""
+    if score is None:
+        return None
+    for name, lowest, _label in READINESS_BANDS:
+        if score >= lowest:
+            return name
+    return READINESS_BANDS[-1][0]
+
+
+def review_due(
+    *, risk_tier: str, last_approved_at: datetime | None, registered_at: datetime
+) -> date:
+    """When the next review is due: the tier's cadence after the last approval,
+    or after registration for a model never approved."""
+    since = last_approved_at or registered_at
+    return (since + timedelta(days=REVIEW_CADENCE_DAYS[risk_tier])).date()
+
+
+def approvals_required(results: Iterable[Any]) -> int:
+    """The most approvals any enforced `min_approvals` rule of a verdict asks."""
+    counts = [
+        int(result.params.get("count", 0))
+        for result in results
+        if result.kind == "min_approvals" and result.enforcement == "enforce"
+    ]
+    return max(counts, default=0)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 3) if whole else None
+
+
+def tier_compliance(
+    rows: Sequence[ModelRow], environments: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """Per risk tier: models, compliant and not (in production), and the
+    compliant count and rate per environment for the heat map."""
+    result: dict[str, dict[str, Any]] = {}
+    for tier in RISK_TIERS:
+        in_tier = [row for row in rows if row.risk_tier == tier]
+        compliant = sum(row.is_compliant for row in in_tier)
+        per_environment = {}
+        for environment in environments:
+            passing = sum(row.is_compliant_in(environment) for row in in_tier)
+            per_environment[environment] = {
+                "compliant": passing,
+                "compliance_rate": _rate(passing, len(in_tier)),
+            }
+        result[tier] = {
+            "models": len(in_tier),
+            "compliant": compliant,
+            "non_compliant": len(in_tier) - compliant,
+            "environments": per_environment,
+        }
+    return result
+
+
+def overdue_reviews(rows: Sequence[ModelRow], today: date) -> dict[str, Any]:
+    """How many models are past their review date, in total and per tier."""
+    by_tier = dict.fromkeys(RISK_TIERS, 0)
+    for row in rows:
+        if row.is_overdue(today):
+            by_tier[row.risk_tier] += 1
+    return {"total": sum(by_tier.values()), "by_risk_tier": by_tier}
+
+
+def attention(rows: Sequence[ModelRow], size: int = ATTENTION_SIZE) -> list[dict]:
+    """The models with the lowest readiness, ties by name; models without a
+    version have nothing to deploy and are left out."""
+    scored = [row for row in rows if row.readiness is not None]
+    scored.sort(key=lambda row: (row.readiness, row.name))
+    return [
+        {
+            "model": row.name,
+            "readiness": row.readiness,
+            "risk_tier": row.risk_tier,
+            "team": row.team,
+        }
+        for row in scored[:size]
+    ]
+
+
+def production_compliance(
+    active: Mapping[int, bool] | None,
+) -> dict[str, Any]:
+    """Active production deployments and how many are compliant now, given
+    compliance per active deployment; None when deployments are not known."""
+    if active is None:
+        return {"active": None, "compliant": None, "compliance_rate": None}
+    compliant = sum(active.values())
+    return {
+        "active": len(active),
+        "compliant": compliant,
+        "compliance_rate": _rate(compliant, len(active)),
+    }
+
+
+def summarize(
+    *,
+    rows: Sequence[ModelRow],
+    versions: int,
+    environments: Sequence[str],
+    drift_alerts_open: Mapping[str, int],
+    production: Mapping[int, bool] | None,
+    gate_decisions: Mapping[str, Any] | None,
+    today: date,
+) -> dict[str, Any]:
+    """The overview's numbers with DESIGN §3's field names."""
+    compliant = sum(row.is_compliant for row in rows)
+    return {
+        "models": len(rows),
+        "versions": versions,
+        "models_compliant": compliant,
+        "models_compliance_rate": _rate(compliant, len(rows)),
+        "production": production_compliance(production),
+        "by_risk_tier": tier_compliance(rows, environments),
+        "drift_alerts_open": {
+            severity: drift_alerts_open.get(severity, 0)
+            for severity in drift_vocabulary.ALERT_SEVERITIES
+        },
+        "gate_decisions_30d": gate_decisions,
+        "overdue_reviews": overdue_reviews(rows, today),
+        "attention": attention(rows),
+    }

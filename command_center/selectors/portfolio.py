@@ -1,0 +1,129 @@
+"""The portfolio's aggregates: computed from the rows, cached under the data
+fingerprint, so a page is never older than the last write."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import (
+    Count,
+)
+from django.utils import timezone
+
+from command_center import deployment_data
+from command_center.models import PortfolioSnapshot
+from command_center.portfolio import (
+    ModelRow,
+    summarize,
+)
+from command_center.selectors.rows import (
+    TREND_DAYS,
+    data_fingerprint,
+    environment_names,
+    fingerprint_key,
+    inventory_models,
+    model_rows,
+)
+from drift.models import DriftAlert
+from mlgov.cache import cached
+from registry.models import ModelVersion
+
+
+def open_alerts_by_severity() -> dict[str, int]:
+    """Unresolved drift alerts of inventory models, per severity, in one query.
+
+    Acknowledged alerts count: someone is on it, but the data still drifts."""
+    counts = (
+        DriftAlert.objects.unresolved()
+        .filter(version__model__archived_at__isnull=True)
+        .values("severity")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["severity"]: row["n"] for row in counts}
+
+
+def inventory_version_count() -> int:
+    """Versions of the models in the inventory."""
+    return ModelVersion.objects.filter(model__archived_at__isnull=True).count()
+
+
+@dataclass(frozen=True)
+class PortfolioState:
+    """The rows of every inventory model and the overview's numbers."""
+
+    rows: tuple[ModelRow, ...]
+    summary: dict[str, Any]
+    environments: tuple[str, ...]
+    computed_at: datetime
+
+
+def compute_portfolio(*, now: datetime | None = None) -> PortfolioState:
+    """The portfolio from the database, uncached, in a constant number of queries."""
+    now = now or timezone.now()
+    rows = model_rows(inventory_models(), now=now)
+    environments = tuple(environment_names())
+    by_id = {row.model_id: row for row in rows}
+    summary = summarize(
+        rows=rows,
+        versions=inventory_version_count(),
+        environments=environments,
+        drift_alerts_open=open_alerts_by_severity(),
+        production=deployment_data.production_compliance_by_deployment(by_id),
+        gate_decisions=deployment_data.gate_decisions_last_30_days(),
+        today=now.date(),
+    )
+    return PortfolioState(
+        rows=tuple(rows), summary=summary, environments=environments, computed_at=now
+    )
+
+
+def portfolio_state() -> PortfolioState:
+    """The portfolio, cached until the data changes (see data_fingerprint)."""
+    return cached(fingerprint_key("portfolio", data_fingerprint()), compute_portfolio)
+
+
+def portfolio_summary() -> dict[str, Any]:
+    """The overview's numbers: what /api/v1/portfolio/summary/ returns too."""
+    fingerprint = data_fingerprint()
+    return cached(
+        fingerprint_key("summary", fingerprint),
+        lambda: (
+            cached(fingerprint_key("portfolio", fingerprint), compute_portfolio).summary
+        ),
+    )
+
+
+def compliance_trend(
+    *, days: int = TREND_DAYS, today: date | None = None
+) -> list[PortfolioSnapshot]:
+    """Daily snapshots of the last `days` days, oldest first."""
+    today = today or timezone.now().date()
+    return list(
+        PortfolioSnapshot.objects.filter(day__gt=today - timedelta(days=days)).order_by(
+            "day"
+        )
+    )
+
+
+def overview() -> dict[str, Any]:
+    """Everything the overview page shows, cached until the data changes."""
+    fingerprint = data_fingerprint()
+
+    def compute() -> dict[str, Any]:
+        state = cached(fingerprint_key("portfolio", fingerprint), compute_portfolio)
+        return {
+            "summary": state.summary,
+            "environments": state.environments,
+            "trend": [
+                (
+                    snapshot.day,
+                    snapshot.models_compliance_rate,
+                    snapshot.production_compliance_rate,
+                )
+                for snapshot in compliance_trend()
+            ],
+            "computed_at": state.computed_at,
+        }
+
+    return cached(fingerprint_key("overview", fingerprint), compute)

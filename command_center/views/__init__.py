@@ -1,0 +1,15 @@
+"""The command center's pages, by subject. Each reads through a selector or
+calls one service; the numbers come from command_center.selectors, like the
+API's."""
+
+from command_center.views.access import SignInView as SignInView
+from command_center.views.access import SignOutView as SignOutView
+from command_center.views.exports import InventoryCSVView as InventoryCSVView
+from command_center.views.pages import AuditListView as AuditListView
+from command_center.views.pages import DeploymentListView as DeploymentListView
+from command_center.views.pages import DriftAlertListView as DriftAlertListView
+from command_center.views.pages import ModelDetailView as ModelDetailView
+from command_center.views.pages import ModelListView as ModelListView
+from command_center.views.pages import OverviewView as OverviewView
+from command_center.views.simulation import SavedSimulationView as SavedSimulationView
+from command_center.views.simulation import SimulationView as SimulationView

@@ -1,0 +1,290 @@
+"""The read pages: the overview, the lists and the model page."""
+
+from django.http import Http404
+from django.utils import timezone
+from rest_framework import serializers
+
+from command_center import charts, deployment_data, selectors
+from command_center.filters import (
+    DeploymentListFilter,
+    DriftAlertListFilter,
+    ModelListFilter,
+    PageFilter,
+)
+from command_center.portfolio import (
+    READINESS_BANDS,
+    READINESS_WEIGHTS_LABELS,
+    REVIEW_CADENCE_DAYS,
+    RISK_TIERS,
+)
+from command_center.views.access import (
+    RolePage,
+    invalid_filters_page,
+    page_of,
+    query_without,
+)
+from drift import constants as drift_vocabulary
+from mlgov.exceptions import FieldError, NotFoundError
+from mlgov.permissions import (
+    can_read_audit_trail,
+)
+
+
+class OverviewView(RolePage):
+    """The portfolio in ten seconds: every number links to its list."""
+
+    template_name = "command_center/overview.html"
+    section = "overview"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        data = selectors.overview()
+        summary = data["summary"]
+        tiers = [
+            {
+                "tier": tier,
+                **summary["by_risk_tier"][tier],
+                "cells": [
+                    {
+                        "environment": environment,
+                        **summary["by_risk_tier"][tier]["environments"][environment],
+                        "heat": _heat(
+                            summary["by_risk_tier"][tier]["environments"][environment][
+                                "compliance_rate"
+                            ]
+                        ),
+                    }
+                    for environment in data["environments"]
+                ],
+            }
+            for tier in RISK_TIERS
+        ]
+        context.update(
+            summary=summary,
+            environments=data["environments"],
+            tiers=tiers,
+            computed_at=data["computed_at"],
+            deployments_available=deployment_data.deployments_available(),
+            trend_chart=charts.trend_chart(
+                "trend",
+                [(day, rate) for day, rate, _production in data["trend"]],
+                title="Share of models compliant in production, daily",
+            ),
+            trend_rows=data["trend"][-7:],
+            trend_days=len(data["trend"]),
+            models_non_compliant=summary["models"] - summary["models_compliant"],
+            models_heat=_heat(summary["models_compliance_rate"]),
+            production_heat=_heat(summary["production"]["compliance_rate"]),
+            drift_max=max(
+                1,
+                summary["drift_alerts_open"]["warning"],
+                summary["drift_alerts_open"]["critical"],
+            ),
+            gate_max=max(
+                1,
+                *(
+                    (summary["gate_decisions_30d"] or {}).get(key, 0)
+                    for key in ("approved", "blocked")
+                ),
+            ),
+            overdue_rows=[
+                (
+                    tier,
+                    summary["overdue_reviews"]["by_risk_tier"][tier],
+                    REVIEW_CADENCE_DAYS[tier],
+                )
+                for tier in RISK_TIERS
+            ],
+        )
+        return context
+
+
+def _heat(rate: float | None) -> str:
+    """A heat-map class for a compliance rate (the cell shows the number too)."""
+    if rate is None:
+        return "none"
+    if rate >= 0.95:
+        return "good"
+    if rate >= 0.8:
+        return "fair"
+    if rate >= 0.5:
+        return "poor"
+    return "bad"
+
+
+class ModelListView(RolePage):
+    """The inventory: filters, sort, search and pages in the query string."""
+
+    template_name = "command_center/model_list.html"
+    section = "models"
+
+    def get(self, request, *args, **kwargs):
+        context = self.get_context_data(**kwargs)
+        try:
+            filters = ModelListFilter.from_get(request)
+        except (FieldError, serializers.ValidationError) as error:
+            return invalid_filters_page(request, error, self.template_name, context)
+        state = selectors.portfolio_state()
+        environment = filters.get("environment") or selectors.PRODUCTION
+        if environment not in state.environments:
+            return invalid_filters_page(
+                request,
+                FieldError("environment", "No such environment."),
+                self.template_name,
+                context,
+            )
+        rows = selectors.filter_model_rows(
+            state.rows,
+            team=filters.get("team"),
+            risk_tier=filters.get("risk_tier"),
+            compliance=filters.get("compliance"),
+            environment=environment,
+            readiness=filters.get("readiness"),
+            overdue=filters.get("overdue"),
+            q=filters.get("q"),
+            sort=filters.get("sort", "name"),
+        )
+        context.update(
+            page=page_of(request, rows, filters),
+            total=len(rows),
+            filters=filters,
+            environment=environment,
+            environments=state.environments,
+            query=query_without(request, "page"),
+            today=timezone.now().date(),
+            csv_query=query_without(request, "page", "page_size"),
+        )
+        return self.render_to_response(context)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            teams=selectors.team_names(),
+            risk_tiers=RISK_TIERS,
+            readiness_bands=READINESS_BANDS,
+            sorts=[
+                ("name", "Name"),
+                ("readiness", "Readiness, lowest first"),
+                ("-readiness", "Readiness, highest first"),
+                ("risk_tier", "Risk tier"),
+                ("review_due", "Review due, soonest first"),
+                ("team", "Team"),
+            ],
+            filters={},
+        )
+        return context
+
+
+class ModelDetailView(RolePage):
+    """One model: readiness and its parts, versions, evaluations, reviews,
+    waivers, drift charts, deployments and the audit history."""
+
+    template_name = "command_center/model_detail.html"
+    section = "models"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        try:
+            page = selectors.model_page(name=kwargs["name"])
+        except NotFoundError as error:
+            raise Http404(str(error)) from error
+        context.update(
+            page=page,
+            model=page.model,
+            row=page.row,
+            readiness_parts=[
+                (label, page.row.readiness_points.get(key, 0.0), weight)
+                for key, label, weight in READINESS_WEIGHTS_LABELS
+            ],
+            drift_charts=[
+                (series, charts.drift_chart(f"drift-{index}", series))
+                for index, series in enumerate(page.drift, start=1)
+            ],
+            today=timezone.now().date(),
+            deployments_available=deployment_data.deployments_available(),
+        )
+        return context
+
+
+class DriftAlertListView(RolePage):
+    """Drift alerts, unresolved by default."""
+
+    template_name = "command_center/alert_list.html"
+    section = "drift"
+
+    def get(self, request, *args, **kwargs):
+        context = self.get_context_data(**kwargs)
+        try:
+            filters = DriftAlertListFilter.from_get(request)
+        except (FieldError, serializers.ValidationError) as error:
+            return invalid_filters_page(request, error, self.template_name, context)
+        filters.setdefault("status", "unresolved")
+        alerts = selectors.alert_list(
+            severity=filters.get("severity"),
+            status=filters.get("status"),
+            model=filters.get("model"),
+            environment=filters.get("environment"),
+        )
+        context.update(
+            page=page_of(request, alerts, filters),
+            filters=filters,
+            query=query_without(request, "page"),
+        )
+        return self.render_to_response(context)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            severities=list(reversed(drift_vocabulary.SEVERITIES)),
+            statuses=["unresolved", *drift_vocabulary.ALERT_STATUSES],
+            environments=selectors.environment_names(),
+            filters={},
+        )
+        return context
+
+
+class DeploymentListView(RolePage):
+    """The deployment ledger (once the deployments app records it)."""
+
+    template_name = "command_center/deployment_list.html"
+    section = "deployments"
+
+    def get(self, request, *args, **kwargs):
+        context = self.get_context_data(**kwargs)
+        try:
+            filters = DeploymentListFilter.from_get(request)
+        except (FieldError, serializers.ValidationError) as error:
+            return invalid_filters_page(request, error, self.template_name, context)
+        deployments = deployment_data.deployment_list(
+            **{k: v for k, v in filters.items() if k not in ("page", "page_size")}
+        )
+        context.update(
+            filters=filters,
+            deployments_available=deployments is not None,
+            page=page_of(request, deployments, filters)
+            if deployments is not None
+            else None,
+            query=query_without(request, "page"),
+        )
+        return self.render_to_response(context)
+
+
+class AuditListView(RolePage):
+    """The audit trail, for auditors and governance admins."""
+
+    template_name = "command_center/audit_list.html"
+    section = "audit"
+
+    def has_role(self, user) -> bool:
+        return can_read_audit_trail(user)
+
+    def get(self, request, *args, **kwargs):
+        context = self.get_context_data(**kwargs)
+        try:
+            filters = PageFilter.from_get(request)
+        except (FieldError, serializers.ValidationError) as error:
+            return invalid_filters_page(request, error, self.template_name, context)
+        context.update(
+            page=page_of(request, selectors.audit_entries(), filters), query=""
+        )
+        return self.render_to_response(context)

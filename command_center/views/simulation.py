@@ -1,0 +1,151 @@
+"""The simulation page and saved runs: nothing here is enforced."""
+
+import json
+from typing import Any
+
+from django.http import Http404
+from django.shortcuts import redirect
+
+from command_center import deployment_data, selectors
+from command_center.portfolio import (
+    RISK_TIERS,
+)
+from command_center.proposals import (
+    form_policies,
+    form_with_submitted,
+    proposal_from_form,
+)
+from command_center.services import save_simulation
+from command_center.views.access import RolePage, acting_user
+from governance.engine import ENFORCEMENTS, RULE_KINDS
+from governance.selectors import policies_with_rules, policy_document
+from governance.services import run_simulation
+from mlgov.exceptions import DomainError, NotFoundError
+from mlgov.permissions import (
+    can_run_simulations,
+)
+
+
+class SimulationView(RolePage):
+    """Pick policies, change them, run: the impact of the proposal. Nothing
+    here is enforced; running and saving change no policy."""
+
+    template_name = "command_center/simulation.html"
+    section = "simulation"
+
+    def has_role(self, user) -> bool:
+        return can_run_simulations(user)
+
+    def _documents(self):
+        return [policy_document(policy) for policy in policies_with_rules()]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        documents = kwargs.get("documents") or self._documents()
+        context.update(
+            policies=form_with_submitted(
+                form_policies(documents), kwargs.get("submitted")
+            ),
+            environments=selectors.environment_names(),
+            risk_tiers=RISK_TIERS,
+            enforcements=list(ENFORCEMENTS),
+            rule_kinds=list(RULE_KINDS),
+            saved_runs=list(selectors.saved_simulations()[:20]),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        documents = self._documents()
+        context = self.get_context_data(documents=documents, submitted=request.POST)
+        context["submitted"] = request.POST
+        try:
+            proposal = proposal_from_form(
+                documents, request.POST, environments=context["environments"]
+            )
+            if request.POST.get("action") == "save":
+                run = save_simulation(
+                    actor=acting_user(request),
+                    name=request.POST.get("name", ""),
+                    upsert=proposal["upsert"],
+                    remove=proposal["remove"],
+                )
+                return redirect("command_center:simulation-detail", pk=run.pk)
+            result = run_simulation(
+                actor=acting_user(request),
+                upsert=proposal["upsert"],
+                remove=proposal["remove"],
+            )
+        except DomainError as error:
+            context["error"] = error
+            return self.render_to_response(context, status=error.status_code)
+        context.update(
+            proposal=proposal,
+            result=_tiers_in_order(result),
+            deployments_available=deployment_data.deployments_available(),
+        )
+        return self.render_to_response(context)
+
+
+class SavedSimulationView(RolePage):
+    """A saved run as it was, and, on request, the same proposal run now."""
+
+    template_name = "command_center/simulation_detail.html"
+    section = "simulation"
+
+    def has_role(self, user) -> bool:
+        return can_run_simulations(user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        try:
+            run = selectors.saved_simulation(pk=kwargs["pk"])
+        except NotFoundError as error:
+            raise Http404(str(error)) from error
+        context["run"] = run
+        context["result"] = _tiers_in_order(run.result)
+        context["proposal_json"] = json.dumps(run.proposal, indent=2, sort_keys=True)
+        context["deployments_available"] = deployment_data.deployments_available()
+        if self.request.GET.get("compare"):
+            try:
+                now = run_simulation(
+                    actor=acting_user(self.request),
+                    upsert=run.proposal.get("upsert", []),
+                    remove=run.proposal.get("remove", []),
+                )
+            except DomainError as error:
+                context["compare_error"] = error
+            else:
+                context["now"] = now
+                context["comparison"] = _compare(run.result["summary"], now["summary"])
+        return context
+
+
+def _tiers_in_order(result: dict[str, Any]) -> dict[str, Any]:
+    """The simulation's answer with its risk tiers gravest first."""
+    tiers = result["summary"]["by_risk_tier"]
+    ordered = {tier: tiers[tier] for tier in RISK_TIERS if tier in tiers}
+    summary = {**result["summary"], "by_risk_tier": ordered}
+    return {**result, "summary": summary}
+
+
+def _compare(
+    saved: dict[str, Any], now: dict[str, Any]
+) -> list[tuple[str, Any, Any, Any]]:
+    rows = []
+    for key, label in (
+        ("evaluated", "Pairs evaluated"),
+        ("newly_failing", "Newly failing"),
+        ("newly_passing", "Newly passing"),
+        (
+            "active_deployments_out_of_compliance",
+            "Active deployments out of compliance",
+        ),
+    ):
+        before, after = saved.get(key), now.get(key)
+        delta = (
+            after - before
+            if isinstance(before, int) and isinstance(after, int)
+            else None
+        )
+        rows.append((label, before, after, delta))
+    return rows

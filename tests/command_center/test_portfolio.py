@@ -1,0 +1,143 @@
+"""The pure arithmetic of command_center.portfolio, without a database."""
+
+from datetime import UTC, date, datetime
+
+from command_center.portfolio import (
+    ModelRow,
+    approvals_required,
+    readiness_band,
+    review_due,
+    summarize,
+)
+from governance.engine import RuleResult
+
+NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
+
+
+def row(name: str, tier: str = "low", **fields) -> ModelRow:
+    defaults = {
+        "model_id": hash(name) % 1000,
+        "name": name,
+        "display_name": name.title(),
+        "team": "t",
+        "team_display": "T",
+        "owner": "",
+        "risk_tier": tier,
+        "registered_at": NOW,
+        "version": 1,
+        "version_status": "approved",
+        "versions": 1,
+        "compliance": {"production": True},
+        "readiness": 90.0,
+    }
+    return ModelRow(**{**defaults, **fields})
+
+
+def result(kind: str, count: int, enforcement: str = "enforce") -> RuleResult:
+    return RuleResult("p", 1, 1, kind, {"count": count}, True, False, enforcement, "")
+
+
+def test_review_due_counts_the_cadence_from_the_last_approval():
+    approved = datetime(2026, 1, 1, tzinfo=UTC)
+
+    assert review_due(
+        risk_tier="critical", last_approved_at=approved, registered_at=NOW
+    ) == date(2026, 6, 30)
+    assert review_due(
+        risk_tier="low", last_approved_at=approved, registered_at=NOW
+    ) == date(2028, 12, 31)
+
+
+def test_a_model_never_approved_is_due_a_cadence_after_registration():
+    assert review_due(
+        risk_tier="high", last_approved_at=None, registered_at=NOW
+    ) == date(2027, 11, 29)
+
+
+def test_overdue_means_strictly_after_the_due_day():
+    model = row("m", review_due=date(2026, 11, 29))
+
+    assert not model.is_overdue(date(2026, 11, 29))
+    assert model.is_overdue(date(2026, 11, 30))
+
+
+def test_readiness_bands():
+    assert [readiness_band(s) for s in (None, 0.0, 49.9, 50.0, 79.9, 80.0, 100.0)] == [
+        None,
+        "low",
+        "low",
+        "partial",
+        "partial",
+        "ready",
+        "ready",
+    ]
+
+
+def test_approvals_required_is_the_largest_enforced_min_approvals():
+    results = [
+        result("min_approvals", 1),
+        result("min_approvals", 3, enforcement="advisory"),
+        result("min_approvals", 2),
+        result("metric_threshold", 9),
+    ]
+
+    assert approvals_required(results) == 2
+    assert approvals_required([]) == 0
+
+
+def test_attention_skips_models_without_a_version_and_breaks_ties_by_name():
+    rows = [
+        row("b", readiness=40.0),
+        row("a", readiness=40.0),
+        row("none", version=None, readiness=None),
+        row("c", readiness=10.0),
+    ]
+
+    summary = summarize(
+        rows=rows,
+        versions=3,
+        environments=["production"],
+        drift_alerts_open={},
+        production=None,
+        gate_decisions=None,
+        today=NOW.date(),
+    )
+
+    assert [item["model"] for item in summary["attention"]] == ["c", "a", "b"]
+
+
+def test_production_compliance_from_active_deployments():
+    summary = summarize(
+        rows=[],
+        versions=0,
+        environments=[],
+        drift_alerts_open={"ok": 4},
+        production={1: True, 2: False, 3: True},
+        gate_decisions={"approved": 1, "blocked": 0, "top_blocking_reasons": []},
+        today=NOW.date(),
+    )
+
+    assert summary["production"] == {
+        "active": 3,
+        "compliant": 2,
+        "compliance_rate": 0.667,
+    }
+    assert summary["drift_alerts_open"] == {"warning": 0, "critical": 0}
+
+
+def test_no_active_deployment_has_no_rate_rather_than_zero():
+    summary = summarize(
+        rows=[row("a")],
+        versions=1,
+        environments=["production"],
+        drift_alerts_open={},
+        production={},
+        gate_decisions=None,
+        today=NOW.date(),
+    )
+
+    assert summary["production"] == {
+        "active": 0,
+        "compliant": 0,
+        "compliance_rate": None,
+    }
