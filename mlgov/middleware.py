@@ -10,13 +10,14 @@ from collections.abc import Callable
 import sentry_sdk
 from auditlog.middleware import AuditlogMiddleware
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, ResolverMatch, resolve
 from django.utils.functional import empty
 
 from mlgov import ratelimit
 from mlgov.api.authentication import bearer_user
-from mlgov.api.errors import throttled_response, unavailable_response
+from mlgov.api.errors import error_body, throttled_response, unavailable_response
+from mlgov.api.inputs import BAD_TEXT_MESSAGE, is_bad_text
 from mlgov.http import client_ip
 from mlgov.logging import ACCESS_LOGGER, request_id_var
 
@@ -120,6 +121,39 @@ class SecurityHeadersMiddleware:
         )
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+
+class InputGuardMiddleware:
+    """Refuses query parameters and URL arguments holding text no database can
+    store (NUL, unpaired surrogates) with a 400 naming the parameter, for
+    every view; JSON bodies are checked by mlgov.api.inputs' parser."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        for name, values in request.GET.lists():
+            if is_bad_text(name) or any(is_bad_text(value) for value in values):
+                return self._refuse(request, name)
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        for name, value in view_kwargs.items():
+            if isinstance(value, str) and is_bad_text(value):
+                return self._refuse(request, name)
+        return None
+
+    @staticmethod
+    def _refuse(request: HttpRequest, name: str) -> HttpResponse:
+        name = name.encode("utf-8", "backslashreplace").decode().replace("\x00", "")
+        message = f"{name}: {BAD_TEXT_MESSAGE}"
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                error_body("invalid", message, {name: [BAD_TEXT_MESSAGE]}), status=400
+            )
+        return HttpResponse(
+            message + "\n", status=400, content_type="text/plain; charset=utf-8"
+        )
 
 
 class RateLimitMiddleware:

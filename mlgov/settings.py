@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "mlgov.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "mlgov.middleware.SecurityHeadersMiddleware",
+    "mlgov.middleware.InputGuardMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -271,7 +272,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "mlgov.api.pagination.StableCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["mlgov.api.inputs.GuardedJSONParser"],
     "EXCEPTION_HANDLER": "mlgov.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "mlgov.api.schema.ErrorAwareAutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -284,6 +285,8 @@ if DEBUG:
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=200)
 if not 1 <= API_MAX_PAGE_SIZE <= 1000:
     raise ImproperlyConfigured("API_MAX_PAGE_SIZE must be between 1 and 1000.")
+# JSON bodies nested deeper are refused before parsing (mlgov.api.inputs).
+API_MAX_JSON_DEPTH = env.int("API_MAX_JSON_DEPTH", default=32)
 API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
 API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
 
