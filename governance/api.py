@@ -307,7 +307,7 @@ class WaiverListView(generics.ListAPIView):
         if state and state not in ("active", "expired", "revoked"):
             raise FieldError("state", "Use active, expired or revoked.")
         version = params.get("version")
-        if version and not version.isdigit():
+        if version and not (version.isascii() and version.isdigit()):
             raise FieldError("version", "Must be a version number.")
         return selectors.waiver_list(
             model=params.get("model"),

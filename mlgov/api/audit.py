@@ -65,14 +65,17 @@ class AuditTrailView(generics.ListAPIView):
             entries = entries.filter(content_type=content_type)
         object_id = params.get("object_id")
         if object_id:
-            if not object_id.isdigit():
+            if not (object_id.isascii() and object_id.isdigit()):
                 raise FieldError("object_id", "Must be a number.")
             entries = entries.filter(object_id=int(object_id))
         if params.get("actor"):
             entries = entries.filter(actor__username=params["actor"])
         for name, lookup in (("since", "timestamp__gte"), ("until", "timestamp__lt")):
             if params.get(name):
-                moment = parse_datetime(params[name])
+                try:
+                    moment = parse_datetime(params[name])
+                except ValueError:
+                    moment = None  # well formed but impossible: 30 February
                 if moment is None:
                     raise FieldError(name, "Use an ISO 8601 date and time.")
                 entries = entries.filter(**{lookup: moment})
