@@ -123,3 +123,36 @@ def test_nesting_within_the_limit_is_accepted(scientist_client):
 )
 def test_json_depth_ignores_brackets_inside_strings(raw, depth):
     assert json_depth(raw) == depth
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [("S3://bucket/a", "s3://bucket/a"), ("Gs://b/Key", "gs://b/Key")],
+)
+def test_upper_case_artifact_schemes_are_normalised(scientist_client, given, stored):
+    response = scientist_client.post(
+        "/api/v1/models/churn/versions/", {"artifact_uri": given}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["artifact_uri"] == stored
+
+
+@pytest.mark.parametrize("given", ["s\t3://bucket/a", "s3\n://b/k", "\x01s3://b/k"])
+def test_artifact_schemes_with_hidden_characters_are_refused(scientist_client, given):
+    response = scientist_client.post(
+        "/api/v1/models/churn/versions/", {"artifact_uri": given}, format="json"
+    )
+    assert_invalid(response, "artifact_uri")
+
+
+def test_upper_case_scheme_in_a_patch_is_normalised(scientist_client, data_scientist):
+    scientist_client.post(
+        "/api/v1/models/churn/versions/", {"artifact_uri": "s3://a/b"}, format="json"
+    )
+    response = scientist_client.patch(
+        "/api/v1/models/churn/versions/1/",
+        {"artifact_uri": "HTTPS://h/x"},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["artifact_uri"] == "https://h/x"
