@@ -2,6 +2,7 @@
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, JsonResponse
 from django_ratelimit.exceptions import Ratelimited
@@ -79,8 +80,13 @@ def exception_handler(exc, context):
             error_body(exc.code, exc.message, exc.details), status=exc.status_code
         )
     if isinstance(exc, RequestDataTooBig):
+        cap = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         return Response(
-            error_body("payload_too_large", str(exc)),
+            error_body(
+                "payload_too_large",
+                f"The request body is larger than the cap of {cap:,} bytes.",
+                {"max_body_bytes": cap},
+            ),
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, Http404):

@@ -7,6 +7,7 @@ bytes, so the parser's recursion never runs out), NUL characters and unpaired
 UTF-16 surrogates in any string or key (PostgreSQL cannot store either), and
 numbers that overflow to infinity (`1e999`)."""
 
+import io
 import json
 import math
 import re
@@ -17,7 +18,7 @@ from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
-from mlgov.exceptions import FieldError
+from mlgov.exceptions import DomainError, FieldError
 
 BAD_TEXT_MESSAGE = "Must not contain NUL characters or unpaired surrogates."
 NON_FINITE_MESSAGE = "Must be a finite number."
@@ -92,3 +93,53 @@ class GuardedJSONParser(JSONParser):
             raise ParseError(f"JSON parse error - {error}") from error
         check_json_value(data)
         return data
+
+
+class BodyTooLargeError(DomainError):
+    """A request body over the endpoint's cap: 413 naming the cap."""
+
+    code = "payload_too_large"
+    status_code = 413
+
+    def __init__(self, max_bytes: int, hint: str = "") -> None:
+        super().__init__(
+            f"The request body is larger than the cap of {max_bytes:,} bytes.{hint}",
+            details={"max_body_bytes": max_bytes},
+        )
+
+
+def read_capped_body(request, max_bytes: int, hint: str = "") -> None:
+    """Read the body of `request` (DRF or Django) under `max_bytes` instead of
+    DATA_UPLOAD_MAX_MEMORY_SIZE, which DRF would otherwise apply when it
+    parses. Reads one byte past the cap, so an understated Content-Length
+    cannot sneak more in."""
+    django_request = getattr(request, "_request", request)
+    if hasattr(django_request, "_body"):
+        return
+    try:
+        declared = int(django_request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > max_bytes:
+        raise BodyTooLargeError(max_bytes, hint)
+    body = django_request.read(max_bytes + 1)
+    if len(body) > max_bytes:
+        raise BodyTooLargeError(max_bytes, hint)
+    django_request._body = body
+    django_request._stream = io.BytesIO(body)
+
+
+class BodyCapMixin:
+    """For an APIView whose writes take a body cap other than Django's
+    DATA_UPLOAD_MAX_MEMORY_SIZE: `max_body_bytes()` gives it. Checked after
+    authentication and permissions, so only permitted callers are read."""
+
+    body_cap_hint = ""
+
+    def max_body_bytes(self) -> int:
+        raise NotImplementedError
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method in ("POST", "PUT", "PATCH"):
+            read_capped_body(request, self.max_body_bytes(), self.body_cap_hint)
