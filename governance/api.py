@@ -1,6 +1,7 @@
 """Governance API: submission, review decisions, evaluations, policies,
 waivers and simulations."""
 
+from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
@@ -11,6 +12,7 @@ from governance import selectors, services
 from governance.documents import parse_policy_document
 from governance.engine import RULE_KINDS
 from governance.models import Approval, Policy, Waiver
+from mlgov.api.inputs import BodyCapMixin
 from mlgov.api.permissions import (
     IsDataScientistForWrites,
     IsGovernanceAdminForWrites,
@@ -375,9 +377,13 @@ class SimulationRequestSerializer(StrictInputSerializer):
     remove = serializers.ListField(child=serializers.SlugField(), required=False)
 
 
-class SimulationView(APIView):
+class SimulationView(BodyCapMixin, APIView):
     """What-if: the portfolio under a proposed policy set. Enforces nothing and
-    writes nothing."""
+    writes nothing. Bounded: SIMULATION_MAX_BODY_BYTES of body, and the
+    service's caps on policies, rules and seconds."""
+
+    def max_body_bytes(self) -> int:
+        return settings.SIMULATION_MAX_BODY_BYTES
 
     @extend_schema(
         request=SimulationRequestSerializer,
