@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "mlgov.middleware.AuditActorMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "mlgov.middleware.DatabaseRetryMiddleware",
 ]
 
 ROOT_URLCONF = "mlgov.urls"
@@ -134,11 +135,28 @@ DATABASES["default"]["ENGINE"] = _INSTRUMENTED_ENGINES.get(
 )
 if DATABASE_VENDOR == "postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+    # The pool checks a connection as it hands it out (psycopg_pool's
+    # check_connection), so one PostgreSQL dropped (a restart, an idle
+    # timeout, a terminated backend) is replaced, not given to a request.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["pool"] = {
         "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
         "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=8),
         "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+        # Idle connections are replaced before firewalls or PostgreSQL drop them.
+        "max_idle": env.float("DATABASE_POOL_MAX_IDLE", default=300.0),
     }
+    # No statement runs longer than this (milliseconds; 0 turns it off): one
+    # request's work stays bounded below GUNICORN_TIMEOUT, and the database
+    # ends the statement instead of leaving it running for a dead worker.
+    DATABASE_STATEMENT_TIMEOUT_MS = env.int(
+        "DATABASE_STATEMENT_TIMEOUT_MS", default=20_000
+    )
+    _options["options"] = (
+        _options.get("options", "")
+        + f" -c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS}"
+    ).strip()
 elif DATABASE_VENDOR == "sqlite3":
     EMBEDDED_DATA_DIR.mkdir(exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -397,6 +415,16 @@ SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
 DEMO_MODELS_DEFAULT = 50
 WAIVER_MAX_DAYS = env.int("WAIVER_MAX_DAYS", default=365)
 SIMULATION_MAX_CHANGES = env.int("SIMULATION_MAX_CHANGES", default=1000)
+# One simulation's work is bounded: policies named (upserted plus removed),
+# rules in the upserted policies, body bytes, and seconds of computation
+# (below GUNICORN_TIMEOUT, so the caller gets a 413 rather than a dropped
+# connection). See docs/decisions.md.
+SIMULATION_MAX_POLICIES = env.int("SIMULATION_MAX_POLICIES", default=100)
+SIMULATION_MAX_RULES = env.int("SIMULATION_MAX_RULES", default=500)
+SIMULATION_MAX_BODY_BYTES = env.int("SIMULATION_MAX_BODY_BYTES", default=256 * 1024)
+SIMULATION_TIME_BUDGET_SECONDS = env.float(
+    "SIMULATION_TIME_BUDGET_SECONDS", default=10.0
+)
 
 # Drift: raw values are capped per feature and per report; above the caps the
 # API answers 413 and asks for histograms, which carry the same information
