@@ -182,11 +182,11 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="mlgov"),
             "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "CLIENT_CLASS": "mlgov.redis_client.CircuitBreakerClient",
                 "SOCKET_CONNECT_TIMEOUT": env.float(
-                    "REDIS_CONNECT_TIMEOUT", default=0.5
+                    "REDIS_CONNECT_TIMEOUT", default=0.25
                 ),
-                "SOCKET_TIMEOUT": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
+                "SOCKET_TIMEOUT": env.float("REDIS_SOCKET_TIMEOUT", default=0.25),
             },
         }
     }
@@ -203,6 +203,10 @@ else:
 DJANGO_REDIS_IGNORE_EXCEPTIONS = True
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 DJANGO_REDIS_LOGGER = "mlgov.cache.redis"
+# A stalled Redis is skipped after this many consecutive failures, for this
+# many seconds, then tried again (mlgov.redis_client).
+REDIS_BREAKER_THRESHOLD = env.int("REDIS_BREAKER_THRESHOLD", default=3)
+REDIS_BREAKER_COOLDOWN = env.float("REDIS_BREAKER_COOLDOWN", default=5.0)
 CACHE_TIMEOUT_SECONDS = env.int("CACHE_TIMEOUT_SECONDS", default=300)
 
 AUTH_PASSWORD_VALIDATORS = [
