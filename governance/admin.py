@@ -6,7 +6,11 @@ from governance import services
 from governance.documents import RISK_TIERS, PolicyDocument, RuleDocument
 from governance.engine import RuleParamsError, validate_rule
 from governance.models import Approval, Evaluation, Policy, Rule, Waiver
-from mlgov.admin_tools import NoteActionForm, run_service_on_each
+from mlgov.admin_tools import (
+    NoteActionForm,
+    ServiceErrorsAsMessagesMixin,
+    run_service_on_each,
+)
 from mlgov.exceptions import DomainError, FieldError
 from registry.admin import ModelVersionAdmin
 from registry.models import Environment, ModelVersion
@@ -79,7 +83,7 @@ class PolicyForm(forms.ModelForm):
 
 
 @admin.register(Policy)
-class PolicyAdmin(admin.ModelAdmin):
+class PolicyAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     form = PolicyForm
     inlines = [RuleInline]
     fields = [
@@ -216,7 +220,7 @@ class WaiverForm(forms.ModelForm):
 
 
 @admin.register(Waiver)
-class WaiverAdmin(admin.ModelAdmin):
+class WaiverAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     form = WaiverForm
     action_form = NoteActionForm
     list_display = [

@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterable
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.helpers import ActionForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 
 from mlgov.exceptions import DomainError
 
@@ -34,3 +34,24 @@ class NoteActionForm(ActionForm):
         label="Comment or reason",
         widget=forms.TextInput(attrs={"size": 60}),
     )
+
+
+class ServiceErrorsAsMessagesMixin:
+    """For a ModelAdmin whose saves and deletions go through services: a
+    refusal of the domain (a version no longer a draft, a state that moved
+    while the page was open) is shown as a message on the same page, with
+    nothing written, instead of a server error."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return HttpResponseRedirect(request.get_full_path())

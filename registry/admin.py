@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db.models import Count
 
-from mlgov.admin_tools import run_service_on_each
+from mlgov.admin_tools import ServiceErrorsAsMessagesMixin, run_service_on_each
 from registry import services
 from registry.models import Environment, MLModel, ModelVersion, Tag, Team
 
@@ -32,7 +32,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(Environment)
-class EnvironmentAdmin(admin.ModelAdmin):
+class EnvironmentAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "rank",
@@ -74,7 +74,7 @@ class ArchivedFilter(admin.SimpleListFilter):
 
 
 @admin.register(MLModel)
-class MLModelAdmin(admin.ModelAdmin):
+class MLModelAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "display_name",
@@ -139,7 +139,7 @@ class MLModelAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModelVersion)
-class ModelVersionAdmin(admin.ModelAdmin):
+class ModelVersionAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     list_display = [
         "__str__",
         "status",
@@ -170,6 +170,17 @@ class ModelVersionAdmin(admin.ModelAdmin):
         if obj is not None and not obj.is_editable:
             fields += list(services.VERSION_EVIDENCE_FIELDS)
         return fields
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        # Only a draft can be edited: a submitted version's page is for
+        # reading, with no Save button to press.
+        if obj is not None and not obj.is_editable:
+            context.update(
+                show_save=False,
+                show_save_and_continue=False,
+                show_save_and_add_another=False,
+            )
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
     def has_add_permission(self, request):
         # Versions are registered by pipelines through the API, which assigns
