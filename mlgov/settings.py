@@ -76,6 +76,9 @@ INSTALLED_APPS = [
 # rate limiter sits after authentication because it counts per user.
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Second, not last: a response made by a middleware below it (a 429 from
+    # the rate limiter, a 400 from the input guard) is counted by status too.
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     "mlgov.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "mlgov.middleware.SecurityHeadersMiddleware",
@@ -90,7 +93,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "mlgov.middleware.AuditActorMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
     "mlgov.middleware.DatabaseRetryMiddleware",
 ]
 
