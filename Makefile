@@ -13,6 +13,7 @@ test:
 lint:
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/mypy
 	.venv/bin/python manage.py makemigrations --check --dry-run
 
 fmt:

@@ -1,19 +1,19 @@
 """Drift API: report ingestion and reading, alerts and their lifecycle."""
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from drift import selectors, services
 from drift.models import DriftAlert, DriftReport, FeatureDrift, Severity
+from mlgov.api.filters import QueryFilter
 from mlgov.api.inputs import BodyCapMixin
 from mlgov.api.permissions import IsDataScientistForWrites, IsReviewer
 from mlgov.api.serializers import StrictInputSerializer
 from mlgov.exceptions import FieldError, NotFoundError
 from registry import selectors as registry_selectors
-from registry.models import Environment
 
 
 class FeatureDriftSerializer(serializers.ModelSerializer):
@@ -142,35 +142,17 @@ class AlertNoteSerializer(StrictInputSerializer):
     note = serializers.CharField(max_length=5000)
 
 
-_FILTERS = [
-    OpenApiParameter("model", str),
-    OpenApiParameter("version", int),
-    OpenApiParameter("environment", str),
-    OpenApiParameter("severity", str, enum=Severity.values),
-]
+class DriftReportListFilter(QueryFilter):
+    model = serializers.CharField(required=False, help_text="Model name.")
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="Version number."
+    )
+    environment = serializers.CharField(required=False, help_text="Environment name.")
+    severity = serializers.ChoiceField(Severity.choices, required=False)
 
 
-def _filters(params, *, statuses: bool = False) -> dict:
-    severity = params.get("severity")
-    if severity and severity not in Severity.values:
-        raise FieldError("severity", f"Use one of {', '.join(Severity.values)}.")
-    version = params.get("version")
-    if version and not version.isdigit():
-        raise FieldError("version", "Must be a version number.")
-    filters = {
-        "model": params.get("model"),
-        "version": int(version) if version else None,
-        "environment": params.get("environment"),
-        "severity": severity,
-    }
-    if statuses:
-        status_ = params.get("status")
-        if status_ and status_ not in DriftAlert.Status.values:
-            raise FieldError(
-                "status", f"Use one of {', '.join(DriftAlert.Status.values)}."
-            )
-        filters["status"] = status_
-    return filters
+class DriftAlertListFilter(DriftReportListFilter):
+    status = serializers.ChoiceField(DriftAlert.Status.choices, required=False)
 
 
 class DriftReportListView(BodyCapMixin, generics.ListAPIView):
@@ -186,9 +168,9 @@ class DriftReportListView(BodyCapMixin, generics.ListAPIView):
     cursor_ordering = "-id"
 
     def get_queryset(self):
-        return selectors.report_list(**_filters(self.request.query_params))
+        return selectors.report_list(**DriftReportListFilter.from_request(self.request))
 
-    @extend_schema(parameters=_FILTERS)
+    @extend_schema(parameters=[DriftReportListFilter])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -211,11 +193,12 @@ class DriftReportListView(BodyCapMixin, generics.ListAPIView):
             )
         except NotFoundError as error:
             raise FieldError("version", error.message) from error
-        environment = Environment.objects.filter(name=data["environment"]).first()
-        if environment is None:
-            raise FieldError(
-                "environment", f"No environment named {data['environment']!r}."
+        try:
+            environment = registry_selectors.environment_by_name(
+                name=data["environment"]
             )
+        except NotFoundError as error:
+            raise FieldError("environment", error.message) from error
         ingested = services.ingest_drift_report(
             actor=request.user,
             version=version,
@@ -250,29 +233,23 @@ class DriftAlertListView(generics.ListAPIView):
     cursor_ordering = "-id"
 
     def get_queryset(self):
-        return selectors.alert_list(
-            **_filters(self.request.query_params, statuses=True)
-        )
+        return selectors.alert_list(**DriftAlertListFilter.from_request(self.request))
 
-    @extend_schema(
-        parameters=[
-            *_FILTERS,
-            OpenApiParameter("status", str, enum=DriftAlert.Status.values),
-        ]
-    )
+    @extend_schema(parameters=[DriftAlertListFilter])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
 
-class _AlertMoveView(APIView):
+class AcknowledgeAlertView(APIView):
+    """Someone is looking into the drift; the alert stays unresolved."""
+
     permission_classes = [IsReviewer]
-    move = None
 
     @extend_schema(request=AlertNoteSerializer, responses=DriftAlertSerializer)
     def post(self, request, pk):
         payload = AlertNoteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        type(self).move(
+        services.acknowledge_alert(
             actor=request.user,
             alert=selectors.alert_by_id(pk=pk),
             note=payload.validated_data["note"],
@@ -280,13 +257,18 @@ class _AlertMoveView(APIView):
         return Response(DriftAlertSerializer(selectors.alert_by_id(pk=pk)).data)
 
 
-class AcknowledgeAlertView(_AlertMoveView):
-    """Someone is looking into the drift; the alert stays unresolved."""
-
-    move = services.acknowledge_alert
-
-
-class ResolveAlertView(_AlertMoveView):
+class ResolveAlertView(APIView):
     """The drift is explained or fixed; the alert closes."""
 
-    move = services.resolve_alert
+    permission_classes = [IsReviewer]
+
+    @extend_schema(request=AlertNoteSerializer, responses=DriftAlertSerializer)
+    def post(self, request, pk):
+        payload = AlertNoteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.resolve_alert(
+            actor=request.user,
+            alert=selectors.alert_by_id(pk=pk),
+            note=payload.validated_data["note"],
+        )
+        return Response(DriftAlertSerializer(selectors.alert_by_id(pk=pk)).data)

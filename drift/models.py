@@ -5,13 +5,14 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from drift import constants
 from registry.models import Environment, ModelVersion
 
 
 class Severity(models.TextChoices):
-    OK = "ok", "OK"
-    WARNING = "warning", "Warning"
-    CRITICAL = "critical", "Critical"
+    OK = constants.SEVERITY_OK, "OK"
+    WARNING = constants.SEVERITY_WARNING, "Warning"
+    CRITICAL = constants.SEVERITY_CRITICAL, "Critical"
 
 
 class DriftReport(models.Model):
@@ -92,7 +93,8 @@ class FeatureDrift(models.Model):
                 fields=["report", "feature"], name="featuredrift_unique_feature"
             ),
             models.CheckConstraint(
-                condition=models.Q(drifted=False) | ~models.Q(severity="ok"),
+                condition=models.Q(drifted=False)
+                | ~models.Q(severity=constants.SEVERITY_OK),
                 name="featuredrift_drifted_has_severity",
             ),
         ]
@@ -113,9 +115,9 @@ class DriftAlert(models.Model):
     reports update it, its severity may rise or fall, it never closes itself."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        ACKNOWLEDGED = "acknowledged", "Acknowledged"
-        RESOLVED = "resolved", "Resolved"
+        OPEN = constants.ALERT_OPEN, "Open"
+        ACKNOWLEDGED = constants.ALERT_ACKNOWLEDGED, "Acknowledged"
+        RESOLVED = constants.ALERT_RESOLVED, "Resolved"
 
     version = models.ForeignKey(
         ModelVersion, on_delete=models.PROTECT, related_name="drift_alerts"
@@ -159,16 +161,16 @@ class DriftAlert(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["version", "environment", "feature"],
-                condition=~models.Q(status="resolved"),
+                condition=~models.Q(status=constants.ALERT_RESOLVED),
                 name="driftalert_one_unresolved_per_feature",
             ),
             models.CheckConstraint(
-                condition=~models.Q(status="resolved")
+                condition=~models.Q(status=constants.ALERT_RESOLVED)
                 | models.Q(resolved_at__isnull=False),
                 name="driftalert_resolved_has_time",
             ),
             models.CheckConstraint(
-                condition=~models.Q(status="acknowledged")
+                condition=~models.Q(status=constants.ALERT_ACKNOWLEDGED)
                 | models.Q(acknowledged_at__isnull=False),
                 name="driftalert_acknowledged_has_time",
             ),

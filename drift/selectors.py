@@ -1,12 +1,11 @@
 """Reads of drift data that pages, endpoints and other apps need."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
-from drift.models import DriftAlert, DriftReport, FeatureDrift, Severity
+from drift.constants import ALERT_SEVERITIES, SEVERITY_RANK
+from drift.models import DriftAlert, DriftReport, FeatureDrift
 from mlgov.exceptions import NotFoundError
 from registry.models import ModelVersion
-
-_RANK = {Severity.OK: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
 
 
 def open_drift_by_version(
@@ -25,12 +24,12 @@ def open_drift_by_version(
     ):
         by_environment = worst.setdefault(version_id, {})
         current = by_environment.get(environment)
-        if current is None or _RANK[severity] > _RANK[current]:
+        if current is None or SEVERITY_RANK[severity] > SEVERITY_RANK[current]:
             by_environment[environment] = severity
     return worst
 
 
-def _filtered(rows: QuerySet, **filters: object) -> QuerySet:
+def filter_rows(rows: QuerySet, **filters: object) -> QuerySet:
     """Apply the list filters that were given (model, version, environment,
     severity, status); absent or empty ones do not filter."""
     lookups = {
@@ -56,7 +55,7 @@ def report_list(
     reports = DriftReport.objects.select_related(
         "version__model", "environment", "submitted_by"
     )
-    return _filtered(
+    return filter_rows(
         reports,
         model=model,
         version=version,
@@ -98,7 +97,7 @@ def alert_list(
     alerts = DriftAlert.objects.select_related(
         "version__model", "environment", "acknowledged_by", "resolved_by"
     )
-    return _filtered(
+    return filter_rows(
         alerts,
         model=model,
         version=version,
@@ -114,3 +113,15 @@ def alert_by_id(*, pk: int) -> DriftAlert:
     if alert is None:
         raise NotFoundError(f"No drift alert {pk}.")
     return alert
+
+
+def open_alert_counts_by_severity() -> dict[str, int]:
+    """Alerts in status open, by severity, with 0 for every alert severity."""
+    counts = dict.fromkeys(ALERT_SEVERITIES, 0)
+    rows = (
+        DriftAlert.objects.filter(status=DriftAlert.Status.OPEN)
+        .values("severity")
+        .annotate(count=Count("pk"))
+    )
+    counts.update((row["severity"], row["count"]) for row in rows)
+    return counts

@@ -11,7 +11,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from drift.exceptions import InvalidAlertTransitionError, PayloadTooLargeError
-from drift.models import ALERT_TRANSITIONS, DriftAlert, DriftReport, FeatureDrift
+from drift.models import (
+    ALERT_TRANSITIONS,
+    DriftAlert,
+    DriftReport,
+    FeatureDrift,
+    Severity,
+)
 from drift.stats import (
     DriftInputError,
     DriftPayloadTooLargeError,
@@ -249,7 +255,7 @@ def ingest_drift_report(
             severity=report.severity,
             drifted=report.n_drifted,
             evaluable=report.n_evaluable,
-            alerts_drifting=sum(alert.severity != "ok" for alert in alerts),
+            alerts_drifting=sum(alert.severity != Severity.OK for alert in alerts),
         )
     return IngestedReport(report=report, features=features, alerts=alerts)
 

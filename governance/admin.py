@@ -3,7 +3,8 @@ from django.contrib import admin
 from django.utils import timezone
 
 from governance import services
-from governance.documents import RISK_TIERS, PolicyDocument, RuleDocument
+from governance.constants import WAIVER_STATES
+from governance.documents import PolicyDocument, RuleDocument
 from governance.engine import RuleParamsError, validate_rule
 from governance.models import Approval, Evaluation, Policy, Rule, Waiver
 from mlgov.admin_tools import (
@@ -13,7 +14,9 @@ from mlgov.admin_tools import (
 )
 from mlgov.exceptions import DomainError, FieldError
 from registry.admin import ModelVersionAdmin
-from registry.models import Environment, ModelVersion
+from registry.constants import RISK_TIERS
+from registry.models import ModelVersion
+from registry.selectors import environment_names
 
 
 class RuleForm(forms.ModelForm):
@@ -64,10 +67,7 @@ class PolicyForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["environments"].choices = [
-            (name, name)
-            for name in Environment.objects.order_by("rank").values_list(
-                "name", flat=True
-            )
+            (name, name) for name in environment_names()
         ]
         if self.instance.pk:
             self.initial.update(
@@ -190,13 +190,8 @@ class WaiverStateFilter(admin.SimpleListFilter):
         return [("active", "Active"), ("expired", "Expired"), ("revoked", "Revoked")]
 
     def queryset(self, request, queryset):
-        now = timezone.now()
-        if self.value() == "active":
-            return queryset.active(now)
-        if self.value() == "revoked":
-            return queryset.filter(revoked_at__lte=now)
-        if self.value() == "expired":
-            return queryset.filter(expires_at__lte=now).exclude(revoked_at__lte=now)
+        if self.value() in WAIVER_STATES:
+            return queryset.in_state(self.value(), timezone.now())
         return queryset
 
 

@@ -3,15 +3,17 @@ waivers and simulations."""
 
 from django.conf import settings
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from governance import selectors, services
+from governance.constants import WAIVER_STATES
 from governance.documents import parse_policy_document
 from governance.engine import RULE_KINDS
 from governance.models import Approval, Policy, Waiver
+from mlgov.api.filters import QueryFilter
 from mlgov.api.inputs import BodyCapMixin
 from mlgov.api.permissions import (
     IsDataScientistForWrites,
@@ -22,7 +24,6 @@ from mlgov.api.serializers import StrictInputSerializer
 from mlgov.exceptions import FieldError, NotFoundError
 from registry import selectors as registry_selectors
 from registry.api import VersionSerializer
-from registry.models import Environment
 
 
 class CommentSerializer(StrictInputSerializer):
@@ -63,35 +64,44 @@ class SubmitVersionView(APIView):
         return Response(VersionSerializer(version).data)
 
 
-class _DecisionView(APIView):
+def decision_response(approval: Approval) -> Response:
+    """201 with the recorded decision and the version's status after it."""
+    approval.version.refresh_from_db(fields=["status"])
+    return Response(ApprovalSerializer(approval).data, status=status.HTTP_201_CREATED)
+
+
+class ApproveVersionView(APIView):
+    """Approve a version you neither created nor submitted."""
+
     permission_classes = [IsReviewer]
-    decide = None
 
     @extend_schema(request=CommentSerializer, responses={201: ApprovalSerializer})
     def post(self, request, name, number):
         payload = CommentSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        approval = type(self).decide(
+        approval = services.approve_version(
             version=registry_selectors.version_by_name(name=name, number=number),
             reviewer=request.user,
             **payload.validated_data,
         )
-        approval.version.refresh_from_db(fields=["status"])
-        return Response(
-            ApprovalSerializer(approval).data, status=status.HTTP_201_CREATED
-        )
+        return decision_response(approval)
 
 
-class ApproveVersionView(_DecisionView):
-    """Approve a version you neither created nor submitted."""
-
-    decide = services.approve_version
-
-
-class RejectVersionView(_DecisionView):
+class RejectVersionView(APIView):
     """Reject a version you neither created nor submitted."""
 
-    decide = services.reject_version
+    permission_classes = [IsReviewer]
+
+    @extend_schema(request=CommentSerializer, responses={201: ApprovalSerializer})
+    def post(self, request, name, number):
+        payload = CommentSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        approval = services.reject_version(
+            version=registry_selectors.version_by_name(name=name, number=number),
+            reviewer=request.user,
+            **payload.validated_data,
+        )
+        return decision_response(approval)
 
 
 class RuleResultSerializer(serializers.Serializer):
@@ -113,24 +123,32 @@ class EvaluationSerializer(serializers.Serializer):
     results = RuleResultSerializer(many=True)
 
 
+class EvaluationFilter(QueryFilter):
+    environment = serializers.CharField(
+        required=False,
+        help_text="Environment name; without one, the verdict for approval.",
+    )
+
+
 class EvaluationView(APIView):
     """The verdict today for a version, in an environment or (without one)
     for its approval; computed on request, not stored."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("environment", str)],
+        parameters=[EvaluationFilter],
         responses=EvaluationSerializer,
     )
     def get(self, request, name, number):
         version = registry_selectors.version_by_name(name=name, number=number)
-        environment_name = request.query_params.get("environment")
+        environment_name = EvaluationFilter.from_request(request).get("environment")
         environment = None
         if environment_name:
-            environment = Environment.objects.filter(name=environment_name).first()
-            if environment is None:
-                raise FieldError(
-                    "environment", f"No environment named {environment_name!r}."
+            try:
+                environment = registry_selectors.environment_by_name(
+                    name=environment_name
                 )
+            except NotFoundError as error:
+                raise FieldError("environment", error.message) from error
         now = timezone.now()
         verdict = services.evaluate_version(
             version=version, environment=environment, now=now
@@ -219,7 +237,7 @@ class PolicyListView(generics.ListAPIView):
     @extend_schema(request=PolicyDocumentSchema, responses={201: PolicySerializer})
     def post(self, request):
         document = parse_policy_document(
-            request.data, environments=services.known_environment_names()
+            request.data, environments=registry_selectors.environment_names()
         )
         policy = services.create_policy(actor=request.user, document=document)
         return Response(
@@ -242,7 +260,7 @@ class PolicyDetailView(APIView):
         policy = selectors.policy_by_id(pk=pk)
         document = parse_policy_document(
             request.data,
-            environments=services.known_environment_names(),
+            environments=registry_selectors.environment_names(),
             base=selectors.policy_document(policy),
         )
         services.update_policy(actor=request.user, policy=policy, document=document)
@@ -296,6 +314,14 @@ class WaiverRevokeSerializer(StrictInputSerializer):
     reason = serializers.CharField(max_length=5000)
 
 
+class WaiverListFilter(QueryFilter):
+    model = serializers.CharField(required=False, help_text="Model name.")
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="Version number."
+    )
+    state = serializers.ChoiceField(WAIVER_STATES, required=False)
+
+
 class WaiverListView(generics.ListAPIView):
     """Waivers, filtered by model, version and state; governance admins grant."""
 
@@ -304,26 +330,9 @@ class WaiverListView(generics.ListAPIView):
     cursor_ordering = "-id"
 
     def get_queryset(self):
-        params = self.request.query_params
-        state = params.get("state")
-        if state and state not in ("active", "expired", "revoked"):
-            raise FieldError("state", "Use active, expired or revoked.")
-        version = params.get("version")
-        if version and not (version.isascii() and version.isdigit()):
-            raise FieldError("version", "Must be a version number.")
-        return selectors.waiver_list(
-            model=params.get("model"),
-            version=int(version) if version else None,
-            state=state,
-        )
+        return selectors.waiver_list(**WaiverListFilter.from_request(self.request))
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("model", str),
-            OpenApiParameter("version", int),
-            OpenApiParameter("state", str, enum=["active", "expired", "revoked"]),
-        ]
-    )
+    @extend_schema(parameters=[WaiverListFilter])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -338,9 +347,10 @@ class WaiverListView(generics.ListAPIView):
             )
         except NotFoundError as error:
             raise FieldError("version", error.message) from error
-        policy = Policy.objects.filter(name=data["policy"]).first()
-        if policy is None:
-            raise FieldError("policy", f"No policy named {data['policy']!r}.")
+        try:
+            policy = selectors.policy_by_name(name=data["policy"])
+        except NotFoundError as error:
+            raise FieldError("policy", error.message) from error
         waiver = services.grant_waiver(
             actor=request.user,
             version=version,

@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from governance.constants import ENFORCE
 from governance.engine import (
     ENFORCEMENTS,
     PolicySpec,
@@ -22,8 +23,8 @@ from governance.engine import (
     validate_rule,
 )
 from mlgov.exceptions import FieldError
+from registry.constants import RISK_TIERS
 
-RISK_TIERS = ("low", "medium", "high", "critical")
 DOCUMENT_FIELDS = ("name", "description", "enforcement", "scope", "rules")
 SCOPE_FIELDS = ("risk_tiers", "environments", "tags")
 RULE_FIELDS = ("kind", "params")
@@ -162,7 +163,7 @@ def parse_policy_document(
     description = data.get("description", base.description if base else "")
     if not isinstance(description, str):
         raise FieldError("description", "Must be a string.")
-    enforcement = data.get("enforcement", base.enforcement if base else "enforce")
+    enforcement = data.get("enforcement", base.enforcement if base else ENFORCE)
     if enforcement not in ENFORCEMENTS:
         raise FieldError("enforcement", f"Use one of {', '.join(ENFORCEMENTS)}.")
 
@@ -185,7 +186,12 @@ def parse_policy_document(
     else:
         risk_tiers = scoped_environments = tags = ()
 
-    rules = parse_rules(data["rules"]) if "rules" in data else base.rules
+    if "rules" in data:
+        rules = parse_rules(data["rules"])
+    else:
+        # Without a base, "rules" was required above.
+        assert base is not None
+        rules = base.rules
     return PolicyDocument(
         name=name,
         description=description,

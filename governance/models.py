@@ -1,3 +1,4 @@
+from datetime import datetime
 from typing import Self
 
 from auditlog.registry import auditlog
@@ -5,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from governance import constants
+from governance.constants import WAIVER_ACTIVE, WAIVER_EXPIRED, WAIVER_REVOKED
 from governance.engine import RULE_KINDS
 from registry.models import Environment, ModelVersion
 
@@ -13,9 +16,9 @@ class Policy(models.Model):
     """A named set of rules, with an enforcement level and a scope."""
 
     class Enforcement(models.TextChoices):
-        ENFORCE = "enforce", "Enforce"
-        ADVISORY = "advisory", "Advisory"
-        DISABLED = "disabled", "Disabled"
+        ENFORCE = constants.ENFORCE, "Enforce"
+        ADVISORY = constants.ADVISORY, "Advisory"
+        DISABLED = constants.DISABLED, "Disabled"
 
     name = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True)
@@ -43,7 +46,7 @@ class Policy(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(enforcement__in=["enforce", "advisory", "disabled"]),
+                condition=models.Q(enforcement__in=list(constants.ENFORCEMENTS)),
                 name="policy_enforcement_known",
             ),
             models.CheckConstraint(
@@ -90,8 +93,8 @@ class Approval(models.Model):
     refuses it and a database trigger refuses it again."""
 
     class Decision(models.TextChoices):
-        APPROVE = "approve", "Approve"
-        REJECT = "reject", "Reject"
+        APPROVE = constants.DECISION_APPROVE, "Approve"
+        REJECT = constants.DECISION_REJECT, "Reject"
 
     version = models.ForeignKey(
         ModelVersion, on_delete=models.PROTECT, related_name="approvals"
@@ -110,7 +113,7 @@ class Approval(models.Model):
                 fields=["version", "reviewer"], name="approval_one_per_reviewer"
             ),
             models.CheckConstraint(
-                condition=models.Q(decision__in=["approve", "reject"]),
+                condition=models.Q(decision__in=list(constants.DECISIONS)),
                 name="approval_decision_known",
             ),
         ]
@@ -120,9 +123,21 @@ class Approval(models.Model):
 
 
 class WaiverQuerySet(models.QuerySet["Waiver"]):
-    def active(self, now=None) -> Self:
+    def active(self, now: datetime | None = None) -> Self:
         now = now or timezone.now()
         return self.filter(expires_at__gt=now).exclude(revoked_at__lte=now)
+
+    def in_state(self, state: str, now: datetime | None = None) -> Self:
+        """Waivers in `state` (one of WAIVER_STATES) at `now`; the SQL twin of
+        `Waiver.state`."""
+        now = now or timezone.now()
+        if state == WAIVER_ACTIVE:
+            return self.active(now)
+        if state == WAIVER_REVOKED:
+            return self.filter(revoked_at__lte=now)
+        if state == WAIVER_EXPIRED:
+            return self.filter(expires_at__lte=now).exclude(revoked_at__lte=now)
+        raise ValueError(f"Unknown waiver state {state!r}.")
 
 
 class Waiver(models.Model):
@@ -178,8 +193,8 @@ class Waiver(models.Model):
     def state(self) -> str:
         now = timezone.now()
         if self.revoked_at is not None and self.revoked_at <= now:
-            return "revoked"
-        return "expired" if self.expires_at <= now else "active"
+            return WAIVER_REVOKED
+        return WAIVER_EXPIRED if self.expires_at <= now else WAIVER_ACTIVE
 
 
 class Evaluation(models.Model):
@@ -219,7 +234,11 @@ class Evaluation(models.Model):
         indexes = [models.Index(fields=["version", "environment", "-evaluated_at"])]
 
     def __str__(self) -> str:
-        where = self.environment.name if self.environment_id else "approval"
+        where = (
+            self.environment.name
+            if self.environment_id and self.environment
+            else "approval"
+        )
         outcome = "passed" if self.passed else "failed"
         return f"{self.version} {outcome} ({where}, {self.evaluated_at:%Y-%m-%d})"
 

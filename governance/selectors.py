@@ -169,12 +169,8 @@ def waiver_list(
         waivers = waivers.filter(version__model__name=model)
     if version:
         waivers = waivers.filter(version__version=version)
-    if state == "active":
-        waivers = waivers.active(now)
-    elif state == "revoked":
-        waivers = waivers.filter(revoked_at__lte=now)
-    elif state == "expired":
-        waivers = waivers.filter(expires_at__lte=now).exclude(revoked_at__lte=now)
+    if state:
+        waivers = waivers.in_state(state, now)
     return waivers
 
 
@@ -184,6 +180,14 @@ def waiver_by_id(*, pk: int) -> Waiver:
     if waiver is None:
         raise NotFoundError(f"No waiver {pk}.")
     return waiver
+
+
+def policy_by_name(*, name: str) -> Policy:
+    """One policy by its unique name, or NotFoundError."""
+    policy = Policy.objects.filter(name=name).first()
+    if policy is None:
+        raise NotFoundError(f"No policy named {name!r}.")
+    return policy
 
 
 def policy_by_id(*, pk: int) -> Policy:

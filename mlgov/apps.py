@@ -9,10 +9,12 @@ class MlgovConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from mlgov import checks  # noqa: F401  (registers the system checks)
+        from mlgov.metrics import subscribe_event_counters
         from mlgov.roles import sync_role_permissions
         from mlgov.sentry import init_sentry
 
         post_migrate.connect(
             sync_role_permissions, dispatch_uid="mlgov-role-permissions"
         )
+        subscribe_event_counters()
         init_sentry()

@@ -1,13 +1,14 @@
 """Attribution of changes in the audit trail."""
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from auditlog.cid import get_cid
 from auditlog.context import auditlog_value
 from auditlog.models import LogEntry
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 
 
 def attribute_changes_to(user: AbstractBaseUser) -> None:
@@ -57,3 +58,26 @@ def record_bulk_changes(
             for instance in instances
         ]
     )
+
+
+def audit_entries(
+    *,
+    object_type: ContentType | None = None,
+    object_id: int | None = None,
+    actor: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[LogEntry]:
+    """Audit entries with their actor and type, filtered by what was given."""
+    entries = LogEntry.objects.select_related("actor", "content_type")
+    if object_type is not None:
+        entries = entries.filter(content_type=object_type)
+    if object_id is not None:
+        entries = entries.filter(object_id=object_id)
+    if actor:
+        entries = entries.filter(actor__username=actor)
+    if since is not None:
+        entries = entries.filter(timestamp__gte=since)
+    if until is not None:
+        entries = entries.filter(timestamp__lt=until)
+    return entries

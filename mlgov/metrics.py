@@ -1,21 +1,21 @@
 """Domain metrics for Prometheus, and the guarded /metrics endpoint.
 
-Counters are incremented by the services that make the decisions (through the
-`record_*` helpers, so label values stay bounded); gauges of state are computed
-from the database when Prometheus scrapes. With PROMETHEUS_MULTIPROC_DIR set
-(gunicorn.conf.py sets it) every worker writes its counters there and a scrape
-of any worker reports the sum. The list is in docs/operations.md.
+Counters move when the services announce domain events: EVENT_COUNTERS maps
+each event to a `record_*` helper (which keeps label values bounded). Gauges of
+state are computed from the database when Prometheus scrapes, by collectors the
+apps register (registry and drift, from their AppConfig.ready()). With
+PROMETHEUS_MULTIPROC_DIR set (gunicorn.conf.py sets it) every worker writes its
+counters there and a scrape of any worker reports the sum. The list is in
+docs/operations.md.
 """
 
 import hmac
 import ipaddress
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
-from django.apps import apps
 from django.conf import settings
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -25,9 +25,9 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from mlgov.events import Subscriber, subscribe
 from mlgov.http import client_ip
 
 GATE_DECISIONS = Counter(
@@ -72,7 +72,6 @@ CACHE_ERRORS = Counter(
 )
 
 ANY_ENVIRONMENT = "any"
-DRIFT_SEVERITIES = ("warning", "critical")
 
 
 def record_gate_decision(
@@ -112,56 +111,34 @@ class CacheErrorCounter(logging.Filter):
         return True
 
 
-def _count_open_drift_alerts() -> dict[str, int]:
-    # Looked up by name: the project package imports no app (and reads 0 for
-    # every severity in a deployment without the drift app).
-    try:
-        alert_model = apps.get_model("drift", "DriftAlert")
-    except LookupError:
-        return {}
-    rows = (
-        alert_model.objects.filter(status="open")
-        .values("severity")
-        .annotate(count=Count("pk"))
-    )
-    return {row["severity"]: row["count"] for row in rows}
+# Domain events and the counters they move: the one place that maps them. The
+# services announce events (mlgov.events); subscribe_event_counters() wires
+# this table from MlgovConfig.ready(). A new app adds its rows here.
+EVENT_COUNTERS: Mapping[str, Subscriber] = {
+    "version.submitted": lambda event: record_version_submission(
+        risk_tier=event["risk_tier"]
+    ),
+    "approval.recorded": lambda event: record_approval(decision=event["decision"]),
+    "evaluation.computed": lambda event: record_evaluation(
+        passed=event["passed"], environment=event["environment"]
+    ),
+}
 
 
-def _count_models_by_risk_tier() -> dict[str, int]:
-    model_class = apps.get_model("registry", "MLModel")
-    rows = (
-        model_class.objects.filter(archived_at__isnull=True)
-        .values("risk_tier")
-        .annotate(count=Count("pk"))
-    )
-    return {row["risk_tier"]: row["count"] for row in rows}
+def subscribe_event_counters() -> None:
+    """Make every row of EVENT_COUNTERS count its event."""
+    for event, counter in EVENT_COUNTERS.items():
+        subscribe(event, counter)
 
 
-class PortfolioStateCollector(Collector):
-    """Gauges of the portfolio's state, read from the database at scrape time,
-    so they are right however many workers ran the changes."""
+# Gauges of state that apps compute from their tables at scrape time, by name;
+# each app registers its own from AppConfig.ready().
+state_collectors: dict[str, Collector] = {}
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        alerts = GaugeMetricFamily(
-            "mlgov_drift_alerts_open",
-            "Drift alerts in status open, by severity.",
-            labels=["severity"],
-        )
-        counts = _count_open_drift_alerts()
-        for severity in sorted({*DRIFT_SEVERITIES, *counts}):
-            alerts.add_metric([severity], counts.get(severity, 0))
-        yield alerts
 
-        inventory = GaugeMetricFamily(
-            "mlgov_models_in_inventory",
-            "Models in the inventory (not archived), by risk tier.",
-            labels=["risk_tier"],
-        )
-        tiers = apps.get_model("registry", "MLModel").RiskTier.values
-        counts = _count_models_by_risk_tier()
-        for tier in tiers:
-            inventory.add_metric([tier], counts.get(tier, 0))
-        yield inventory
+def register_state_collector(name: str, collector: Collector) -> None:
+    """Add (or replace) a collector of state gauges to every scrape."""
+    state_collectors[name] = collector
 
 
 class _ProcessRegistry(Collector):
@@ -178,7 +155,8 @@ def scrape() -> bytes:
         multiprocess.MultiProcessCollector(registry)
     else:
         registry.register(_ProcessRegistry())
-    registry.register(PortfolioStateCollector())
+    for collector in state_collectors.values():
+        registry.register(collector)
     return generate_latest(registry)
 
 

@@ -67,7 +67,7 @@ def sync_role_permissions(sender: AppConfig, **kwargs: object) -> None:
     """Grant each role group the model permissions of `sender`'s models."""
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
-    using = kwargs.get("using", "default")
+    using = str(kwargs.get("using", "default"))
     for role in Role.values:
         group = group_model.objects.using(using).filter(name=role).first()
         if group is None:

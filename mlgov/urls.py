@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.templatetags.static import static
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -11,7 +11,7 @@ from mlgov.api.audit import AuditTrailView
 handler404 = "mlgov.api.errors.json_not_found"
 handler500 = "mlgov.api.errors.json_server_error"
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("", include("registry.urls")),
     path("", include("drift.urls")),
     path("", include("governance.urls")),

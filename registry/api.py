@@ -11,7 +11,8 @@ from mlgov.api.filters import QueryFilter
 from mlgov.api.permissions import IsDataScientistForWrites
 from mlgov.api.serializers import FiniteFloatField, StrictInputSerializer
 from registry import selectors, services
-from registry.models import MODEL_CARD_FIELDS, Environment, MLModel, ModelVersion, Team
+from registry.constants import MODEL_CARD_FIELDS
+from registry.models import Environment, MLModel, ModelVersion, Team
 
 
 class MLModelSerializer(serializers.ModelSerializer):
@@ -42,15 +43,13 @@ class MLModelSerializer(serializers.ModelSerializer):
 
 
 class ModelCardSerializer(StrictInputSerializer):
-    intended_use = serializers.CharField(allow_blank=True, required=False)
-    limitations = serializers.CharField(allow_blank=True, required=False)
-    training_data = serializers.CharField(allow_blank=True, required=False)
-    evaluation_data = serializers.CharField(allow_blank=True, required=False)
-    ethical_considerations = serializers.CharField(allow_blank=True, required=False)
-    caveats = serializers.CharField(allow_blank=True, required=False)
+    """One optional text per field of registry.constants.MODEL_CARD_FIELDS."""
 
-
-assert tuple(ModelCardSerializer().fields) == MODEL_CARD_FIELDS
+    def get_fields(self):
+        return {
+            name: serializers.CharField(allow_blank=True, required=False)
+            for name in MODEL_CARD_FIELDS
+        }
 
 
 class ModelWriteSerializer(StrictInputSerializer):
@@ -210,6 +209,17 @@ class ModelDetailView(APIView):
         return Response(MLModelSerializer(selectors.model_detail(name=name)).data)
 
 
+class VersionListFilter(QueryFilter):
+    status = serializers.ChoiceField(ModelVersion.Status.choices, required=False)
+    created_after = serializers.DateTimeField(
+        required=False, help_text="ISO 8601; versions created strictly after it."
+    )
+
+
+class PortfolioVersionListFilter(VersionListFilter):
+    model = serializers.CharField(required=False, help_text="Model name.")
+
+
 class VersionListView(generics.ListAPIView):
     """A model's versions, newest first, and creation of a draft."""
 
@@ -218,8 +228,13 @@ class VersionListView(generics.ListAPIView):
     cursor_ordering = "-version"
 
     def get_queryset(self):
+        filters = VersionListFilter.from_request(self.request)
         model = selectors.model_by_name(name=self.kwargs["name"])
-        return selectors.versions_of(model=model)
+        return selectors.version_list(model=model, **filters)
+
+    @extend_schema(parameters=[VersionListFilter])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(request=VersionWriteSerializer, responses={201: VersionSerializer})
     def post(self, request, name):
@@ -231,6 +246,23 @@ class VersionListView(generics.ListAPIView):
         )
         version = selectors.version_by_number(model=model, number=version.version)
         return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+
+class PortfolioVersionListView(generics.ListAPIView):
+    """Versions across the portfolio, oldest first: with `?status=in_review`,
+    the reviewers' queue."""
+
+    serializer_class = VersionSerializer
+    cursor_ordering = "id"
+
+    def get_queryset(self):
+        return selectors.version_list(
+            **PortfolioVersionListFilter.from_request(self.request)
+        )
+
+    @extend_schema(parameters=[PortfolioVersionListFilter])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 class VersionDetailView(APIView):

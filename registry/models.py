@@ -9,6 +9,11 @@ from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils import timezone
 
+from registry import constants
+
+# Re-exported: registry.models has always offered the card's field names.
+from registry.constants import MODEL_CARD_FIELDS as MODEL_CARD_FIELDS
+
 ARTIFACT_URI_SCHEMES = (
     "s3",
     "gs",
@@ -19,15 +24,6 @@ ARTIFACT_URI_SCHEMES = (
     "https",
     "models",
     "runs",
-)
-
-MODEL_CARD_FIELDS = (
-    "intended_use",
-    "limitations",
-    "training_data",
-    "evaluation_data",
-    "ethical_considerations",
-    "caveats",
 )
 
 sha256_validator = RegexValidator(
@@ -105,10 +101,10 @@ class MLModel(models.Model):
     """A model in the inventory: archived, never deleted."""
 
     class RiskTier(models.TextChoices):
-        LOW = "low", "Low"
-        MEDIUM = "medium", "Medium"
-        HIGH = "high", "High"
-        CRITICAL = "critical", "Critical"
+        LOW = constants.RISK_LOW, "Low"
+        MEDIUM = constants.RISK_MEDIUM, "Medium"
+        HIGH = constants.RISK_HIGH, "High"
+        CRITICAL = constants.RISK_CRITICAL, "Critical"
 
     name = models.SlugField(max_length=100, unique=True)
     display_name = models.CharField(max_length=200)
@@ -133,7 +129,7 @@ class MLModel(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(risk_tier__in=["low", "medium", "high", "critical"]),
+                condition=models.Q(risk_tier__in=list(constants.RISK_TIERS)),
                 name="mlmodel_risk_tier_known",
             )
         ]
@@ -159,11 +155,11 @@ class ModelVersion(models.Model):
     """One trained artifact of a model, with its evidence frozen on submission."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        IN_REVIEW = "in_review", "In review"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-        RETIRED = "retired", "Retired"
+        DRAFT = constants.VERSION_DRAFT, "Draft"
+        IN_REVIEW = constants.VERSION_IN_REVIEW, "In review"
+        APPROVED = constants.VERSION_APPROVED, "Approved"
+        REJECTED = constants.VERSION_REJECTED, "Rejected"
+        RETIRED = constants.VERSION_RETIRED, "Retired"
 
     model = models.ForeignKey(
         MLModel, on_delete=models.PROTECT, related_name="versions"
@@ -218,9 +214,7 @@ class ModelVersion(models.Model):
                 condition=models.Q(version__gte=1), name="modelversion_number_positive"
             ),
             models.CheckConstraint(
-                condition=models.Q(
-                    status__in=["draft", "in_review", "approved", "rejected", "retired"]
-                ),
+                condition=models.Q(status__in=list(constants.VERSION_STATUSES)),
                 name="modelversion_status_known",
             ),
             models.CheckConstraint(
@@ -239,7 +233,7 @@ class ModelVersion(models.Model):
                 name="modelversion_sha256_length",
             ),
             models.CheckConstraint(
-                condition=models.Q(status="draft")
+                condition=models.Q(status=constants.VERSION_DRAFT)
                 | models.Q(submitted_at__isnull=False),
                 name="modelversion_submitted_has_time",
             ),
@@ -265,7 +259,7 @@ class ModelVersion(models.Model):
 
     @property
     def parent_version(self) -> int | None:
-        return self.parent.version if self.parent_id else None
+        return self.parent.version if self.parent_id and self.parent else None
 
 
 # Allowed status moves; registry.services.move_version applies them.

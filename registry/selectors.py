@@ -1,11 +1,14 @@
 """Reads of the registry that pages and endpoints need."""
 
+from datetime import datetime
+
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from mlgov.cache import cached, namespaced_key
 from mlgov.exceptions import NotFoundError
 from mlgov.permissions import can_write_model
+from registry.constants import RISK_TIERS
 from registry.models import Environment, MLModel, ModelVersion
 
 
@@ -98,6 +101,26 @@ def versions_of(*, model: MLModel) -> QuerySet[ModelVersion]:
     return versions_of_all().filter(model=model)
 
 
+def version_list(
+    *,
+    model: MLModel | str | None = None,
+    status: str | None = None,
+    created_after: datetime | None = None,
+) -> QuerySet[ModelVersion]:
+    """Versions with what their list rows show, filtered: `model` is a model
+    or a model name, `created_after` is exclusive."""
+    versions = versions_of_all()
+    if isinstance(model, MLModel):
+        versions = versions.filter(model=model)
+    elif model:
+        versions = versions.filter(model__name=model)
+    if status:
+        versions = versions.filter(status=status)
+    if created_after is not None:
+        versions = versions.filter(created_at__gt=created_after)
+    return versions
+
+
 def version_by_number(*, model: MLModel, number: int) -> ModelVersion:
     """One version of a model, or NotFoundError."""
     version = versions_of(model=model).filter(version=number).first()
@@ -117,6 +140,33 @@ def version_by_name(*, name: str, number: int) -> ModelVersion:
     return version
 
 
+def inventory_counts_by_risk_tier() -> dict[str, int]:
+    """Models in the inventory (not archived), by risk tier, 0 for empty tiers."""
+    counts = dict.fromkeys(RISK_TIERS, 0)
+    rows = (
+        MLModel.objects.filter(archived_at__isnull=True)
+        .values("risk_tier")
+        .annotate(count=Count("pk"))
+    )
+    counts.update((row["risk_tier"], row["count"]) for row in rows)
+    return counts
+
+
 def environments() -> QuerySet[Environment]:
     """Environments along the promotion path."""
     return Environment.objects.select_related("requires").order_by("rank", "name")
+
+
+def environment_names() -> list[str]:
+    """Environment names along the promotion path (by rank), in one query."""
+    return list(
+        Environment.objects.order_by("rank", "name").values_list("name", flat=True)
+    )
+
+
+def environment_by_name(*, name: str) -> Environment:
+    """One environment, or NotFoundError."""
+    environment = Environment.objects.filter(name=name).first()
+    if environment is None:
+        raise NotFoundError(f"No environment named {name!r}.")
+    return environment

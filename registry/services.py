@@ -12,7 +12,6 @@ from django.utils import timezone
 from mlgov.cache import invalidate
 from mlgov.events import announce
 from mlgov.exceptions import FieldError, PermissionDeniedError
-from mlgov.metrics import record_version_submission
 from mlgov.permissions import can_write_for_team, can_write_model, has_role
 from mlgov.roles import Role
 from registry.exceptions import (
@@ -103,7 +102,8 @@ def validate_model_card(card: Mapping[str, Any]) -> dict[str, str]:
     return dict(card)
 
 
-def _ensure_tags(names: Iterable[str]) -> list[Tag]:
+def ensure_tags(names: Iterable[str]) -> list[Tag]:
+    """The tags with these names, creating the missing ones."""
     names = sorted(set(names))
     existing = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
     missing = [Tag(name=name) for name in names if name not in existing]
@@ -146,7 +146,7 @@ def register_model(
             )
     except IntegrityError as error:
         raise FieldError("name", f"A model named {name!r} already exists.") from error
-    model.tags.set(_ensure_tags(tags))
+    model.tags.set(ensure_tags(tags))
     return model
 
 
@@ -181,7 +181,7 @@ def update_model(
         model.archived_at = (model.archived_at or timezone.now()) if archived else None
     model.save()
     if tags is not None:
-        model.tags.set(_ensure_tags(tags))
+        model.tags.set(ensure_tags(tags))
     invalidate(model_detail_cache_namespace(model.name))
     return model
 
@@ -305,7 +305,6 @@ def submit_version(*, actor: AbstractBaseUser, version: ModelVersion) -> ModelVe
     )
     announce(
         "version.submitted",
-        count=lambda: record_version_submission(risk_tier=submitted.model.risk_tier),
         model=submitted.model.name,
         version=submitted.version,
         risk_tier=submitted.model.risk_tier,

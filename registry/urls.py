@@ -13,6 +13,11 @@ urlpatterns = [
         name="version-list",
     ),
     path(
+        "versions/",
+        api.PortfolioVersionListView.as_view(),
+        name="version-portfolio",
+    ),
+    path(
         "models/<slug:name>/versions/<int:number>/",
         api.VersionDetailView.as_view(),
         name="version-detail",

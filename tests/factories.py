@@ -54,9 +54,9 @@ class MLModelFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def tags(model, create, extracted, **kwargs):
         if create and extracted:
-            from registry.services import _ensure_tags
+            from registry.services import ensure_tags
 
-            model.tags.set(_ensure_tags(extracted))
+            model.tags.set(ensure_tags(extracted))
 
 
 class ModelVersionFactory(factory.django.DjangoModelFactory):

@@ -25,15 +25,15 @@ from drift.stats.constants import (
 from drift.stats.inputs import (
     DriftInputError,
     FeatureInput,
-    _check_method_name,
     check_feature,
+    check_method_name,
 )
-from drift.stats.methods import _MEASURES, _psi, select_method, supported_methods
+from drift.stats.methods import MEASURES, measure_psi, select_method, supported_methods
 from drift.stats.preparation import (
-    _CategoryTable,
-    _histogram_sorted,
-    _prepare,
-    _Prepared,
+    CategoryTable,
+    Prepared,
+    histogram_sorted,
+    prepare,
 )
 from drift.stats.results import FeatureResult, ReportSummary, Statistic
 
@@ -45,11 +45,11 @@ def compute_statistics(
     check_feature(feature)
     wanted = supported_methods(feature.kind) if methods is None else tuple(methods)
     for method in wanted:
-        _check_method_name(method, feature.kind, "method")
-    prepared = _prepare(feature)
+        check_method_name(method, feature.kind, "method")
+    prepared = prepare(feature)
     if not prepared.is_evaluable:
         return {}
-    return {method: _MEASURES[method](prepared) for method in wanted}
+    return {method: MEASURES[method](prepared) for method in wanted}
 
 
 # --- decision ----------------------------------------------------------------
@@ -79,7 +79,7 @@ def is_drifted(statistic: Statistic, threshold: float) -> bool:
 def analyse_feature(feature: FeatureInput) -> FeatureResult:
     """Decide drift for one feature with its named or default method (DESIGN §5)."""
     check_feature(feature)
-    prepared = _prepare(feature)
+    prepared = prepare(feature)
     method = feature.method or select_method(prepared.kind, prepared.n_reference)
     threshold = (
         DEFAULT_THRESHOLDS[method] if feature.threshold is None else feature.threshold
@@ -109,8 +109,8 @@ def analyse_feature(feature: FeatureInput) -> FeatureResult:
     )
     if not prepared.is_evaluable:
         return not_evaluable
-    decision = _MEASURES[method](prepared)
-    psi = decision if method == PSI else _psi(prepared)
+    decision = MEASURES[method](prepared)
+    psi = decision if method == PSI else measure_psi(prepared)
     drifted = is_drifted(decision, threshold)
     return dataclasses.replace(
         not_evaluable,
@@ -160,7 +160,7 @@ def summarise_report(
     )
 
 
-def _not_evaluable_reason(prepared: _Prepared) -> str | None:
+def _not_evaluable_reason(prepared: Prepared) -> str | None:
     empty_sides = [
         f"{side} side ({excluded} missing values excluded)"
         if excluded
@@ -188,7 +188,7 @@ def _json_float(value: float | None) -> float | None:
 # --- charts ------------------------------------------------------------------
 
 
-def _charts(prepared: _Prepared) -> tuple[Histogram, Histogram]:
+def _charts(prepared: Prepared) -> tuple[Histogram, Histogram]:
     if prepared.categories is not None:
         return _category_charts(prepared.categories)
     if prepared.binned is not None:
@@ -200,8 +200,8 @@ def _charts(prepared: _Prepared) -> tuple[Histogram, Histogram]:
     edges = numbers.sturges_edges
     return _numeric_charts(
         edges,
-        _histogram_sorted(numbers.reference, edges),
-        _histogram_sorted(numbers.current, edges),
+        histogram_sorted(numbers.reference, edges),
+        histogram_sorted(numbers.current, edges),
     )
 
 
@@ -223,7 +223,7 @@ def _numeric_charts(
     )
 
 
-def _category_charts(table: _CategoryTable) -> tuple[Histogram, Histogram]:
+def _category_charts(table: CategoryTable) -> tuple[Histogram, Histogram]:
     """Top categories by total count, the rest summed under OTHER_CATEGORY."""
     order = np.argsort(-(table.reference + table.current), kind="stable")
     top, rest = order[:CHART_MAX_CATEGORIES], order[CHART_MAX_CATEGORIES:]

@@ -6,6 +6,12 @@ from typing import Any
 
 import numpy as np
 
+# Re-exported: the engine's modules read the severities from here.
+from drift.constants import SEVERITIES
+from drift.constants import SEVERITY_CRITICAL as SEVERITY_CRITICAL
+from drift.constants import SEVERITY_OK as SEVERITY_OK
+from drift.constants import SEVERITY_WARNING as SEVERITY_WARNING
+
 NUMERIC = "numeric"
 CATEGORICAL = "categorical"
 KINDS = (NUMERIC, CATEGORICAL)
@@ -22,10 +28,8 @@ DEFAULT_THRESHOLDS: Mapping[str, float] = MappingProxyType(
     {KS: 0.05, CHISQUARE: 0.05, WASSERSTEIN: 0.1, JENSENSHANNON: 0.1, PSI: 0.2}
 )
 
-SEVERITY_OK = "ok"
-SEVERITY_WARNING = "warning"
-SEVERITY_CRITICAL = "critical"
-SEVERITY_ORDER = (SEVERITY_OK, SEVERITY_WARNING, SEVERITY_CRITICAL)
+# The severities are the drift app's vocabulary (drift/constants.py).
+SEVERITY_ORDER = SEVERITIES
 
 SMALL_SAMPLE_MAX = 1000
 CATEGORICAL_MAX_DISTINCT = 5

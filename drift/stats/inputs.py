@@ -73,21 +73,21 @@ def check_feature(feature: FeatureInput, *, root: str = "") -> None:
     """Refuse a feature whose sides, method or threshold do not fit together."""
     kind, reference, current = feature.kind, feature.reference, feature.current
     if kind not in KINDS:
-        raise DriftInputError(_path(root, "kind"), f"Unknown kind {kind!r}.")
+        raise DriftInputError(field_path(root, "kind"), f"Unknown kind {kind!r}.")
     if type(reference) is not type(current):
         raise DriftInputError(
-            _path(root, "current"),
+            field_path(root, "current"),
             "Both sides must take the same form: raw values on both, or the same "
             "kind of summary on both.",
         )
     if isinstance(reference, RawSample) and isinstance(current, RawSample):
         for side, sample in (("reference", reference), ("current", current)):
-            _check_raw(sample, kind, _path(root, side, "values"))
+            _check_raw(sample, kind, field_path(root, side, "values"))
     if isinstance(reference, BinnedSample) and isinstance(current, BinnedSample):
         _check_bins(reference, current, kind, root)
     if isinstance(reference, CategoryCounts) and kind != CATEGORICAL:
         raise DriftInputError(
-            _path(root, "reference", "categories"),
+            field_path(root, "reference", "categories"),
             "categories summarise a categorical feature; declare kind "
             "'categorical' or send bin_edges and counts.",
         )
@@ -107,7 +107,7 @@ def _check_bins(
 ) -> None:
     if kind != NUMERIC:
         raise DriftInputError(
-            _path(root, "reference", "bin_edges"),
+            field_path(root, "reference", "bin_edges"),
             "bin_edges summarise a numeric feature; a categorical feature sends "
             "categories.",
         )
@@ -115,13 +115,13 @@ def _check_bins(
         n_bins = sample.edges.size - 1
         if sample.counts.shape != (n_bins,):
             raise DriftInputError(
-                _path(root, side, "counts"),
+                field_path(root, side, "counts"),
                 f"counts has {sample.counts.size} entries but bin_edges define "
                 f"{n_bins} bins; send one count per bin.",
             )
     if not np.array_equal(reference.edges, current.edges):
         raise DriftInputError(
-            _path(root, "current", "bin_edges"),
+            field_path(root, "current", "bin_edges"),
             "The current bin_edges differ from the reference bin_edges; both sides "
             "must use identical edges.",
         )
@@ -133,28 +133,28 @@ def _check_method(
     if method is None:
         if threshold is not None:
             raise DriftInputError(
-                _path(root, "threshold"),
+                field_path(root, "threshold"),
                 "A threshold needs a method: the same number is a p-value for ks "
                 "and chisquare but a distance for wasserstein, jensenshannon and "
                 "psi.",
             )
         return
-    _check_method_name(method, kind, _path(root, "method"))
+    check_method_name(method, kind, field_path(root, "method"))
     if threshold is None:
         return
     if not math.isfinite(threshold) or threshold < 0:
         raise DriftInputError(
-            _path(root, "threshold"),
+            field_path(root, "threshold"),
             "threshold must be a finite number, zero or more.",
         )
     if method in P_VALUE_METHODS and threshold > 1:
         raise DriftInputError(
-            _path(root, "threshold"),
+            field_path(root, "threshold"),
             f"The {method} threshold is a p-value, so it must be at most 1.",
         )
 
 
-def _check_method_name(method: object, kind: str, field: str) -> None:
+def check_method_name(method: object, kind: str, field: str) -> None:
     if not isinstance(method, str) or method not in METHODS:
         raise DriftInputError(
             field, f"Unknown method {method!r}; choose one of {', '.join(METHODS)}."
@@ -167,5 +167,5 @@ def _check_method_name(method: object, kind: str, field: str) -> None:
         )
 
 
-def _path(*parts: str) -> str:
+def field_path(*parts: str) -> str:
     return ".".join(part for part in parts if part)

@@ -24,7 +24,7 @@ from drift.stats.constants import (
     STD_FLOOR,
     WASSERSTEIN,
 )
-from drift.stats.preparation import _BinnedSides, _Prepared
+from drift.stats.preparation import BinnedSides, Prepared
 from drift.stats.results import Statistic
 
 
@@ -36,7 +36,7 @@ def select_method(kind: str, n_reference: int) -> str:
     return KS if is_small else WASSERSTEIN
 
 
-def _ks(prepared: _Prepared) -> Statistic:
+def _ks(prepared: Prepared) -> Statistic:
     if prepared.binned is not None:
         return _ks_binned(prepared.binned)
     numbers = prepared.require_numbers()
@@ -49,7 +49,7 @@ def _ks(prepared: _Prepared) -> Statistic:
     return Statistic(KS, statistic, p_value, "raw")
 
 
-def _ks_binned(binned: _BinnedSides) -> Statistic:
+def _ks_binned(binned: BinnedSides) -> Statistic:
     n_reference, n_current = int(binned.reference.sum()), int(binned.current.sum())
     gaps = np.abs(
         np.cumsum(binned.reference) / n_reference
@@ -85,7 +85,7 @@ def _smirnov_sf(n: int, x: float) -> float:
     return float(x * np.sum(stats.binom.pmf(j, n, rate) / rate))
 
 
-def _wasserstein(prepared: _Prepared) -> Statistic:
+def _wasserstein(prepared: Prepared) -> Statistic:
     if prepared.binned is not None:
         return _wasserstein_binned(prepared.binned)
     numbers = prepared.require_numbers()
@@ -94,7 +94,7 @@ def _wasserstein(prepared: _Prepared) -> Statistic:
     return Statistic(WASSERSTEIN, distance / scale, None, "raw")
 
 
-def _wasserstein_binned(binned: _BinnedSides) -> Statistic:
+def _wasserstein_binned(binned: BinnedSides) -> Statistic:
     positions = _bin_positions(binned.edges)
     n_reference, n_current = binned.reference.sum(), binned.current.sum()
     gaps = np.abs(
@@ -119,7 +119,7 @@ def _bin_positions(edges: np.ndarray) -> np.ndarray:
     )
 
 
-def _chisquare(prepared: _Prepared) -> Statistic:
+def _chisquare(prepared: Prepared) -> Statistic:
     counts = prepared.shared_counts()
     table = np.vstack((counts.reference, counts.current))
     table = table[:, table.sum(axis=0) > 0]
@@ -131,7 +131,7 @@ def _chisquare(prepared: _Prepared) -> Statistic:
     )
 
 
-def _jensenshannon(prepared: _Prepared) -> Statistic:
+def _jensenshannon(prepared: Prepared) -> Statistic:
     counts = prepared.shared_counts()
     distance = float(
         jensenshannon(
@@ -144,7 +144,7 @@ def _jensenshannon(prepared: _Prepared) -> Statistic:
     return Statistic(JENSENSHANNON, distance, None, counts.bins)
 
 
-def _psi(prepared: _Prepared) -> Statistic:
+def measure_psi(prepared: Prepared) -> Statistic:
     counts = prepared.psi_counts()
     reference = _floored_shares(counts.reference)
     current = _floored_shares(counts.current)
@@ -157,13 +157,13 @@ def _floored_shares(counts: np.ndarray) -> np.ndarray:
     return np.where(shares == 0, PSI_FLOOR, shares)
 
 
-_MEASURES: Mapping[str, Callable[[_Prepared], Statistic]] = MappingProxyType(
+MEASURES: Mapping[str, Callable[[Prepared], Statistic]] = MappingProxyType(
     {
         KS: _ks,
         WASSERSTEIN: _wasserstein,
         CHISQUARE: _chisquare,
         JENSENSHANNON: _jensenshannon,
-        PSI: _psi,
+        PSI: measure_psi,
     }
 )
 

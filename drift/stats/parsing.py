@@ -16,8 +16,8 @@ from drift.stats.inputs import (
     FeatureInput,
     RawSample,
     Sample,
-    _path,
     check_feature,
+    field_path,
 )
 
 _FEATURE_FIELDS = ("name", "kind", "reference", "current", "method", "threshold")
@@ -67,24 +67,24 @@ def parse_feature(
     unknown = sorted(str(key) for key in payload if key not in _FEATURE_FIELDS)
     if unknown:
         raise DriftInputError(
-            _path(root, unknown[0]),
+            field_path(root, unknown[0]),
             f"Unknown field {unknown[0]!r}; a feature has "
             f"{', '.join(_FEATURE_FIELDS)}.",
         )
     name = payload.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise DriftInputError(_path(root, "name"), "Every feature needs a name.")
+        raise DriftInputError(field_path(root, "name"), "Every feature needs a name.")
     kind = payload.get("kind")
     if not isinstance(kind, str) or kind not in KINDS:
         raise DriftInputError(
-            _path(root, "kind"),
+            field_path(root, "kind"),
             f"Unknown kind {kind!r}; a feature is 'numeric' or 'categorical'.",
         )
     threshold = payload.get("threshold")
     if threshold is not None:
-        threshold = _parse_number(threshold, _path(root, "threshold"), "threshold")
+        threshold = _parse_number(threshold, field_path(root, "threshold"), "threshold")
     reference, current = (
-        _parse_side(payload.get(side), kind, _path(root, side), max_values)
+        _parse_side(payload.get(side), kind, field_path(root, side), max_values)
         for side in ("reference", "current")
     )
     feature = FeatureInput(
@@ -230,7 +230,7 @@ def _parse_categories(raw: object, field: str) -> dict[str, int]:
         )
     keys = list(raw)
     _refuse_types(keys, field, _is_label_type, "text, numbers or booleans")
-    labels = [_category_label(key) for key in keys]
+    labels = [category_label(key) for key in keys]
     if None in labels:
         raise DriftInputError(
             field, "Category names must be text, numbers or booleans."
@@ -320,7 +320,7 @@ def _type_name(value: object) -> str:
     return f"a {type(value).__name__}"
 
 
-def _category_label(value: object) -> str | None:
+def category_label(value: object) -> str | None:
     """The label a raw value counts under; None when the value is missing."""
     if value is None or isinstance(value, str):
         return value

@@ -20,7 +20,7 @@ from drift.stats.inputs import (
     FeatureInput,
     RawSample,
 )
-from drift.stats.parsing import _category_label
+from drift.stats.parsing import category_label
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class _Counts:
 
 
 @dataclass(frozen=True)
-class _CategoryTable:
+class CategoryTable:
     labels: tuple[str, ...]
     reference: np.ndarray
     current: np.ndarray
@@ -43,7 +43,7 @@ class _CategoryTable:
 
 
 @dataclass(frozen=True)
-class _BinnedSides:
+class BinnedSides:
     edges: np.ndarray
     reference: np.ndarray
     current: np.ndarray
@@ -112,10 +112,10 @@ class _NumberSides:
         both = np.concatenate((self.reference, self.current))
         return np.histogram_bin_edges(both, bins="sturges")
 
-    def value_table(self) -> _CategoryTable:
+    def value_table(self) -> CategoryTable:
         values = self.distinct
-        labels = tuple(str(_category_label(value)) for value in values.tolist())
-        return _CategoryTable(
+        labels = tuple(str(category_label(value)) for value in values.tolist())
+        return CategoryTable(
             labels,
             _count_values(self.reference, values),
             _count_values(self.current, values),
@@ -125,8 +125,8 @@ class _NumberSides:
         if self.n_reference_distinct > VALUE_BINS_MAX_DISTINCT:
             edges = self.sturges_edges
             return _Counts(
-                _histogram_sorted(self.reference, edges),
-                _histogram_sorted(self.current, edges),
+                histogram_sorted(self.reference, edges),
+                histogram_sorted(self.current, edges),
                 f"sturges:{edges.size - 1}",
             )
         values = self.distinct
@@ -146,7 +146,7 @@ class _NumberSides:
 
 
 @dataclass(frozen=True)
-class _Prepared:
+class Prepared:
     """A feature after cleaning, in the one representation its input allows."""
 
     kind: str
@@ -155,8 +155,8 @@ class _Prepared:
     excluded_reference: int
     excluded_current: int
     numbers: _NumberSides | None = None
-    binned: _BinnedSides | None = None
-    categories: _CategoryTable | None = None
+    binned: BinnedSides | None = None
+    categories: CategoryTable | None = None
 
     @property
     def is_evaluable(self) -> bool:
@@ -184,12 +184,12 @@ class _Prepared:
         return self.numbers
 
 
-def _prepare(feature: FeatureInput) -> _Prepared:
+def prepare(feature: FeatureInput) -> Prepared:
     reference, current = feature.reference, feature.current
     if isinstance(reference, BinnedSample) and isinstance(current, BinnedSample):
-        binned = _BinnedSides(reference.edges, reference.counts, current.counts)
+        binned = BinnedSides(reference.edges, reference.counts, current.counts)
         n_reference, n_current = int(reference.counts.sum()), int(current.counts.sum())
-        return _Prepared(NUMERIC, n_reference, n_current, 0, 0, binned=binned)
+        return Prepared(NUMERIC, n_reference, n_current, 0, 0, binned=binned)
     if isinstance(reference, CategoryCounts) and isinstance(current, CategoryCounts):
         return _prepared_categories(reference.counts, current.counts, 0, 0)
     if not isinstance(reference, RawSample) or not isinstance(current, RawSample):
@@ -208,9 +208,9 @@ def _prepared_categories(
     current: Mapping[str, int],
     reference_missing: int,
     current_missing: int,
-) -> _Prepared:
+) -> Prepared:
     table = _category_table(reference, current)
-    return _Prepared(
+    return Prepared(
         CATEGORICAL,
         int(table.reference.sum()),
         int(table.current.sum()),
@@ -220,10 +220,10 @@ def _prepared_categories(
     )
 
 
-def _prepared_numbers(reference: np.ndarray, current: np.ndarray) -> _Prepared:
+def _prepared_numbers(reference: np.ndarray, current: np.ndarray) -> Prepared:
     numbers = _NumberSides(_sorted_finite(reference), _sorted_finite(current))
     is_few_valued = numbers.is_few_valued
-    return _Prepared(
+    return Prepared(
         CATEGORICAL if is_few_valued else NUMERIC,
         numbers.reference.size,
         numbers.current.size,
@@ -251,7 +251,7 @@ def _count_labels(values: np.ndarray) -> tuple[dict[str, int], int]:
     missing = 0
     # Keyed by type too: True == 1 for a dict, but they are different categories.
     for (_, value), count in Counter(zip(map(type, items), items, strict=True)).items():
-        label = _category_label(value)
+        label = category_label(value)
         if label is None:
             missing += count
         else:
@@ -261,9 +261,9 @@ def _count_labels(values: np.ndarray) -> tuple[dict[str, int], int]:
 
 def _category_table(
     reference: Mapping[str, int], current: Mapping[str, int]
-) -> _CategoryTable:
+) -> CategoryTable:
     labels = tuple(sorted(set(reference) | set(current)))
-    return _CategoryTable(
+    return CategoryTable(
         labels,
         np.array([reference.get(label, 0) for label in labels], dtype=np.int64),
         np.array([current.get(label, 0) for label in labels], dtype=np.int64),
@@ -293,7 +293,7 @@ def _counts_between(sorted_values: np.ndarray, inner_edges: np.ndarray) -> np.nd
     return np.diff(np.concatenate(([0], below, [sorted_values.size])))
 
 
-def _histogram_sorted(sorted_values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+def histogram_sorted(sorted_values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """``np.histogram(values, edges)`` for sorted values, last bin closed."""
     below = np.searchsorted(sorted_values, edges, side="left")
     below[-1] = np.searchsorted(sorted_values, edges[-1], side="right")

@@ -1,21 +1,41 @@
-"""Model card fields, enforcements, operators and drift severities."""
+"""Model card fields, enforcements, operators and drift severities, as the
+engine sees them. The vocabularies are the apps' own (registry, drift and
+governance `constants` modules, all pure); only the engine's numbers live here."""
 
 from __future__ import annotations
 
-MODEL_CARD_FIELDS: tuple[str, ...] = (
-    "intended_use",
-    "limitations",
-    "training_data",
-    "evaluation_data",
-    "ethical_considerations",
-    "caveats",
+from drift.constants import (
+    SEVERITIES,
+    SEVERITY_CRITICAL,
+    SEVERITY_OK,
+    SEVERITY_RANK,
+    SEVERITY_WARNING,
 )
-ENFORCEMENTS: tuple[str, ...] = ("enforce", "advisory", "disabled")
-OPERATORS: tuple[str, ...] = (">=", ">", "<=", "<")
-DRIFT_SEVERITIES: tuple[str, ...] = ("ok", "warning", "critical")
+from governance.constants import ADVISORY, DISABLED, ENFORCE, ENFORCEMENTS
+from registry.constants import MODEL_CARD_FIELDS
 
-_SEVERITY_RANK = {"ok": 0, "warning": 1, "critical": 2}
+__all__ = [
+    "ADVISORY",
+    "DISABLED",
+    "DRIFT_HEALTH",
+    "DRIFT_SEVERITIES",
+    "ENFORCE",
+    "ENFORCEMENTS",
+    "MODEL_CARD_FIELDS",
+    "OPERATORS",
+    "SEVERITY_LIMITS",
+    "SEVERITY_OK",
+    "SEVERITY_RANK",
+    "UNKNOWN_SEVERITY_RANK",
+]
+
+OPERATORS: tuple[str, ...] = (">=", ">", "<=", "<")
+DRIFT_SEVERITIES: tuple[str, ...] = SEVERITIES
+# The limits a max_drift_severity rule may set: critical would let anything by.
+SEVERITY_LIMITS: tuple[str, ...] = (SEVERITY_OK, SEVERITY_WARNING)
+
 # A severity the engine does not know ranks above critical, so a new or
 # misspelt severity can only block a version, never let one through.
-_UNKNOWN_SEVERITY_RANK = 3
-_DRIFT_HEALTH = {"ok": 1.0, "warning": 0.5, "critical": 0.0}
+UNKNOWN_SEVERITY_RANK = len(SEVERITIES)
+# The drift part of the readiness score, by the worst open severity.
+DRIFT_HEALTH = {SEVERITY_OK: 1.0, SEVERITY_WARNING: 0.5, SEVERITY_CRITICAL: 0.0}

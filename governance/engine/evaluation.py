@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from governance.engine.constants import ADVISORY, DISABLED, ENFORCE
 from governance.engine.facts import VersionFacts
 from governance.engine.specs import PolicySpec, WaiverSpec
 
@@ -30,7 +31,7 @@ class RuleResult(NamedTuple):
     @property
     def is_blocking(self) -> bool:
         """Whether this result fails the verdict: enforced, failing, not waived."""
-        return not self.passed and not self.waived and self.enforcement == "enforce"
+        return not self.passed and not self.waived and self.enforcement == ENFORCE
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-safe dict with DESIGN's field names."""
@@ -75,7 +76,7 @@ class Verdict:
             for result in self.results
             if not result.passed
             and not result.waived
-            and result.enforcement == "advisory"
+            and result.enforcement == ADVISORY
         )
 
     @property
@@ -101,7 +102,7 @@ def policy_applies(
     policy: PolicySpec, facts: VersionFacts, *, environment: str | None
 ) -> bool:
     """Whether a policy is enabled and its scope covers this version and environment."""
-    if policy.enforcement == "disabled":
+    if policy.enforcement == DISABLED:
         return False
     if policy.risk_tiers and facts.risk_tier not in policy.risk_tiers:
         return False
@@ -121,7 +122,7 @@ class PolicySet:
     """Policies prepared once for many evaluations: the enabled ones, by name."""
 
     def __init__(self, policies: Iterable[PolicySpec]) -> None:
-        enabled = (p for p in policies if p.enforcement != "disabled")
+        enabled = (p for p in policies if p.enforcement != DISABLED)
         self.policies: tuple[PolicySpec, ...] = tuple(sorted(enabled, key=_by_name))
         # Scope depends only on these three values, and a portfolio has few
         # distinct combinations of them, so a simulation decides each once.
@@ -167,8 +168,8 @@ def evaluate(
         name = policy.name
         revision = policy.revision
         enforcement = policy.enforcement
-        is_enforced = enforcement == "enforce"
-        for position, kind, params, evaluate_rule in policy._compiled_rules:
+        is_enforced = enforcement == ENFORCE
+        for position, kind, params, evaluate_rule in policy.compiled_rules:
             rule_passed, detail = evaluate_rule(params, facts, environment, now)
             waived = False
             if not rule_passed:

@@ -11,10 +11,12 @@ from functools import lru_cache
 from typing import Any
 
 from governance.engine.constants import (
-    _SEVERITY_RANK,
-    _UNKNOWN_SEVERITY_RANK,
     MODEL_CARD_FIELDS,
     OPERATORS,
+    SEVERITY_LIMITS,
+    SEVERITY_OK,
+    SEVERITY_RANK,
+    UNKNOWN_SEVERITY_RANK,
 )
 from governance.engine.facts import VersionFacts
 
@@ -50,7 +52,8 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def _is_filled(text: object) -> bool:
+def is_filled(text: object) -> bool:
+    """Whether a model card entry says something (not missing, blank or spaces)."""
     return isinstance(text, str) and bool(text) and not text.isspace()
 
 
@@ -70,7 +73,7 @@ class RuleKind:
     schema: Mapping[str, Any]
 
 
-_REGISTRY: dict[str, RuleKind] = {}
+RULE_REGISTRY: dict[str, RuleKind] = {}
 
 
 def _rule_kind(
@@ -84,7 +87,7 @@ def _rule_kind(
     }
 
     def register(evaluate: RuleEvaluator) -> RuleEvaluator:
-        _REGISTRY[name] = RuleKind(name=name, evaluate=evaluate, schema=schema)
+        RULE_REGISTRY[name] = RuleKind(name=name, evaluate=evaluate, schema=schema)
         return evaluate
 
     return register
@@ -207,12 +210,12 @@ def _model_card_fields(
 ) -> tuple[bool, str]:
     fields = params["fields"]
     card = facts.model_card
-    missing = tuple(name for name in fields if not _is_filled(card.get(name)))
+    missing = tuple(name for name in fields if not is_filled(card.get(name)))
     return _model_card_outcome(fields, missing)
 
 
 def _severity_rank(severity: str) -> int:
-    return _SEVERITY_RANK.get(severity, _UNKNOWN_SEVERITY_RANK)
+    return SEVERITY_RANK.get(severity, UNKNOWN_SEVERITY_RANK)
 
 
 def worst_drift_severity(open_drift: Mapping[str, str]) -> str | None:
@@ -228,9 +231,9 @@ def worst_drift_severity(open_drift: Mapping[str, str]) -> str | None:
 def _drift_outcome(
     worst: str | None, places: tuple[str, ...], limit: str
 ) -> tuple[bool, str]:
-    if worst is None or worst == "ok":
+    if worst is None or worst == SEVERITY_OK:
         return True, f"no open drift alert in {_join(places)}"
-    if _severity_rank(worst) <= _SEVERITY_RANK[limit]:
+    if _severity_rank(worst) <= SEVERITY_RANK[limit]:
         return (
             True,
             f"open {worst} drift in {_join(places)} is within the limit {limit}",
@@ -239,7 +242,7 @@ def _drift_outcome(
 
 
 @_rule_kind(
-    "max_drift_severity", severity={"type": "string", "enum": ["ok", "warning"]}
+    "max_drift_severity", severity={"type": "string", "enum": list(SEVERITY_LIMITS)}
 )
 def _max_drift_severity(
     params: Mapping[str, Any],
@@ -253,7 +256,7 @@ def _max_drift_severity(
             open_drift.get(environment), (environment,), params["severity"]
         )
     worst = worst_drift_severity(open_drift)
-    if worst is None or worst == "ok":
+    if worst is None or worst == SEVERITY_OK:
         places: tuple[str, ...] = ("any environment",)
     else:
         places = tuple(sorted(env for env, sev in open_drift.items() if sev == worst))
@@ -289,4 +292,4 @@ def _max_age_days(
     return _age_outcome(age.days, limit, age <= _days(limit))
 
 
-RULE_KINDS: tuple[str, ...] = tuple(_REGISTRY)
+RULE_KINDS: tuple[str, ...] = tuple(RULE_REGISTRY)

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import Any
 
 from governance.engine.constants import ENFORCEMENTS
-from governance.engine.validation import _compile_rule, _CompiledRule
+from governance.engine.validation import CompiledRule, compile_rule
 
 
 @dataclass(frozen=True)
@@ -22,8 +22,9 @@ class RuleSpec:
     params: Mapping[str, Any]
 
     @cached_property
-    def _compiled(self) -> _CompiledRule:
-        return _compile_rule(self)
+    def compiled(self) -> CompiledRule:
+        """This rule validated once, on first use."""
+        return compile_rule(position=self.position, kind=self.kind, params=self.params)
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,10 @@ class PolicySpec:
             )
 
     @cached_property
-    def _compiled_rules(self) -> tuple[_CompiledRule, ...]:
+    def compiled_rules(self) -> tuple[CompiledRule, ...]:
+        """The rules in position order, each compiled once."""
         ordered = sorted(self.rules, key=operator.attrgetter("position"))
-        return tuple(rule._compiled for rule in ordered)
+        return tuple(rule.compiled for rule in ordered)
 
 
 @dataclass(frozen=True)

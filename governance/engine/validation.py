@@ -6,12 +6,9 @@ import copy
 import math
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
-from governance.engine.rules import _REGISTRY, RULE_KINDS, RuleEvaluator, RuleKind
-
-if TYPE_CHECKING:
-    from governance.engine.specs import RuleSpec
+from governance.engine.rules import RULE_KINDS, RULE_REGISTRY, RuleEvaluator, RuleKind
 
 
 class RuleParamsError(ValueError):
@@ -24,11 +21,11 @@ class RuleParamsError(ValueError):
 
 
 def _lookup_kind(kind: object) -> RuleKind:
-    if not isinstance(kind, str) or kind not in _REGISTRY:
+    if not isinstance(kind, str) or kind not in RULE_REGISTRY:
         raise RuleParamsError(
             "kind", f"Unknown rule kind {kind!r}; use one of {', '.join(RULE_KINDS)}."
         )
-    return _REGISTRY[kind]
+    return RULE_REGISTRY[kind]
 
 
 def rule_param_schema(kind: str) -> dict[str, Any]:
@@ -98,16 +95,20 @@ def _validate_value(schema: Mapping[str, Any], value: Any, field: str) -> Any:
     raise AssertionError(f"schema type {expected!r} is not supported")
 
 
-class _CompiledRule(NamedTuple):
+class CompiledRule(NamedTuple):
+    """A rule with validated, frozen parameters and its evaluator, ready to run."""
+
     position: int
     kind: str
     params: Mapping[str, Any]
     evaluate: RuleEvaluator
 
 
-def _compile_rule(rule: RuleSpec) -> _CompiledRule:
+def compile_rule(*, position: int, kind: str, params: Any) -> CompiledRule:
+    """A stored rule, validated once; an invalid one compiles to a rule that
+    fails with the reason."""
     try:
-        params = validate_rule(rule.kind, rule.params)
+        validated = validate_rule(kind, params)
     except RuleParamsError as error:
         # A stored rule the engine cannot read must block, not crash the gate.
         outcome = (False, f"invalid rule: {error}")
@@ -115,17 +116,14 @@ def _compile_rule(rule: RuleSpec) -> _CompiledRule:
         def evaluate_invalid(*_: object) -> tuple[bool, str]:
             return outcome
 
-        raw = rule.params if isinstance(rule.params, Mapping) else {}
-        return _CompiledRule(
-            rule.position, rule.kind, MappingProxyType(dict(raw)), evaluate_invalid
+        raw = params if isinstance(params, Mapping) else {}
+        return CompiledRule(
+            position, kind, MappingProxyType(dict(raw)), evaluate_invalid
         )
     frozen = {
         key: tuple(value) if isinstance(value, list) else value
-        for key, value in params.items()
+        for key, value in validated.items()
     }
-    return _CompiledRule(
-        rule.position,
-        rule.kind,
-        MappingProxyType(frozen),
-        _REGISTRY[rule.kind].evaluate,
+    return CompiledRule(
+        position, kind, MappingProxyType(frozen), RULE_REGISTRY[kind].evaluate
     )

@@ -8,8 +8,7 @@ from django.utils import timezone
 from governance.engine import Verdict, evaluate
 from governance.models import Evaluation
 from governance.selectors import current_policy_specs, version_facts, waiver_specs
-from mlgov import metrics
-from mlgov.events import announce
+from mlgov.events import announce, publish
 from registry.models import Environment, ModelVersion
 
 
@@ -33,7 +32,12 @@ def evaluate_version(
         now=now,
         waivers=waivers,
     )
-    metrics.record_evaluation(passed=verdict.passed, environment=environment_name)
+    publish(
+        "evaluation.computed",
+        version_id=version.pk,
+        environment=environment_name,
+        passed=verdict.passed,
+    )
     return verdict
 
 

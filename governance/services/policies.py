@@ -18,12 +18,13 @@ from governance.selectors import policies_with_rules, policy_document
 from mlgov.events import announce
 from mlgov.exceptions import FieldError, PermissionDeniedError
 from mlgov.permissions import can_administer_governance
-from registry.models import Environment
+from registry.selectors import environment_names
 
 
 def known_environment_names() -> list[str]:
-    """Environment names a policy scope may name."""
-    return list(Environment.objects.order_by("rank").values_list("name", flat=True))
+    """Environment names a policy scope may name (kept for callers of the
+    services package; the read itself is `registry.selectors.environment_names`)."""
+    return environment_names()
 
 
 def _announce_policy(event: str, policy: Policy, actor: AbstractBaseUser) -> None:

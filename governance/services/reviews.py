@@ -12,7 +12,6 @@ from governance.models import Approval, Evaluation
 from governance.services.evaluations import record_evaluation
 from mlgov.events import announce
 from mlgov.exceptions import PermissionDeniedError
-from mlgov.metrics import record_approval
 from mlgov.permissions import has_role, is_author
 from mlgov.roles import Role
 from registry import services as registry_services
@@ -59,7 +58,6 @@ def _decide(
     settled = settle_review(version=locked, actor=reviewer)
     announce(
         "approval.recorded",
-        count=lambda: record_approval(decision=decision),
         model=locked.model.name,
         version=locked.version,
         decision=decision,

@@ -24,7 +24,8 @@ from governance.simulation import (
 )
 from mlgov.exceptions import DomainError, FieldError, PermissionDeniedError
 from mlgov.permissions import can_run_simulations
-from registry.models import Environment, ModelVersion
+from registry.models import ModelVersion
+from registry.selectors import environment_names
 
 
 class SimulationTooLargeError(DomainError):
@@ -86,9 +87,7 @@ def run_simulation(
     budget = settings.SIMULATION_TIME_BUDGET_SECONDS
     deadline = time.monotonic() + budget
     now = now or timezone.now()
-    environments = list(
-        Environment.objects.order_by("rank").values_list("name", flat=True)
-    )
+    environments = environment_names()
     stored = {policy.name: policy for policy in policies_with_rules()}
     revisions = {name: policy.revision for name, policy in stored.items()}
 

@@ -2,12 +2,12 @@
 
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.utils.dateparse import parse_datetime
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.permissions import BasePermission
 
-from mlgov.exceptions import FieldError
+from mlgov.api.filters import QueryFilter
+from mlgov.audit import audit_entries
 from mlgov.permissions import can_read_audit_trail
 
 
@@ -44,6 +44,25 @@ class LogEntrySerializer(serializers.ModelSerializer):
         return f"{content_type.app_label}.{content_type.model}"
 
 
+class AuditTrailFilter(QueryFilter):
+    object_type = serializers.CharField(
+        required=False, help_text="app_label.model, e.g. registry.modelversion"
+    )
+    object_id = serializers.IntegerField(required=False, min_value=0)
+    actor = serializers.CharField(required=False, help_text="Username.")
+    since = serializers.DateTimeField(required=False, help_text="ISO 8601, inclusive.")
+    until = serializers.DateTimeField(required=False, help_text="ISO 8601, exclusive.")
+
+    def validate_object_type(self, value: str) -> ContentType:
+        app_label, _, model = value.lower().partition(".")
+        content_type = ContentType.objects.filter(
+            app_label=app_label, model=model
+        ).first()
+        if content_type is None:
+            raise serializers.ValidationError(f"Unknown object type {value!r}.")
+        return content_type
+
+
 class AuditTrailView(generics.ListAPIView):
     """Every recorded change, newest first, filterable by object and actor."""
 
@@ -52,45 +71,8 @@ class AuditTrailView(generics.ListAPIView):
     cursor_ordering = "-id"
 
     def get_queryset(self):
-        params = self.request.query_params
-        entries = LogEntry.objects.select_related("actor", "content_type")
-        object_type = params.get("object_type")
-        if object_type:
-            app_label, _, model = object_type.lower().partition(".")
-            content_type = ContentType.objects.filter(
-                app_label=app_label, model=model
-            ).first()
-            if content_type is None:
-                raise FieldError("object_type", f"Unknown object type {object_type!r}.")
-            entries = entries.filter(content_type=content_type)
-        object_id = params.get("object_id")
-        if object_id:
-            if not (object_id.isascii() and object_id.isdigit()):
-                raise FieldError("object_id", "Must be a number.")
-            entries = entries.filter(object_id=int(object_id))
-        if params.get("actor"):
-            entries = entries.filter(actor__username=params["actor"])
-        for name, lookup in (("since", "timestamp__gte"), ("until", "timestamp__lt")):
-            if params.get(name):
-                try:
-                    moment = parse_datetime(params[name])
-                except ValueError:
-                    moment = None  # well formed but impossible: 30 February
-                if moment is None:
-                    raise FieldError(name, "Use an ISO 8601 date and time.")
-                entries = entries.filter(**{lookup: moment})
-        return entries
+        return audit_entries(**AuditTrailFilter.from_request(self.request))
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "object_type", str, description="e.g. registry.modelversion"
-            ),
-            OpenApiParameter("object_id", int),
-            OpenApiParameter("actor", str, description="Username."),
-            OpenApiParameter("since", str, description="ISO 8601, inclusive."),
-            OpenApiParameter("until", str, description="ISO 8601, exclusive."),
-        ]
-    )
+    @extend_schema(parameters=[AuditTrailFilter])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)

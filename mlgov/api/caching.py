@@ -18,5 +18,5 @@ class CachedListMixin:
         key = namespaced_key(
             self.cache_namespace, "page", request.get_host(), request.get_full_path()
         )
-        page = super().list
+        page = super().list  # type: ignore[misc]  # a mixin for ListAPIView
         return Response(cached(key, lambda: page(request, *args, **kwargs).data))

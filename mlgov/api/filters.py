@@ -39,12 +39,14 @@ class QueryFilter(serializers.Serializer):
             raise FieldError(
                 unknown[0], f"Unknown query parameter. Use one of: {allowed}."
             )
+        # An empty value (`?severity=`, as an HTML form sends it) means the
+        # filter was not given, as it always has on these lists.
         data = {
-            name: params.getlist(name)
+            name: [value for value in params.getlist(name) if value]
             if isinstance(field, serializers.ListField)
             else params.get(name)
             for name, field in fields.items()
-            if name in params
+            if name in params and any(params.getlist(name))
         }
         for name, value in data.items():
             field = fields[name]

@@ -31,8 +31,8 @@ class StableCursorPagination(CursorPagination):
     ordering = "-id"
     page_size_query_param = "page_size"
 
-    @property
-    def max_page_size(self) -> int:
+    @property  # read at request time, so tests may change the setting
+    def max_page_size(self) -> int:  # type: ignore[override]
         return settings.API_MAX_PAGE_SIZE
 
     def get_ordering(self, request, queryset, view):

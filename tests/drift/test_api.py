@@ -492,3 +492,27 @@ def test_alert_moves_need_authentication(anonymous_client, open_alert, verb):
     assert_error(response, 401)
     open_alert.refresh_from_db()
     assert open_alert.status == "open"
+
+
+@pytest.mark.parametrize(
+    ("url", "query", "field"),
+    [
+        (REPORTS, "severity=meh", "severity"),
+        (REPORTS, "version=seven", "version"),
+        (REPORTS, "status=open", "status"),
+        (ALERTS, "sevrity=critical", "sevrity"),
+        (ALERTS, "version=0", "version"),
+    ],
+)
+def test_drift_lists_refuse_unknown_or_invalid_parameters(
+    api_client_for, viewer, url, query, field
+):
+    error = assert_error(api_client_for(viewer).get(f"{url}?{query}"), 400, "invalid")
+
+    assert field in error["details"]
+
+
+def test_drift_lists_ignore_empty_parameters(api_client_for, viewer, open_alert):
+    client = api_client_for(viewer)
+
+    assert len(client.get(ALERTS + "?severity=&status=").json()["results"]) == 1

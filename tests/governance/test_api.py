@@ -515,3 +515,15 @@ def test_evaluation_of_an_unknown_version_is_404(api_client_for, viewer, in_revi
     assert_error(
         api_client_for(viewer).get("/api/v1/models/ghost/versions/1/evaluation/"), 404
     )
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("state=soon", "state"), ("version=x", "version"), ("states=active", "states")],
+)
+def test_waiver_list_refuses_unknown_or_invalid_parameters(
+    api_client_for, viewer, query, field
+):
+    response = api_client_for(viewer).get(f"/api/v1/waivers/?{query}")
+
+    assert field in assert_error(response, 400, "invalid")["details"]

@@ -93,16 +93,26 @@ def test_enforcing_an_advisory_policy_and_adding_a_new_one(portfolio, governance
 def test_simulation_matches_a_direct_evaluation(
     portfolio, governance_admin, make_policy
 ):
-    run = run_simulation(actor=governance_admin, upsert=[], remove=["floor"])
-    changed = {(c["model"], c["environment"]): c["after"] for c in run["changes"]}
     from governance.models import Policy
 
-    Policy.objects.filter(name="floor").delete()
     production = Environment.objects.get(name="production")
-    for model_name, environment in changed:
-        version = ModelVersion.objects.get(model__name=model_name)
+    versions = list(ModelVersion.objects.filter(status="approved"))
+    today = {
+        version.model.name: evaluate_version(
+            version=version, environment=production
+        ).passed
+        for version in versions
+    }
+    run = run_simulation(actor=governance_admin, upsert=[], remove=["floor"])
+    changed = {(c["model"], c["environment"]): c["after"] for c in run["changes"]}
+
+    # A simulation that reports no change at all must fail this test.
+    assert changed == {("m-3", "production"): True}
+    Policy.objects.filter(name="floor").delete()
+    for version in versions:
+        name = version.model.name
         direct = evaluate_version(version=version, environment=production)
-        assert direct.passed == changed[(model_name, environment)]
+        assert direct.passed == changed.get((name, "production"), today[name]), name
 
 
 def test_simulation_writes_nothing(portfolio, governance_admin):

@@ -72,3 +72,11 @@ def test_audit_list_query_count_is_constant(
         response = client.get(AUDIT)
 
     assert len(response.json()["results"]) >= count
+
+
+def test_an_unknown_filter_is_refused_by_name(api_client_for, auditor):
+    response = api_client_for(auditor).get(f"{AUDIT}?who=rita")
+
+    error = assert_error(response, 400, "invalid")
+    assert "who" in error["details"]
+    assert "actor" in error["message"]

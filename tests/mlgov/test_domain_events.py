@@ -112,3 +112,47 @@ def test_a_rolled_back_decision_is_neither_logged_nor_counted(
 
     assert events(log_lines(), "approval.recorded") == []
     assert counted == []
+
+
+def test_an_evaluation_on_request_is_counted_at_once_without_a_log_line(
+    log_lines, team, make_policy
+):
+    from governance.services import evaluate_version
+    from registry.selectors import environment_by_name
+
+    make_policy("floor", [auc_floor(0.99)])
+    version = ModelVersionFactory(model=MLModelFactory(team=team), version=1)
+    before = metric("mlgov_evaluations_total", outcome="failed", environment="staging")
+
+    verdict = evaluate_version(
+        version=version, environment=environment_by_name(name="staging")
+    )
+
+    assert not verdict.passed
+    assert metric(
+        "mlgov_evaluations_total", outcome="failed", environment="staging"
+    ) == (before + 1)
+    assert events(log_lines(), "evaluation.computed") == []
+
+
+def test_a_failing_subscriber_neither_fails_the_decision_nor_silences_others(
+    log_lines, django_capture_on_commit_callbacks
+):
+    from mlgov import events as domain_events
+
+    heard = []
+
+    def broken(fields):
+        raise RuntimeError("counter exploded")
+
+    domain_events.subscribe("test.event", broken)
+    domain_events.subscribe("test.event", heard.append)
+    domain_events.subscribe("test.event", heard.append)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            announce("test.event", answer=42)
+    finally:
+        del domain_events.subscribers["test.event"]
+
+    assert heard == [{"answer": 42}]
+    assert events(log_lines(), "test.event")[0]["answer"] == 42

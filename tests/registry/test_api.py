@@ -651,3 +651,96 @@ def test_version_detail_is_one_lookup(
         response = client.get(version_url("churn", 1))
 
     assert response.json()["version"] == 1
+
+
+# -- version filters and the portfolio queue ----------------------------------
+
+VERSIONS = "/api/v1/versions/"
+
+
+def test_version_list_filters_by_status_and_creation(api_client_for, viewer, model):
+    ModelVersionFactory(
+        model=model, version=1, status="approved", created_at="2026-01-01T00:00:00Z"
+    )
+    ModelVersionFactory(
+        model=model, version=2, status="in_review", created_at="2026-03-01T00:00:00Z"
+    )
+    client = api_client_for(viewer)
+
+    def numbers(query: str) -> list[int]:
+        response = client.get(versions_url("churn") + query)
+        assert response.status_code == 200, response.content
+        return [row["version"] for row in response.json()["results"]]
+
+    assert numbers("") == [2, 1]
+    assert numbers("?status=approved") == [1]
+    assert numbers("?created_after=2026-02-01T00:00:00Z") == [2]
+    assert numbers("?created_after=2026-03-01T00:00:00Z") == []
+    assert numbers("?status=") == [2, 1]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("status=shipped", "status"),
+        ("created_after=yesterday", "created_after"),
+        ("state=approved", "state"),
+    ],
+)
+def test_version_list_refuses_bad_query_parameters(
+    api_client_for, viewer, model, query, field
+):
+    response = api_client_for(viewer).get(f"{versions_url('churn')}?{query}")
+
+    assert field in assert_error(response, 400, "invalid")["details"]
+
+
+def test_portfolio_queue_lists_versions_in_review_across_models(
+    api_client_for, reviewer, model, foreign_model
+):
+    ModelVersionFactory(model=model, version=1, status="draft")
+    waiting = ModelVersionFactory(model=model, version=2, status="in_review")
+    foreign = ModelVersionFactory(model=foreign_model, version=1, status="in_review")
+    client = api_client_for(reviewer)
+
+    rows = client.get(VERSIONS + "?status=in_review").json()["results"]
+    assert [(row["model"], row["version"]) for row in rows] == [
+        ("churn", waiting.version),
+        ("pricing-model", foreign.version),
+    ]
+    rows = client.get(VERSIONS + "?status=in_review&model=churn").json()["results"]
+    assert [(row["model"], row["version"]) for row in rows] == [("churn", 2)]
+    assert len(client.get(VERSIONS).json()["results"]) == 3
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("status=waiting", "status"), ("models=churn", "models")],
+)
+def test_portfolio_queue_refuses_bad_query_parameters(
+    api_client_for, reviewer, query, field
+):
+    response = api_client_for(reviewer).get(f"{VERSIONS}?{query}")
+
+    assert field in assert_error(response, 400, "invalid")["details"]
+
+
+def test_portfolio_queue_needs_a_role(anonymous_client):
+    assert_error(anonymous_client.get(VERSIONS), 401)
+
+
+@pytest.mark.parametrize("count", [2, 20])
+def test_portfolio_queue_query_count_is_constant(
+    api_client_for, reviewer, team, django_assert_num_queries, count
+):
+    for index in range(count):
+        model = MLModelFactory(name=f"m-{index:03d}", team=team)
+        parent = ModelVersionFactory(model=model, version=1, status="approved")
+        ModelVersionFactory(model=model, version=2, parent=parent, status="in_review")
+    client = api_client_for(reviewer)
+
+    # token + user, roles, versions page
+    with django_assert_num_queries(3):
+        response = client.get(VERSIONS + "?status=in_review&page_size=100")
+
+    assert len(response.json()["results"]) == count

@@ -1,0 +1,31 @@
+"""The registry vocabulary, defined once: pure names, no Django. The models'
+TextChoices and constraints, serializers, the governance engine and metric
+labels all derive from these tuples (tests/test_vocabulary.py pins the copies)."""
+
+RISK_LOW = "low"
+RISK_MEDIUM = "medium"
+RISK_HIGH = "high"
+RISK_CRITICAL = "critical"
+RISK_TIERS: tuple[str, ...] = (RISK_LOW, RISK_MEDIUM, RISK_HIGH, RISK_CRITICAL)
+
+VERSION_DRAFT = "draft"
+VERSION_IN_REVIEW = "in_review"
+VERSION_APPROVED = "approved"
+VERSION_REJECTED = "rejected"
+VERSION_RETIRED = "retired"
+VERSION_STATUSES: tuple[str, ...] = (
+    VERSION_DRAFT,
+    VERSION_IN_REVIEW,
+    VERSION_APPROVED,
+    VERSION_REJECTED,
+    VERSION_RETIRED,
+)
+
+MODEL_CARD_FIELDS: tuple[str, ...] = (
+    "intended_use",
+    "limitations",
+    "training_data",
+    "evaluation_data",
+    "ethical_considerations",
+    "caveats",
+)

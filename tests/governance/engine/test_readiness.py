@@ -1,0 +1,80 @@
+"""governance.engine.readiness: the 0-100 readiness score."""
+
+from governance.engine import (
+    MODEL_CARD_FIELDS,
+    Verdict,
+    readiness_score,
+)
+from tests.governance.engine.builders import (
+    FULL_CARD,
+    result,
+)
+
+# --- readiness ------------------------------------------------------------------
+
+
+def test_readiness_is_100_when_everything_is_in_order() -> None:
+    verdict = Verdict(passed=True, results=(result(passed=True), result(passed=True)))
+
+    score = readiness_score(
+        verdict=verdict,
+        approvals_required=2,
+        independent_approvals=2,
+        model_card=FULL_CARD,
+        worst_open_drift=None,
+    )
+
+    assert score == 100.0
+
+
+def test_readiness_weighs_rules_approvals_card_and_drift() -> None:
+    results = (
+        result(passed=True),
+        result(passed=True),
+        result(passed=True),
+        result(passed=False),
+        result(passed=False, enforcement="advisory"),
+    )
+    card = dict.fromkeys(MODEL_CARD_FIELDS[:4], "filled") | {"caveats": "  "}
+
+    score = readiness_score(
+        verdict=Verdict(passed=False, results=results),
+        approvals_required=2,
+        independent_approvals=1,
+        model_card=card,
+        worst_open_drift="warning",
+    )
+
+    # 40 * 3/4 + 20 * 1/2 + 15 * 4/6 + 25 * 0.5
+    assert score == 62.5
+
+
+def test_readiness_with_no_rules_or_required_approvals_counts_them_complete() -> None:
+    score = readiness_score(
+        verdict=Verdict(passed=True, results=()),
+        approvals_required=0,
+        independent_approvals=0,
+        model_card={},
+        worst_open_drift="critical",
+    )
+
+    assert score == 60.0
+
+
+def test_readiness_counts_waived_rules_as_passing_and_rounds_to_one_decimal() -> None:
+    results = (
+        result(passed=True),
+        result(passed=False, waived=True),
+        result(passed=False),
+    )
+
+    score = readiness_score(
+        verdict=Verdict(passed=False, results=results),
+        approvals_required=1,
+        independent_approvals=3,
+        model_card=FULL_CARD,
+        worst_open_drift="ok",
+    )
+
+    # 40 * 2/3 + 20 + 15 + 25
+    assert score == 86.7

@@ -1,0 +1,83 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from governance import selectors
+from governance.constants import WAIVER_STATES
+from governance.models import Waiver
+from mlgov.exceptions import NotFoundError
+from tests.factories import MLModelFactory, ModelVersionFactory
+from tests.governance.conftest import auc_floor
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def waivers(team, make_policy, governance_admin):
+    """One waiver in each state, a day after all were granted."""
+    policy = make_policy("floor", [auc_floor(0.95)])
+    granted = timezone.now() - timedelta(days=10)
+    made = {}
+    for number, state in enumerate(WAIVER_STATES, start=1):
+        version = ModelVersionFactory(
+            model=MLModelFactory(team=team), version=number, status="approved"
+        )
+        made[state] = Waiver.objects.create(
+            version=version,
+            policy=policy,
+            rule_position=1,
+            justification="Known gap.",
+            granted_by=governance_admin,
+            granted_at=granted,
+            expires_at=granted + timedelta(days=1 if state == "expired" else 30),
+            revoked_by=governance_admin if state == "revoked" else None,
+            revoked_at=granted + timedelta(days=2) if state == "revoked" else None,
+        )
+    return made
+
+
+@pytest.mark.parametrize("state", WAIVER_STATES)
+def test_in_state_agrees_with_each_waivers_own_state(waivers, state):
+    found = list(Waiver.objects.in_state(state, timezone.now()))
+
+    assert found == [waivers[state]]
+    assert found[0].state == state
+
+
+def test_in_state_refuses_an_unknown_state():
+    with pytest.raises(ValueError, match="soon"):
+        Waiver.objects.in_state("soon", timezone.now())
+
+
+def test_waiver_list_reads_its_rows_in_one_query(waivers, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        rows = [
+            (waiver.version.model.name, waiver.policy.name, waiver.granted_by.username)
+            for waiver in selectors.waiver_list(state="active")
+        ]
+
+    assert len(rows) == 1
+
+
+def test_policy_by_name_finds_one_or_names_the_missing_one(make_policy):
+    make_policy("floor", [auc_floor(0.9)])
+
+    assert selectors.policy_by_name(name="floor").name == "floor"
+    with pytest.raises(NotFoundError, match="'ceiling'"):
+        selectors.policy_by_name(name="ceiling")
+
+
+def test_version_facts_cost_four_queries_whatever_the_count(
+    team, django_assert_num_queries
+):
+    for index in range(5):
+        ModelVersionFactory(
+            model=MLModelFactory(team=team, tags=["pii"]), version=index + 1
+        )
+
+    with django_assert_num_queries(4):
+        facts = selectors.version_facts()
+
+    assert len(facts) == 5
+    assert all(fact.tags == frozenset({"pii"}) for fact in facts.values())
