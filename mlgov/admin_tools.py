@@ -3,7 +3,7 @@
 from collections.abc import Callable, Iterable
 
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.http import HttpRequest, HttpResponseRedirect
 
@@ -36,7 +36,7 @@ class NoteActionForm(ActionForm):
     )
 
 
-class ServiceErrorsAsMessagesMixin:
+class ServiceErrorsAsMessagesMixin(admin.ModelAdmin):
     """For a ModelAdmin whose saves and deletions go through services: a
     refusal of the domain (a version no longer a draft, a state that moved
     while the page was open) is shown as a message on the same page, with

@@ -171,7 +171,9 @@ class ModelVersionAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
             fields += list(services.VERSION_EVIDENCE_FIELDS)
         return fields
 
-    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+    def render_change_form(
+        self, request, context, add=False, change=False, form_url="", obj=None
+    ):
         # Only a draft can be edited: a submitted version's page is for
         # reading, with no Save button to press.
         if obj is not None and not obj.is_editable:
@@ -180,7 +182,7 @@ class ModelVersionAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
                 show_save_and_continue=False,
                 show_save_and_add_another=False,
             )
-        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def has_add_permission(self, request):
         # Versions are registered by pipelines through the API, which assigns

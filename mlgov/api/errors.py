@@ -143,6 +143,7 @@ def is_database_unavailable(exc: BaseException | None) -> bool:
 
 def database_unavailable_response(request) -> HttpResponse:
     """503 in the error shape (a short page outside /api/), Retry-After set."""
+    response: HttpResponse
     if request.path.startswith("/api/"):
         response = JsonResponse(
             error_body(

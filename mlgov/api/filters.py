@@ -48,14 +48,12 @@ class QueryFilter(serializers.Serializer):
             for name, field in fields.items()
             if name in params and any(params.getlist(name))
         }
-        for name, value in data.items():
+        for name in data:
             field = fields[name]
             if isinstance(field, serializers.ListField):
-                field, values = field.child, value
-            else:
-                values = [value]
+                field = field.child
             if isinstance(field, _ASCII_ONLY_FIELDS) and not all(
-                item.isascii() for item in values
+                item.isascii() for item in params.getlist(name)
             ):
                 raise FieldError(name, "Use ASCII digits.")
         payload = cls(data=data)

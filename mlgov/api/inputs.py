@@ -17,6 +17,7 @@ import numpy as np
 from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
+from rest_framework.views import APIView
 
 from mlgov.exceptions import DomainError, FieldError
 
@@ -129,7 +130,7 @@ def read_capped_body(request, max_bytes: int, hint: str = "") -> None:
     django_request._stream = io.BytesIO(body)
 
 
-class BodyCapMixin:
+class BodyCapMixin(APIView):
     """For an APIView whose writes take a body cap other than Django's
     DATA_UPLOAD_MAX_MEMORY_SIZE: `max_body_bytes()` gives it. Checked after
     authentication and permissions, so only permitted callers are read."""

@@ -46,7 +46,7 @@ class StableCursorPagination(CursorPagination):
         except NotFound as error:
             raise InvalidCursor() from error
         if cursor is not None and cursor.position is not None:
-            self._check_position(cursor.position)
+            self._check_position(str(cursor.position))
         return cursor
 
     def _check_position(self, position: str) -> None:

@@ -52,7 +52,7 @@ def _model_field_is_nullable(field: serializers.Field) -> bool:
     if model is None or not field.read_only or field.source == "*":
         return False
     nullable = False
-    for part in field.source.split("."):
+    for part in (field.source or "").split("."):
         if model is None:
             return False
         try:
