@@ -8,8 +8,8 @@ from rest_framework.views import APIView
 
 from drift import selectors, services
 from drift.models import DriftAlert, DriftReport, FeatureDrift, Severity
+from mlgov.api.bodycap import BodyCapMixin
 from mlgov.api.filters import QueryFilter
-from mlgov.api.inputs import BodyCapMixin
 from mlgov.api.permissions import IsDataScientistForWrites, IsReviewer
 from mlgov.api.serializers import StrictInputSerializer
 from mlgov.exceptions import FieldError, NotFoundError

@@ -13,8 +13,8 @@ from governance.constants import WAIVER_STATES
 from governance.documents import parse_policy_document
 from governance.engine import RULE_KINDS
 from governance.models import Approval, Policy, Waiver
+from mlgov.api.bodycap import BodyCapMixin
 from mlgov.api.filters import QueryFilter
-from mlgov.api.inputs import BodyCapMixin
 from mlgov.api.permissions import (
     IsDataScientistForWrites,
     IsGovernanceAdminForWrites,

@@ -17,7 +17,6 @@ import numpy as np
 from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
-from rest_framework.views import APIView
 
 from mlgov.exceptions import DomainError, FieldError
 
@@ -128,19 +127,3 @@ def read_capped_body(request, max_bytes: int, hint: str = "") -> None:
         raise BodyTooLargeError(max_bytes, hint)
     django_request._body = body
     django_request._stream = io.BytesIO(body)
-
-
-class BodyCapMixin(APIView):
-    """For an APIView whose writes take a body cap other than Django's
-    DATA_UPLOAD_MAX_MEMORY_SIZE: `max_body_bytes()` gives it. Checked after
-    authentication and permissions, so only permitted callers are read."""
-
-    body_cap_hint = ""
-
-    def max_body_bytes(self) -> int:
-        raise NotImplementedError
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        if request.method in ("POST", "PUT", "PATCH"):
-            read_capped_body(request, self.max_body_bytes(), self.body_cap_hint)
