@@ -210,6 +210,7 @@ MATRIX = [
         lambda w: {"artifact_uri": "s3://models/churn/3"},
         OUTSIDERS,
     ),
+    Row("GET", "registry:version-portfolio", READERS),
     Row("GET", "registry:version-detail", READERS, DRAFT),
     Row(
         "PATCH",

@@ -15,6 +15,7 @@ LISTS = [
     "/api/v1/drift/alerts/",
     "/api/v1/audit/",
     "/api/v1/environments/",
+    "/api/v1/versions/",
 ]
 
 
