@@ -71,7 +71,14 @@ forwarded_allow_ips = _env("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 def on_starting(server) -> None:
     """Start from an empty metrics directory: files of a previous run's
-    workers would otherwise be summed into this run's counters."""
+    workers would otherwise be summed into this run's counters. Say once when
+    several workers would each count rate limits on their own."""
+    if workers > 1 and not os.environ.get("REDIS_URL"):
+        server.log.warning(
+            "mlgov.I001: %d workers without REDIS_URL: each counts rate limits "
+            "and caches on its own. Set REDIS_URL to share them.",
+            workers,
+        )
     for name in os.listdir(_metrics_dir):
         path = os.path.join(_metrics_dir, name)
         if os.path.isdir(path):

@@ -3,6 +3,7 @@ from django.contrib import admin
 from drift import services
 from drift.models import DriftAlert, DriftReport, FeatureDrift
 from mlgov.admin_tools import NoteActionForm, run_service_on_each
+from registry.admin import extend_version_admin
 
 
 class ReadOnlyAdminMixin:
@@ -18,15 +19,20 @@ class ReadOnlyAdminMixin:
         return False
 
 
+def rounded(value: float | None) -> str:
+    """A statistic for reading: four significant digits."""
+    return "—" if value is None else f"{value:.4g}"
+
+
 class FeatureDriftInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = FeatureDrift
     fields = [
         "feature",
         "kind",
         "method",
-        "statistic",
-        "p_value",
-        "psi",
+        "statistic_",
+        "p_value_",
+        "psi_",
         "threshold",
         "drifted",
         "severity",
@@ -38,16 +44,34 @@ class FeatureDriftInline(ReadOnlyAdminMixin, admin.TabularInline):
     readonly_fields = fields
     extra = 0
 
+    @admin.display(description="statistic")
+    def statistic_(self, feature):
+        return rounded(feature.statistic)
+
+    @admin.display(description="p-value")
+    def p_value_(self, feature):
+        return rounded(feature.p_value)
+
+    @admin.display(description="PSI")
+    def psi_(self, feature):
+        return rounded(feature.psi)
+
+
+def report_title(report: DriftReport) -> str:
+    """A report as people name it: model, version, environment and week."""
+    return (
+        f"{report.version.model.name} v{report.version.version} in "
+        f"{report.environment.name}, window to {report.window_end:%Y-%m-%d}"
+    )
+
 
 @admin.register(DriftReport)
 class DriftReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
-        "id",
-        "version",
-        "environment",
+        "title",
         "window_end",
         "severity",
-        "drift_share",
+        "drift_share_",
         "dataset_drift",
         "submitted_by",
     ]
@@ -55,6 +79,43 @@ class DriftReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["version__model", "environment", "submitted_by"]
     search_fields = ["version__model__name"]
     inlines = [FeatureDriftInline]
+
+    @admin.display(description="report", ordering="-id")
+    def title(self, report):
+        return report_title(report)
+
+    @admin.display(description="drift share", ordering="drift_share")
+    def drift_share_(self, report):
+        return f"{report.drift_share:.0%}"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("version__model", "environment", "submitted_by")
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        report = self.get_object(request, object_id)
+        if report is not None:
+            extra_context = {**(extra_context or {}), "subtitle": report_title(report)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+class OpenAlertInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """A version's unresolved drift alerts, on the version page."""
+
+    model = DriftAlert
+    fields = ["feature", "environment", "severity", "status", "last_seen_at"]
+    readonly_fields = fields
+    extra = 0
+    verbose_name_plural = "open drift alerts"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).unresolved().select_related("environment")
+
+
+extend_version_admin(inlines=[OpenAlertInline])
 
 
 @admin.register(DriftAlert)

@@ -1,13 +1,19 @@
 """Drift API: report ingestion and reading, alerts and their lifecycle."""
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from drift import selectors, services
 from drift.models import DriftAlert, DriftReport, FeatureDrift, Severity
+from drift.stats.constants import KINDS, METHODS
 from mlgov.api.bodycap import BodyCapMixin
 from mlgov.api.filters import QueryFilter
 from mlgov.api.permissions import IsDataScientistForWrites, IsReviewer
@@ -16,10 +22,69 @@ from mlgov.exceptions import FieldError, NotFoundError
 from registry import selectors as registry_selectors
 
 
+class HistogramSerializer(serializers.Serializer):
+    """A chart of one side: numeric bins, or counts per category."""
+
+    bin_edges = serializers.ListField(
+        child=serializers.FloatField(allow_null=True),
+        required=False,
+        help_text="Numeric: ascending edges; null is an open outer edge.",
+    )
+    counts = serializers.ListField(
+        child=serializers.IntegerField(min_value=0),
+        required=False,
+        help_text="Numeric: one count per bin (one fewer than the edges).",
+    )
+    categories = serializers.DictField(
+        child=serializers.IntegerField(min_value=0),
+        required=False,
+        help_text="Categorical: count per category.",
+    )
+
+
+class SampleSerializer(HistogramSerializer):
+    """One side of a feature: raw `values`, numeric `bin_edges` with `counts`,
+    or categorical `categories` (exactly one of the three forms)."""
+
+    values = serializers.ListField(
+        child=serializers.JSONField(),
+        required=False,
+        help_text="Raw values: numbers (numeric) or labels (categorical); null "
+        "is a missing value.",
+    )
+
+
+class FeatureInputSerializer(serializers.Serializer):
+    """One feature of a drift report (the schema of what drift.stats checks)."""
+
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=list(KINDS))
+    method = serializers.ChoiceField(
+        choices=list(METHODS),
+        required=False,
+        help_text="Default: KS or Wasserstein (numeric), chi-square (categorical).",
+    )
+    threshold = serializers.FloatField(
+        required=False, help_text="Default: the method's threshold."
+    )
+    reference = SampleSerializer()
+    current = SampleSerializer()
+
+
+@extend_schema_field(FeatureInputSerializer(many=True))
+class FeaturesField(serializers.ListField):
+    """A list of objects, checked in depth by drift.stats; not a JSONField,
+    which would re-encode megabytes of raw values only to prove they are JSON."""
+
+
 class FeatureDriftSerializer(serializers.ModelSerializer):
     """Every column is a plain value, so `to_representation` reads them
     directly: a report carries hundreds of rows, and DRF's per-field
-    machinery cost more than the statistics."""
+    machinery cost more than the statistics. The declared fields type the
+    charts in the schema."""
+
+    reference_histogram = HistogramSerializer(read_only=True)
+    current_histogram = HistogramSerializer(read_only=True)
 
     def to_representation(self, instance):
         return {name: getattr(instance, name) for name in self.Meta.fields}
@@ -119,6 +184,46 @@ class DriftReportDetailSerializer(DriftReportSerializer):
         read_only_fields = fields
 
 
+DRIFT_REPORT_EXAMPLE = OpenApiExample(
+    "Raw values, a numeric histogram and categories",
+    request_only=True,
+    value={
+        "model": "churn",
+        "version": 7,
+        "environment": "production",
+        "window_start": "2026-11-01T00:00:00Z",
+        "window_end": "2026-11-08T00:00:00Z",
+        "features": [
+            {
+                "name": "age",
+                "kind": "numeric",
+                "reference": {"values": [31, 45, None, 52, 38, 27, 61]},
+                "current": {"values": [44, 58, 61, 49, None, 70, 66]},
+            },
+            {
+                "name": "income",
+                "kind": "numeric",
+                "reference": {
+                    "bin_edges": [None, 0, 1000, 5000, None],
+                    "counts": [0, 40, 300, 160],
+                },
+                "current": {
+                    "bin_edges": [None, 0, 1000, 5000, None],
+                    "counts": [2, 90, 280, 128],
+                },
+            },
+            {
+                "name": "country",
+                "kind": "categorical",
+                "reference": {"categories": {"DE": 500, "FR": 300}},
+                "current": {"categories": {"DE": 450, "FR": 320, "IT": 30}},
+            },
+        ],
+    },
+)
+
+
+@extend_schema_serializer(component_name="DriftReport")
 class DriftReportInputSerializer(StrictInputSerializer):
     model = serializers.SlugField()
     version = serializers.IntegerField(min_value=1)
@@ -128,9 +233,7 @@ class DriftReportInputSerializer(StrictInputSerializer):
     dataset_drift_share = serializers.FloatField(
         min_value=0.01, max_value=1, required=False
     )
-    # A list of objects, checked in depth by drift.stats; not a JSONField, which
-    # would re-encode megabytes of raw values only to prove they are JSON.
-    features = serializers.ListField(
+    features = FeaturesField(
         child=serializers.DictField(),
         help_text="Per feature: name, kind, reference and current (raw `values`, "
         "numeric `bin_edges` + `counts`, or categorical `categories`), and "
@@ -174,12 +277,14 @@ class DriftReportListView(BodyCapMixin, generics.ListAPIView):
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(
-        request=DriftReportInputSerializer, responses={201: DriftReportDetailSerializer}
-    )
     def max_body_bytes(self) -> int:
         return settings.DRIFT_MAX_BODY_BYTES
 
+    @extend_schema(
+        request=DriftReportInputSerializer,
+        responses={201: DriftReportDetailSerializer},
+        examples=[DRIFT_REPORT_EXAMPLE],
+    )
     def post(self, request):
         payload = DriftReportInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

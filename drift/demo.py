@@ -1,16 +1,16 @@
 """Demo drift: weekly reports for part of the demo portfolio, some features
 drifting, and alerts in every state."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 from auditlog.context import set_actor
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 
 from drift.models import DriftAlert, DriftReport
 from drift.services import acknowledge_alert, ingest_drift_report, resolve_alert
 from drift.stats import parse_features
+from mlgov.demo import DemoRun, demo_objects
 from registry.models import Environment, ModelVersion
 
 WEEKS = 4
@@ -58,23 +58,33 @@ def _features(rng: np.random.Generator, drift: float) -> list[dict]:
     ]
 
 
-def seed_drift(*, max_versions: int = 40) -> int:
-    """Weekly production reports for up to `max_versions` approved versions;
-    returns the number of reports added (none when reports exist already)."""
-    if DriftReport.objects.exists():
+def seed_drift_demo(run: DemoRun) -> str:
+    """The drift app's demo step."""
+    return f"{seed_drift(now=run.now)} reports added"
+
+
+def seed_drift(*, now: datetime, max_versions: int = 40) -> int:
+    """Weekly production reports for up to `max_versions` of the demo's approved
+    versions; returns the number of reports added (none when the demo's
+    versions have reports already). Other versions are never touched."""
+    demo_versions = demo_objects(ModelVersion)
+    if DriftReport.objects.filter(version__in=demo_versions).exists():
         return 0
-    production = Environment.objects.get(name="production")
+    production = Environment.objects.filter(name="production").first()
+    if production is None:
+        return 0
     versions = list(
-        ModelVersion.objects.approved()
+        demo_versions.filter(status=ModelVersion.Status.APPROVED)
         .select_related("model__team")
         .order_by("pk")[:max_versions]
     )
-    users = {user.username: user for user in get_user_model().objects.all()}
-    now = timezone.now()
+    users = {user.username: user for user in demo_objects(get_user_model())}
     added = 0
     for index, version in enumerate(versions):
         rng = np.random.default_rng(index)
-        author = users[f"ds-{version.model.team.name}"]
+        author = users.get(f"ds-{version.model.team.name}")
+        if author is None:
+            continue
         # A third of the versions drift more every week, a third a little.
         pace = (0.0, 0.08, 0.3)[index % 3]
         with set_actor(author):
@@ -89,12 +99,15 @@ def seed_drift(*, max_versions: int = 40) -> int:
                     features=parse_features(_features(rng, pace * week)),
                 )
                 added += 1
-    _move_some_alerts(users["rita"])
+    if "rita" in users:
+        _move_some_alerts(users["rita"], versions)
     return added
 
 
-def _move_some_alerts(reviewer) -> None:
-    alerts = list(DriftAlert.objects.unresolved().order_by("pk"))
+def _move_some_alerts(reviewer, versions: list[ModelVersion]) -> None:
+    alerts = list(
+        DriftAlert.objects.unresolved().filter(version__in=versions).order_by("pk")
+    )
     with set_actor(reviewer):
         for alert in alerts[::4]:
             acknowledge_alert(

@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from governance import services
 from governance.constants import WAIVER_STATES
@@ -13,9 +15,8 @@ from mlgov.admin_tools import (
     run_service_on_each,
 )
 from mlgov.exceptions import DomainError, FieldError
-from registry.admin import ModelVersionAdmin
+from registry.admin import extend_version_admin
 from registry.constants import RISK_TIERS
-from registry.models import ModelVersion
 from registry.selectors import environment_names
 
 
@@ -198,14 +199,25 @@ class WaiverStateFilter(admin.SimpleListFilter):
 class WaiverForm(forms.ModelForm):
     class Meta:
         model = Waiver
-        fields = ["version", "policy", "rule_position", "justification", "expires_at"]
+        fields = [
+            "version",
+            "policy",
+            "rule_position",
+            "justification",
+            "ticket",
+            "expires_at",
+        ]
 
     def clean(self):
         cleaned = super().clean()
         if self.errors:
             return cleaned
         try:
-            services.check_waiver_grant(actor=self.actor, now=timezone.now(), **cleaned)
+            services.check_waiver_grant(
+                actor=self.actor,
+                now=timezone.now(),
+                **{k: v for k, v in cleaned.items() if k != "ticket"},
+            )
         except FieldError as error:
             field = "rule_position" if error.field == "rule" else error.field
             self.add_error(field if field in self.fields else None, error.message)
@@ -241,6 +253,7 @@ class WaiverAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
             "policy",
             "rule_position",
             "justification",
+            "ticket",
             "granted_by",
             "granted_at",
             "expires_at",
@@ -308,6 +321,11 @@ class ApprovalInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).select_related("version__model", "reviewer")
+        )
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -319,52 +337,88 @@ class WaiverInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("version__model", "policy")
+
     def has_add_permission(self, request, obj=None):
         return False
 
 
-class GovernedModelVersionAdmin(ModelVersionAdmin):
-    """The registry's version admin with review: submit, approve, reject."""
+@admin.action(description="Submit the selected drafts for review")
+def submit(modeladmin, request, queryset):
+    run_service_on_each(
+        request,
+        queryset.select_related("model"),
+        lambda version: services.submit_for_review(actor=request.user, version=version),
+        "versions submitted",
+    )
 
-    action_form = NoteActionForm
-    actions = ["submit", "approve", "reject", "retire"]
-    inlines = [ApprovalInline, WaiverInline]
 
-    @admin.action(description="Submit the selected drafts for review")
-    def submit(self, request, queryset):
-        run_service_on_each(
-            request,
-            queryset.select_related("model"),
-            lambda version: services.submit_for_review(
-                actor=request.user, version=version
-            ),
-            "versions submitted",
+@admin.action(description="Approve the selected versions (comment optional)")
+def approve(modeladmin, request, queryset):
+    comment = request.POST.get("note", "")
+    run_service_on_each(
+        request,
+        queryset.select_related("model"),
+        lambda version: services.approve_version(
+            version=version, reviewer=request.user, comment=comment
+        ),
+        "approvals recorded",
+    )
+
+
+@admin.action(description="Reject the selected versions (comment required)")
+def reject(modeladmin, request, queryset):
+    comment = request.POST.get("note", "")
+    run_service_on_each(
+        request,
+        queryset.select_related("model"),
+        lambda version: services.reject_version(
+            version=version, reviewer=request.user, comment=comment
+        ),
+        "rejections recorded",
+    )
+
+
+class EvaluationInline(admin.TabularInline):
+    """A version's stored evaluations, newest first, with their sentences."""
+
+    model = Evaluation
+    fields = ["evaluated_at", "environment", "trigger", "passed", "reasons"]
+    readonly_fields = fields
+    ordering = ["-evaluated_at", "-id"]
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "evaluations"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("version__model", "environment")
         )
 
-    @admin.action(description="Approve the selected versions (comment optional)")
-    def approve(self, request, queryset):
-        comment = request.POST.get("note", "")
-        run_service_on_each(
-            request,
-            queryset.select_related("model"),
-            lambda version: services.approve_version(
-                version=version, reviewer=request.user, comment=comment
-            ),
-            "approvals recorded",
-        )
-
-    @admin.action(description="Reject the selected versions (comment optional)")
-    def reject(self, request, queryset):
-        comment = request.POST.get("note", "")
-        run_service_on_each(
-            request,
-            queryset.select_related("model"),
-            lambda version: services.reject_version(
-                version=version, reviewer=request.user, comment=comment
-            ),
-            "rejections recorded",
+    @admin.display(description="why")
+    def reasons(self, evaluation):
+        failing = [
+            result["detail"]
+            for result in evaluation.results
+            if not result["passed"] and not result["waived"]
+        ]
+        return (
+            format_html_join(mark_safe("<br>"), "{}", ((line,) for line in failing))
+            or "every rule passes"
         )
 
 
-admin.site.unregister(ModelVersion)
-admin.site.register(ModelVersion, GovernedModelVersionAdmin)
+# Review on the registry's one version page: its actions and inlines.
+extend_version_admin(
+    actions=[submit, approve, reject],
+    inlines=[EvaluationInline, ApprovalInline, WaiverInline],
+)

@@ -3,7 +3,13 @@ waivers and simulations."""
 
 from django.conf import settings
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+    inline_serializer,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,7 +18,7 @@ from governance import selectors, services
 from governance.constants import WAIVER_STATES
 from governance.documents import parse_policy_document
 from governance.engine import RULE_KINDS
-from governance.models import Approval, Policy, Waiver
+from governance.models import Approval, Evaluation, Policy, Waiver
 from mlgov.api.bodycap import BodyCapMixin
 from mlgov.api.filters import QueryFilter
 from mlgov.api.permissions import (
@@ -27,7 +33,24 @@ from registry.api import VersionSerializer
 
 
 class CommentSerializer(StrictInputSerializer):
-    comment = serializers.CharField(allow_blank=True, required=False, max_length=5000)
+    comment = serializers.CharField(
+        allow_blank=True,
+        required=False,
+        max_length=5000,
+        help_text="Optional note for the record.",
+    )
+
+
+class RejectionSerializer(StrictInputSerializer):
+    comment = serializers.CharField(
+        max_length=5000,
+        help_text="Required: why the version is rejected, for its author and "
+        "the audit trail.",
+        error_messages={
+            "required": "Say why the version is rejected.",
+            "blank": "Say why the version is rejected.",
+        },
+    )
 
 
 class ApprovalSerializer(serializers.ModelSerializer):
@@ -50,60 +73,6 @@ class ApprovalSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SubmitVersionView(APIView):
-    """Send a draft to review; its evidence is frozen and it is evaluated."""
-
-    permission_classes = [IsDataScientistForWrites]
-
-    @extend_schema(request=None, responses=VersionSerializer)
-    def post(self, request, name, number):
-        model = registry_selectors.writable_model_by_name(user=request.user, name=name)
-        version = registry_selectors.version_by_number(model=model, number=number)
-        services.submit_for_review(actor=request.user, version=version)
-        version = registry_selectors.version_by_name(name=name, number=number)
-        return Response(VersionSerializer(version).data)
-
-
-def decision_response(approval: Approval) -> Response:
-    """201 with the recorded decision and the version's status after it."""
-    approval.version.refresh_from_db(fields=["status"])
-    return Response(ApprovalSerializer(approval).data, status=status.HTTP_201_CREATED)
-
-
-class ApproveVersionView(APIView):
-    """Approve a version you neither created nor submitted."""
-
-    permission_classes = [IsReviewer]
-
-    @extend_schema(request=CommentSerializer, responses={201: ApprovalSerializer})
-    def post(self, request, name, number):
-        payload = CommentSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        approval = services.approve_version(
-            version=registry_selectors.version_by_name(name=name, number=number),
-            reviewer=request.user,
-            **payload.validated_data,
-        )
-        return decision_response(approval)
-
-
-class RejectVersionView(APIView):
-    """Reject a version you neither created nor submitted."""
-
-    permission_classes = [IsReviewer]
-
-    @extend_schema(request=CommentSerializer, responses={201: ApprovalSerializer})
-    def post(self, request, name, number):
-        payload = CommentSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        approval = services.reject_version(
-            version=registry_selectors.version_by_name(name=name, number=number),
-            reviewer=request.user,
-            **payload.validated_data,
-        )
-        return decision_response(approval)
-
-
 class RuleResultSerializer(serializers.Serializer):
     policy = serializers.CharField()
     revision = serializers.IntegerField()
@@ -123,6 +92,205 @@ class EvaluationSerializer(serializers.Serializer):
     results = RuleResultSerializer(many=True)
 
 
+class StoredEvaluationSerializer(serializers.ModelSerializer):
+    environment = serializers.SlugRelatedField(
+        slug_field="name",
+        read_only=True,
+        allow_null=True,
+        help_text="null: the environment-independent approval decision.",
+    )
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    results = RuleResultSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Evaluation
+        fields = [
+            "id",
+            "passed",
+            "environment",
+            "trigger",
+            "requested_by",
+            "evaluated_at",
+            "results",
+        ]
+        read_only_fields = fields
+
+
+class ReviewProgressSerializer(serializers.Serializer):
+    status = serializers.CharField(help_text="The version's status now.")
+    approvals = serializers.IntegerField(
+        help_text="Independent approvals (never the creator's or submitter's)."
+    )
+    required_approvals = serializers.IntegerField(
+        help_text="The most any enforced min_approvals rule in scope requires."
+    )
+    summary = serializers.CharField(help_text='"1 of 2 required approvals"')
+
+
+class SubmissionSerializer(VersionSerializer):
+    """The submitted version, the evaluation recorded at submission, and how
+    far its review has come."""
+
+    evaluation = serializers.SerializerMethodField()
+    review = serializers.SerializerMethodField()
+
+    class Meta(VersionSerializer.Meta):
+        fields = [*VersionSerializer.Meta.fields, "evaluation", "review"]
+        read_only_fields = fields
+
+    @extend_schema_field(StoredEvaluationSerializer)
+    def get_evaluation(self, version):
+        evaluation = self.context["evaluation"]
+        return StoredEvaluationSerializer(evaluation).data if evaluation else None
+
+    @extend_schema_field(ReviewProgressSerializer)
+    def get_review(self, version):
+        return selectors.review_progress(
+            version=version, evaluation=self.context["evaluation"]
+        )
+
+
+class DecisionSerializer(ApprovalSerializer):
+    """The decision recorded, the evaluation it settled the version with
+    (none after a rejection, which settles it alone), and the review so far."""
+
+    evaluation = serializers.SerializerMethodField()
+    review = serializers.SerializerMethodField()
+
+    class Meta(ApprovalSerializer.Meta):
+        fields = [*ApprovalSerializer.Meta.fields, "evaluation", "review"]
+        read_only_fields = fields
+
+    @extend_schema_field(StoredEvaluationSerializer(allow_null=True))
+    def get_evaluation(self, approval):
+        evaluation = self.context["evaluation"]
+        return StoredEvaluationSerializer(evaluation).data if evaluation else None
+
+    @extend_schema_field(ReviewProgressSerializer)
+    def get_review(self, approval):
+        return selectors.review_progress(
+            version=approval.version, evaluation=self.context["evaluation"]
+        )
+
+
+class SubmitVersionView(APIView):
+    """Send a draft to review; its evidence is frozen and it is evaluated. The
+    answer carries that evaluation and the approvals the review needs."""
+
+    permission_classes = [IsDataScientistForWrites]
+
+    @extend_schema(request=None, responses=SubmissionSerializer)
+    def post(self, request, name, number):
+        model = registry_selectors.writable_model_by_name(user=request.user, name=name)
+        version = registry_selectors.version_by_number(model=model, number=number)
+        services.submit_for_review(actor=request.user, version=version)
+        version = registry_selectors.version_by_name(name=name, number=number)
+        evaluation = selectors.latest_approval_evaluation(version=version)
+        return Response(
+            SubmissionSerializer(version, context={"evaluation": evaluation}).data
+        )
+
+
+def decision_response(approval: Approval) -> Response:
+    """201 with the recorded decision, the evaluation it settled the version
+    with (none after a rejection), and the review so far."""
+    approval.version.refresh_from_db(fields=["status"])
+    evaluation = None
+    if approval.decision == Approval.Decision.APPROVE:
+        evaluation = selectors.latest_approval_evaluation(version=approval.version)
+    return Response(
+        DecisionSerializer(approval, context={"evaluation": evaluation}).data,
+        status=status.HTTP_201_CREATED,
+    )
+
+
+class ApproveVersionView(APIView):
+    """Approve a version you neither created nor submitted; the comment is
+    optional."""
+
+    permission_classes = [IsReviewer]
+
+    @extend_schema(request=CommentSerializer, responses={201: DecisionSerializer})
+    def post(self, request, name, number):
+        version = registry_selectors.version_by_name(name=name, number=number)
+        payload = CommentSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        approval = services.approve_version(
+            version=version, reviewer=request.user, **payload.validated_data
+        )
+        return decision_response(approval)
+
+
+class RejectVersionView(APIView):
+    """Reject a version you neither created nor submitted, saying why."""
+
+    permission_classes = [IsReviewer]
+
+    @extend_schema(request=RejectionSerializer, responses={201: DecisionSerializer})
+    def post(self, request, name, number):
+        version = registry_selectors.version_by_name(name=name, number=number)
+        payload = RejectionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        approval = services.reject_version(
+            version=version, reviewer=request.user, **payload.validated_data
+        )
+        return decision_response(approval)
+
+
+class ApprovalListFilter(QueryFilter):
+    decision = serializers.ChoiceField(Approval.Decision.choices, required=False)
+
+
+class ApprovalListView(generics.ListAPIView):
+    """A version's review decisions, newest first."""
+
+    serializer_class = ApprovalSerializer
+    cursor_ordering = "-id"
+
+    def get_queryset(self):
+        filters = ApprovalListFilter.from_request(self.request)
+        version = registry_selectors.version_by_name(
+            name=self.kwargs["name"], number=self.kwargs["number"]
+        )
+        approvals = selectors.version_approvals(version=version)
+        if "decision" in filters:
+            approvals = approvals.filter(decision=filters["decision"])
+        return approvals
+
+    @extend_schema(parameters=[ApprovalListFilter])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class EvaluationListFilter(QueryFilter):
+    environment = serializers.SlugField(
+        required=False,
+        help_text='An environment name, or "approval" for the '
+        "environment-independent approval decision.",
+    )
+    trigger = serializers.ChoiceField(Evaluation.Trigger.choices, required=False)
+
+
+class EvaluationListView(generics.ListAPIView):
+    """A version's stored evaluations (at submission, after each review
+    decision, on request, at deployment gates), newest first, each with the
+    exact rule parameters it used."""
+
+    serializer_class = StoredEvaluationSerializer
+    cursor_ordering = "-id"
+
+    def get_queryset(self):
+        filters = EvaluationListFilter.from_request(self.request)
+        version = registry_selectors.version_by_name(
+            name=self.kwargs["name"], number=self.kwargs["number"]
+        )
+        return selectors.version_evaluations(version=version, **filters)
+
+    @extend_schema(parameters=[EvaluationListFilter])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
 class EvaluationFilter(QueryFilter):
     environment = serializers.CharField(
         required=False,
@@ -137,6 +305,30 @@ class EvaluationView(APIView):
     @extend_schema(
         parameters=[EvaluationFilter],
         responses=EvaluationSerializer,
+        examples=[
+            OpenApiExample(
+                "A failing threshold",
+                response_only=True,
+                value={
+                    "passed": False,
+                    "evaluated_at": "2026-11-29T10:00:00Z",
+                    "environment": "production",
+                    "results": [
+                        {
+                            "policy": "production-floor",
+                            "revision": 3,
+                            "rule": 1,
+                            "kind": "metric_threshold",
+                            "params": {"metric": "auc", "op": ">=", "value": 0.8},
+                            "enforcement": "enforce",
+                            "passed": False,
+                            "waived": False,
+                            "detail": "auc 0.78 is below the minimum 0.80",
+                        }
+                    ],
+                },
+            )
+        ],
     )
     def get(self, request, name, number):
         version = registry_selectors.version_by_name(name=name, number=number)
@@ -234,7 +426,33 @@ class PolicyListView(generics.ListAPIView):
     def get_queryset(self):
         return selectors.policies_with_rules()
 
-    @extend_schema(request=PolicyDocumentSchema, responses={201: PolicySerializer})
+    @extend_schema(
+        request=PolicyDocumentSchema,
+        responses={201: PolicySerializer},
+        examples=[
+            OpenApiExample(
+                "Production floor",
+                request_only=True,
+                value={
+                    "name": "production-floor",
+                    "description": "Minimum AUC and two approvals for risky models.",
+                    "enforcement": "enforce",
+                    "scope": {
+                        "risk_tiers": ["high", "critical"],
+                        "environments": ["production"],
+                        "tags": [],
+                    },
+                    "rules": [
+                        {
+                            "kind": "metric_threshold",
+                            "params": {"metric": "auc", "op": ">=", "value": 0.8},
+                        },
+                        {"kind": "min_approvals", "params": {"count": 2}},
+                    ],
+                },
+            )
+        ],
+    )
     def post(self, request):
         document = parse_policy_document(
             request.data, environments=registry_selectors.environment_names()
@@ -290,6 +508,7 @@ class WaiverSerializer(serializers.ModelSerializer):
             "policy",
             "rule",
             "justification",
+            "ticket",
             "state",
             "granted_by",
             "granted_at",
@@ -306,7 +525,17 @@ class WaiverGrantSerializer(StrictInputSerializer):
     version = serializers.IntegerField(min_value=1)
     policy = serializers.SlugField()
     rule = serializers.IntegerField(min_value=1)
-    justification = serializers.CharField(max_length=5000)
+    justification = serializers.CharField(
+        max_length=5000,
+        help_text="Why the exception is acceptable: at least 20 characters "
+        "(the WAIVER_MIN_JUSTIFICATION_CHARS setting).",
+    )
+    ticket = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="Optional change or risk ticket (key or URL).",
+    )
     expires_at = serializers.DateTimeField()
 
 
@@ -357,6 +586,7 @@ class WaiverListView(generics.ListAPIView):
             policy=policy,
             rule_position=data["rule"],
             justification=data["justification"],
+            ticket=data.get("ticket", ""),
             expires_at=data["expires_at"],
         )
         return Response(
@@ -382,9 +612,85 @@ class WaiverRevokeView(APIView):
         return Response(WaiverSerializer(selectors.waiver_by_id(pk=pk)).data)
 
 
+SimulationPolicySchema = inline_serializer(
+    "SimulationPolicy",
+    {
+        "name": serializers.SlugField(
+            help_text="A stored policy's name (then every other field is "
+            "optional), or a new one (then rules are required)."
+        ),
+        "description": serializers.CharField(required=False),
+        "enforcement": serializers.ChoiceField(
+            choices=Policy.Enforcement.choices, required=False
+        ),
+        "scope": inline_serializer(
+            "SimulationPolicyScope",
+            {
+                "risk_tiers": serializers.ListField(child=serializers.CharField()),
+                "environments": serializers.ListField(child=serializers.CharField()),
+                "tags": serializers.ListField(child=serializers.CharField()),
+            },
+            required=False,
+        ),
+        "rules": serializers.JSONField(
+            required=False,
+            help_text="The whole list ([{kind, params}, …]), or, for a stored "
+            'policy, changes by rule position: {"2": {"params": {"value": 0.85}}} '
+            "merges the given params into rule 2.",
+        ),
+    },
+    many=True,
+)
+
+
+@extend_schema_field(SimulationPolicySchema)
+class SimulationPoliciesField(serializers.ListField):
+    """Policy documents, checked in depth by governance.documents."""
+
+
+@extend_schema_serializer(component_name="Simulation")
 class SimulationRequestSerializer(StrictInputSerializer):
-    upsert = serializers.ListField(child=serializers.DictField(), required=False)
-    remove = serializers.ListField(child=serializers.SlugField(), required=False)
+    upsert = SimulationPoliciesField(
+        child=serializers.DictField(),
+        required=False,
+        help_text="Policies to add or change, matched by name.",
+    )
+    remove = serializers.ListField(
+        child=serializers.SlugField(),
+        required=False,
+        help_text="Names of stored policies to drop.",
+    )
+
+
+class SimulationCountsSerializer(serializers.Serializer):
+    evaluated = serializers.IntegerField()
+    newly_failing = serializers.IntegerField()
+    newly_passing = serializers.IntegerField()
+
+
+class SimulationSummarySerializer(SimulationCountsSerializer):
+    by_risk_tier = serializers.DictField(child=SimulationCountsSerializer())
+    by_environment = serializers.DictField(
+        child=SimulationCountsSerializer(),
+        help_text='Environment name, or "approval" for the approval decision.',
+    )
+    active_deployments_out_of_compliance = serializers.IntegerField()
+
+
+class SimulationChangeSerializer(serializers.Serializer):
+    model = serializers.CharField()
+    version = serializers.IntegerField()
+    environment = serializers.CharField(allow_null=True)
+    before = serializers.BooleanField(help_text="Passes today.")
+    after = serializers.BooleanField(help_text="Passes under the proposal.")
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class SimulationResultSerializer(serializers.Serializer):
+    summary = SimulationSummarySerializer()
+    changes = SimulationChangeSerializer(many=True)
+    changes_total = serializers.IntegerField()
+    changes_truncated = serializers.BooleanField()
 
 
 class SimulationView(BodyCapMixin, APIView):
@@ -397,15 +703,87 @@ class SimulationView(BodyCapMixin, APIView):
 
     @extend_schema(
         request=SimulationRequestSerializer,
-        responses=inline_serializer(
-            "SimulationResult",
-            {
-                "summary": serializers.DictField(),
-                "changes": serializers.ListField(child=serializers.DictField()),
-                "changes_total": serializers.IntegerField(),
-                "changes_truncated": serializers.BooleanField(),
-            },
-        ),
+        responses=SimulationResultSerializer,
+        examples=[
+            OpenApiExample(
+                "Raise one threshold",
+                request_only=True,
+                value={
+                    "upsert": [
+                        {
+                            "name": "production-floor",
+                            "rules": {"1": {"params": {"value": 0.85}}},
+                        }
+                    ]
+                },
+            ),
+            OpenApiExample(
+                "Whole documents and a removal",
+                request_only=True,
+                value={
+                    "upsert": [
+                        {
+                            "name": "production-floor",
+                            "enforcement": "enforce",
+                            "scope": {
+                                "risk_tiers": ["high", "critical"],
+                                "environments": ["production"],
+                                "tags": [],
+                            },
+                            "rules": [
+                                {
+                                    "kind": "metric_threshold",
+                                    "params": {
+                                        "metric": "auc",
+                                        "op": ">=",
+                                        "value": 0.85,
+                                    },
+                                }
+                            ],
+                        }
+                    ],
+                    "remove": ["freshness"],
+                },
+            ),
+            OpenApiExample(
+                "Result",
+                response_only=True,
+                value={
+                    "summary": {
+                        "evaluated": 30000,
+                        "newly_failing": 412,
+                        "newly_passing": 3,
+                        "by_risk_tier": {
+                            "high": {
+                                "evaluated": 9000,
+                                "newly_failing": 120,
+                                "newly_passing": 0,
+                            }
+                        },
+                        "by_environment": {
+                            "production": {
+                                "evaluated": 10000,
+                                "newly_failing": 300,
+                                "newly_passing": 1,
+                            }
+                        },
+                        "active_deployments_out_of_compliance": 37,
+                    },
+                    "changes": [
+                        {
+                            "model": "churn",
+                            "version": 7,
+                            "environment": "production",
+                            "before": True,
+                            "after": False,
+                            "reasons": ["auc 0.82 is below the minimum 0.85"],
+                        }
+                    ],
+                    "changes_total": 412,
+                    "changes_truncated": False,
+                },
+            ),
+        ],
     )
     def post(self, request):
         payload = SimulationRequestSerializer(data=request.data)

@@ -2,15 +2,19 @@
 demo portfolio, so some versions pass, some fail and some are waived."""
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from auditlog.context import set_actor
+from auditlog.models import LogEntry
 from django.contrib.auth import get_user_model
-from django.utils import timezone
+from django.db.models import Model
 
 from governance.documents import parse_policy_documents
 from governance.models import Approval, Policy, Waiver
 from governance.services import apply_policy_documents, known_environment_names
+from mlgov.audit import record_bulk_changes
+from mlgov.demo import DemoRun, demo_objects, mark_as_demo
+from mlgov.permissions import is_author
 from registry.models import ModelVersion
 
 DEMO_POLICIES = [
@@ -74,86 +78,146 @@ DEMO_POLICIES = [
 BATCH = 2000
 
 
-def seed_governance() -> int:
-    """Create the demo policies, decisions and waivers; returns decisions added."""
+def seed_governance_demo(run: DemoRun) -> str:
+    """The governance app's demo step."""
+    added = seed_governance(now=run.now)
+    return f"policies in place, {added} review decisions added"
+
+
+def seed_governance(*, now: datetime) -> int:
+    """Create the demo policies, decisions and waivers; returns decisions added.
+
+    Only the demo's own versions get decisions, by the demo's own reviewers,
+    never by a version's author, never dated after `now`, each with its audit
+    entry. Policies of the same name that a user made or changed are kept."""
     users = {
         user.username: user
-        for user in get_user_model().objects.filter(
+        for user in demo_objects(get_user_model()).filter(
             username__in=["gina", "rita", "ravi"]
         )
     }
-    admin = users["gina"]
-    documents = parse_policy_documents(
-        DEMO_POLICIES, environments=known_environment_names()
-    )
+    admin = users.get("gina")
+    if admin is None:
+        return 0
+    stored = set(Policy.objects.values_list("name", flat=True))
+    missing = [policy for policy in DEMO_POLICIES if policy["name"] not in stored]
+    documents = parse_policy_documents(missing, environments=known_environment_names())
     with set_actor(admin):
         apply_policy_documents(actor=admin, documents=documents)
-    added = _seed_decisions(users["rita"], users["ravi"])
-    if not Waiver.objects.exists():
-        _seed_waivers(admin)
+    mark_as_demo(
+        Policy,
+        Policy.objects.filter(
+            name__in=[document.name for document in documents]
+        ).values_list("pk", flat=True),
+    )
+    added = 0
+    if "rita" in users and "ravi" in users:
+        added = _seed_decisions(users["rita"], users["ravi"], now=now)
+    if not demo_objects(Waiver).exists():
+        _seed_waivers(admin, now=now)
     return added
 
 
-def _seed_decisions(first, second) -> int:
+def _decision_time(version: ModelVersion, now: datetime) -> datetime:
+    """One to ten days after submission, and never after `now`."""
+    rng = random.Random(f"decisions-{version.pk}")
+    delay = timedelta(days=rng.randint(1, 10))
+    submitted = version.submitted_at
+    assert submitted is not None  # only submitted versions are decided on
+    return submitted + min(delay, (now - submitted) * 0.9)
+
+
+def _seed_decisions(first, second, *, now: datetime) -> int:
     undecided = (
-        ModelVersion.objects.exclude(status=ModelVersion.Status.DRAFT)
-        .filter(approvals__isnull=True)
-        .values_list("pk", "status", "submitted_at", "model__risk_tier")
+        demo_objects(ModelVersion)
+        .exclude(status=ModelVersion.Status.DRAFT)
+        .filter(approvals__isnull=True, submitted_at__lte=now)
+        .select_related("model")
+        .order_by("pk")
     )
-    decisions = []
-    for pk, status, submitted_at, tier in undecided.iterator(chunk_size=BATCH):
-        rng = random.Random(f"decisions-{pk}")
-        when = submitted_at + timedelta(days=rng.randint(1, 10))
-        if status == ModelVersion.Status.REJECTED:
-            decisions.append(
+    decisions: dict[int, list[Approval]] = {first.pk: [], second.pk: []}
+    for version in undecided.iterator(chunk_size=BATCH):
+        when = _decision_time(version, now)
+        high_risk = version.model.risk_tier in ("high", "critical")
+        if version.status == ModelVersion.Status.REJECTED:
+            reviewers = [first]
+        elif version.status == ModelVersion.Status.IN_REVIEW:
+            # One of the two approvals a high-risk version needs; a low-risk
+            # one with its single approval would not still be in review.
+            reviewers = [first] if high_risk else []
+        else:
+            reviewers = [first, second] if high_risk else [first]
+        for reviewer in reviewers:
+            if is_author(reviewer, version):
+                continue
+            rejected = version.status == ModelVersion.Status.REJECTED
+            decisions[reviewer.pk].append(
                 Approval(
-                    version_id=pk,
-                    reviewer=first,
-                    decision="reject",
+                    version=version,
+                    reviewer=reviewer,
+                    decision="reject" if rejected else "approve",
                     created_at=when,
-                    comment="Evaluation data does not cover the target population.",
+                    comment=(
+                        "Evaluation data does not cover the target population."
+                        if rejected
+                        else "Validation report reviewed."
+                    ),
                 )
             )
-            continue
-        if status == ModelVersion.Status.IN_REVIEW and rng.random() < 0.5:
-            continue
-        reviewers = [first, second] if tier in ("high", "critical") else [first]
-        if status == ModelVersion.Status.IN_REVIEW:
-            reviewers = reviewers[:1]
-        decisions += [
-            Approval(
-                version_id=pk,
-                reviewer=reviewer,
-                decision="approve",
-                created_at=when,
-                comment="Validation report reviewed.",
+    for reviewer in (first, second):
+        rows = Approval.objects.bulk_create(decisions[reviewer.pk], batch_size=BATCH)
+        with set_actor(reviewer):
+            record_bulk_changes(
+                rows, action=LogEntry.Action.CREATE, changes=_approval_changes
             )
-            for reviewer in reviewers
-        ]
-    Approval.objects.bulk_create(decisions, batch_size=BATCH, ignore_conflicts=True)
-    return len(decisions)
+    return sum(len(rows) for rows in decisions.values())
 
 
-def _seed_waivers(admin) -> None:
-    """A few latency waivers: active, expired and revoked."""
-    policy = Policy.objects.get(name="production-floor")
-    slow = list(
-        ModelVersion.objects.filter(
-            status=ModelVersion.Status.APPROVED, metrics__latency_ms__gt=200
-        ).order_by("pk")[:6]
-    )
-    now = timezone.now()
-    for index, version in enumerate(slow):
-        expired = index == 4
-        Waiver.objects.create(
-            version=version,
-            policy=policy,
-            rule_position=2,
-            justification="Batch scoring: latency is not user-facing for this model.",
-            granted_by=admin,
-            granted_at=now - timedelta(days=120 if expired else 10),
-            expires_at=now - timedelta(days=5) if expired else now + timedelta(days=80),
-            revoked_by=admin if index == 5 else None,
-            revoked_at=now - timedelta(days=1) if index == 5 else None,
-            revocation_reason="Moved to real-time serving." if index == 5 else "",
-        )
+def _approval_changes(approval: Model) -> dict[str, list[str | None]]:
+    assert isinstance(approval, Approval)
+    return {
+        "version": [None, str(approval.version)],
+        "reviewer": [None, approval.reviewer.get_username()],
+        "decision": [None, approval.decision],
+        "comment": [None, approval.comment],
+        "created_at": [None, approval.created_at.isoformat()],
+    }
+
+
+def _seed_waivers(admin, *, now: datetime) -> None:
+    """A few latency waivers on the demo's versions: active, expired and
+    revoked, granted (and attributed in the audit trail) by the demo admin."""
+    policy = demo_objects(Policy).filter(name="production-floor").first()
+    if policy is None:
+        return
+    slow = [
+        version
+        for version in demo_objects(ModelVersion)
+        .filter(status=ModelVersion.Status.APPROVED, metrics__latency_ms__gt=200)
+        .select_related("model")
+        .order_by("pk")[:6]
+        if not is_author(admin, version)
+    ]
+    created = []
+    with set_actor(admin):
+        for index, version in enumerate(slow):
+            expired = index == 4
+            revoked = index == 5
+            waiver = Waiver.objects.create(
+                version=version,
+                policy=policy,
+                rule_position=2,
+                justification=(
+                    "Batch scoring: latency is not user-facing for this model."
+                ),
+                granted_by=admin,
+                granted_at=now - timedelta(days=120 if expired else 10),
+                expires_at=(
+                    now - timedelta(days=5) if expired else now + timedelta(days=80)
+                ),
+                revoked_by=admin if revoked else None,
+                revoked_at=now - timedelta(days=1) if revoked else None,
+                revocation_reason="Moved to real-time serving." if revoked else "",
+            )
+            created.append(waiver.pk)
+    mark_as_demo(Waiver, created)

@@ -7,7 +7,12 @@ name, used by the API, import/export (policy as code) and the simulation.
                 "params": {"metric": "auc", "op": ">=", "value": 0.8}}]}
 
 Parsing is pure: it checks shapes, names and rule parameters and raises
-FieldError naming the field ("rules[1].params.op")."""
+FieldError naming the field ("rules[1].params.op").
+
+A partial document for an existing policy may change single rules instead of
+restating the list: `"rules": {"2": {"params": {"value": 0.85}}}` merges the
+given parameters into rule 2 (a new `kind` replaces its parameters instead);
+positions not named keep their rule."""
 
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -118,6 +123,30 @@ def _name_list(
     return tuple(sorted(names))
 
 
+def merge_rule_changes(
+    changes: Mapping[str, object], rules: Sequence[RuleDocument]
+) -> list[dict[str, Any]]:
+    """The rules list after rule-level changes keyed by 1-based position."""
+    merged = [rule.as_dict() for rule in rules]
+    for key, change in changes.items():
+        position = int(key) if str(key).isdigit() else 0
+        if not 1 <= position <= len(merged):
+            raise FieldError(
+                f"rules.{key}",
+                f"No rule {key}; this policy has rules 1 to {len(merged)}. Send "
+                "the whole list to add or remove rules.",
+            )
+        change = _require_mapping(change, f"rules.{key}")
+        _refuse_unknown(change, RULE_FIELDS, f"rules.{key}.")
+        params = _require_mapping(change.get("params", {}), f"rules.{key}.params")
+        current = merged[position - 1]
+        if change.get("kind", current["kind"]) != current["kind"]:
+            merged[position - 1] = {"kind": change["kind"], "params": dict(params)}
+        else:
+            current["params"] = {**current["params"], **params}
+    return merged
+
+
 def parse_rules(value: object) -> tuple[RuleDocument, ...]:
     """Validate a list of rules against their kinds' schemas."""
     if not isinstance(value, list):
@@ -186,12 +215,14 @@ def parse_policy_document(
     else:
         risk_tiers = scoped_environments = tags = ()
 
-    if "rules" in data:
-        rules = parse_rules(data["rules"])
-    else:
+    if "rules" not in data:
         # Without a base, "rules" was required above.
         assert base is not None
         rules = base.rules
+    elif isinstance(data["rules"], Mapping) and base is not None:
+        rules = parse_rules(merge_rule_changes(data["rules"], base.rules))
+    else:
+        rules = parse_rules(data["rules"])
     return PolicyDocument(
         name=name,
         description=description,

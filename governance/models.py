@@ -149,6 +149,11 @@ class Waiver(models.Model):
     policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="waivers")
     rule_position = models.PositiveSmallIntegerField()
     justification = models.TextField()
+    ticket = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Optional reference to the change or risk ticket (key or URL).",
+    )
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -10,8 +10,14 @@ from django.utils import timezone
 
 from drift.selectors import open_drift_by_version
 from governance.documents import PolicyDocument, RuleDocument
-from governance.engine import PolicySpec, RuleSpec, VersionFacts, WaiverSpec
-from governance.models import Approval, Policy, Rule, Waiver
+from governance.engine import (
+    PolicySpec,
+    RuleSpec,
+    VersionFacts,
+    WaiverSpec,
+    count_independent_approvals,
+)
+from governance.models import Approval, Evaluation, Policy, Rule, Waiver
 from mlgov.exceptions import NotFoundError
 from registry.models import MLModel, ModelVersion
 
@@ -196,3 +202,67 @@ def policy_by_id(*, pk: int) -> Policy:
     if policy is None:
         raise NotFoundError(f"No policy {pk}.")
     return policy
+
+
+def version_approvals(*, version: ModelVersion) -> QuerySet[Approval]:
+    """A version's review decisions with the rows their list shows."""
+    return Approval.objects.filter(version=version).select_related(
+        "version__model", "reviewer"
+    )
+
+
+def version_evaluations(
+    *, version: ModelVersion, environment: str | None = None, trigger: str | None = None
+) -> QuerySet[Evaluation]:
+    """A version's stored evaluations; `environment` "approval" means the
+    environment-independent approval decision."""
+    evaluations = Evaluation.objects.filter(version=version).select_related(
+        "environment", "requested_by"
+    )
+    if environment == "approval":
+        evaluations = evaluations.filter(environment__isnull=True)
+    elif environment:
+        evaluations = evaluations.filter(environment__name=environment)
+    if trigger:
+        evaluations = evaluations.filter(trigger=trigger)
+    return evaluations
+
+
+def latest_approval_evaluation(*, version: ModelVersion) -> Evaluation | None:
+    """The newest stored approval-decision evaluation of a version."""
+    return (
+        version_evaluations(version=version, environment="approval")
+        .order_by("-evaluated_at", "-id")
+        .first()
+    )
+
+
+def review_progress(
+    *, version: ModelVersion, evaluation: Evaluation | None
+) -> dict[str, object]:
+    """Independent approvals counted against the most any enforced, unwaived
+    `min_approvals` rule of `evaluation` requires: "1 of 2 required approvals"."""
+    approver_ids = frozenset(
+        Approval.objects.filter(
+            version=version, decision=Approval.Decision.APPROVE
+        ).values_list("reviewer_id", flat=True)
+    )
+    approvals = count_independent_approvals(
+        approver_ids, version.created_by_id, version.submitted_by_id
+    )
+    required = max(
+        (
+            int(result["params"]["count"])
+            for result in (evaluation.results if evaluation else [])
+            if result["kind"] == "min_approvals"
+            and result["enforcement"] == "enforce"
+            and not result["waived"]
+        ),
+        default=0,
+    )
+    return {
+        "status": version.status,
+        "approvals": approvals,
+        "required_approvals": required,
+        "summary": f"{approvals} of {required} required approvals",
+    }

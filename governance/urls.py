@@ -17,6 +17,16 @@ urlpatterns = [
         api.EvaluationView.as_view(),
         name="version-evaluation",
     ),
+    path(
+        f"{VERSION}approvals/",
+        api.ApprovalListView.as_view(),
+        name="version-approval-list",
+    ),
+    path(
+        f"{VERSION}evaluations/",
+        api.EvaluationListView.as_view(),
+        name="version-evaluation-list",
+    ),
     path("policies/", api.PolicyListView.as_view(), name="policy-list"),
     path("policies/<int:pk>/", api.PolicyDetailView.as_view(), name="policy-detail"),
     path("waivers/", api.WaiverListView.as_view(), name="waiver-list"),

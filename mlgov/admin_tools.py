@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.http import HttpRequest, HttpResponseRedirect
+from django.utils.html import format_html, format_html_join
 
 from mlgov.exceptions import DomainError
 
@@ -55,3 +56,16 @@ class ServiceErrorsAsMessagesMixin(admin.ModelAdmin):
         except DomainError as error:
             messages.error(request, error.message)
             return HttpResponseRedirect(request.get_full_path())
+
+
+def key_value_table(values: dict | None, *, empty: str = "—") -> str:
+    """A small read-only table of a JSON object's keys and values, for admin
+    pages that would otherwise show raw JSON."""
+    if not values:
+        return empty
+    rows = format_html_join(
+        "",
+        "<tr><th scope='row'>{}</th><td>{}</td></tr>",
+        ((key.replace("_", " "), value) for key, value in values.items()),
+    )
+    return format_html("<table class='mlgov-kv'><tbody>{}</tbody></table>", rows)

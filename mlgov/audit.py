@@ -1,11 +1,13 @@
 """Attribution of changes in the audit trail."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from auditlog.cid import get_cid
 from auditlog.context import auditlog_value
 from auditlog.models import LogEntry
+from auditlog.registry import auditlog
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, QuerySet
@@ -58,6 +60,58 @@ def record_bulk_changes(
             for instance in instances
         ]
     )
+
+
+def user_fields(content_type: ContentType) -> frozenset[str]:
+    """Names of the fields of `content_type`'s model that point at a user."""
+    model = content_type.model_class()
+    if model is None:
+        return frozenset()
+    user_model = get_user_model()
+    return frozenset(
+        field.name
+        for field in model._meta.get_fields()
+        if field.many_to_one and field.related_model is user_model
+    )
+
+
+def usernames_in_changes(entries: Iterable[LogEntry]) -> dict[str, str]:
+    """The usernames of the user ids that `entries` record, in one query."""
+    ids = {
+        value
+        for entry in entries
+        for name in user_fields(entry.content_type)
+        for value in (entry.changes_dict.get(name) or [])
+        if isinstance(value, str) and value.isdigit()
+    }
+    if not ids:
+        return {}
+    users = get_user_model().objects.filter(pk__in=ids)
+    return {str(pk): username for pk, username in users.values_list("pk", "username")}
+
+
+def readable_changes(entry: LogEntry, usernames: dict[str, str]) -> dict:
+    """An entry's changes with user ids shown as usernames."""
+    changes = dict(entry.changes_dict)
+    for name in user_fields(entry.content_type) & changes.keys():
+        values = changes[name]
+        if isinstance(values, list):
+            changes[name] = [usernames.get(value, value) for value in values]
+    return changes
+
+
+def object_type_choices() -> dict[str, ContentType]:
+    """Audited object types by `app_label.model`, and by the short model name
+    where that is unambiguous."""
+    registered = [
+        ContentType.objects.get_for_model(model) for model in auditlog.get_models()
+    ]
+    choices = {f"{ct.app_label}.{ct.model}": ct for ct in registered}
+    short: dict[str, list[ContentType]] = {}
+    for content_type in registered:
+        short.setdefault(content_type.model, []).append(content_type)
+    choices.update({name: cts[0] for name, cts in short.items() if len(cts) == 1})
+    return choices
 
 
 def audit_entries(

@@ -21,6 +21,7 @@ from mlgov.api.errors import (
     database_unavailable_response,
     error_body,
     is_database_unavailable,
+    json_not_found,
     throttled_response,
     unavailable_response,
 )
@@ -128,6 +129,26 @@ class SecurityHeadersMiddleware:
             header, settings.CONTENT_SECURITY_POLICY.format(nonce=request.csp_nonce)
         )
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+
+class ApiNotFoundMiddleware:
+    """Every 404 under /api/ in the error shape, in every mode: with DEBUG on,
+    Django answers an unknown route with its HTML page and never calls
+    handler404. Sits inside CommonMiddleware, which still turns a 404 for a
+    path missing its slash into a redirect."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code == 404
+            and request.path.startswith("/api/")
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            return json_not_found(request)
         return response
 
 

@@ -61,3 +61,25 @@ class APIToken(models.Model):
 
 
 auditlog.register(APIToken, exclude_fields=["key_hash"])
+
+
+class DemoObject(models.Model):
+    """A row that `seed_demo` created: the demo completes and decides only on
+    its own rows, never on a user's."""
+
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = "demo object"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"], name="demoobject_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"demo {self.content_type.model} #{self.object_id}"

@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "mlgov.middleware.ApiNotFoundMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "mlgov.middleware.RateLimitMiddleware",
@@ -168,6 +169,10 @@ elif DATABASE_VENDOR == "sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+    # Tests run in memory, named explicitly: pytest-django recognises only
+    # Django's own SQLite engine, and under xdist would otherwise derive a
+    # per-worker file name from the path of the embedded database.
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -182,7 +187,10 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="mlgov"),
+            # Parallel test workers (pytest-xdist) share one Redis database;
+            # each keeps its own keys and clears only those.
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="mlgov")
+            + env.str("PYTEST_XDIST_WORKER", default=""),
             "OPTIONS": {
                 "CLIENT_CLASS": "mlgov.redis_client.CircuitBreakerClient",
                 "SOCKET_CONNECT_TIMEOUT": env.float(
@@ -321,6 +329,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per vocabulary where two fields share a name ("kind", "status").
+    "ENUM_NAME_OVERRIDES": {
+        "VersionStatusEnum": "registry.models.ModelVersion.Status",
+        "FeatureKindEnum": "drift.stats.constants.KINDS",
+        "RuleKindEnum": "governance.engine.RULE_KINDS",
+    },
     # Served from our own static files: no CDN, and the CSP stays 'self'.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -419,7 +433,10 @@ SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="")
 SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
 
 DEMO_MODELS_DEFAULT = 50
+# The demo users' password, generated once and kept (mode 600) across restarts.
+DEMO_PASSWORD_FILE = EMBEDDED_DATA_DIR / "demo-password"
 WAIVER_MAX_DAYS = env.int("WAIVER_MAX_DAYS", default=365)
+WAIVER_MIN_JUSTIFICATION_CHARS = env.int("WAIVER_MIN_JUSTIFICATION_CHARS", default=20)
 SIMULATION_MAX_CHANGES = env.int("SIMULATION_MAX_CHANGES", default=1000)
 # One simulation's work is bounded: policies named (upserted plus removed),
 # rules in the upserted policies, body bytes, and seconds of computation

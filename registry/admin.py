@@ -1,7 +1,14 @@
-from django.contrib import admin
-from django.db.models import Count
+from collections.abc import Callable, Sequence
 
-from mlgov.admin_tools import ServiceErrorsAsMessagesMixin, run_service_on_each
+from django.contrib import admin
+from django.db.models import Count, OuterRef, Subquery
+
+from mlgov.admin_tools import (
+    NoteActionForm,
+    ServiceErrorsAsMessagesMixin,
+    key_value_table,
+    run_service_on_each,
+)
 from registry import services
 from registry.models import Environment, MLModel, ModelVersion, Tag, Team
 
@@ -79,10 +86,11 @@ class MLModelAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
         "name",
         "display_name",
         "team",
-        "owner",
         "risk_tier",
+        "latest_version",
+        "latest_status",
+        "owner",
         "is_archived",
-        "updated_at",
     ]
     list_filter = ["risk_tier", ArchivedFilter, "team", "tags"]
     list_select_related = ["team", "owner"]
@@ -94,6 +102,26 @@ class MLModelAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         return [*fields, "name", "team"] if obj else fields
+
+    def get_queryset(self, request):
+        latest = ModelVersion.objects.filter(model=OuterRef("pk")).order_by("-version")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                latest_version_number=Subquery(latest.values("version")[:1]),
+                latest_version_status=Subquery(latest.values("status")[:1]),
+            )
+        )
+
+    @admin.display(description="latest version", ordering="latest_version_number")
+    def latest_version(self, model):
+        return model.latest_version_number or "—"
+
+    @admin.display(description="status", ordering="latest_version_status")
+    def latest_status(self, model):
+        status = model.latest_version_status
+        return ModelVersion.Status(status).label if status else "—"
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -140,6 +168,11 @@ class MLModelAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
+    """The one admin page of versions. Apps built on the registry add their
+    actions and inlines through `extend_version_admin` below: governance adds
+    submit, approve and reject with the approvals and waivers inlines."""
+
+    action_form = NoteActionForm
     list_display = [
         "__str__",
         "status",
@@ -168,21 +201,49 @@ class ModelVersionAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and not obj.is_editable:
-            fields += list(services.VERSION_EVIDENCE_FIELDS)
+            fields += [*services.VERSION_EVIDENCE_FIELDS, *self.TABLES.values()]
         return fields
 
-    def render_change_form(
-        self, request, context, add=False, change=False, form_url="", obj=None
-    ):
-        # Only a draft can be edited: a submitted version's page is for
-        # reading, with no Save button to press.
-        if obj is not None and not obj.is_editable:
-            context.update(
-                show_save=False,
-                show_save_and_continue=False,
-                show_save_and_add_another=False,
-            )
-        return super().render_change_form(request, context, add, change, form_url, obj)
+    # Frozen evidence reads as tables rather than raw JSON.
+    TABLES = {
+        "metrics": "metrics_table",
+        "params": "params_table",
+        "model_card": "model_card_table",
+    }
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is None or obj.is_editable:
+            return [name for name in fields if name not in self.TABLES.values()]
+        return [
+            self.TABLES.get(str(name), str(name))
+            for name in fields
+            if name not in self.TABLES.values()
+        ]
+
+    @admin.display(description="metrics")
+    def metrics_table(self, version):
+        return key_value_table(version.metrics)
+
+    @admin.display(description="parameters")
+    def params_table(self, version):
+        return key_value_table(version.params)
+
+    @admin.display(description="model card")
+    def model_card_table(self, version):
+        return key_value_table(version.model_card)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        version = self.get_object(request, object_id)
+        if version is not None and not version.is_editable:
+            # Nothing on the page can be edited: actions live on the list.
+            extra_context = {
+                **(extra_context or {}),
+                "show_save": False,
+                "show_save_and_continue": False,
+                "show_save_and_add_another": False,
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_add_permission(self, request):
         # Versions are registered by pipelines through the API, which assigns
@@ -210,3 +271,13 @@ class ModelVersionAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
             ),
             "versions retired",
         )
+
+
+def extend_version_admin(
+    *, actions: Sequence[Callable] = (), inlines: Sequence[type] = ()
+) -> None:
+    """The extension point of the version page: an app above the registry adds
+    its admin actions (functions decorated with `@admin.action`) and inlines,
+    from its own admin module."""
+    ModelVersionAdmin.actions = [*actions, *ModelVersionAdmin.actions]
+    ModelVersionAdmin.inlines = [*ModelVersionAdmin.inlines, *inlines]

@@ -4,16 +4,15 @@ and built with bulk inserts so that 10,000 models take seconds."""
 
 import random
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import Group, User
 from django.db import transaction
-from django.utils import timezone
 
+from mlgov.demo import DemoRun, demo_objects, mark_as_demo
 from mlgov.roles import Role
 from registry.models import MODEL_CARD_FIELDS, MLModel, ModelVersion, Tag, Team
 
@@ -71,47 +70,78 @@ BATCH = 2000
 
 @dataclass(frozen=True)
 class DemoResult:
-    """What a seeding run created, and how to log in."""
+    """What a seeding run created."""
 
     models_created: int
     versions_created: int
-    password: str
+    skipped_users: list[str]
 
 
-def _ensure_users(password_hash: str) -> dict[str, AbstractBaseUser]:
+def _ensure_users(
+    run: DemoRun,
+) -> tuple[dict[str, User], list[str]]:
+    """The demo's users, created on first use. A user of the same name that the
+    demo did not create is left alone, and the demo does without it."""
     user_model = get_user_model()
     groups = {group.name: group for group in Group.objects.all()}
-    users: dict[str, AbstractBaseUser] = {}
-    admin, _ = user_model.objects.get_or_create(
-        username="admin",
-        defaults={"is_staff": True, "is_superuser": True, "email": "admin@example.com"},
-    )
-    users["admin"] = admin
-    wanted = [(name, role) for name, role in STAFF] + [
+    wanted = [("admin", None), *STAFF] + [
         (f"ds-{team}", Role.DATA_SCIENTIST) for team in TEAMS
     ]
+    existing = {
+        user.username: user
+        for user in user_model.objects.filter(username__in=[name for name, _ in wanted])
+    }
+    ours = set(
+        demo_objects(user_model)
+        .filter(username__in=existing)
+        .values_list("username", flat=True)
+    )
+    password_hash = make_password(run.password)
+    users: dict[str, User] = {}
+    created = []
     for username, role in wanted:
-        user, _ = user_model.objects.get_or_create(
-            username=username,
-            defaults={
-                "email": f"{username}@example.com",
-                "is_staff": role
-                in (Role.REVIEWER, Role.GOVERNANCE_ADMIN, Role.AUDITOR),
-            },
-        )
-        user.groups.set([groups[role]])
+        user = existing.get(username)
+        if user is not None and username not in ours:
+            continue
+        if user is None:
+            user = user_model.objects.create(
+                username=username,
+                email=f"{username}@example.com",
+                password=password_hash,
+                is_staff=role
+                in (None, Role.REVIEWER, Role.GOVERNANCE_ADMIN, Role.AUDITOR),
+                is_superuser=role is None,
+            )
+            created.append(user.pk)
+        if role is not None:
+            user.groups.set([groups[role]])
         users[username] = user
-    user_model.objects.filter(username__in=users).update(password=password_hash)
-    return users
+    mark_as_demo(user_model, created)
+    if run.password_is_new:
+        user_model.objects.filter(pk__in=[user.pk for user in users.values()]).update(
+            password=password_hash
+        )
+    skipped = [name for name, _ in wanted if name not in users]
+    return users, skipped
 
 
-def _ensure_teams(users: dict[str, AbstractBaseUser]) -> dict[str, Team]:
+def _ensure_teams(users: dict[str, User]) -> dict[str, Team]:
+    """The demo's teams, each with its demo data scientist; a team of the same
+    name that the demo did not create gets no demo models."""
+    existing = {team.name: team for team in Team.objects.filter(name__in=TEAMS)}
+    ours = set(
+        demo_objects(Team).filter(name__in=existing).values_list("name", flat=True)
+    )
     teams = {}
     for name, (display_name, _) in TEAMS.items():
-        team, _ = Team.objects.get_or_create(
-            name=name, defaults={"display_name": display_name}
-        )
-        team.members.add(users[f"ds-{name}"])
+        author = users.get(f"ds-{name}")
+        team = existing.get(name)
+        if author is None or (team is not None and name not in ours):
+            continue
+        if team is None:
+            team = Team.objects.create(name=name, display_name=display_name)
+            mark_as_demo(Team, [team.pk])
+        team.members.add(author)
         teams[name] = team
     Tag.objects.bulk_create([Tag(name=tag) for tag in TAGS], ignore_conflicts=True)
     return teams
@@ -149,12 +179,18 @@ def _final_status(rng: random.Random) -> str:
 
 
 def _insert_models(
-    indexes: range, teams: dict[str, Team], users: dict[str, AbstractBaseUser], now
+    indexes: range, teams: dict[str, Team], users: dict[str, User], now
 ) -> list[MLModel]:
     rows = []
+    candidates = {_model_name(index)[1] for index in indexes}
+    taken = set(
+        MLModel.objects.filter(name__in=candidates).values_list("name", flat=True)
+    )
     for index in indexes:
         rng = random.Random(index)
         team, name = _model_name(index)
+        if team not in teams or name in taken:
+            continue
         tier = RISK_TIER_CYCLE[(index * 7) % len(RISK_TIER_CYCLE)]
         rows.append(
             MLModel(
@@ -229,43 +265,52 @@ def _insert_versions(
                 )
             )
         ModelVersion.objects.bulk_create(rows, batch_size=BATCH)
+        mark_as_demo(ModelVersion, [row.pk for row in rows])
         parents = {row.model_id: row for row in rows}
         created += len(rows)
     return created
 
 
-def seed_portfolio(
-    *,
-    models: int,
-    versions_per_model: int | None = None,
-    progress: Callable[[str], None] = lambda message: None,
-) -> DemoResult:
-    """Create (or complete) the demo portfolio of `models` models, each with
-    `versions_per_model` versions (default: one to four)."""
-    now = timezone.now()
-    password = secrets.token_urlsafe(12)
+def seed_portfolio(run: DemoRun) -> DemoResult:
+    """Create (or grow) the demo portfolio to `run.models` models, each new one
+    with `run.versions_per_model` versions (default: one to four)."""
+    now = run.now
     with transaction.atomic():
-        users = _ensure_users(make_password(password))
+        users, skipped = _ensure_users(run)
         teams = _ensure_teams(users)
-    before = MLModel.objects.count()
-    versions_created = 0
-    for start in range(0, models, BATCH):
-        stop = min(models, start + BATCH)
+    models_created = versions_created = 0
+    for start in range(0, run.models, BATCH):
+        stop = min(run.models, start + BATCH)
         with transaction.atomic():
             rows = _insert_models(range(start, stop), teams, users, now)
-            names = [row.name for row in rows]
             inserted = list(
-                MLModel.objects.filter(name__in=names, versions__isnull=True)
+                MLModel.objects.filter(name__in=[row.name for row in rows])
                 .select_related("team")
                 .order_by("pk")
             )
+            mark_as_demo(MLModel, [model.pk for model in inserted])
             _insert_tags(inserted)
             versions_created += _insert_versions(
-                inserted, users, now, versions_per_model
+                inserted, users, now, run.versions_per_model
             )
-        progress(f"models {stop}/{models}, versions created so far {versions_created}")
+            models_created += len(inserted)
+        run.progress(
+            f"models {stop}/{run.models}, versions created so far {versions_created}"
+        )
     return DemoResult(
-        models_created=MLModel.objects.count() - before,
+        models_created=models_created,
         versions_created=versions_created,
-        password=password,
+        skipped_users=skipped,
     )
+
+
+def seed_registry_demo(run: DemoRun) -> str:
+    """The registry's demo step."""
+    result = seed_portfolio(run)
+    line = (
+        f"{result.models_created} models and {result.versions_created} versions "
+        "added; demo users admin, gina, rita, ravi, vera, eve, arthur, ds-<team>"
+    )
+    if result.skipped_users:
+        line += f" (left alone, not the demo's: {', '.join(result.skipped_users)})"
+    return line

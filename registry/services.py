@@ -114,6 +114,22 @@ def ensure_tags(names: Iterable[str]) -> list[Tag]:
 
 
 @transaction.atomic
+def join_teams(*, user: AbstractBaseUser, team_names: Iterable[str]) -> list[Team]:
+    """Add `user` to each named team; returns every team it is now in."""
+    names = list(dict.fromkeys(team_names))
+    teams = list(Team.objects.filter(name__in=names))
+    unknown = sorted(set(names) - {team.name for team in teams})
+    if unknown:
+        known = ", ".join(Team.objects.values_list("name", flat=True)) or "none yet"
+        raise FieldError(
+            "team", f"No team named {', '.join(unknown)}; known teams: {known}."
+        )
+    for team in teams:
+        team.members.add(user)
+    return list(Team.objects.filter(members=user).order_by("name"))
+
+
+@transaction.atomic
 def register_model(
     *,
     actor: AbstractBaseUser,

@@ -106,7 +106,7 @@ def world(make_policy):
         version=in_review,
         policy=policy,
         rule_position=1,
-        justification="Known gap.",
+        justification="Known gap, fixed in the next release of the model.",
         expires_at=timezone.now() + timedelta(days=5),
     )
     report = DriftReportFactory(version=in_review)
@@ -231,8 +231,16 @@ MATRIX = [
         OUTSIDERS,
     ),
     Row("POST", "governance:version-approve", REVIEWERS, IN_REVIEW, lambda w: {}),
-    Row("POST", "governance:version-reject", REVIEWERS, IN_REVIEW, lambda w: {}),
+    Row(
+        "POST",
+        "governance:version-reject",
+        REVIEWERS,
+        IN_REVIEW,
+        lambda w: {"comment": "The AUC is below the floor."},
+    ),
     Row("GET", "governance:version-evaluation", READERS, IN_REVIEW),
+    Row("GET", "governance:version-approval-list", READERS, IN_REVIEW),
+    Row("GET", "governance:version-evaluation-list", READERS, IN_REVIEW),
     Row("GET", "governance:policy-list", READERS),
     Row(
         "POST",
@@ -264,7 +272,7 @@ MATRIX = [
             "version": w.in_review.version,
             "policy": "floor",
             "rule": 2,
-            "justification": "Pending.",
+            "justification": "Pending the retraining scheduled for next week.",
             "expires_at": (timezone.now() + timedelta(days=3)).isoformat(),
         },
     ),
@@ -273,7 +281,7 @@ MATRIX = [
         "governance:waiver-revoke",
         GOVERNANCE,
         lambda w: {"pk": w.waiver.pk},
-        lambda w: {"reason": "Fixed."},
+        lambda w: {"reason": "Fixed by the retrained version of the model."},
     ),
     Row(
         "POST",

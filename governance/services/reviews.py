@@ -11,7 +11,7 @@ from governance.exceptions import (
 from governance.models import Approval, Evaluation
 from governance.services.evaluations import record_evaluation
 from mlgov.events import announce
-from mlgov.exceptions import PermissionDeniedError
+from mlgov.exceptions import FieldError, PermissionDeniedError
 from mlgov.permissions import has_role, is_author
 from mlgov.roles import Role
 from registry import services as registry_services
@@ -84,7 +84,10 @@ def approve_version(
 def reject_version(
     *, version: ModelVersion, reviewer: AbstractBaseUser, comment: str = ""
 ) -> Approval:
-    """Record a reviewer's rejection; the version becomes rejected."""
+    """Record a reviewer's rejection, which must say why; the version becomes
+    rejected."""
+    if not comment.strip():
+        raise FieldError("comment", "Say why the version is rejected.")
     return _decide(
         version=version,
         reviewer=reviewer,

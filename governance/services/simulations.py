@@ -49,7 +49,7 @@ def check_simulation_caps(upsert: Sequence[object], remove: Sequence[str]) -> No
     rules = sum(
         len(item["rules"])
         for item in upsert
-        if isinstance(item, dict) and isinstance(item.get("rules"), list)
+        if isinstance(item, dict) and isinstance(item.get("rules"), (list, dict))
     )
     if rules > max_rules:
         raise SimulationTooLargeError(

@@ -33,8 +33,12 @@ def check_waiver_grant(
             f"You created or submitted {version}; another governance admin must "
             "grant its waivers."
         )
-    if not justification.strip():
-        raise FieldError("justification", "Say why the exception is acceptable.")
+    minimum = settings.WAIVER_MIN_JUSTIFICATION_CHARS
+    if len(justification.strip()) < minimum:
+        raise FieldError(
+            "justification",
+            f"Say why the exception is acceptable, in at least {minimum} characters.",
+        )
     if expires_at <= now:
         raise FieldError("expires_at", "Must be in the future.")
     max_days = settings.WAIVER_MAX_DAYS
@@ -53,6 +57,7 @@ def grant_waiver(
     rule_position: int,
     justification: str,
     expires_at: datetime,
+    ticket: str = "",
     now: datetime | None = None,
 ) -> Waiver:
     """Excuse one failing rule of one policy for one version until `expires_at`."""
@@ -71,6 +76,7 @@ def grant_waiver(
         policy=policy,
         rule_position=rule_position,
         justification=justification,
+        ticket=ticket.strip(),
         granted_by=actor,
         granted_at=now,
         expires_at=expires_at,

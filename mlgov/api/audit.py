@@ -7,7 +7,12 @@ from rest_framework import generics, serializers
 from rest_framework.permissions import BasePermission
 
 from mlgov.api.filters import QueryFilter
-from mlgov.audit import audit_entries
+from mlgov.audit import (
+    audit_entries,
+    object_type_choices,
+    readable_changes,
+    usernames_in_changes,
+)
 from mlgov.permissions import can_read_audit_trail
 
 
@@ -18,10 +23,24 @@ class CanReadAuditTrail(BasePermission):
         return can_read_audit_trail(request.user)
 
 
+class LogEntryListSerializer(serializers.ListSerializer):
+    """Looks up the usernames a page of entries mentions in one query."""
+
+    def to_representation(self, data):
+        entries = list(data)
+        assert isinstance(self.child, LogEntrySerializer)
+        self.child.usernames = usernames_in_changes(entries)
+        return super().to_representation(entries)
+
+
 class LogEntrySerializer(serializers.ModelSerializer):
     object_type = serializers.SerializerMethodField()
     action = serializers.CharField(source="get_action_display")
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    changes = serializers.SerializerMethodField(
+        help_text="Field: [before, after]; users appear by username."
+    )
+    usernames: dict[str, str] = {}
 
     class Meta:
         model = LogEntry
@@ -38,6 +57,10 @@ class LogEntrySerializer(serializers.ModelSerializer):
             "cid",
         ]
         read_only_fields = fields
+        list_serializer_class = LogEntryListSerializer
+
+    def get_changes(self, entry) -> dict:
+        return readable_changes(entry, self.usernames)
 
     def get_object_type(self, entry) -> str:
         content_type = entry.content_type
@@ -46,7 +69,9 @@ class LogEntrySerializer(serializers.ModelSerializer):
 
 class AuditTrailFilter(QueryFilter):
     object_type = serializers.CharField(
-        required=False, help_text="app_label.model, e.g. registry.modelversion"
+        required=False,
+        help_text="An audited model, as app_label.model (registry.modelversion) "
+        "or the model alone (modelversion).",
     )
     object_id = serializers.IntegerField(required=False, min_value=0)
     actor = serializers.CharField(required=False, help_text="Username.")
@@ -54,12 +79,13 @@ class AuditTrailFilter(QueryFilter):
     until = serializers.DateTimeField(required=False, help_text="ISO 8601, exclusive.")
 
     def validate_object_type(self, value: str) -> ContentType:
-        app_label, _, model = value.lower().partition(".")
-        content_type = ContentType.objects.filter(
-            app_label=app_label, model=model
-        ).first()
+        choices = object_type_choices()
+        content_type = choices.get(value.lower())
         if content_type is None:
-            raise serializers.ValidationError(f"Unknown object type {value!r}.")
+            raise serializers.ValidationError(
+                f"Unknown object type {value!r}. Use one of: "
+                f"{', '.join(sorted(choices))}."
+            )
         return content_type
 
 

@@ -260,3 +260,41 @@ def test_admin_refuses_to_delete_a_policy_with_waivers(
     assert page.status_code == 200
     assert b"Cannot delete policy" in page.content
     assert Policy.objects.exists()
+
+
+def test_the_version_page_is_registered_once_with_reviews_extension():
+    from django.contrib import admin
+
+    from registry.admin import ModelVersionAdmin
+
+    page = admin.site._registry[ModelVersion]
+    assert type(page) is ModelVersionAdmin
+    actions = [getattr(action, "__name__", action) for action in page.actions]
+    assert actions == ["submit", "approve", "reject", "retire"]
+    assert {inline.model.__name__ for inline in page.inlines} == {
+        "DriftAlert",
+        "Evaluation",
+        "Approval",
+        "Waiver",
+    }
+
+
+def test_admin_reject_action_needs_a_comment(client, team):
+    reviewer = UserFactory(
+        username="staff-rev", is_staff=True, is_superuser=True, roles=["reviewer"]
+    )
+    version = ModelVersionFactory(
+        model=MLModelFactory(team=team), version=1, status="in_review"
+    )
+    client.force_login(reviewer)
+
+    response = client.post(
+        reverse("admin:registry_modelversion_changelist"),
+        {"action": "reject", "_selected_action": [version.pk], "note": ""},
+        follow=True,
+    )
+
+    assert b"Say why the version is rejected" in response.content
+    version.refresh_from_db()
+    assert version.status == "in_review"
+    assert not version.approvals.exists()

@@ -80,7 +80,9 @@ def test_deciding_twice_is_a_conflict(api_client_for, reviewer, in_review, make_
     client.post(f"{VERSION}approve/", {}, format="json")
 
     assert_error(
-        client.post(f"{VERSION}reject/", {}, format="json"), 409, "already_decided"
+        client.post(f"{VERSION}reject/", {"comment": "No"}, format="json"),
+        409,
+        "already_decided",
     )
 
 

@@ -10,7 +10,7 @@ from governance.exceptions import (
 )
 from governance.models import Approval, Evaluation
 from governance.services import approve_version, reject_version, submit_for_review
-from mlgov.exceptions import PermissionDeniedError
+from mlgov.exceptions import FieldError, PermissionDeniedError
 from registry.models import ModelVersion
 from tests.factories import MLModelFactory, ModelVersionFactory
 from tests.governance.conftest import approvals, auc_floor
@@ -107,7 +107,7 @@ def test_authors_cannot_decide_on_their_version(version, reviewer, author_field)
     with pytest.raises(SelfApprovalError):
         approve_version(version=version, reviewer=reviewer)
     with pytest.raises(SelfApprovalError):
-        reject_version(version=version, reviewer=reviewer)
+        reject_version(version=version, reviewer=reviewer, comment="Leaks the label")
 
     assert not Approval.objects.exists()
     version.refresh_from_db()
@@ -174,3 +174,14 @@ def test_concurrent_approvals_leave_a_consistent_status(
     version.refresh_from_db()
     assert version.status == ModelVersion.Status.APPROVED
     assert Approval.objects.filter(version=version).count() == 2
+
+
+@pytest.mark.parametrize("comment", ["", "   "])
+def test_a_rejection_must_say_why(version, reviewer, comment):
+    with pytest.raises(FieldError) as error:
+        reject_version(version=version, reviewer=reviewer, comment=comment)
+
+    assert error.value.field == "comment"
+    assert not Approval.objects.exists()
+    version.refresh_from_db()
+    assert version.status == "in_review"

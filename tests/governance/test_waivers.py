@@ -58,7 +58,7 @@ def test_waiver_stops_applying_at_expiry_without_a_job(
         version=version,
         policy=policy,
         rule_position=1,
-        justification="Temporary",
+        justification="Temporary, until the fix in v2 ships",
         expires_at=expiry,
         now=granted,
     )
@@ -80,7 +80,7 @@ def test_revoked_waiver_stops_applying_at_once(failing, governance_admin, produc
         version=version,
         policy=policy,
         rule_position=1,
-        justification="Temporary",
+        justification="Temporary, until the fix in v2 ships",
         expires_at=timezone.now() + timedelta(days=30),
     )
 
@@ -129,6 +129,7 @@ def test_reviewers_cannot_grant_waivers(failing, reviewer):
         ({"expires_at": timedelta(days=-1)}, "expires_at"),
         ({"expires_at": timedelta(days=400)}, "expires_at"),
         ({"justification": "   "}, "justification"),
+        ({"justification": "too short to judge"}, "justification"),
         ({"rule_position": 7}, "rule"),
     ],
 )
@@ -136,7 +137,7 @@ def test_waiver_inputs_are_bounded(failing, governance_admin, changes, field):
     version, policy = failing
     arguments = {
         "rule_position": 1,
-        "justification": "ok",
+        "justification": "Known calibration gap, fix in v2",
         "expires_at": timedelta(days=10),
         **changes,
     }
@@ -148,3 +149,20 @@ def test_waiver_inputs_are_bounded(failing, governance_admin, changes, field):
         )
 
     assert error.value.field == field
+
+
+def test_a_waiver_keeps_its_optional_ticket(failing, governance_admin):
+    version, policy = failing
+
+    waiver = grant_waiver(
+        actor=governance_admin,
+        version=version,
+        policy=policy,
+        rule_position=1,
+        justification="Known calibration gap, fix in v2",
+        ticket=" RISK-142 ",
+        expires_at=timezone.now() + timedelta(days=10),
+    )
+
+    waiver.refresh_from_db()
+    assert waiver.ticket == "RISK-142"

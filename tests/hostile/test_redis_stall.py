@@ -22,7 +22,8 @@ pytestmark = [
     pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server"),
 ]
 
-PORT = 18421
+# A private port, one per xdist worker.
+PORT = 18431 + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
 COOLDOWN = 1.0
 
 

@@ -68,10 +68,58 @@ def test_audit_list_query_count_is_constant(
             MLModelFactory(name=f"m-{index}", team=team)
     client = api_client_for(auditor)
 
-    with django_assert_num_queries(3):
+    # token + user, roles, entries page, usernames in their changes
+    with django_assert_num_queries(4):
         response = client.get(AUDIT)
 
     assert len(response.json()["results"]) >= count
+
+
+def test_changes_show_usernames_not_user_ids(
+    api_client_for, auditor, reviewer, data_scientist, team
+):
+    from governance.models import Approval
+    from tests.factories import ModelVersionFactory
+
+    version = ModelVersionFactory(
+        model=MLModelFactory(name="churn", team=team),
+        status="in_review",
+        created_by=data_scientist,
+    )
+    Approval.objects.create(version=version, reviewer=reviewer, decision="approve")
+
+    rows = (
+        api_client_for(auditor).get(AUDIT + "?object_type=approval").json()["results"]
+    )
+
+    assert rows[0]["changes"]["reviewer"] == ["None", "reviewer"]
+    assert rows[0]["changes"]["decision"] == ["None", "approve"]
+
+
+@pytest.mark.parametrize(
+    "object_type", ["modelversion", "ModelVersion", "registry.modelversion"]
+)
+def test_object_type_takes_the_short_or_the_full_name(
+    api_client_for, auditor, team, object_type
+):
+    from tests.factories import ModelVersionFactory
+
+    ModelVersionFactory(model=MLModelFactory(name="churn", team=team))
+
+    response = api_client_for(auditor).get(f"{AUDIT}?object_type={object_type}")
+
+    assert response.status_code == 200
+    assert {row["object_type"] for row in response.json()["results"]} == {
+        "registry.modelversion"
+    }
+
+
+def test_an_unknown_object_type_lists_the_valid_ones(api_client_for, auditor):
+    response = api_client_for(auditor).get(f"{AUDIT}?object_type=version")
+
+    message = assert_error(response, 400)["details"]["object_type"][0]
+    assert "registry.modelversion" in message
+    assert "waiver" in message
 
 
 def test_an_unknown_filter_is_refused_by_name(api_client_for, auditor):

@@ -56,7 +56,7 @@ def test_policy_changes_and_waivers_are_events(
             version=ModelVersionFactory(model=MLModelFactory(team=team), version=1),
             policy=policy,
             rule_position=1,
-            justification="Known gap",
+            justification="Known gap, fixed in the next release",
             expires_at=timezone.now() + timedelta(days=3),
         )
         revoke_waiver(actor=governance_admin, waiver=waiver, reason="Fixed")

@@ -88,3 +88,36 @@ def test_csp_can_run_in_report_only_mode_for_a_rollout(settings):
 
     assert "Content-Security-Policy" not in response
     assert "default-src 'self'" in response["Content-Security-Policy-Report-Only"]
+
+
+@pytest.mark.parametrize("debug", [True, False])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/nope/", "/api/nope", "/api/v2/models/", "/api/v1/models/x/y/z/"]
+)
+def test_unknown_api_routes_answer_json_in_every_mode(settings, debug, path):
+    settings.DEBUG = debug
+
+    response = Client().get(path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["error"]["code"] == "not_found"
+    assert "Content-Security-Policy" in response
+
+
+def test_an_api_path_missing_its_slash_still_redirects(settings):
+    settings.DEBUG = True
+
+    response = Client().get("/api/v1/models")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/api/v1/models/"
+
+
+def test_unknown_pages_outside_the_api_stay_html(settings):
+    settings.DEBUG = True
+
+    response = Client().get("/nope/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")

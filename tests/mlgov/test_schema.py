@@ -30,6 +30,60 @@ def schema(client):
     return client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
 
 
+def _resolve(schema, node):
+    if "$ref" in node:
+        return schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
+    if "allOf" in node:
+        return _resolve(schema, node["allOf"][0])
+    return node
+
+
+def test_the_drift_report_body_has_a_real_schema_and_the_design_example(schema):
+    post = schema["paths"]["/api/v1/drift/reports/"]["post"]
+    body = post["requestBody"]["content"]["application/json"]
+    request = _resolve(schema, body["schema"])
+    feature = _resolve(schema, request["properties"]["features"]["items"])
+    side = _resolve(schema, feature["properties"]["reference"])
+
+    assert {"name", "kind", "reference", "current"} <= set(feature["required"])
+    assert {"values", "bin_edges", "counts", "categories"} <= set(side["properties"])
+    assert side["properties"]["counts"]["items"]["type"] == "integer"
+    example = next(iter(body["examples"].values()))["value"]
+    assert example["features"][2]["reference"] == {"categories": {"DE": 500, "FR": 300}}
+
+
+def test_drift_histograms_are_typed(schema):
+    feature = schema["components"]["schemas"]["FeatureDrift"]["properties"]
+    histogram = _resolve(schema, feature["reference_histogram"])
+
+    assert histogram["properties"]["bin_edges"]["type"] == "array"
+    assert histogram["properties"]["categories"]["type"] == "object"
+
+
+def test_component_names_read_well(schema):
+    names = set(schema["components"]["schemas"])
+
+    assert not [name for name in names if name.endswith("RequestRequest")]
+    assert not [name for name in names if any(c.isdigit() for c in name)]
+    assert {"SimulationRequest", "DriftReportRequest", "VersionStatusEnum"} <= names
+
+
+def test_the_simulation_documents_rule_level_changes(schema):
+    post = schema["paths"]["/api/v1/simulations/"]["post"]
+    examples = post["requestBody"]["content"]["application/json"]["examples"]
+    result = _resolve(
+        schema, post["responses"]["200"]["content"]["application/json"]["schema"]
+    )
+
+    assert any(
+        isinstance(item.get("rules"), dict)
+        for example in examples.values()
+        for item in example["value"]["upsert"]
+    )
+    summary = _resolve(schema, result["properties"]["summary"])
+    assert summary["properties"]["newly_failing"]["type"] == "integer"
+
+
 @pytest.mark.parametrize(
     ("component", "field"),
     [

@@ -1,6 +1,8 @@
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from mlgov.exceptions import DomainError
 from mlgov.models import APIToken, hash_token
@@ -70,3 +72,45 @@ def test_issue_token_command_creates_a_service_account(capsys):
 def test_issue_token_command_refuses_an_unknown_user_without_role():
     with pytest.raises(CommandError):
         call_command("issue_token", "ghost")
+
+
+def test_issue_token_with_team_lets_the_account_register_models(capsys, team):
+    call_command(
+        "issue_token", "ci-bot", "--role", "data_scientist", "--team", team.name
+    )
+    output = capsys.readouterr()
+    raw = output.out.strip()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    response = client.post(
+        "/api/v1/models/",
+        {
+            "name": "bot-model",
+            "display_name": "B",
+            "team": team.name,
+            "risk_tier": "low",
+        },
+        format="json",
+    )
+
+    assert response.status_code == 201, response.json()
+    assert "(fraud)" in output.err
+
+
+def test_issue_token_team_is_repeatable(team, other_team):
+    call_command(
+        "issue_token", "ci-bot", "--role", "data_scientist",
+        "--team", team.name, "--team", other_team.name,
+    )  # fmt: skip
+
+    user = get_user_model().objects.get(username="ci-bot")
+    assert set(user.teams.values_list("name", flat=True)) == {"fraud", "pricing"}
+
+
+def test_issue_token_refuses_an_unknown_team_and_writes_nothing(team):
+    with pytest.raises(CommandError, match=r"nope.*known teams: fraud"):
+        call_command("issue_token", "ci-bot", "--role", "viewer", "--team", "nope")
+
+    assert not get_user_model().objects.filter(username="ci-bot").exists()
+    assert not APIToken.objects.exists()

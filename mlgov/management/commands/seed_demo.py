@@ -1,15 +1,14 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
-from drift.demo import seed_drift
-from governance.demo import seed_governance
-from registry.demo import seed_portfolio
+from mlgov.demo import DemoRun, demo_password, demo_password_file, demo_steps
 
 
 class Command(BaseCommand):
     help = (
-        "Create the demo portfolio across every app (idempotent) and print how "
-        "to log in."
+        "Create the demo portfolio across every app (idempotent; it touches only "
+        "the rows it made) and print how to log in."
     )
 
     def add_arguments(self, parser):
@@ -29,22 +28,20 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, models: int, versions: int | None, **options):
-        result = seed_portfolio(
-            models=models, versions_per_model=versions, progress=self.stdout.write
+        password, is_new = demo_password()
+        run = DemoRun(
+            models=models,
+            versions_per_model=versions,
+            password=password,
+            password_is_new=is_new,
+            now=timezone.now(),
+            progress=self.stdout.write,
         )
-        reports = seed_drift()
-        self.stdout.write(f"drift: {reports} reports added")
-        decisions = seed_governance()
-        self.stdout.write(
-            f"governance: policies in place, {decisions} review decisions added"
-        )
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Demo portfolio ready: {result.models_created} models and "
-                f"{result.versions_created} versions added."
-            )
-        )
+        for name, step in demo_steps():
+            self.stdout.write(f"{name}: {step(run)}")
+        self.stdout.write(self.style.SUCCESS("Demo portfolio ready."))
         self.stdout.write(
             f"Log in as 'admin' (or any demo user: gina, rita, ravi, vera, eve, "
-            f"arthur, ds-fraud, …) with the password: {result.password}"
+            f"arthur, ds-fraud, …) with the password kept in "
+            f"{demo_password_file()}: {password}"
         )
