@@ -1,9 +1,11 @@
 from django.contrib import admin
 
 from drift import services
+from drift.constants import ALERT_SEVERITIES
 from drift.models import DriftAlert, DriftReport, FeatureDrift
+from drift.selectors import with_open_alert_counts
 from mlgov.admin_tools import NoteActionForm, run_service_on_each
-from registry.admin import extend_version_admin
+from registry.admin import extend_model_admin, extend_version_admin
 
 
 class ReadOnlyAdminMixin:
@@ -116,6 +118,20 @@ class OpenAlertInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 extend_version_admin(inlines=[OpenAlertInline])
+
+
+@admin.display(description="open drift alerts", ordering="-open_critical_alerts")
+def open_drift_alerts(model) -> str:
+    """A model's unresolved alerts, worst first: "1 critical, 2 warning"."""
+    counts = [
+        f"{count} {severity}"
+        for severity in reversed(ALERT_SEVERITIES)
+        if (count := getattr(model, f"open_{severity}_alerts"))
+    ]
+    return ", ".join(counts) or "none"
+
+
+extend_model_admin(columns=[open_drift_alerts], annotate=with_open_alert_counts)
 
 
 @admin.register(DriftAlert)

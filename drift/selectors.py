@@ -1,11 +1,12 @@
 """Reads of drift data that pages, endpoints and other apps need."""
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from drift.constants import ALERT_SEVERITIES, SEVERITY_RANK
 from drift.models import DriftAlert, DriftReport, FeatureDrift
 from mlgov.exceptions import NotFoundError
-from registry.models import ModelVersion
+from registry.models import MLModel, ModelVersion
 
 
 def open_drift_by_version(
@@ -27,6 +28,26 @@ def open_drift_by_version(
         if current is None or SEVERITY_RANK[severity] > SEVERITY_RANK[current]:
             by_environment[environment] = severity
     return worst
+
+
+def with_open_alert_counts(models: QuerySet[MLModel]) -> QuerySet[MLModel]:
+    """`models` annotated with `open_<severity>_alerts`: the unresolved alerts
+    of any of the model's versions, per severity. One subquery per severity,
+    in the list's own query; acknowledged alerts count, as above."""
+    counts = {}
+    for severity in ALERT_SEVERITIES:
+        alerts = (
+            DriftAlert.objects.unresolved()
+            .filter(version__model=OuterRef("pk"), severity=severity)
+            .order_by()
+            .values("version__model")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        counts[f"open_{severity}_alerts"] = Coalesce(
+            Subquery(alerts, output_field=IntegerField()), 0
+        )
+    return models.annotate(**counts)
 
 
 def filter_rows(rows: QuerySet, **filters: object) -> QuerySet:

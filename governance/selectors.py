@@ -159,6 +159,18 @@ def waiver_specs(
     return by_version
 
 
+def evaluation_inputs(
+    *, version: ModelVersion, now: datetime
+) -> tuple[VersionFacts, list[PolicySpec], list[WaiverSpec]]:
+    """What `governance.engine.evaluate` needs for one version: its facts,
+    every stored policy and the waivers in force at `now`. The evaluation
+    endpoint, submission, review and the deployment gate all gather here."""
+    versions = ModelVersion.objects.filter(pk=version.pk)
+    facts = version_facts(versions)[version.pk]
+    waivers = waiver_specs(versions=versions, now=now).get(version.pk, [])
+    return facts, current_policy_specs(), waivers
+
+
 def waiver_list(
     *,
     model: str | None = None,

@@ -40,6 +40,12 @@ GATE_CHECK_FAILURES = Counter(
     "Failing checks in recorded gate decisions, by check name.",
     ["check", "environment"],
 )
+DEPLOYMENT_MOVES = Counter(
+    "mlgov_deployment_moves_total",
+    "Deployment status moves (start, complete, fail, promote, rollback), by "
+    "action and environment.",
+    ["action", "environment"],
+)
 EVALUATIONS = Counter(
     "mlgov_evaluations_total",
     "Governance evaluations run, by verdict (passed | failed).",
@@ -83,6 +89,11 @@ def record_gate_decision(
         GATE_CHECK_FAILURES.labels(check=check, environment=environment).inc()
 
 
+def record_deployment_move(*, action: str, environment: str) -> None:
+    """Count one deployment move a client asked for."""
+    DEPLOYMENT_MOVES.labels(action=action, environment=environment).inc()
+
+
 def record_evaluation(*, passed: bool, environment: str | None = None) -> None:
     """Count one governance evaluation; no environment means environment-free."""
     EVALUATIONS.labels(
@@ -121,6 +132,14 @@ EVENT_COUNTERS: Mapping[str, Subscriber] = {
     "approval.recorded": lambda event: record_approval(decision=event["decision"]),
     "evaluation.computed": lambda event: record_evaluation(
         passed=event["passed"], environment=event["environment"]
+    ),
+    "deployment.requested": lambda event: record_gate_decision(
+        outcome=event["decision"],
+        environment=event["environment"],
+        failing_checks=event["failing_checks"],
+    ),
+    "deployment.moved": lambda event: record_deployment_move(
+        action=event["action"], environment=event["environment"]
     ),
 }
 

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "registry",
     "drift",
     "governance",
+    "deployments",
 ]
 
 # Order matters: metrics and the request context wrap everything, so every
@@ -334,6 +335,9 @@ SPECTACULAR_SETTINGS = {
         "VersionStatusEnum": "registry.models.ModelVersion.Status",
         "FeatureKindEnum": "drift.stats.constants.KINDS",
         "RuleKindEnum": "governance.engine.RULE_KINDS",
+        "ReviewDecisionEnum": "governance.models.Approval.Decision",
+        "GateDecisionEnum": "deployments.models.Decision",
+        "DeploymentStatusEnum": "deployments.models.Deployment.Status",
     },
     # Served from our own static files: no CDN, and the CSP stays 'self'.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -15,6 +15,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("registry.urls")),
     path("", include("drift.urls")),
     path("", include("governance.urls")),
+    path("", include("deployments.urls")),
     path("audit/", AuditTrailView.as_view(), name="audit-trail"),
 ]
 

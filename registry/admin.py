@@ -1,7 +1,8 @@
 from collections.abc import Callable, Sequence
 
 from django.contrib import admin
-from django.db.models import Count, OuterRef, Subquery
+from django.contrib.admin.views.main import ChangeList
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 
 from mlgov.admin_tools import (
     NoteActionForm,
@@ -47,16 +48,45 @@ class EnvironmentAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
         "min_soak_hours",
         "frozen",
         "freeze_reason",
+        "frozen_by",
+        "frozen_at",
     ]
     list_filter = ["frozen"]
-    list_select_related = ["requires"]
+    list_select_related = ["requires", "frozen_by"]
     search_fields = ["name"]
+    # A freeze needs a reason and records who froze it: only the actions do it.
+    readonly_fields = ["frozen", "freeze_reason", "frozen_by", "frozen_at"]
+    action_form = NoteActionForm
+    actions = ["freeze", "unfreeze"]
 
     def has_delete_permission(self, request, obj=None):
         return False
 
     def save_model(self, request, obj, form, change):
         services.save_environment(actor=request.user, environment=obj)
+
+    def _change_freeze(self, request, queryset, service, done):
+        reason = request.POST.get("note", "")
+        run_service_on_each(
+            request,
+            queryset,
+            lambda environment: service(
+                actor=request.user, environment=environment, reason=reason
+            ),
+            done,
+        )
+
+    @admin.action(description="Freeze the selected environments (reason required)")
+    def freeze(self, request, queryset):
+        self._change_freeze(
+            request, queryset, services.freeze_environment, "environments frozen"
+        )
+
+    @admin.action(description="Unfreeze the selected environments (reason required)")
+    def unfreeze(self, request, queryset):
+        self._change_freeze(
+            request, queryset, services.unfreeze_environment, "environments unfrozen"
+        )
 
 
 @admin.register(Tag)
@@ -80,8 +110,28 @@ class ArchivedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class MLModelChangeList(ChangeList):
+    """The model list; once the page's rows are read, each app's bulk loader
+    attaches what its columns show, in a fixed number of queries."""
+
+    model_admin: "MLModelAdmin"
+
+    def get_results(self, request):
+        super().get_results(request)
+        self.result_list = list(self.result_list)
+        for load in self.model_admin.page_loaders:
+            load(self.result_list)
+
+
 @admin.register(MLModel)
 class MLModelAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
+    """The model list. Apps built on the registry add their columns through
+    `extend_model_admin` below: drift adds the open alerts, governance the
+    production verdict of the latest version."""
+
+    # Filled by `extend_model_admin`: queryset annotations and page loaders.
+    annotations: list[Callable[[QuerySet], QuerySet]] = []
+    page_loaders: list[Callable[[list[MLModel]], None]] = []
     list_display = [
         "name",
         "display_name",
@@ -105,14 +155,21 @@ class MLModelAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         latest = ModelVersion.objects.filter(model=OuterRef("pk")).order_by("-version")
-        return (
+        models = (
             super()
             .get_queryset(request)
             .annotate(
+                latest_version_id=Subquery(latest.values("pk")[:1]),
                 latest_version_number=Subquery(latest.values("version")[:1]),
                 latest_version_status=Subquery(latest.values("status")[:1]),
             )
         )
+        for annotate in self.annotations:
+            models = annotate(models)
+        return models
+
+    def get_changelist(self, request, **kwargs):
+        return MLModelChangeList
 
     @admin.display(description="latest version", ordering="latest_version_number")
     def latest_version(self, model):
@@ -281,3 +338,27 @@ def extend_version_admin(
     from its own admin module."""
     ModelVersionAdmin.actions = [*actions, *ModelVersionAdmin.actions]
     ModelVersionAdmin.inlines = [*ModelVersionAdmin.inlines, *inlines]
+
+
+def extend_model_admin(
+    *,
+    columns: Sequence[Callable] = (),
+    annotate: Callable[[QuerySet], QuerySet] | None = None,
+    load_page: Callable[[list[MLModel]], None] | None = None,
+) -> None:
+    """The extension point of the model list: an app above the registry adds
+    columns (functions of one model, decorated with `@admin.display`) after the
+    latest version's status. Their values come without a query per row, from
+    `annotate` (adds annotations to the list's queryset) or `load_page` (reads
+    for all the page's models at once and sets attributes on them; each model
+    carries `latest_version_id`)."""
+    at = MLModelAdmin.list_display.index("latest_status") + 1
+    MLModelAdmin.list_display = [
+        *MLModelAdmin.list_display[:at],
+        *columns,
+        *MLModelAdmin.list_display[at:],
+    ]
+    if annotate is not None:
+        MLModelAdmin.annotations = [*MLModelAdmin.annotations, annotate]
+    if load_page is not None:
+        MLModelAdmin.page_loaders = [*MLModelAdmin.page_loaders, load_page]

@@ -1,5 +1,7 @@
 """Registry API: models, versions, submission and environments."""
 
+from collections.abc import Callable
+
 from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
@@ -8,7 +10,10 @@ from rest_framework.views import APIView
 
 from mlgov.api.caching import CachedListMixin
 from mlgov.api.filters import QueryFilter
-from mlgov.api.permissions import IsDataScientistForWrites
+from mlgov.api.permissions import (
+    IsDataScientistForWrites,
+    IsGovernanceAdminForWrites,
+)
 from mlgov.api.serializers import FiniteFloatField, StrictInputSerializer
 from registry import selectors, services
 from registry.constants import MODEL_CARD_FIELDS
@@ -142,6 +147,7 @@ class VersionUpdateSerializer(VersionWriteSerializer):
 
 class EnvironmentSerializer(serializers.ModelSerializer):
     requires = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    frozen_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = Environment
@@ -152,8 +158,14 @@ class EnvironmentSerializer(serializers.ModelSerializer):
             "min_soak_hours",
             "frozen",
             "freeze_reason",
+            "frozen_by",
+            "frozen_at",
         ]
         read_only_fields = fields
+
+
+class FreezeSerializer(StrictInputSerializer):
+    reason = serializers.CharField(max_length=5000)
 
 
 class ModelListFilter(QueryFilter):
@@ -297,3 +309,32 @@ class EnvironmentListView(CachedListMixin, generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.environments()
+
+
+class _EnvironmentFreezeView(APIView):
+    permission_classes = [IsGovernanceAdminForWrites]
+    change: Callable[..., Environment]
+
+    @extend_schema(request=FreezeSerializer, responses=EnvironmentSerializer)
+    def post(self, request, name):
+        payload = FreezeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        self.change(
+            actor=request.user,
+            environment=selectors.environment_by_name(name=name),
+            reason=payload.validated_data["reason"],
+        )
+        environment = selectors.environment_by_name(name=name)
+        return Response(EnvironmentSerializer(environment).data)
+
+
+class EnvironmentFreezeView(_EnvironmentFreezeView):
+    """Freeze an environment: the gate blocks every deployment to it."""
+
+    change = staticmethod(services.freeze_environment)
+
+
+class EnvironmentUnfreezeView(_EnvironmentFreezeView):
+    """Unfreeze an environment, saying why."""
+
+    change = staticmethod(services.unfreeze_environment)

@@ -37,3 +37,16 @@ class ModelArchivedError(DomainError):
         super().__init__(
             f"Model {model.name} is archived; unarchive it before adding versions."
         )
+
+
+class EnvironmentFreezeError(DomainError):
+    """Freezing a frozen environment, or unfreezing an open one."""
+
+    code = "environment_freeze_state"
+
+    def __init__(self, environment, *, frozen: bool) -> None:
+        state = "already frozen" if frozen else "not frozen"
+        super().__init__(
+            f"Environment {environment.name} is {state}.",
+            details={"frozen": environment.frozen},
+        )

@@ -67,6 +67,15 @@ class Environment(models.Model):
     )
     frozen = models.BooleanField(default=False)
     freeze_reason = models.TextField(blank=True)
+    frozen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who froze the environment (while frozen).",
+    )
+    frozen_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["rank", "name"]
@@ -83,6 +92,11 @@ class Environment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_additional_data(self) -> dict[str, str] | None:
+        """The reason a freeze or unfreeze gave, for its audit entry."""
+        note = getattr(self, "_audit_note", None)
+        return {"reason": note} if note else None
 
 
 class Tag(models.Model):

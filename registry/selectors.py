@@ -154,7 +154,9 @@ def inventory_counts_by_risk_tier() -> dict[str, int]:
 
 def environments() -> QuerySet[Environment]:
     """Environments along the promotion path."""
-    return Environment.objects.select_related("requires").order_by("rank", "name")
+    return Environment.objects.select_related("requires", "frozen_by").order_by(
+        "rank", "name"
+    )
 
 
 def environment_names() -> list[str]:
@@ -165,8 +167,8 @@ def environment_names() -> list[str]:
 
 
 def environment_by_name(*, name: str) -> Environment:
-    """One environment, or NotFoundError."""
-    environment = Environment.objects.filter(name=name).first()
+    """One environment with its promotion rule and freeze, or NotFoundError."""
+    environment = environments().filter(name=name).first()
     if environment is None:
         raise NotFoundError(f"No environment named {name!r}.")
     return environment

@@ -15,6 +15,7 @@ from mlgov.exceptions import FieldError, PermissionDeniedError
 from mlgov.permissions import can_write_for_team, can_write_model, has_role
 from mlgov.roles import Role
 from registry.exceptions import (
+    EnvironmentFreezeError,
     InvalidTransitionError,
     ModelArchivedError,
     VersionNotEditableError,
@@ -353,3 +354,63 @@ def save_environment(
         actor_id=actor.pk,
     )
     return environment
+
+
+@transaction.atomic
+def freeze_environment(
+    *, actor: AbstractBaseUser, environment: Environment, reason: str
+) -> Environment:
+    """Stop deployments to an environment until it is unfrozen; the gate
+    quotes the reason, who froze it and since when."""
+    if not has_role(actor, Role.GOVERNANCE_ADMIN):
+        raise PermissionDeniedError("Only a governance admin may freeze environments.")
+    if not reason.strip():
+        raise FieldError("reason", "Say why the environment is frozen.")
+    locked = Environment.objects.select_for_update().get(pk=environment.pk)
+    if locked.frozen:
+        raise EnvironmentFreezeError(locked, frozen=True)
+    locked.frozen = True
+    locked.freeze_reason = reason.strip()
+    locked.frozen_by = actor
+    locked.frozen_at = timezone.now()
+    locked._audit_note = locked.freeze_reason
+    locked.save(update_fields=["frozen", "freeze_reason", "frozen_by", "frozen_at"])
+    invalidate(ENVIRONMENTS_CACHE_NAMESPACE)
+    announce(
+        "environment.frozen",
+        environment=locked.name,
+        reason=locked.freeze_reason,
+        actor_id=actor.pk,
+    )
+    return locked
+
+
+@transaction.atomic
+def unfreeze_environment(
+    *, actor: AbstractBaseUser, environment: Environment, reason: str
+) -> Environment:
+    """Open a frozen environment to deployments again; the reason goes to the
+    audit entry and the event."""
+    if not has_role(actor, Role.GOVERNANCE_ADMIN):
+        raise PermissionDeniedError(
+            "Only a governance admin may unfreeze environments."
+        )
+    if not reason.strip():
+        raise FieldError("reason", "Say why the environment is unfrozen.")
+    locked = Environment.objects.select_for_update().get(pk=environment.pk)
+    if not locked.frozen:
+        raise EnvironmentFreezeError(locked, frozen=False)
+    locked.frozen = False
+    locked.freeze_reason = ""
+    locked.frozen_by = None
+    locked.frozen_at = None
+    locked._audit_note = reason.strip()
+    locked.save(update_fields=["frozen", "freeze_reason", "frozen_by", "frozen_at"])
+    invalidate(ENVIRONMENTS_CACHE_NAMESPACE)
+    announce(
+        "environment.unfrozen",
+        environment=locked.name,
+        reason=reason.strip(),
+        actor_id=actor.pk,
+    )
+    return locked

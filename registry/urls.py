@@ -23,4 +23,14 @@ urlpatterns = [
         name="version-detail",
     ),
     path("environments/", api.EnvironmentListView.as_view(), name="environment-list"),
+    path(
+        "environments/<slug:name>/freeze/",
+        api.EnvironmentFreezeView.as_view(),
+        name="environment-freeze",
+    ),
+    path(
+        "environments/<slug:name>/unfreeze/",
+        api.EnvironmentUnfreezeView.as_view(),
+        name="environment-unfreeze",
+    ),
 ]

@@ -114,3 +114,62 @@ class DriftAlertFactory(factory.django.DjangoModelFactory):
     environment = factory.SelfAttribute("latest_report.environment")
     feature = factory.Sequence(lambda n: f"feature_{n}")
     severity = "warning"
+
+
+class GateDecisionFactory(factory.django.DjangoModelFactory):
+    """A recorded gate decision; approved with passing checks by default."""
+
+    class Meta:
+        model = "deployments.GateDecision"
+
+    version = factory.SubFactory(ModelVersionFactory, status="approved")
+    environment = factory.LazyFunction(lambda: Environment.objects.get(name="staging"))
+    strategy = "full"
+    traffic_percent = 100
+    decision = "approved"
+    checks = factory.LazyAttribute(
+        lambda record: [
+            {"check": name, "passed": record.decision == "approved", "detail": "…"}
+            for name in (
+                "version_status",
+                "promotion_path",
+                "freeze",
+                "governance",
+                "no_concurrent_rollout",
+            )
+        ]
+    )
+    evaluation = factory.LazyFunction(lambda: {"passed": True, "results": []})
+    requested_by = factory.SelfAttribute("version.created_by")
+    requested_at = factory.LazyFunction(timezone.now)
+
+
+class DeploymentFactory(factory.django.DjangoModelFactory):
+    """A deployment in any status, written directly (bypassing the gate), for
+    setting the scene; `activated_at` defaults to now when it is serving."""
+
+    class Meta:
+        model = "deployments.Deployment"
+
+    version = factory.SubFactory(ModelVersionFactory, status="approved")
+    model = factory.SelfAttribute("version.model")
+    environment = factory.LazyFunction(lambda: Environment.objects.get(name="staging"))
+    strategy = "full"
+    traffic_percent = 100
+    decision = factory.LazyAttribute(
+        lambda d: "blocked" if d.status == "blocked" else "approved"
+    )
+    status = "active"
+    gate_decision = factory.SubFactory(
+        GateDecisionFactory,
+        version=factory.SelfAttribute("..version"),
+        environment=factory.SelfAttribute("..environment"),
+        strategy=factory.SelfAttribute("..strategy"),
+        traffic_percent=factory.SelfAttribute("..traffic_percent"),
+        decision=factory.SelfAttribute("..decision"),
+    )
+    requested_by = factory.SelfAttribute("version.created_by")
+    requested_at = factory.LazyFunction(timezone.now)
+    activated_at = factory.LazyAttribute(
+        lambda d: timezone.now() if d.status in ("active", "superseded") else None
+    )

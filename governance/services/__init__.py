@@ -1,6 +1,10 @@
 """Every state change of governance, by subject."""
 
-from governance.services.evaluations import evaluate_version, record_evaluation
+from governance.services.evaluations import (
+    evaluate_version,
+    evaluate_versions,
+    record_evaluation,
+)
 from governance.services.policies import (
     apply_policy_documents,
     create_policy,
@@ -15,20 +19,27 @@ from governance.services.reviews import (
     settle_review,
     submit_for_review,
 )
-from governance.services.simulations import run_simulation
+from governance.services.simulations import (
+    active_deployments_now,
+    register_active_deployments,
+    run_simulation,
+)
 from governance.services.waivers import check_waiver_grant, grant_waiver, revoke_waiver
 
 __all__ = [
+    "active_deployments_now",
     "apply_policy_documents",
     "approve_version",
     "check_waiver_grant",
     "create_policy",
     "delete_policy",
     "evaluate_version",
+    "evaluate_versions",
     "export_policy_documents",
     "grant_waiver",
     "known_environment_names",
     "record_evaluation",
+    "register_active_deployments",
     "reject_version",
     "revoke_waiver",
     "run_simulation",

@@ -1,7 +1,7 @@
 """The what-if service: reads the portfolio, runs the simulation, writes nothing."""
 
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,23 @@ from mlgov.exceptions import DomainError, FieldError, PermissionDeniedError
 from mlgov.permissions import can_run_simulations
 from registry.models import ModelVersion
 from registry.selectors import environment_names
+
+# Where active deployments come from: governance cannot import the deployments
+# app (it sits above), so that app registers its reader here when it loads.
+ActiveDeployments = Callable[[], Collection[tuple[int, str]]]
+_active_deployment_sources: list[ActiveDeployments] = []
+
+
+def register_active_deployments(source: ActiveDeployments) -> None:
+    """Let simulations count active deployments: `source` answers the set of
+    (version id, environment name) pairs serving now."""
+    if source not in _active_deployment_sources:
+        _active_deployment_sources.append(source)
+
+
+def active_deployments_now() -> set[tuple[int, str]]:
+    """Every (version id, environment name) pair the registered sources report."""
+    return {pair for source in _active_deployment_sources for pair in source()}
 
 
 class SimulationTooLargeError(DomainError):
@@ -72,13 +89,14 @@ def run_simulation(
     actor: AbstractBaseUser,
     upsert: Sequence[object],
     remove: Sequence[str],
-    active_deployments: Collection[tuple[int, str]] = (),
+    active_deployments: Collection[tuple[int, str]] | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Compare today's verdicts with those under the proposed policy set.
 
     `upsert` holds policy documents matched by name: a known name may give only
-    the fields it changes; a new name needs a whole document."""
+    the fields it changes; a new name needs a whole document. Active
+    deployments default to what the registered sources report."""
     if not can_run_simulations(actor):
         raise PermissionDeniedError(
             "Simulations are for governance admins and executives."
@@ -115,7 +133,11 @@ def run_simulation(
             current=current,
             proposed=proposed_policies(current, upserts, set(remove)),
             environments=environments,
-            active_deployments=active_deployments,
+            active_deployments=(
+                active_deployments_now()
+                if active_deployments is None
+                else active_deployments
+            ),
             now=now,
             deadline=deadline,
         )

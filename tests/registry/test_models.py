@@ -115,7 +115,7 @@ def test_the_database_guard_follows_the_transition_table():
 
     from registry.models import VERSION_TRANSITIONS
 
-    migration = import_module("registry.migrations.0004_status_transitions")
+    migration = import_module("registry.migrations.0005_status_transitions")
     table = {
         (old, new) for old, targets in VERSION_TRANSITIONS.items() for new in targets
     }

@@ -58,6 +58,6 @@ def reverse(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("registry", "0003_version_guards")]
+    dependencies = [("registry", "0004_environment_frozen_by")]
 
     operations = [migrations.RunPython(forward, reverse)]

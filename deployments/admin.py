@@ -1,0 +1,233 @@
+from django.contrib import admin
+from django.utils.html import format_html, format_html_join
+
+from deployments import services
+from deployments.models import Deployment, DeploymentStep, GateDecision
+from mlgov.admin_tools import NoteActionForm, run_service_on_each
+
+
+def _checks_list(checks: list[dict]):
+    return format_html(
+        "<ul>{}</ul>",
+        format_html_join(
+            "",
+            "<li>{} <strong>{}</strong>: {}</li>",
+            (
+                ("✓" if check["passed"] else "✗", check["check"], check["detail"])
+                for check in checks
+            ),
+        ),
+    )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Ledger rows are written by the services only."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class StepInline(admin.TabularInline):
+    model = DeploymentStep
+    fields = [
+        "at",
+        "action",
+        "from_status",
+        "to_status",
+        "traffic_percent",
+        "actor",
+        "reason",
+    ]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+@admin.register(Deployment)
+class DeploymentAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "model",
+        "version_number",
+        "environment",
+        "strategy",
+        "traffic_percent",
+        "decision",
+        "status",
+        "requested_by",
+        "requested_at",
+        "activated_at",
+        "ended_at",
+    ]
+    list_filter = [
+        "environment",
+        "status",
+        "decision",
+        "strategy",
+        ("model", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["model", "version", "environment", "requested_by"]
+    search_fields = ["model__name"]
+    date_hierarchy = "requested_at"
+    fields = [
+        "model",
+        "version",
+        "environment",
+        "strategy",
+        "traffic_percent",
+        "decision",
+        "status",
+        "gate_checks",
+        "gate_warnings",
+        "requested_by",
+        "requested_at",
+        "started_at",
+        "activated_at",
+        "ended_at",
+        "supersedes",
+        "gate_decision",
+    ]
+    readonly_fields = fields
+    inlines = [StepInline]
+    action_form = NoteActionForm
+    actions = ["start", "complete", "fail", "promote_to_primary", "rollback"]
+
+    def get_queryset(self, request):
+        # The changelist skips list_select_related when the queryset already
+        # selects something, so name every relation here.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("gate_decision", *self.list_select_related)
+        )
+
+    def has_add_permission(self, request):
+        # Requests go through the gate: POST /api/v1/deployments/.
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # The page of one deployment is read-only; the list's actions move it.
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="version", ordering="version__version")
+    def version_number(self, deployment):
+        return deployment.version.version
+
+    @admin.display(description="gate checks")
+    def gate_checks(self, deployment):
+        return _checks_list(deployment.gate_decision.checks)
+
+    @admin.display(description="warnings")
+    def gate_warnings(self, deployment):
+        return "; ".join(deployment.gate_decision.warnings) or "none"
+
+    def _move(self, request, queryset, action, done):
+        reason = request.POST.get("note", "")
+        run_service_on_each(
+            request,
+            queryset,
+            lambda deployment: services.CLIENT_MOVES[action](
+                actor=request.user, deployment=deployment, reason=reason
+            ),
+            done,
+        )
+
+    @admin.action(
+        description="Start the selected approved deployments", permissions=["change"]
+    )
+    def start(self, request, queryset):
+        self._move(request, queryset, "start", "deployments started")
+
+    @admin.action(description="Complete the selected rollouts", permissions=["change"])
+    def complete(self, request, queryset):
+        self._move(request, queryset, "complete", "deployments completed")
+
+    @admin.action(
+        description="Mark the selected rollouts failed", permissions=["change"]
+    )
+    def fail(self, request, queryset):
+        self._move(request, queryset, "fail", "deployments failed")
+
+    @admin.action(
+        description="Promote the selected canaries to all traffic",
+        permissions=["change"],
+    )
+    def promote_to_primary(self, request, queryset):
+        reason = request.POST.get("note", "")
+        run_service_on_each(
+            request,
+            queryset,
+            lambda deployment: services.promote_deployment(
+                actor=request.user,
+                deployment=deployment,
+                traffic_percent=100,
+                reason=reason,
+            ),
+            "canaries promoted",
+        )
+
+    @admin.action(
+        description="Roll back the selected active deployments", permissions=["change"]
+    )
+    def rollback(self, request, queryset):
+        self._move(request, queryset, "rollback", "deployments rolled back")
+
+
+@admin.register(GateDecision)
+class GateDecisionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "version",
+        "environment",
+        "decision",
+        "blocking",
+        "requested_by",
+        "requested_at",
+    ]
+    list_filter = ["decision", "environment"]
+    list_select_related = ["version__model", "environment", "requested_by"]
+    search_fields = ["version__model__name", "request_id"]
+    date_hierarchy = "requested_at"
+    fields = [
+        "version",
+        "environment",
+        "strategy",
+        "traffic_percent",
+        "decision",
+        "gate_checks",
+        "warnings",
+        "evaluation",
+        "approval_ids",
+        "waiver_ids",
+        "requested_by",
+        "requested_at",
+        "client_ip",
+        "request_id",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="blocking checks")
+    def blocking(self, decision):
+        return ", ".join(check["check"] for check in decision.blocking_checks) or "-"
+
+    @admin.display(description="gate checks")
+    def gate_checks(self, decision):
+        return _checks_list(decision.checks)

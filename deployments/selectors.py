@@ -1,0 +1,182 @@
+"""Reads of deployments: the gate's facts, the ledger, and the questions the
+command center asks (what serves where, what the gate decided)."""
+
+from collections import defaultdict
+from datetime import datetime
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from deployments.gates import GateFacts, Rollout, ServingPeriod
+from deployments.models import Deployment, DeploymentStep, GateDecision
+from governance.models import Approval, Waiver
+from governance.selectors import evaluation_inputs
+from mlgov.exceptions import NotFoundError
+from registry.models import Environment, ModelVersion
+
+
+def gate_facts(
+    *, version: ModelVersion, environment: Environment, now: datetime
+) -> GateFacts:
+    """What the gate needs for `version` (model loaded) into `environment`
+    (requires and frozen_by loaded), in a constant number of queries: one for
+    deployments, and governance's evaluation inputs."""
+    served: list[ServingPeriod] = []
+    rollouts: list[Rollout] = []
+    required = environment.requires
+    condition = Q(environment=environment, status=Deployment.Status.IN_PROGRESS)
+    if required is not None:
+        condition |= Q(
+            environment=required,
+            version=version,
+            status__in=[Deployment.Status.ACTIVE, Deployment.Status.SUPERSEDED],
+            activated_at__isnull=False,
+        )
+    rows = (
+        Deployment.objects.filter(model_id=version.model_id)
+        .filter(condition)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "environment_id",
+            "status",
+            "version__version",
+            "activated_at",
+            "ended_at",
+        )
+    )
+    for pk, environment_id, status, number, activated_at, ended_at in rows:
+        if status == Deployment.Status.IN_PROGRESS and environment_id == environment.pk:
+            rollouts.append(Rollout(deployment_id=pk, version=number))
+        elif activated_at is not None:
+            served.append(
+                ServingPeriod(
+                    started_at=activated_at,
+                    ended_at=None if status == Deployment.Status.ACTIVE else ended_at,
+                )
+            )
+    facts, policies, waivers = evaluation_inputs(version=version, now=now)
+    return GateFacts(
+        model=version.model.name,
+        version=version.version,
+        version_status=version.status,
+        environment=environment.name,
+        required_environment=required.name if required else None,
+        min_soak_hours=environment.min_soak_hours,
+        served_in_required=tuple(served),
+        frozen=environment.frozen,
+        freeze_reason=environment.freeze_reason,
+        frozen_by=environment.frozen_by.username if environment.frozen_by else None,
+        frozen_at=environment.frozen_at,
+        rollouts_in_progress=tuple(rollouts),
+        version_facts=facts,
+        policies=policies,
+        waivers=waivers,
+    )
+
+
+def counted_evidence(
+    *, version: ModelVersion, now: datetime
+) -> tuple[list[int], list[int]]:
+    """Ids of the approvals that count (not by the version's creator or
+    submitter) and of the waivers in force at `now`."""
+    authors = [pk for pk in (version.created_by_id, version.submitted_by_id) if pk]
+    approval_ids = list(
+        Approval.objects.filter(version=version, decision=Approval.Decision.APPROVE)
+        .exclude(reviewer_id__in=authors)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    waiver_ids = list(
+        Waiver.objects.active(now)
+        .filter(version=version)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return approval_ids, waiver_ids
+
+
+def deployments_with_rows() -> QuerySet[Deployment]:
+    """Deployments with everything a ledger row shows."""
+    return Deployment.objects.select_related(
+        "model", "version", "environment", "requested_by", "gate_decision"
+    ).prefetch_related(
+        Prefetch("steps", queryset=DeploymentStep.objects.select_related("actor"))
+    )
+
+
+def deployment_ledger(
+    *,
+    model: str | None = None,
+    environment: str | None = None,
+    status: str | None = None,
+    decision: str | None = None,
+    version: int | None = None,
+) -> QuerySet[Deployment]:
+    """The ledger: every request (blocked ones included) and its rollout."""
+    deployments = deployments_with_rows()
+    if model:
+        deployments = deployments.filter(model__name=model)
+    if environment:
+        deployments = deployments.filter(environment__name=environment)
+    if status:
+        deployments = deployments.filter(status=status)
+    if decision:
+        deployments = deployments.filter(decision=decision)
+    if version:
+        deployments = deployments.filter(version__version=version)
+    return deployments
+
+
+def deployment_by_id(*, pk: int) -> Deployment:
+    """One deployment with its ledger row, or NotFoundError."""
+    deployment = deployments_with_rows().filter(pk=pk).first()
+    if deployment is None:
+        raise NotFoundError(f"No deployment {pk}.")
+    return deployment
+
+
+def active_deployments(
+    *, model: str | None = None, environment: str | None = None
+) -> QuerySet[Deployment]:
+    """What serves now, primaries and canaries, by model and environment."""
+    deployments = Deployment.objects.active().select_related(
+        "model", "version", "environment"
+    )
+    if model:
+        deployments = deployments.filter(model__name=model)
+    if environment:
+        deployments = deployments.filter(environment__name=environment)
+    return deployments.order_by("model__name", "environment__rank", "-traffic_percent")
+
+
+def active_deployments_by_model_environment(
+    *, environment: str | None = None
+) -> dict[tuple[str, str], dict[str, Deployment | None]]:
+    """{(model name, environment name): {"primary": …, "canary": …}}, one query."""
+    found: dict[tuple[str, str], dict[str, Deployment | None]] = defaultdict(
+        lambda: {"primary": None, "canary": None}
+    )
+    for deployment in active_deployments(environment=environment):
+        role = "primary" if deployment.is_primary else "canary"
+        found[(deployment.model.name, deployment.environment.name)][role] = deployment
+    return dict(found)
+
+
+def active_deployment_pairs() -> set[tuple[int, str]]:
+    """(version id, environment name) of every active deployment, one query."""
+    return set(
+        Deployment.objects.active().values_list("version_id", "environment__name")
+    )
+
+
+def gate_decisions_since(
+    *, since: datetime, environment: str | None = None
+) -> QuerySet[GateDecision]:
+    """Recorded gate decisions from `since`, newest first; each row's
+    `blocking_checks` names the checks that failed."""
+    decisions = GateDecision.objects.filter(requested_at__gte=since).select_related(
+        "version__model", "environment", "requested_by"
+    )
+    if environment:
+        decisions = decisions.filter(environment__name=environment)
+    return decisions
