@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import shutil
 import tempfile
+import threading
 
 # Prometheus multiprocess mode: every worker writes its counters to files in
 # this directory and a scrape sums them. It must be set before any worker
@@ -91,3 +92,36 @@ def child_exit(server, worker) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid, _metrics_dir)
+
+
+# gthread workers answer the arbiter's heartbeat from their main loop, not
+# from the thread serving a request, so `timeout` alone never ends a request
+# that runs too long. Each request therefore arms its own timer: past
+# `timeout` seconds the worker logs and exits at once (os._exit: a request
+# thread cannot be interrupted), and the arbiter starts a fresh one, exactly
+# as it does for a sync worker that misses its heartbeat.
+_request_timers: dict[int, threading.Timer] = {}
+
+
+def _request_timed_out(worker, req) -> None:
+    worker.log.critical(
+        "WORKER TIMEOUT: %s %s ran past %ss; restarting worker (pid:%s)",
+        req.method,
+        req.path,
+        timeout,
+        worker.pid,
+    )
+    os._exit(1)
+
+
+def pre_request(worker, req) -> None:
+    timer = threading.Timer(timeout, _request_timed_out, args=(worker, req))
+    timer.daemon = True
+    _request_timers[threading.get_ident()] = timer
+    timer.start()
+
+
+def post_request(worker, req, environ, resp) -> None:
+    timer = _request_timers.pop(threading.get_ident(), None)
+    if timer is not None:
+        timer.cancel()

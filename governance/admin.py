@@ -10,7 +10,11 @@ from governance.constants import WAIVER_STATES
 from governance.documents import PolicyDocument, RuleDocument
 from governance.engine import RuleParamsError, validate_rule
 from governance.models import Approval, Evaluation, Policy, Rule, Waiver
-from mlgov.admin_tools import NoteActionForm, run_service_on_each
+from mlgov.admin_tools import (
+    NoteActionForm,
+    ServiceErrorsAsMessagesMixin,
+    run_service_on_each,
+)
 from mlgov.exceptions import DomainError, FieldError, NotFoundError
 from registry.admin import extend_model_admin, extend_version_admin
 from registry.constants import RISK_TIERS
@@ -82,7 +86,7 @@ class PolicyForm(forms.ModelForm):
 
 
 @admin.register(Policy)
-class PolicyAdmin(admin.ModelAdmin):
+class PolicyAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     form = PolicyForm
     inlines = [RuleInline]
     fields = [
@@ -225,7 +229,7 @@ class WaiverForm(forms.ModelForm):
 
 
 @admin.register(Waiver)
-class WaiverAdmin(admin.ModelAdmin):
+class WaiverAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     form = WaiverForm
     action_form = NoteActionForm
     list_display = [

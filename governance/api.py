@@ -1,6 +1,7 @@
 """Governance API: submission, review decisions, evaluations, policies,
 waivers and simulations."""
 
+from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -18,6 +19,7 @@ from governance.constants import WAIVER_STATES
 from governance.documents import parse_policy_document
 from governance.engine import RULE_KINDS
 from governance.models import Approval, Evaluation, Policy, Waiver
+from mlgov.api.bodycap import BodyCapMixin
 from mlgov.api.filters import QueryFilter
 from mlgov.api.permissions import (
     IsDataScientistForWrites,
@@ -691,9 +693,13 @@ class SimulationResultSerializer(serializers.Serializer):
     changes_truncated = serializers.BooleanField()
 
 
-class SimulationView(APIView):
+class SimulationView(BodyCapMixin, APIView):
     """What-if: the portfolio under a proposed policy set. Enforces nothing and
-    writes nothing."""
+    writes nothing. Bounded: SIMULATION_MAX_BODY_BYTES of body, and the
+    service's caps on policies, rules and seconds."""
+
+    def max_body_bytes(self) -> int:
+        return settings.SIMULATION_MAX_BODY_BYTES
 
     @extend_schema(
         request=SimulationRequestSerializer,

@@ -6,9 +6,14 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from time import monotonic
 from typing import Any
 
 from governance.engine import PolicySet, PolicySpec, VersionFacts, WaiverSpec, evaluate
+
+
+class SimulationBudgetExceeded(Exception):
+    """The simulation ran past its deadline and stopped."""
 
 
 def _counters() -> dict[str, int]:
@@ -75,11 +80,17 @@ def simulate(
     environments: Sequence[str],
     active_deployments: Collection[tuple[int, str]],
     now: datetime,
+    deadline: float | None = None,
 ) -> SimulationResult:
-    """Evaluate every (version, environment) pair under both policy sets."""
+    """Evaluate every (version, environment) pair under both policy sets.
+
+    `deadline` is a time.monotonic() value: past it, SimulationBudgetExceeded
+    is raised between two versions, so one request's work stays bounded."""
     before_set, after_set = PolicySet(current), PolicySet(proposed)
     result = SimulationResult()
     for version_id, version_facts in facts.items():
+        if deadline is not None and monotonic() > deadline:
+            raise SimulationBudgetExceeded
         version_waivers = waivers.get(version_id, ())
         tier = version_facts.risk_tier
         for environment in environments:

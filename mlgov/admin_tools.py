@@ -3,9 +3,9 @@
 from collections.abc import Callable, Iterable
 
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.utils.html import format_html, format_html_join
 
 from mlgov.exceptions import DomainError
@@ -35,6 +35,27 @@ class NoteActionForm(ActionForm):
         label="Comment or reason",
         widget=forms.TextInput(attrs={"size": 60}),
     )
+
+
+class ServiceErrorsAsMessagesMixin(admin.ModelAdmin):
+    """For a ModelAdmin whose saves and deletions go through services: a
+    refusal of the domain (a version no longer a draft, a state that moved
+    while the page was open) is shown as a message on the same page, with
+    nothing written, instead of a server error."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 def key_value_table(values: dict | None, *, empty: str = "—") -> str:

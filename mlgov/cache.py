@@ -18,13 +18,18 @@ T = TypeVar("T")
 _MISSING = object()
 
 
-def _generation(namespace: str) -> int:
-    return cache.get(f"gen:{namespace}") or 0
+# Bumped when Redis comes back after invalidations were lost during an
+# outage (mlgov.redis_client): every namespaced key carries it.
+EPOCH_KEY = "gen:epoch"
 
 
 def namespaced_key(namespace: str, *parts: object) -> str:
-    """A cache key under `namespace`'s current generation."""
-    return ":".join([namespace, f"g{_generation(namespace)}", *map(str, parts)])
+    """A cache key under `namespace`'s current generation and the cache's
+    epoch (both read in one round trip)."""
+    generation_key = f"gen:{namespace}"
+    found = cache.get_many([EPOCH_KEY, generation_key])
+    epoch, generation = found.get(EPOCH_KEY) or 0, found.get(generation_key) or 0
+    return ":".join([namespace, f"e{epoch}g{generation}", *map(str, parts)])
 
 
 def cached(key: str, compute: Callable[[], T], *, timeout: int | None = None) -> T:

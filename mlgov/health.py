@@ -28,10 +28,14 @@ def _database_ok() -> bool:
 def _cache_ok() -> bool:
     # django-redis is configured to swallow connection errors, so a failure
     # shows as a value that does not come back rather than as an exception.
+    # A key of its own per probe: parallel probes sharing one key overwrote
+    # each other's value and read as failures.
     probe = uuid.uuid4().hex
+    key = f"readyz:probe:{probe}"
     try:
-        cache.set("readyz:probe", probe, timeout=10)
-        ok = cache.get("readyz:probe") == probe
+        cache.set(key, probe, timeout=10)
+        ok = cache.get(key) == probe
+        cache.delete(key)
     except Exception:
         ok = False
     if not ok:

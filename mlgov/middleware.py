@@ -10,21 +10,27 @@ from collections.abc import Callable
 import sentry_sdk
 from auditlog.middleware import AuditlogMiddleware
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, ResolverMatch, resolve
 from django.utils.functional import empty
 
 from mlgov import ratelimit
 from mlgov.api.authentication import bearer_user
 from mlgov.api.errors import (
+    database_unavailable_response,
+    error_body,
+    is_database_unavailable,
     json_not_found,
     throttled_response,
     unavailable_response,
 )
+from mlgov.api.inputs import BAD_TEXT_MESSAGE, is_bad_text
 from mlgov.http import client_ip
 from mlgov.logging import ACCESS_LOGGER, request_id_var
 
 access_logger = logging.getLogger(ACCESS_LOGGER)
+logger = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _WELL_FORMED_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
@@ -146,6 +152,39 @@ class ApiNotFoundMiddleware:
         return response
 
 
+class InputGuardMiddleware:
+    """Refuses query parameters and URL arguments holding text no database can
+    store (NUL, unpaired surrogates) with a 400 naming the parameter, for
+    every view; JSON bodies are checked by mlgov.api.inputs' parser."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        for name, values in request.GET.lists():
+            if is_bad_text(name) or any(is_bad_text(value) for value in values):
+                return self._refuse(request, name)
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        for name, value in view_kwargs.items():
+            if isinstance(value, str) and is_bad_text(value):
+                return self._refuse(request, name)
+        return None
+
+    @staticmethod
+    def _refuse(request: HttpRequest, name: str) -> HttpResponse:
+        name = name.encode("utf-8", "backslashreplace").decode().replace("\x00", "")
+        message = f"{name}: {BAD_TEXT_MESSAGE}"
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                error_body("invalid", message, {name: [BAD_TEXT_MESSAGE]}), status=400
+            )
+        return HttpResponse(
+            message + "\n", status=400, content_type="text/plain; charset=utf-8"
+        )
+
+
 class RateLimitMiddleware:
     """Rate limits for everything under /api/ and for login forms, applied
     here so every API app added later is limited without opting in.
@@ -194,6 +233,43 @@ class RateLimitMiddleware:
         )
         response["Retry-After"] = str(verdict.retry_after)
         return response
+
+
+class DatabaseRetryMiddleware:
+    """A read whose view fails on a lost database connection is run once
+    more on a fresh connection (the pool replaces the dead one); a write is
+    never repeated. What still fails is a 503 in the error shape, never a 500.
+
+    Last in MIDDLEWARE, so its process_exception sees the view's exception
+    first."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not is_database_unavailable(exception):
+            return None
+        logger.warning("database connection error in a view", exc_info=exception)
+        if (
+            request.method in ("GET", "HEAD", "OPTIONS")
+            and not connection.in_atomic_block
+        ):
+            connection.close()
+            match = request.resolver_match
+            try:
+                response = match.func(request, *match.args, **match.kwargs)
+                if hasattr(response, "render") and callable(response.render):
+                    response = response.render()
+                return response
+            except Exception as error:
+                if not is_database_unavailable(error):
+                    raise
+                logger.warning("database still unavailable on retry", exc_info=error)
+                connection.close()
+        return database_unavailable_response(request)
 
 
 class AuditActorMiddleware(AuditlogMiddleware):

@@ -79,9 +79,13 @@ INSTALLED_APPS = [
 # rate limiter sits after authentication because it counts per user.
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Second, not last: a response made by a middleware below it (a 429 from
+    # the rate limiter, a 400 from the input guard) is counted by status too.
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     "mlgov.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "mlgov.middleware.SecurityHeadersMiddleware",
+    "mlgov.middleware.InputGuardMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -93,7 +97,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "mlgov.middleware.AuditActorMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "mlgov.middleware.DatabaseRetryMiddleware",
 ]
 
 ROOT_URLCONF = "mlgov.urls"
@@ -138,11 +142,28 @@ DATABASES["default"]["ENGINE"] = _INSTRUMENTED_ENGINES.get(
 )
 if DATABASE_VENDOR == "postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+    # The pool checks a connection as it hands it out (psycopg_pool's
+    # check_connection), so one PostgreSQL dropped (a restart, an idle
+    # timeout, a terminated backend) is replaced, not given to a request.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["pool"] = {
         "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
         "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=8),
         "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+        # Idle connections are replaced before firewalls or PostgreSQL drop them.
+        "max_idle": env.float("DATABASE_POOL_MAX_IDLE", default=300.0),
     }
+    # No statement runs longer than this (milliseconds; 0 turns it off): one
+    # request's work stays bounded below GUNICORN_TIMEOUT, and the database
+    # ends the statement instead of leaving it running for a dead worker.
+    DATABASE_STATEMENT_TIMEOUT_MS = env.int(
+        "DATABASE_STATEMENT_TIMEOUT_MS", default=20_000
+    )
+    _options["options"] = (
+        _options.get("options", "")
+        + f" -c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS}"
+    ).strip()
 elif DATABASE_VENDOR == "sqlite3":
     EMBEDDED_DATA_DIR.mkdir(exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -175,11 +196,11 @@ if REDIS_URL:
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="mlgov")
             + env.str("PYTEST_XDIST_WORKER", default=""),
             "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "CLIENT_CLASS": "mlgov.redis_client.CircuitBreakerClient",
                 "SOCKET_CONNECT_TIMEOUT": env.float(
-                    "REDIS_CONNECT_TIMEOUT", default=0.5
+                    "REDIS_CONNECT_TIMEOUT", default=0.25
                 ),
-                "SOCKET_TIMEOUT": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
+                "SOCKET_TIMEOUT": env.float("REDIS_SOCKET_TIMEOUT", default=0.25),
             },
         }
     }
@@ -196,6 +217,10 @@ else:
 DJANGO_REDIS_IGNORE_EXCEPTIONS = True
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 DJANGO_REDIS_LOGGER = "mlgov.cache.redis"
+# A stalled Redis is skipped after this many consecutive failures, for this
+# many seconds, then tried again (mlgov.redis_client).
+REDIS_BREAKER_THRESHOLD = env.int("REDIS_BREAKER_THRESHOLD", default=3)
+REDIS_BREAKER_COOLDOWN = env.float("REDIS_BREAKER_COOLDOWN", default=5.0)
 CACHE_TIMEOUT_SECONDS = env.int("CACHE_TIMEOUT_SECONDS", default=300)
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -284,7 +309,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "mlgov.api.pagination.StableCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["mlgov.api.inputs.GuardedJSONParser"],
     "EXCEPTION_HANDLER": "mlgov.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "mlgov.api.schema.ErrorAwareAutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -297,6 +322,8 @@ if DEBUG:
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=200)
 if not 1 <= API_MAX_PAGE_SIZE <= 1000:
     raise ImproperlyConfigured("API_MAX_PAGE_SIZE must be between 1 and 1000.")
+# JSON bodies nested deeper are refused before parsing (mlgov.api.inputs).
+API_MAX_JSON_DEPTH = env.int("API_MAX_JSON_DEPTH", default=32)
 API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
 API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
 # Seconds a resolved bearer token (user, roles, teams) stays cached; 0 turns
@@ -423,6 +450,16 @@ DEMO_PASSWORD_FILE = EMBEDDED_DATA_DIR / "demo-password"
 WAIVER_MAX_DAYS = env.int("WAIVER_MAX_DAYS", default=365)
 WAIVER_MIN_JUSTIFICATION_CHARS = env.int("WAIVER_MIN_JUSTIFICATION_CHARS", default=20)
 SIMULATION_MAX_CHANGES = env.int("SIMULATION_MAX_CHANGES", default=1000)
+# One simulation's work is bounded: policies named (upserted plus removed),
+# rules in the upserted policies, body bytes, and seconds of computation
+# (below GUNICORN_TIMEOUT, so the caller gets a 413 rather than a dropped
+# connection). See docs/decisions.md.
+SIMULATION_MAX_POLICIES = env.int("SIMULATION_MAX_POLICIES", default=100)
+SIMULATION_MAX_RULES = env.int("SIMULATION_MAX_RULES", default=500)
+SIMULATION_MAX_BODY_BYTES = env.int("SIMULATION_MAX_BODY_BYTES", default=256 * 1024)
+SIMULATION_TIME_BUDGET_SECONDS = env.float(
+    "SIMULATION_TIME_BUDGET_SECONDS", default=10.0
+)
 
 # Drift: raw values are capped per feature and per report; above the caps the
 # API answers 413 and asks for histograms, which carry the same information

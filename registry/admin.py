@@ -4,7 +4,12 @@ from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 
-from mlgov.admin_tools import NoteActionForm, key_value_table, run_service_on_each
+from mlgov.admin_tools import (
+    NoteActionForm,
+    ServiceErrorsAsMessagesMixin,
+    key_value_table,
+    run_service_on_each,
+)
 from registry import services
 from registry.models import Environment, MLModel, ModelVersion, Tag, Team
 
@@ -35,7 +40,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(Environment)
-class EnvironmentAdmin(admin.ModelAdmin):
+class EnvironmentAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "rank",
@@ -119,7 +124,7 @@ class MLModelChangeList(ChangeList):
 
 
 @admin.register(MLModel)
-class MLModelAdmin(admin.ModelAdmin):
+class MLModelAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     """The model list. Apps built on the registry add their columns through
     `extend_model_admin` below: drift adds the open alerts, governance the
     production verdict of the latest version."""
@@ -219,7 +224,7 @@ class MLModelAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModelVersion)
-class ModelVersionAdmin(admin.ModelAdmin):
+class ModelVersionAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     """The one admin page of versions. Apps built on the registry add their
     actions and inlines through `extend_version_admin` below: governance adds
     submit, approve and reject with the approvals and waivers inlines."""

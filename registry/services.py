@@ -54,8 +54,15 @@ VERSION_EVIDENCE_FIELDS = (
 
 
 def validate_artifact_uri(uri: str) -> str:
-    """Refuse URIs outside the scheme allow-list; the server never fetches them."""
+    """Refuse URIs outside the scheme allow-list; the server never fetches them.
+
+    Schemes are case-insensitive (RFC 3986), so `S3://` is stored as `s3://`,
+    which the database's constraint also accepts. The scheme is read from the
+    text as given: urlsplit drops tabs and leading blanks the database keeps."""
+    uri = uri.strip()
     scheme = urlsplit(uri).scheme.lower()
+    if uri[: len(scheme) + 1].lower() != f"{scheme}:":
+        scheme = ""
     if scheme not in ARTIFACT_URI_SCHEMES:
         allowed = ", ".join(ARTIFACT_URI_SCHEMES)
         raise FieldError(
@@ -64,7 +71,7 @@ def validate_artifact_uri(uri: str) -> str:
         )
     if not uri[len(scheme) + 1 :].strip("/"):
         raise FieldError("artifact_uri", "The URI names no location.")
-    return uri
+    return scheme + uri[len(scheme) :]
 
 
 def validate_metrics(metrics: Mapping[str, Any]) -> dict[str, float]:

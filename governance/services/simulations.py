@@ -1,5 +1,6 @@
 """The what-if service: reads the portfolio, runs the simulation, writes nothing."""
 
+import time
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
@@ -16,8 +17,12 @@ from governance.selectors import (
     version_facts,
     waiver_specs,
 )
-from governance.simulation import proposed_policies, simulate
-from mlgov.exceptions import FieldError, PermissionDeniedError
+from governance.simulation import (
+    SimulationBudgetExceeded,
+    proposed_policies,
+    simulate,
+)
+from mlgov.exceptions import DomainError, FieldError, PermissionDeniedError
 from mlgov.permissions import can_run_simulations
 from registry.models import ModelVersion
 from registry.selectors import environment_names
@@ -38,6 +43,37 @@ def register_active_deployments(source: ActiveDeployments) -> None:
 def active_deployments_now() -> set[tuple[int, str]]:
     """Every (version id, environment name) pair the registered sources report."""
     return {pair for source in _active_deployment_sources for pair in source()}
+
+
+class SimulationTooLargeError(DomainError):
+    """A proposal beyond what one request may compute: 413 naming the cap."""
+
+    code = "simulation_too_large"
+    status_code = 413
+
+
+def check_simulation_caps(upsert: Sequence[object], remove: Sequence[str]) -> None:
+    """Refuse proposals over SIMULATION_MAX_POLICIES or SIMULATION_MAX_RULES
+    before any parsing or reading work is done."""
+    max_policies = settings.SIMULATION_MAX_POLICIES
+    if len(upsert) + len(remove) > max_policies:
+        raise SimulationTooLargeError(
+            f"A simulation may upsert and remove at most {max_policies} policies "
+            f"in all; this one names {len(upsert) + len(remove)}.",
+            details={"max_policies": max_policies},
+        )
+    max_rules = settings.SIMULATION_MAX_RULES
+    rules = sum(
+        len(item["rules"])
+        for item in upsert
+        if isinstance(item, dict) and isinstance(item.get("rules"), (list, dict))
+    )
+    if rules > max_rules:
+        raise SimulationTooLargeError(
+            f"The upserted policies may hold at most {max_rules} rules in all; "
+            f"these hold {rules}.",
+            details={"max_rules": max_rules},
+        )
 
 
 def simulated_versions():
@@ -65,6 +101,9 @@ def run_simulation(
         raise PermissionDeniedError(
             "Simulations are for governance admins and executives."
         )
+    check_simulation_caps(upsert, remove)
+    budget = settings.SIMULATION_TIME_BUDGET_SECONDS
+    deadline = time.monotonic() + budget
     now = now or timezone.now()
     environments = environment_names()
     stored = {policy.name: policy for policy in policies_with_rules()}
@@ -87,17 +126,25 @@ def run_simulation(
 
     current = current_policy_specs()
     versions = simulated_versions()
-    result = simulate(
-        facts=version_facts(versions),
-        waivers=waiver_specs(versions=versions, now=now),
-        current=current,
-        proposed=proposed_policies(current, upserts, set(remove)),
-        environments=environments,
-        active_deployments=(
-            active_deployments_now()
-            if active_deployments is None
-            else active_deployments
-        ),
-        now=now,
-    )
+    try:
+        result = simulate(
+            facts=version_facts(versions),
+            waivers=waiver_specs(versions=versions, now=now),
+            current=current,
+            proposed=proposed_policies(current, upserts, set(remove)),
+            environments=environments,
+            active_deployments=(
+                active_deployments_now()
+                if active_deployments is None
+                else active_deployments
+            ),
+            now=now,
+            deadline=deadline,
+        )
+    except SimulationBudgetExceeded as error:
+        raise SimulationTooLargeError(
+            f"The simulation did not finish within its budget of {budget:g} "
+            "seconds; propose fewer policies or narrower scopes.",
+            details={"time_budget_seconds": budget},
+        ) from error
     return result.as_dict(max_changes=settings.SIMULATION_MAX_CHANGES)

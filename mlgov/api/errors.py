@@ -1,9 +1,12 @@
 """One error shape everywhere: {"error": {"code", "message", "details"}}."""
 
 import logging
+import sys
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.http import Http404, JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpResponse, JsonResponse
 from django_ratelimit.exceptions import Ratelimited
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -16,6 +19,8 @@ logger = logging.getLogger(__name__)
 # When a Ratelimited exception does not say how long to wait: the longest
 # window the settings use (a minute).
 DEFAULT_RETRY_AFTER = 60
+# Seconds a client waits after a 503 for an unreachable database.
+DATABASE_RETRY_AFTER = 5
 
 _CODE_BY_STATUS = {
     400: "invalid",
@@ -79,8 +84,13 @@ def exception_handler(exc, context):
             error_body(exc.code, exc.message, exc.details), status=exc.status_code
         )
     if isinstance(exc, RequestDataTooBig):
+        cap = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         return Response(
-            error_body("payload_too_large", str(exc)),
+            error_body(
+                "payload_too_large",
+                f"The request body is larger than the cap of {cap:,} bytes.",
+                {"max_body_bytes": cap},
+            ),
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, Http404):
@@ -125,8 +135,40 @@ def json_not_found(request, exception=None):
     return page_not_found(request, exception)
 
 
+def is_database_unavailable(exc: BaseException | None) -> bool:
+    """A lost or refused database connection, or a statement the database
+    cancelled (statement_timeout): the service, not the request, is at fault."""
+    return isinstance(exc, (OperationalError, InterfaceError))
+
+
+def database_unavailable_response(request) -> HttpResponse:
+    """503 in the error shape (a short page outside /api/), Retry-After set."""
+    response: HttpResponse
+    if request.path.startswith("/api/"):
+        response = JsonResponse(
+            error_body(
+                "unavailable",
+                "The database is unavailable or the request took too long. "
+                "Try again shortly.",
+            ),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+    else:
+        response = HttpResponse(
+            "Service unavailable. Try again shortly.\n",
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            content_type="text/plain; charset=utf-8",
+        )
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response
+
+
 def json_server_error(request):
-    """handler500: JSON under /api/, the ordinary page elsewhere."""
+    """handler500: JSON under /api/, the ordinary page elsewhere; a database
+    that cannot be reached is a 503 (Django calls this inside its except
+    block, so the exception is at hand)."""
+    if is_database_unavailable(sys.exc_info()[1]):
+        return database_unavailable_response(request)
     if request.path.startswith("/api/"):
         return JsonResponse(
             error_body("server_error", "Internal server error."), status=500

@@ -2,12 +2,23 @@
 string, answers 400 in the error shape naming the parameter, and documents
 itself in OpenAPI (`@extend_schema(parameters=[TheFilter])`)."""
 
+import math
 from typing import Any
 
 from rest_framework import serializers
 from rest_framework.request import Request
 
 from mlgov.exceptions import FieldError
+
+# Fields whose text must be ASCII: Python reads "²" or "٣" as digits, and a
+# filter should not find version 3 from an Arabic-Indic three.
+_ASCII_ONLY_FIELDS = (
+    serializers.IntegerField,
+    serializers.FloatField,
+    serializers.DecimalField,
+    serializers.DateTimeField,
+    serializers.DateField,
+)
 
 # Parameters every list accepts, read by the paginator rather than a filter.
 PAGINATION_PARAMETERS = frozenset({"cursor", "page_size"})
@@ -37,6 +48,17 @@ class QueryFilter(serializers.Serializer):
             for name, field in fields.items()
             if name in params and any(params.getlist(name))
         }
+        for name in data:
+            field = fields[name]
+            if isinstance(field, serializers.ListField):
+                field = field.child
+            if isinstance(field, _ASCII_ONLY_FIELDS) and not all(
+                item.isascii() for item in params.getlist(name)
+            ):
+                raise FieldError(name, "Use ASCII digits.")
         payload = cls(data=data)
         payload.is_valid(raise_exception=True)
+        for name, value in payload.validated_data.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                raise FieldError(name, "Must be a finite number.")
         return dict(payload.validated_data)

@@ -67,3 +67,27 @@ def test_probes_are_exempt_from_the_https_redirect_in_production():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[200, 301]"
+
+
+@pytest.mark.django_db
+def test_parallel_readiness_probes_do_not_disturb_each_other(monkeypatch):
+    """A second probe landing between the first one's write and read (as
+    under parallel probes) must not make the first read as a failure."""
+    from mlgov import health
+
+    real_set = health.cache.set
+    nested = []
+    started = []
+
+    def set_then_let_another_probe_run(key, value, *args, **kwargs):
+        real_set(key, value, *args, **kwargs)
+        if not started:
+            started.append(True)
+            nested.append(Client().get("/readyz").status_code)
+
+    monkeypatch.setattr(health.cache, "set", set_then_let_another_probe_run)
+
+    response = Client().get("/readyz")
+
+    assert nested == [200]
+    assert response.status_code == 200, response.json()

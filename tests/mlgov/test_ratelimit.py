@@ -222,3 +222,19 @@ def test_a_malformed_rate_is_refused_at_startup(rate):
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "RATELIMIT_API_READ" in result.stderr
+
+
+def test_429s_are_counted_in_the_responses_by_status_metric(
+    settings, api_client_for, viewer
+):
+    from tests.mlgov.conftest import metric
+
+    settings.RATELIMIT_API_READ = "1/m"
+    client = api_client_for(viewer)
+    name = "django_http_responses_total_by_status_total"
+    before = metric(name, status="429")
+
+    client.get("/api/v1/models/")
+    assert client.get("/api/v1/models/").status_code == 429
+
+    assert metric(name, status="429") == before + 1

@@ -82,3 +82,60 @@ def test_the_simulation_documents_rule_level_changes(schema):
     )
     summary = _resolve(schema, result["properties"]["summary"])
     assert summary["properties"]["newly_failing"]["type"] == "integer"
+
+
+@pytest.mark.parametrize(
+    ("component", "field"),
+    [
+        ("MLModel", "owner"),
+        ("Version", "created_by"),
+        ("Version", "submitted_by"),
+        ("Environment", "requires"),
+        ("Waiver", "revoked_by"),
+        ("DriftAlert", "acknowledged_by"),
+        ("DriftAlert", "resolved_by"),
+        ("DriftReport", "submitted_by"),
+        ("LogEntry", "actor"),
+    ],
+)
+def test_fields_that_can_be_null_are_declared_nullable(schema, component, field):
+    assert schema["components"]["schemas"][component]["properties"][field]["nullable"]
+
+
+def test_every_read_only_field_over_a_nullable_column_is_nullable(schema):
+    """The generic rule, so a serializer added later is covered too."""
+    from rest_framework.serializers import ModelSerializer
+
+    from mlgov.api.schema import _model_field_is_nullable
+
+    components = schema["components"]["schemas"]
+    checked = 0
+    for cls in _subclasses(ModelSerializer):
+        if cls.__module__.split(".")[0] not in (
+            "registry",
+            "governance",
+            "drift",
+            "mlgov",
+        ):
+            continue
+        component = components.get(cls.__name__.removesuffix("Serializer"))
+        if component is None:
+            continue
+        for name, field in cls().fields.items():
+            if _model_field_is_nullable(field):
+                checked += 1
+                assert component["properties"][name].get("nullable"), (cls, name)
+    assert checked >= 9
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_filtered_lists_document_their_400(schema):
+    for path in ("/api/v1/models/", "/api/v1/waivers/", "/api/v1/audit/"):
+        responses = schema["paths"][path]["get"]["responses"]
+        assert "400" in responses, path
+        assert "refused" in responses["400"]["description"]

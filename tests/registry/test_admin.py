@@ -76,3 +76,53 @@ def test_reviewer_group_cannot_open_the_audit_trail(client, reviewer):
     client.force_login(reviewer)
 
     assert client.get(reverse("admin:auditlog_logentry_changelist")).status_code == 403
+
+
+def test_a_submitted_version_page_has_no_save_button(client, superuser, team):
+    version = ModelVersionFactory(
+        model=MLModelFactory(team=team), version=1, status="in_review"
+    )
+    client.force_login(superuser)
+
+    page = client.get(reverse("admin:registry_modelversion_change", args=[version.pk]))
+
+    assert page.status_code == 200
+    assert b'name="_save"' not in page.content
+    assert b'name="_continue"' not in page.content
+
+
+def test_a_draft_version_page_keeps_its_save_button(client, superuser, team):
+    version = ModelVersionFactory(model=MLModelFactory(team=team), version=1)
+    client.force_login(superuser)
+
+    page = client.get(reverse("admin:registry_modelversion_change", args=[version.pk]))
+
+    assert b'name="_save"' in page.content
+
+
+def test_saving_a_submitted_version_anyway_shows_a_message_and_changes_nothing(
+    client, superuser, team
+):
+    version = ModelVersionFactory(
+        model=MLModelFactory(team=team), version=1, status="approved"
+    )
+    url = reverse("admin:registry_modelversion_change", args=[version.pk])
+    client.force_login(superuser)
+    page = client.get(url)
+    data = {"_save": "Save"}
+    for inline in page.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data.update(
+            {
+                management.add_prefix(name): value
+                for name, value in management.initial.items()
+            }
+        )
+
+    response = client.post(url, data, follow=True)
+
+    assert response.status_code == 200
+    shown = [str(message) for message in response.context["messages"]]
+    assert any("draft" in message.lower() for message in shown), shown
+    version.refresh_from_db()
+    assert version.status == "approved"

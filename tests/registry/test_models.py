@@ -76,3 +76,47 @@ def test_lineage_parent_must_belong_to_the_same_model():
 def test_submitted_version_must_record_when():
     with pytest.raises(IntegrityError):
         ModelVersionFactory(status="approved", submitted_at=None)
+
+
+@pytest.mark.parametrize(
+    ("start", "target"),
+    [
+        ("approved", "draft"),
+        ("in_review", "draft"),
+        ("draft", "approved"),
+        ("rejected", "approved"),
+        ("retired", "approved"),
+        ("approved", "in_review"),
+    ],
+)
+def test_status_moves_outside_the_transition_table_fail_in_the_database(start, target):
+    version = ModelVersionFactory(status=start)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ModelVersion.objects.filter(pk=version.pk).update(status=target)
+
+    assert ModelVersion.objects.get(pk=version.pk).status == start
+
+
+def test_the_draft_detour_around_frozen_evidence_is_closed():
+    """status='draft', edit the evidence, status='approved': refused at step one."""
+    version = ModelVersionFactory(status="approved", metrics={"auc": 0.7})
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ModelVersion.objects.filter(pk=version.pk).update(status="draft")
+        ModelVersion.objects.filter(pk=version.pk).update(metrics={"auc": 0.99})
+        ModelVersion.objects.filter(pk=version.pk).update(status="approved")
+
+    assert ModelVersion.objects.get(pk=version.pk).metrics == {"auc": 0.7}
+
+
+def test_the_database_guard_follows_the_transition_table():
+    from importlib import import_module
+
+    from registry.models import VERSION_TRANSITIONS
+
+    migration = import_module("registry.migrations.0005_status_transitions")
+    table = {
+        (old, new) for old, targets in VERSION_TRANSITIONS.items() for new in targets
+    }
+    assert set(migration.TRANSITIONS) == table

@@ -1,0 +1,530 @@
+"""The authorization matrix: every API route by every kind of caller, against
+DESIGN.md §4. Each route is one row of MATRIX; a route the URL resolver knows
+and the matrix does not fails `test_every_api_route_is_in_the_matrix`.
+
+Callers: anonymous; a token of each of the six roles; a user with no role;
+revoked and expired tokens (of a governance admin, so the role cannot be what
+lets them through); a data scientist in no team; and a data scientist of
+another team, for whom the world's objects are another team's.
+
+An allowed call succeeds (the rows' bodies are valid); a denied one answers
+401 (no valid credentials), 403 (the role does not allow it) or, for a team's
+model written by a data scientist outside the team, 404. Nothing answers 5xx."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from drift.models import DriftAlert
+from governance.services import grant_waiver
+from mlgov.models import APIToken
+from mlgov.roles import Role
+from mlgov.services import issue_token, revoke_token
+from registry.models import Environment
+from tests.factories import (
+    DeploymentFactory,
+    DriftAlertFactory,
+    DriftReportFactory,
+    MLModelFactory,
+    ModelVersionFactory,
+    TeamFactory,
+    UserFactory,
+)
+from tests.governance.conftest import approvals, auc_floor
+
+pytestmark = pytest.mark.django_db
+
+# ----------------------------------------------------------------- callers
+
+ROLES = [role.value for role in Role]
+CALLERS = [
+    "anonymous",
+    *ROLES,
+    "no_role",
+    "revoked_token",
+    "expired_token",
+    "teamless_scientist",
+    "other_team_scientist",
+]
+INVALID_CREDENTIALS = {"anonymous", "revoked_token", "expired_token"}
+
+# Who may do what (DESIGN.md §4). A role includes the ones before it: the
+# reviewer and the governance admin are data scientists too, but writing a
+# team's model needs membership of that team (or the governance admin role).
+READERS = {
+    *ROLES,
+    "teamless_scientist",
+    "other_team_scientist",
+}
+TEAM_WRITERS = {"data_scientist", "governance_admin"}
+# Data scientists outside the owning team: a team's model they may not change
+# answers 404, as if missing (registry.selectors.writable_model_by_name), so a
+# write reveals no more than a read.
+OUTSIDERS = {"reviewer", "teamless_scientist", "other_team_scientist"}
+REVIEWERS = {"reviewer", "governance_admin"}
+GOVERNANCE = {"governance_admin"}
+SIMULATORS = {"governance_admin", "executive"}
+AUDIT_READERS = {"auditor", "governance_admin"}
+
+
+# ------------------------------------------------------------------- world
+
+
+@dataclass
+class World:
+    """The objects every row acts on, owned by team "fraud"."""
+
+    scientist: object
+    admin: object
+    draft: object
+    in_review: object
+    policy: object
+    spare_policy: object
+    waiver: object
+    alert: object
+    report: object
+    deployments: dict[str, object]
+
+
+@pytest.fixture
+def world(make_policy):
+    team = TeamFactory(name="fraud")
+    scientist = UserFactory(username="data_scientist", roles=[Role.DATA_SCIENTIST])
+    team.members.add(scientist)
+    admin = UserFactory(username="governance_admin", roles=[Role.GOVERNANCE_ADMIN])
+    model = MLModelFactory(name="churn", team=team)
+    in_review = ModelVersionFactory(
+        model=model, version=1, status="in_review", created_by=scientist
+    )
+    draft = ModelVersionFactory(model=model, version=2, created_by=scientist)
+    policy = make_policy("floor", [auc_floor(0.95), approvals(1)])
+    spare_policy = make_policy("spare", [auc_floor(0.5)])
+    waiver = grant_waiver(
+        actor=admin,
+        version=in_review,
+        policy=policy,
+        rule_position=1,
+        justification="Known gap, fixed in the next release of the model.",
+        expires_at=timezone.now() + timedelta(days=5),
+    )
+    report = DriftReportFactory(version=in_review)
+    alert = DriftAlertFactory(latest_report=report)
+    assert alert.status == DriftAlert.Status.OPEN
+    approved = ModelVersionFactory(model=model, version=3, status="approved")
+    environments = {env.name: env for env in Environment.objects.all()}
+    deployments = {
+        "approved": DeploymentFactory(
+            version=approved, environment=environments["staging"], status="approved"
+        ),
+        "in_progress": DeploymentFactory(
+            version=approved,
+            environment=environments["development"],
+            status="in_progress",
+        ),
+        "active": DeploymentFactory(
+            version=approved,
+            environment=environments["production"],
+            strategy="canary",
+            traffic_percent=10,
+        ),
+    }
+    return World(
+        scientist,
+        admin,
+        draft,
+        in_review,
+        policy,
+        spare_policy,
+        waiver,
+        alert,
+        report,
+        deployments,
+    )
+
+
+def _client(raw: str | None) -> APIClient:
+    client = APIClient()
+    if raw:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return client
+
+
+def client_for(caller: str, world: World) -> APIClient:
+    if caller == "anonymous":
+        return _client(None)
+    if caller == "data_scientist":
+        user = world.scientist
+    elif caller == "governance_admin":
+        user = world.admin
+    elif caller in ROLES:
+        user = UserFactory(username=caller, roles=[caller])
+    elif caller == "no_role":
+        user = UserFactory(username="nobody")
+    elif caller == "teamless_scientist":
+        user = UserFactory(username="teamless", roles=[Role.DATA_SCIENTIST])
+    elif caller == "other_team_scientist":
+        user = UserFactory(username="other", roles=[Role.DATA_SCIENTIST])
+        TeamFactory(name="pricing").members.add(user)
+    else:
+        issued = issue_token(user=world.admin, name=caller)
+        if caller == "revoked_token":
+            revoke_token(token=issued.token)
+        else:
+            past = timezone.now() - timedelta(days=2)
+            APIToken.objects.filter(pk=issued.token.pk).update(
+                created_at=past, expires_at=past + timedelta(days=1)
+            )
+        return _client(issued.raw)
+    return _client(issue_token(user=user, name="matrix").raw)
+
+
+# ------------------------------------------------------------------ matrix
+
+
+def _version(attribute: str) -> Callable[[World], dict]:
+    return lambda w: {"name": "churn", "number": getattr(w, attribute).version}
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    route: str  # URL name, "namespace:name"
+    allowed: frozenset[str] | set[str]
+    kwargs: Callable[[World], dict] = field(default=lambda w: {})
+    body: Callable[[World], dict] | None = None
+    hidden: frozenset[str] | set[str] = frozenset()  # denied with a 404
+    # Statuses an allowed caller may get besides 2xx: the row's object is in a
+    # state the move refuses (409). The state machine itself is proven in its
+    # app's tests; here only who gets past authorization is checked.
+    state_refusals: frozenset[int] = frozenset()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.method, self.route
+
+
+MODEL = lambda w: {"name": "churn"}  # noqa: E731
+DEPLOY = {"model": "churn", "version": 3, "environment": "staging"}
+
+
+def _deployment(state: str) -> Callable[[World], dict]:
+    return lambda w: {"pk": w.deployments[state].pk}
+
+
+DRAFT = _version("draft")
+IN_REVIEW = _version("in_review")
+
+MATRIX = [
+    # registry
+    Row("GET", "registry:model-list", READERS),
+    Row(
+        "POST",
+        "registry:model-list",
+        TEAM_WRITERS,
+        body=lambda w: {
+            "name": "fresh",
+            "display_name": "Fresh",
+            "team": "fraud",
+            "risk_tier": "low",
+        },
+    ),
+    Row("GET", "registry:model-detail", READERS, MODEL),
+    Row(
+        "PATCH",
+        "registry:model-detail",
+        TEAM_WRITERS,
+        MODEL,
+        lambda w: {"display_name": "Churn 2"},
+        OUTSIDERS,
+    ),
+    Row("GET", "registry:version-list", READERS, MODEL),
+    Row(
+        "POST",
+        "registry:version-list",
+        TEAM_WRITERS,
+        MODEL,
+        lambda w: {"artifact_uri": "s3://models/churn/3"},
+        OUTSIDERS,
+    ),
+    Row("GET", "registry:version-portfolio", READERS),
+    Row("GET", "registry:version-detail", READERS, DRAFT),
+    Row(
+        "PATCH",
+        "registry:version-detail",
+        TEAM_WRITERS,
+        DRAFT,
+        lambda w: {"metrics": {"auc": 0.97}},
+        OUTSIDERS,
+    ),
+    Row("GET", "registry:environment-list", READERS),
+    # governance
+    Row(
+        "POST",
+        "governance:version-submit",
+        TEAM_WRITERS,
+        DRAFT,
+        lambda w: {},
+        OUTSIDERS,
+    ),
+    Row("POST", "governance:version-approve", REVIEWERS, IN_REVIEW, lambda w: {}),
+    Row(
+        "POST",
+        "governance:version-reject",
+        REVIEWERS,
+        IN_REVIEW,
+        lambda w: {"comment": "The AUC is below the floor."},
+    ),
+    Row("GET", "governance:version-evaluation", READERS, IN_REVIEW),
+    Row("GET", "governance:version-approval-list", READERS, IN_REVIEW),
+    Row("GET", "governance:version-evaluation-list", READERS, IN_REVIEW),
+    Row("GET", "governance:policy-list", READERS),
+    Row(
+        "POST",
+        "governance:policy-list",
+        GOVERNANCE,
+        body=lambda w: {"name": "fresh", "rules": [auc_floor(0.7)]},
+    ),
+    Row("GET", "governance:policy-detail", READERS, lambda w: {"pk": w.policy.pk}),
+    Row(
+        "PATCH",
+        "governance:policy-detail",
+        GOVERNANCE,
+        lambda w: {"pk": w.policy.pk},
+        lambda w: {"description": "Stricter."},
+    ),
+    Row(
+        "DELETE",
+        "governance:policy-detail",
+        GOVERNANCE,
+        lambda w: {"pk": w.spare_policy.pk},
+    ),
+    Row("GET", "governance:waiver-list", READERS),
+    Row(
+        "POST",
+        "governance:waiver-list",
+        GOVERNANCE,
+        body=lambda w: {
+            "model": "churn",
+            "version": w.in_review.version,
+            "policy": "floor",
+            "rule": 2,
+            "justification": "Pending the retraining scheduled for next week.",
+            "expires_at": (timezone.now() + timedelta(days=3)).isoformat(),
+        },
+    ),
+    Row(
+        "POST",
+        "governance:waiver-revoke",
+        GOVERNANCE,
+        lambda w: {"pk": w.waiver.pk},
+        lambda w: {"reason": "Fixed by the retrained version of the model."},
+    ),
+    Row(
+        "POST",
+        "governance:simulation-run",
+        SIMULATORS,
+        body=lambda w: {"upsert": [{"name": "floor", "rules": [auc_floor(0.99)]}]},
+    ),
+    # drift
+    Row("GET", "drift:report-list", READERS),
+    Row(
+        "POST",
+        "drift:report-list",
+        TEAM_WRITERS,
+        body=lambda w: {
+            "model": "churn",
+            "version": w.in_review.version,
+            "environment": "production",
+            "window_start": "2026-11-01T00:00:00Z",
+            "window_end": "2026-11-08T00:00:00Z",
+            "features": [
+                {
+                    "name": "country",
+                    "kind": "categorical",
+                    "reference": {"categories": {"DE": 500, "FR": 300}},
+                    "current": {"categories": {"DE": 450, "FR": 320}},
+                }
+            ],
+        },
+        hidden=OUTSIDERS,
+    ),
+    Row("GET", "drift:report-detail", READERS, lambda w: {"pk": w.report.pk}),
+    Row("GET", "drift:alert-list", READERS),
+    Row(
+        "POST",
+        "drift:alert-acknowledge",
+        REVIEWERS,
+        lambda w: {"pk": w.alert.pk},
+        lambda w: {"note": "Looking into it."},
+    ),
+    Row(
+        "POST",
+        "drift:alert-resolve",
+        REVIEWERS,
+        lambda w: {"pk": w.alert.pk},
+        lambda w: {"note": "Looking into it."},
+    ),
+    # deployments and environment freezes
+    Row(
+        "POST",
+        "registry:environment-freeze",
+        GOVERNANCE,
+        lambda w: {"name": "staging"},
+        lambda w: {"reason": "Quarter-end change freeze."},
+    ),
+    Row(
+        "POST",
+        "registry:environment-unfreeze",
+        GOVERNANCE,
+        lambda w: {"name": "staging"},
+        lambda w: {"reason": "Freeze over."},
+        state_refusals=frozenset({409}),
+    ),
+    Row("POST", "deployments:deployment-check", READERS, body=lambda w: DEPLOY),
+    Row("GET", "deployments:deployment-list", READERS),
+    Row(
+        "POST",
+        "deployments:deployment-list",
+        TEAM_WRITERS,
+        body=lambda w: DEPLOY,
+        hidden=OUTSIDERS,
+    ),
+    Row("GET", "deployments:deployment-detail", READERS, _deployment("approved")),
+    Row("GET", "deployments:model-deployment-list", READERS, MODEL),
+    *(
+        Row(
+            "POST",
+            f"deployments:deployment-{action}",
+            TEAM_WRITERS,
+            _deployment(state),
+            lambda w: {},
+            hidden=OUTSIDERS,
+            state_refusals=refusals,
+        )
+        for action, state, refusals in (
+            ("start", "approved", frozenset()),
+            ("complete", "in_progress", frozenset()),
+            ("fail", "in_progress", frozenset()),
+            ("rollback", "active", frozenset({409})),
+        )
+    ),
+    Row(
+        "POST",
+        "deployments:deployment-promote",
+        TEAM_WRITERS,
+        _deployment("active"),
+        lambda w: {"traffic_percent": 50},
+        hidden=OUTSIDERS,
+        state_refusals=frozenset({409}),
+    ),
+    # audit trail
+    Row("GET", "audit-trail", AUDIT_READERS),
+]
+
+
+# ---------------------------------------------------------- the API routes
+
+
+def _walk(resolver: URLResolver, prefix: str = "", namespace: str = ""):
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = (
+                f"{namespace}:{entry.namespace}".strip(":")
+                if entry.namespace
+                else namespace
+            )
+            yield from _walk(entry, prefix + str(entry.pattern), inner)
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), namespace, entry
+
+
+def api_routes() -> set[tuple[str, str]]:
+    """(method, URL name) of every route under /api/v1/, from the resolver."""
+    routes = set()
+    for path, namespace, pattern in _walk(get_resolver()):
+        if not path.startswith("api/v1/"):
+            continue
+        view = getattr(pattern.callback, "view_class", None) or getattr(
+            pattern.callback, "cls", None
+        )
+        name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+        assert view is not None and pattern.name, f"unnamed or function view: {path}"
+        for method in view.http_method_names:
+            if method in ("options", "head") or not hasattr(view, method):
+                continue
+            routes.add((method.upper(), name))
+    return routes
+
+
+def test_every_api_route_is_in_the_matrix():
+    missing = api_routes() - {row.key for row in MATRIX}
+    assert not missing, (
+        "API routes missing from the authorization matrix (add a Row to "
+        f"tests/test_authorization_matrix.py): {sorted(missing)}"
+    )
+
+
+def test_the_matrix_names_no_route_that_does_not_exist():
+    assert {row.key for row in MATRIX} <= api_routes()
+
+
+def test_the_matrix_has_one_row_per_route():
+    keys = [row.key for row in MATRIX]
+    assert len(keys) == len(set(keys))
+
+
+# ------------------------------------------------------------- the walk
+
+
+def expected_status_class(row: Row, caller: str) -> str:
+    if caller in INVALID_CREDENTIALS:
+        return "unauthenticated"
+    if caller in row.allowed:
+        return "allowed"
+    return "hidden" if caller in row.hidden else "forbidden"
+
+
+def observed_status_class(status: int, detail: str) -> str:
+    assert status < 500, f"server error {status}: {detail}"
+    if status == 401:
+        return "unauthenticated"
+    if status == 403:
+        return "forbidden"
+    if status == 404:
+        return "hidden"
+    assert 200 <= status < 300, f"unexpected status {status}: {detail}"
+    return "allowed"
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize("row", MATRIX, ids=lambda row: f"{row.method} {row.route}")
+def test_authorization_matrix(row, caller, world):
+    client = client_for(caller, world)
+    url = reverse(row.route, kwargs=row.kwargs(world))
+    kwargs = {"format": "json"}
+    if row.body is not None:
+        kwargs["data"] = row.body(world)
+    response = getattr(client, row.method.lower())(url, **kwargs)
+
+    detail = f"{caller} {row.method} {url}: {response.content[:300]!r}"
+    if response.status_code in row.state_refusals:
+        observed = "refused_by_state" if caller in row.allowed else "wrong"
+    else:
+        observed = observed_status_class(response.status_code, detail)
+    expected = expected_status_class(row, caller)
+    if observed == "refused_by_state":
+        expected = "refused_by_state" if expected == "allowed" else expected
+    assert observed == expected, (
+        f"{caller} {row.method} {url}: {response.status_code} "
+        f"{response.content[:300]!r}"
+    )
+    if observed == "allowed":
+        # The matrix's bodies are valid: an allowed call does its work.
+        assert 200 <= response.status_code < 300, response.content[:300]
+    elif observed == "refused_by_state":
+        assert caller in row.allowed, detail
