@@ -22,6 +22,7 @@ from rest_framework.test import APIClient
 
 from drift.models import DriftAlert
 from governance.services import grant_waiver
+from integrations.services.webhooks import create_subscription
 from mlgov.models import APIToken
 from mlgov.roles import Role
 from mlgov.services import issue_token, revoke_token
@@ -89,6 +90,7 @@ class World:
     alert: object
     report: object
     deployments: dict[str, object]
+    subscription: object
 
 
 @pytest.fixture
@@ -144,6 +146,12 @@ def world(make_policy):
         alert,
         report,
         deployments,
+        create_subscription(
+            actor=admin,
+            name="risk-feed",
+            url="https://hooks.example.com/mlgov",
+            event_types=["version.approved"],
+        ),
     )
 
 
@@ -216,6 +224,7 @@ def _deployment(state: str) -> Callable[[World], dict]:
     return lambda w: {"pk": w.deployments[state].pk}
 
 
+SUBSCRIPTION = lambda w: {"pk": w.subscription.pk}  # noqa: E731
 DRAFT = _version("draft")
 IN_REVIEW = _version("in_review")
 
@@ -422,6 +431,30 @@ MATRIX = [
         hidden=OUTSIDERS,
         state_refusals=frozenset({409}),
     ),
+    # command center
+    Row("GET", "command_center_api:portfolio-summary", READERS),
+    # integrations: webhooks for governance admins, evidence for audit readers
+    Row("GET", "integrations:webhook-list", GOVERNANCE),
+    Row(
+        "POST",
+        "integrations:webhook-list",
+        GOVERNANCE,
+        body=lambda w: {
+            "name": "second-feed",
+            "url": "https://hooks.example.com/second",
+            "event_types": ["version.rejected"],
+        },
+    ),
+    Row("GET", "integrations:webhook-detail", GOVERNANCE, SUBSCRIPTION),
+    Row(
+        "PATCH",
+        "integrations:webhook-detail",
+        GOVERNANCE,
+        SUBSCRIPTION,
+        lambda w: {"event_types": ["version.approved", "version.rejected"]},
+    ),
+    Row("GET", "integrations:webhook-deliveries", GOVERNANCE, SUBSCRIPTION),
+    Row("GET", "integrations:evidence-pack-api", AUDIT_READERS, MODEL),
     # audit trail
     Row("GET", "audit-trail", AUDIT_READERS),
 ]
