@@ -36,6 +36,26 @@ def _flush_may_clear_the_audit_trail():
     flush.Command.handle = original
 
 
+def _is_transactional(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_connection_pool_after_threaded_tests(request):
+    """A transactional test runs the app in threads, and some kill database
+    sessions on purpose (fault drills): the next test gets a new PostgreSQL
+    pool instead of inheriting sessions a thread or a drill left behind."""
+    yield
+    from django.db import connection
+
+    if connection.vendor == "postgresql" and _is_transactional(request):
+        connection.close()
+        connection.close_pool()
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

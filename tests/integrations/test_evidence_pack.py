@@ -118,7 +118,7 @@ def test_anonymous_visitors_are_sent_to_log_in(history):
     response = Client().get("/evidence/churn/")
 
     assert response.status_code == 302
-    assert "/admin/login/" in response["Location"]
+    assert response["Location"].startswith("/sign-in/")
 
 
 def test_unknown_models_and_versions_are_404(history, auditor):
