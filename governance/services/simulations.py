@@ -115,7 +115,8 @@ def run_simulation(
     upserts = []
     for index, item in enumerate(upsert, start=1):
         name = item.get("name") if isinstance(item, dict) else None
-        base = policy_document(stored[name]) if name in stored else None
+        known = isinstance(name, str) and name in stored
+        base = policy_document(stored[name]) if known else None
         try:
             document = parse_policy_document(item, environments=environments, base=base)
         except FieldError as error:

@@ -407,6 +407,20 @@ def test_simulation_body_is_validated(api_client_for, governance_admin):
     assert "upsert" in assert_error(response, 400)["details"]
 
 
+def test_simulation_refuses_a_policy_name_that_is_not_text(
+    api_client_for, governance_admin, make_policy
+):
+    make_policy("floor", [auc_floor()])
+    body = {"upsert": [{"name": {}, "rules": None}]}
+
+    response = api_client_for(governance_admin).post(
+        "/api/v1/simulations/", body, format="json"
+    )
+
+    error = assert_error(response, 400)
+    assert any(field.startswith("upsert[1]") for field in error["details"])
+
+
 @pytest.mark.parametrize("count", [2, 12])
 def test_policy_list_query_count_is_constant(
     api_client_for, viewer, make_policy, django_assert_num_queries, count
