@@ -102,15 +102,27 @@ def stop_server(process: subprocess.Popen) -> None:
 
 
 def load(
-    port: int, path: str, token: str, *, requests: int, seconds: float, concurrency: int
+    port: int,
+    path: str,
+    token: str,
+    *,
+    requests: int,
+    seconds: float,
+    concurrency: int,
+    body: dict | None = None,
 ) -> dict:
-    """Run the bounded load; latencies in milliseconds."""
+    """Run the bounded load (GET, or POST of `body` as JSON); latencies in
+    milliseconds."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     lock = threading.Lock()
     remaining = [requests]
     deadline = time.monotonic() + seconds
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    method, payload = "GET", None
+    if body is not None:
+        method, payload = "POST", json.dumps(body)
+        headers["Content-Type"] = "application/json"
 
     def worker() -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -121,7 +133,7 @@ def load(
                 remaining[0] -= 1
             started = time.perf_counter()
             try:
-                connection.request("GET", path, headers=headers)
+                connection.request(method, path, body=payload, headers=headers)
                 response = connection.getresponse()
                 response.read()
                 status = response.status

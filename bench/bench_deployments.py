@@ -15,22 +15,20 @@ latency percentiles. The recorded requests write real decision records
 """
 
 import argparse
-import http.client
 import json
 import os
-import statistics
 import sys
-import threading
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench_api_load import start_server, stop_server  # noqa: E402
+from bench_api_load import load, start_server, stop_server  # noqa: E402
 
 MAX_REQUESTS = 20_000
 MAX_CONCURRENCY = 64
+# Every run stops by itself, whatever the request count.
+BOUND_SECONDS = 600
 
 
 def prepare() -> tuple[dict, str, dict]:
@@ -84,65 +82,6 @@ def prepare() -> tuple[dict, str, dict]:
     return body, token, counts
 
 
-def load(port, path, token, body, *, requests, concurrency) -> dict:
-    """POST `body` to `path` `requests` times; latencies in milliseconds."""
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    lock = threading.Lock()
-    remaining = [requests]
-    payload = json.dumps(body)
-    headers = {
-        "Authorization": f"Bearer {token}",
-        "Content-Type": "application/json",
-        "Accept": "application/json",
-    }
-
-    def worker() -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        while True:
-            with lock:
-                if remaining[0] <= 0:
-                    break
-                remaining[0] -= 1
-            started = time.perf_counter()
-            try:
-                connection.request("POST", path, body=payload, headers=headers)
-                response = connection.getresponse()
-                response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException):
-                connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                status = 0
-            elapsed = (time.perf_counter() - started) * 1000
-            with lock:
-                latencies.append(elapsed)
-                statuses[status] = statuses.get(status, 0) + 1
-        connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - started
-    latencies.sort()
-
-    def percentile(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))]
-
-    return {
-        "requests": len(latencies),
-        "requests_per_second": round(len(latencies) / wall, 1),
-        "p50_ms": round(percentile(50), 1),
-        "p95_ms": round(percentile(95), 1),
-        "p99_ms": round(percentile(99), 1),
-        "mean_ms": round(statistics.fmean(latencies), 1),
-        "statuses": statuses,
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=4)
@@ -166,22 +105,23 @@ def main() -> None:
     process = start_server(env, args.port, args.workers)
     try:
         check = "/api/v1/deployments/check/"
-        load(args.port, check, token, body, requests=args.warmup, concurrency=8)
+        run = {"body": body, "seconds": BOUND_SECONDS}
+        load(args.port, check, token, requests=args.warmup, concurrency=8, **run)
         dry_run = load(
             args.port,
             check,
             token,
-            body,
             requests=args.requests,
             concurrency=args.concurrency,
+            **run,
         )
         recorded = load(
             args.port,
             "/api/v1/deployments/",
             token,
-            body,
             requests=args.recorded,
             concurrency=args.concurrency,
+            **run,
         )
     finally:
         stop_server(process)
