@@ -183,6 +183,27 @@ def _step(
     )
 
 
+def _record_move(
+    deployment: Deployment,
+    *,
+    action: str,
+    from_status: str,
+    actor: AbstractBaseUser,
+    at: datetime,
+    reason: str,
+) -> None:
+    """A client's move: its ledger step, and its announcement after commit."""
+    _step(
+        deployment,
+        action=action,
+        from_status=from_status,
+        actor=actor,
+        at=at,
+        reason=reason,
+    )
+    _announce_move(deployment, action=action, from_status=from_status, actor=actor)
+
+
 def _audit_status_change(deployment: Deployment, from_status: str) -> None:
     """An audit entry for a status moved by a conditional update (which sends
     no signal), attributed like the request's other entries."""
@@ -332,7 +353,7 @@ def start_deployment(
         # What this rollout replaces; completing it checks nothing else did.
         locked.supersedes = _current_primary(locked)
     locked.save(update_fields=["status", "started_at", "supersedes", "updated_at"])
-    _step(
+    _record_move(
         locked,
         action="start",
         from_status="approved",
@@ -340,7 +361,6 @@ def start_deployment(
         at=now,
         reason=reason,
     )
-    _announce_move(locked, action="start", from_status="approved", actor=actor)
     return locked
 
 
@@ -362,7 +382,7 @@ def complete_deployment(
     locked.activated_at = now
     locked.ended_at = None
     _save_move(locked, ["status", "activated_at", "ended_at", "supersedes"])
-    _step(
+    _record_move(
         locked,
         action="complete",
         from_status="in_progress",
@@ -370,7 +390,6 @@ def complete_deployment(
         at=now,
         reason=reason,
     )
-    _announce_move(locked, action="complete", from_status="in_progress", actor=actor)
     return locked
 
 
@@ -383,7 +402,7 @@ def fail_deployment(
     now = timezone.now()
     locked.status = Deployment.Status.FAILED
     locked.save(update_fields=["status", "updated_at"])
-    _step(
+    _record_move(
         locked,
         action="fail",
         from_status="in_progress",
@@ -391,7 +410,6 @@ def fail_deployment(
         at=now,
         reason=reason,
     )
-    _announce_move(locked, action="fail", from_status="in_progress", actor=actor)
     return locked
 
 
@@ -422,7 +440,7 @@ def promote_deployment(
         fields.append("supersedes")
     locked.traffic_percent = traffic_percent
     _save_move(locked, fields)
-    _step(
+    _record_move(
         locked,
         action="promote",
         from_status="active",
@@ -430,7 +448,6 @@ def promote_deployment(
         at=now,
         reason=reason,
     )
-    _announce_move(locked, action="promote", from_status="active", actor=actor)
     return locked
 
 
@@ -452,7 +469,7 @@ def rollback_deployment(
     locked.status = Deployment.Status.ROLLED_BACK
     locked.ended_at = now
     locked.save(update_fields=["status", "ended_at", "updated_at"])
-    _step(
+    _record_move(
         locked,
         action="rollback",
         from_status="active",
@@ -486,7 +503,6 @@ def rollback_deployment(
             at=now,
             reason=reason,
         )
-    _announce_move(locked, action="rollback", from_status="active", actor=actor)
     return locked
 
 
