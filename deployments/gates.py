@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from deployments.constants import DECISION_APPROVED, DECISION_BLOCKED
 from governance.engine import PolicySpec, Verdict, VersionFacts, WaiverSpec, evaluate
+from registry.constants import VERSION_APPROVED
 
 
 @dataclass(frozen=True)
@@ -73,11 +75,12 @@ class GateResult:
 
     def __post_init__(self) -> None:
         approved = all(check.passed for check in self.checks)
-        object.__setattr__(self, "decision", "approved" if approved else "blocked")
+        decision = DECISION_APPROVED if approved else DECISION_BLOCKED
+        object.__setattr__(self, "decision", decision)
 
     @property
     def is_approved(self) -> bool:
-        return self.decision == "approved"
+        return self.decision == DECISION_APPROVED
 
     @property
     def failing_checks(self) -> tuple[str, ...]:
@@ -99,7 +102,7 @@ def format_hours(duration: timedelta) -> str:
 
 def check_version_status(facts: GateFacts) -> CheckResult:
     """Only approved versions deploy."""
-    passed = facts.version_status == "approved"
+    passed = facts.version_status == VERSION_APPROVED
     detail = f"version {facts.version} is {facts.version_status.replace('_', ' ')}"
     if not passed:
         detail += "; only approved versions may be deployed"

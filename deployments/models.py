@@ -8,25 +8,24 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from registry.models import Environment, MLModel, ModelVersion
+from deployments import constants
 
-GATE_CHECKS = (
-    "version_status",
-    "promotion_path",
-    "freeze",
-    "governance",
-    "no_concurrent_rollout",
-)
+# Re-exported: deployments.models has always offered the state machine and the
+# gate's check names; they are defined in deployments.constants.
+from deployments.constants import CLIENT_ACTIONS as CLIENT_ACTIONS
+from deployments.constants import DEPLOYMENT_TRANSITIONS as DEPLOYMENT_TRANSITIONS
+from deployments.constants import GATE_CHECKS as GATE_CHECKS
+from registry.models import Environment, MLModel, ModelVersion
 
 
 class Strategy(models.TextChoices):
-    FULL = "full", "Full"
-    CANARY = "canary", "Canary"
+    FULL = constants.STRATEGY_FULL, "Full"
+    CANARY = constants.STRATEGY_CANARY, "Canary"
 
 
 class Decision(models.TextChoices):
-    APPROVED = "approved", "Approved"
-    BLOCKED = "blocked", "Blocked"
+    APPROVED = constants.DECISION_APPROVED, "Approved"
+    BLOCKED = constants.DECISION_BLOCKED, "Blocked"
 
 
 class GateDecision(models.Model):
@@ -63,7 +62,7 @@ class GateDecision(models.Model):
         indexes = [models.Index(fields=["requested_at", "decision"])]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(decision__in=["approved", "blocked"]),
+                condition=models.Q(decision__in=list(constants.DECISIONS)),
                 name="gatedecision_decision_known",
             ),
         ]
@@ -89,13 +88,13 @@ class Deployment(models.Model):
     """One requested rollout of a version to an environment, through its life."""
 
     class Status(models.TextChoices):
-        BLOCKED = "blocked", "Blocked"
-        APPROVED = "approved", "Approved"
-        IN_PROGRESS = "in_progress", "In progress"
-        ACTIVE = "active", "Active"
-        FAILED = "failed", "Failed"
-        SUPERSEDED = "superseded", "Superseded"
-        ROLLED_BACK = "rolled_back", "Rolled back"
+        BLOCKED = constants.STATUS_BLOCKED, "Blocked"
+        APPROVED = constants.STATUS_APPROVED, "Approved"
+        IN_PROGRESS = constants.STATUS_IN_PROGRESS, "In progress"
+        ACTIVE = constants.STATUS_ACTIVE, "Active"
+        FAILED = constants.STATUS_FAILED, "Failed"
+        SUPERSEDED = constants.STATUS_SUPERSEDED, "Superseded"
+        ROLLED_BACK = constants.STATUS_ROLLED_BACK, "Rolled back"
 
     gate_decision = models.OneToOneField(
         GateDecision, on_delete=models.PROTECT, related_name="deployment"
@@ -145,33 +144,25 @@ class Deployment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["model", "environment"],
-                condition=models.Q(status="active", traffic_percent=100),
+                condition=models.Q(status=constants.STATUS_ACTIVE, traffic_percent=100),
                 name="deployment_one_active_primary",
             ),
             models.UniqueConstraint(
                 fields=["model", "environment"],
-                condition=models.Q(status="active", traffic_percent__lt=100),
+                condition=models.Q(
+                    status=constants.STATUS_ACTIVE, traffic_percent__lt=100
+                ),
                 name="deployment_one_active_canary",
             ),
             models.CheckConstraint(
-                condition=models.Q(
-                    status__in=[
-                        "blocked",
-                        "approved",
-                        "in_progress",
-                        "active",
-                        "failed",
-                        "superseded",
-                        "rolled_back",
-                    ]
-                ),
+                condition=models.Q(status__in=list(constants.DEPLOYMENT_STATUSES)),
                 name="deployment_status_known",
             ),
             models.CheckConstraint(
                 condition=(
-                    models.Q(strategy="full", traffic_percent=100)
+                    models.Q(strategy=constants.STRATEGY_FULL, traffic_percent=100)
                     | models.Q(
-                        strategy="canary",
+                        strategy=constants.STRATEGY_CANARY,
                         traffic_percent__gte=1,
                         traffic_percent__lte=100,
                     )
@@ -179,8 +170,14 @@ class Deployment(models.Model):
                 name="deployment_traffic_fits_strategy",
             ),
             models.CheckConstraint(
-                condition=(models.Q(decision="approved") & ~models.Q(status="blocked"))
-                | models.Q(decision="blocked", status="blocked"),
+                condition=(
+                    models.Q(decision=constants.DECISION_APPROVED)
+                    & ~models.Q(status=constants.STATUS_BLOCKED)
+                )
+                | models.Q(
+                    decision=constants.DECISION_BLOCKED,
+                    status=constants.STATUS_BLOCKED,
+                ),
                 name="deployment_status_follows_decision",
             ),
         ]
@@ -196,29 +193,6 @@ class Deployment(models.Model):
     @property
     def is_primary(self) -> bool:
         return self.traffic_percent == 100
-
-
-# Allowed moves: status → {action: new status}. deployments.services.
-# move_deployment applies them under a row lock. `supersede` and `restore`
-# happen to a primary when another deployment completes or is rolled back.
-DEPLOYMENT_TRANSITIONS: dict[str, dict[str, str]] = {
-    Deployment.Status.BLOCKED: {},
-    Deployment.Status.APPROVED: {"start": Deployment.Status.IN_PROGRESS},
-    Deployment.Status.IN_PROGRESS: {
-        "complete": Deployment.Status.ACTIVE,
-        "fail": Deployment.Status.FAILED,
-    },
-    Deployment.Status.ACTIVE: {
-        "promote": Deployment.Status.ACTIVE,
-        "rollback": Deployment.Status.ROLLED_BACK,
-        "supersede": Deployment.Status.SUPERSEDED,
-    },
-    Deployment.Status.SUPERSEDED: {"restore": Deployment.Status.ACTIVE},
-    Deployment.Status.FAILED: {},
-    Deployment.Status.ROLLED_BACK: {},
-}
-# The moves a client asks for by name (the rest follow from them).
-CLIENT_ACTIONS = ("start", "complete", "fail", "promote", "rollback")
 
 
 class DeploymentStep(models.Model):

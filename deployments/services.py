@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from deployments import selectors
+from deployments.constants import CLIENT_ACTIONS, DEPLOYMENT_TRANSITIONS
 from deployments.exceptions import (
     ConcurrentRolloutError,
     InvalidDeploymentMoveError,
@@ -17,8 +18,6 @@ from deployments.exceptions import (
 )
 from deployments.gates import GateResult, run_gate
 from deployments.models import (
-    CLIENT_ACTIONS,
-    DEPLOYMENT_TRANSITIONS,
     Deployment,
     DeploymentStep,
     GateDecision,

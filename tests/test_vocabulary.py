@@ -2,6 +2,9 @@
 tests pin every copy that has to exist (TextChoices, serializer choices, the
 engine's schemas, the metric labels) to that one definition."""
 
+from deployments import constants as deployments_vocabulary
+from deployments.api import DeploymentListFilter, DeploymentRequestSerializer
+from deployments.models import Decision, Deployment, DeploymentStep, Strategy
 from drift import constants as drift_vocabulary
 from drift.api import DriftAlertListFilter
 from drift.models import DriftAlert, Severity
@@ -45,6 +48,24 @@ def test_governance_choices_are_the_governance_vocabulary():
     assert tuple(Approval.Decision.values) == governance_vocabulary.DECISIONS
 
 
+def test_deployments_choices_are_the_deployments_vocabulary():
+    vocabulary = deployments_vocabulary
+    assert tuple(Strategy.values) == vocabulary.STRATEGIES
+    assert tuple(Decision.values) == vocabulary.DECISIONS
+    assert tuple(Deployment.Status.values) == vocabulary.DEPLOYMENT_STATUSES
+    for field in ("from_status", "to_status"):
+        choices = DeploymentStep._meta.get_field(field).choices
+        assert tuple(value for value, _ in choices) == vocabulary.DEPLOYMENT_STATUSES
+    transitions = vocabulary.DEPLOYMENT_TRANSITIONS
+    assert set(transitions) == set(vocabulary.DEPLOYMENT_STATUSES)
+    targets = {status for moves in transitions.values() for status in moves.values()}
+    assert targets <= set(vocabulary.DEPLOYMENT_STATUSES)
+    assert set(vocabulary.CLIENT_ACTIONS) <= {
+        action for moves in transitions.values() for action in moves
+    }
+    assert {"blocked", "approved"} == vocabulary.UNMOVED_STATUSES
+
+
 def test_list_filters_offer_exactly_the_vocabulary():
     def choices(serializer, name):
         return tuple(serializer().fields[name].choices)
@@ -57,6 +78,15 @@ def test_list_filters_offer_exactly_the_vocabulary():
     assert choices(DriftAlertListFilter, "severity") == drift_vocabulary.SEVERITIES
     assert choices(DriftAlertListFilter, "status") == drift_vocabulary.ALERT_STATUSES
     assert choices(WaiverListFilter, "state") == governance_vocabulary.WAIVER_STATES
+    assert (
+        choices(DeploymentListFilter, "status")
+        == deployments_vocabulary.DEPLOYMENT_STATUSES
+    )
+    assert choices(DeploymentListFilter, "decision") == deployments_vocabulary.DECISIONS
+    assert (
+        choices(DeploymentRequestSerializer, "strategy")
+        == deployments_vocabulary.STRATEGIES
+    )
 
 
 def test_rule_schemas_name_the_vocabulary():

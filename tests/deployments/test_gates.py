@@ -3,6 +3,7 @@
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from deployments.constants import GATE_CHECKS
 from deployments.gates import GateFacts, Rollout, ServingPeriod, run_gate
 from governance.engine import PolicySpec, RuleSpec, VersionFacts, WaiverSpec
 
@@ -77,6 +78,7 @@ def test_every_check_passes_in_order_and_the_decision_is_approved():
         "governance",
         "no_concurrent_rollout",
     ]
+    assert tuple(c.check for c in result.checks) == GATE_CHECKS
     assert all(c.passed for c in result.checks)
     assert result.decision == "approved"
     assert by_name(result)["promotion_path"].detail == (

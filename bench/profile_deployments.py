@@ -1,0 +1,91 @@
+"""CPU cost of the deployment gate, in process, through the whole middleware
+stack (Django's test client with a bearer token), on a database seeded with
+`manage.py seed_demo --models 10000`: the dry-run check and the recorded
+request, with bench_deployments.py's request body and token.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mlgov_i10_bench \\
+    REDIS_URL=redis://127.0.0.1:6379/3 \\
+        .venv/bin/python bench/profile_deployments.py --requests 300 --top 30
+
+Prints, per workload, the queries of one request and the CPU milliseconds
+per request of this process (time.process_time, no profiler attached), then,
+with --top, the functions with the most CPU time (cProfile on process_time).
+PostgreSQL's and Redis's own CPU is not included. Recorded requests write
+real decision records: use a scratch database. No wall-clock load is run.
+"""
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mlgov.settings")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+os.environ.setdefault("RATELIMIT_API_WRITE", "100000000/m")
+os.environ.setdefault("RATELIMIT_API_READ", "100000000/m")
+
+WORKLOADS = {"check": "/api/v1/deployments/check/", "request": "/api/v1/deployments/"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--warmup", type=int, default=30)
+    parser.add_argument("--top", type=int, default=0)
+    parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--workloads", default="check,request")
+    parser.add_argument("--sql", action="store_true", help="print each query")
+    args = parser.parse_args()
+    if not 1 <= args.requests <= 5000:
+        parser.error("--requests must be between 1 and 5000")
+
+    from bench_deployments import prepare
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    body, token, counts = prepare()
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="127.0.0.1")
+    print(f"body {body}, decision {counts['decision']}")
+
+    def call(path: str) -> None:
+        response = client.post(path, body, content_type="application/json")
+        assert response.status_code in (200, 201), response.content[:500]
+
+    for label in args.workloads.split(","):
+        path = WORKLOADS[label]
+        for _ in range(args.warmup):
+            call(path)
+        with CaptureQueriesContext(connection) as captured:
+            call(path)
+        queries = captured.captured_queries
+        # CPU time, not wall time: on a shared host the waits for a core
+        # would drown where this process spends its own time.
+        cpu_started = time.process_time()
+        for _ in range(args.requests):
+            call(path)
+        cpu = (time.process_time() - cpu_started) / args.requests * 1000
+        print(f"=== {label}: {cpu:.2f} ms CPU/request, {len(queries)} queries")
+        if args.sql:
+            for query in queries:
+                print("   ", query["sql"][:200])
+        if args.top:
+            profile = cProfile.Profile(time.process_time)
+            profile.enable()
+            for _ in range(args.requests):
+                call(path)
+            profile.disable()
+            out = io.StringIO()
+            pstats.Stats(profile, stream=out).sort_stats(args.sort).print_stats(
+                args.top
+            )
+            print(out.getvalue())
+
+
+if __name__ == "__main__":
+    main()
