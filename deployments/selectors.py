@@ -2,48 +2,107 @@
 command center asks (what serves where, what the gate decided)."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Prefetch, Q, QuerySet
 
 from deployments.gates import GateFacts, Rollout, ServingPeriod
 from deployments.models import Deployment, DeploymentStep, GateDecision
-from governance.models import Approval, Waiver
-from governance.selectors import evaluation_inputs
+from governance.selectors import evaluation_evidence
+from mlgov.db import CompiledRows
 from mlgov.exceptions import NotFoundError
 from registry.models import Environment, ModelVersion
 
+_DEPLOYMENT_COLUMNS = (
+    "pk",
+    "environment_id",
+    "status",
+    "version__version",
+    "activated_at",
+    "ended_at",
+)
+_SERVED_STATUSES = [Deployment.Status.ACTIVE, Deployment.Status.SUPERSEDED]
 
-def gate_facts(
+
+def _rollouts(model_id: int, environment_id: int) -> QuerySet:
+    """The model's rollouts in progress in the target environment."""
+    return (
+        Deployment.objects.filter(
+            model_id=model_id,
+            environment_id=environment_id,
+            status=Deployment.Status.IN_PROGRESS,
+        )
+        .order_by("pk")
+        .values_list(*_DEPLOYMENT_COLUMNS)
+    )
+
+
+def _rollouts_and_service(
+    model_id: int, environment_id: int, required_id: int, version_id: int
+) -> QuerySet:
+    """The model's rollouts in progress in the target environment, and every
+    period the version served in the required one."""
+    return (
+        Deployment.objects.filter(model_id=model_id)
+        .filter(
+            Q(environment_id=environment_id, status=Deployment.Status.IN_PROGRESS)
+            | Q(
+                environment_id=required_id,
+                version_id=version_id,
+                status__in=_SERVED_STATUSES,
+                activated_at__isnull=False,
+            )
+        )
+        .order_by("pk")
+        .values_list(*_DEPLOYMENT_COLUMNS)
+    )
+
+
+# Compiled once: the gate's one deployments query, with or without a
+# required environment (placeholders are ids no table reaches).
+_rollout_rows = CompiledRows(
+    _rollouts, model_id=2_000_000_011, environment_id=2_000_000_012
+)
+_rollout_and_service_rows = CompiledRows(
+    _rollouts_and_service,
+    model_id=2_000_000_011,
+    environment_id=2_000_000_012,
+    required_id=2_000_000_013,
+    version_id=2_000_000_014,
+)
+
+
+@dataclass(frozen=True)
+class GateInputs:
+    """The gate's facts, and the evidence its decision record counts."""
+
+    facts: GateFacts
+    approval_ids: list[int]
+    waiver_ids: list[int]
+
+
+def gate_inputs(
     *, version: ModelVersion, environment: Environment, now: datetime
-) -> GateFacts:
+) -> GateInputs:
     """What the gate needs for `version` (model loaded) into `environment`
     (requires and frozen_by loaded), in a constant number of queries: one for
-    deployments, and governance's evaluation inputs."""
+    deployments, and governance's evaluation evidence (the same facts the
+    evaluation endpoint and the simulation read)."""
     served: list[ServingPeriod] = []
     rollouts: list[Rollout] = []
     required = environment.requires
-    condition = Q(environment=environment, status=Deployment.Status.IN_PROGRESS)
-    if required is not None:
-        condition |= Q(
-            environment=required,
-            version=version,
-            status__in=[Deployment.Status.ACTIVE, Deployment.Status.SUPERSEDED],
-            activated_at__isnull=False,
+    if required is None:
+        rows = _rollout_rows.tuples(
+            model_id=version.model_id, environment_id=environment.pk
         )
-    rows = (
-        Deployment.objects.filter(model_id=version.model_id)
-        .filter(condition)
-        .order_by("pk")
-        .values_list(
-            "pk",
-            "environment_id",
-            "status",
-            "version__version",
-            "activated_at",
-            "ended_at",
+    else:
+        rows = _rollout_and_service_rows.tuples(
+            model_id=version.model_id,
+            environment_id=environment.pk,
+            required_id=required.pk,
+            version_id=version.pk,
         )
-    )
     for pk, environment_id, status, number, activated_at, ended_at in rows:
         if status == Deployment.Status.IN_PROGRESS and environment_id == environment.pk:
             rollouts.append(Rollout(deployment_id=pk, version=number))
@@ -54,8 +113,8 @@ def gate_facts(
                     ended_at=None if status == Deployment.Status.ACTIVE else ended_at,
                 )
             )
-    facts, policies, waivers = evaluation_inputs(version=version, now=now)
-    return GateFacts(
+    evidence = evaluation_evidence(version=version, now=now)
+    facts = GateFacts(
         model=version.model.name,
         version=version.version,
         version_status=version.status,
@@ -68,31 +127,22 @@ def gate_facts(
         frozen_by=environment.frozen_by.username if environment.frozen_by else None,
         frozen_at=environment.frozen_at,
         rollouts_in_progress=tuple(rollouts),
-        version_facts=facts,
-        policies=policies,
-        waivers=waivers,
+        version_facts=evidence.facts,
+        policies=evidence.policies,
+        waivers=evidence.waivers,
+    )
+    return GateInputs(
+        facts=facts,
+        approval_ids=evidence.approval_ids,
+        waiver_ids=evidence.waiver_ids,
     )
 
 
-def counted_evidence(
-    *, version: ModelVersion, now: datetime
-) -> tuple[list[int], list[int]]:
-    """Ids of the approvals that count (not by the version's creator or
-    submitter) and of the waivers in force at `now`."""
-    authors = [pk for pk in (version.created_by_id, version.submitted_by_id) if pk]
-    approval_ids = list(
-        Approval.objects.filter(version=version, decision=Approval.Decision.APPROVE)
-        .exclude(reviewer_id__in=authors)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    waiver_ids = list(
-        Waiver.objects.active(now)
-        .filter(version=version)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    return approval_ids, waiver_ids
+def gate_facts(
+    *, version: ModelVersion, environment: Environment, now: datetime
+) -> GateFacts:
+    """The facts of `gate_inputs`."""
+    return gate_inputs(version=version, environment=environment, now=now).facts
 
 
 def deployments_with_rows() -> QuerySet[Deployment]:

@@ -73,16 +73,15 @@ def check_deployment(
     """Run the gate for a prospective deployment; writes nothing."""
     now = now or timezone.now()
     traffic = _traffic_for(strategy, traffic_percent)
-    facts = selectors.gate_facts(version=version, environment=environment, now=now)
-    approval_ids, waiver_ids = selectors.counted_evidence(version=version, now=now)
+    inputs = selectors.gate_inputs(version=version, environment=environment, now=now)
     return GateCheck(
         version=version,
         environment=environment,
         strategy=strategy,
         traffic_percent=traffic,
-        result=run_gate(facts, now=now),
-        approval_ids=approval_ids,
-        waiver_ids=waiver_ids,
+        result=run_gate(inputs.facts, now=now),
+        approval_ids=inputs.approval_ids,
+        waiver_ids=inputs.waiver_ids,
         requested_by=actor,
         requested_at=now,
     )

@@ -1,5 +1,7 @@
 """Reads of drift data that pages, endpoints and other apps need."""
 
+from collections.abc import Iterable
+
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -9,25 +11,37 @@ from mlgov.exceptions import NotFoundError
 from registry.models import MLModel, ModelVersion
 
 
-def open_drift_by_version(
-    *, versions: QuerySet[ModelVersion] | None = None
-) -> dict[int, dict[str, str]]:
-    """Worst unresolved alert severity per environment name, per version id.
-
-    Acknowledged alerts count: acknowledging says someone is on it, not that
-    the data stopped drifting. One query, whatever the number of versions."""
+def open_alert_rows(versions: QuerySet[ModelVersion] | None = None) -> QuerySet:
+    """(version id, environment name, severity) of every unresolved alert of
+    `versions` (default: all), for `worst_open_drift`."""
     alerts = DriftAlert.objects.unresolved()
     if versions is not None:
         alerts = alerts.filter(version__in=versions.values("pk"))
+    return alerts.order_by().values_list("version_id", "environment__name", "severity")
+
+
+def worst_open_drift(
+    rows: Iterable[tuple[int, str, str]],
+) -> dict[int, dict[str, str]]:
+    """Worst severity per environment name, per version id, of `open_alert_rows`.
+
+    Acknowledged alerts count: acknowledging says someone is on it, not that
+    the data stopped drifting."""
     worst: dict[int, dict[str, str]] = {}
-    for version_id, environment, severity in alerts.values_list(
-        "version_id", "environment__name", "severity"
-    ):
+    for version_id, environment, severity in rows:
         by_environment = worst.setdefault(version_id, {})
         current = by_environment.get(environment)
         if current is None or SEVERITY_RANK[severity] > SEVERITY_RANK[current]:
             by_environment[environment] = severity
     return worst
+
+
+def open_drift_by_version(
+    *, versions: QuerySet[ModelVersion] | None = None
+) -> dict[int, dict[str, str]]:
+    """Worst unresolved alert severity per environment name, per version id.
+    One query, whatever the number of versions."""
+    return worst_open_drift(open_alert_rows(versions))
 
 
 def with_open_alert_counts(models: QuerySet[MLModel]) -> QuerySet[MLModel]:

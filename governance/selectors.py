@@ -3,12 +3,14 @@ in a constant number of queries, so evaluating the portfolio costs the same
 handful of round trips as evaluating one version."""
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from drift.selectors import open_drift_by_version
+from drift.selectors import open_alert_rows, open_drift_by_version, worst_open_drift
 from governance.documents import PolicyDocument, RuleDocument
 from governance.engine import (
     PolicySpec,
@@ -18,6 +20,7 @@ from governance.engine import (
     count_independent_approvals,
 )
 from governance.models import Approval, Evaluation, Policy, Rule, Waiver
+from mlgov.db import CompiledRows
 from mlgov.exceptions import NotFoundError
 from registry.models import MLModel, ModelVersion
 
@@ -61,51 +64,119 @@ def policy_spec(policy: Policy) -> PolicySpec:
     )
 
 
-def current_policy_specs() -> list[PolicySpec]:
-    """Every stored policy as the engine sees it, in two queries."""
-    return [policy_spec(policy) for policy in policies_with_rules()]
-
-
-def version_facts(
-    versions: QuerySet[ModelVersion] | None = None,
-) -> dict[int, VersionFacts]:
-    """The facts of each version in `versions` (default: all), by version id.
-
-    Four queries whatever the number of versions: versions with their model,
-    model tags, approvals, and open drift alerts; the last three filter by a
-    subquery, not a list of ids."""
-    versions = ModelVersion.objects.all() if versions is None else versions
-    rows = list(
-        versions.values_list(
-            "pk",
-            "version",
-            "model_id",
-            "model__name",
-            "model__risk_tier",
-            "metrics",
-            "model_card",
-            "created_by_id",
-            "submitted_by_id",
-            "created_at",
-        )
+# Every policy with its rules, one row per rule (a policy without rules has
+# one row of NULLs for them), in one query.
+_policy_rule_rows = CompiledRows(
+    lambda: Policy.objects.order_by("name", "rules__position").values_list(
+        "name",
+        "revision",
+        "enforcement",
+        "risk_tiers",
+        "environments",
+        "tags",
+        "rules__position",
+        "rules__kind",
+        "rules__params",
     )
-    if not rows:
-        return {}
-    tags: dict[int, set[str]] = defaultdict(set)
+)
+# Specs by the stored rows they were built from, exactly as the database
+# sent them (JSON as text): equal rows make equal specs, so a hit is sound
+# whatever changed the policies, and a hit keeps each rule's compiled form
+# (RuleSpec.compiled) instead of validating every rule on every request.
+_specs_by_rows: dict[tuple, tuple[PolicySpec, ...]] = {}
+_SPECS_KEPT = 16
+
+
+def _specs_from_rows(rows: list[tuple]) -> tuple[PolicySpec, ...]:
+    by_name: dict[str, tuple[tuple, list[RuleSpec]]] = {}
+    for name, *policy, position, kind, params in _policy_rule_rows.convert(rows):
+        _, rules = by_name.setdefault(name, (tuple(policy), []))
+        if position is not None:
+            rules.append(RuleSpec(position=position, kind=kind, params=params))
+    return tuple(
+        PolicySpec(
+            name=name,
+            revision=revision,
+            enforcement=enforcement,
+            risk_tiers=frozenset(risk_tiers),
+            environments=frozenset(environments),
+            tags=frozenset(tags),
+            rules=tuple(rules),
+        )
+        for name, (
+            (revision, enforcement, risk_tiers, environments, tags),
+            rules,
+        ) in by_name.items()
+    )
+
+
+def current_policy_specs() -> list[PolicySpec]:
+    """Every stored policy as the engine sees it, by name, in one query; the
+    specs are built (and their rules compiled) once per process for each
+    state of the stored policies. Specs are immutable: do not change them."""
+    rows = tuple(_policy_rule_rows.raw())
+    specs = _specs_by_rows.get(rows)
+    if specs is None:
+        specs = _specs_from_rows(list(rows))
+        if len(_specs_by_rows) >= _SPECS_KEPT:
+            _specs_by_rows.clear()
+        _specs_by_rows[rows] = specs
+    return list(specs)
+
+
+# What a version's facts are read from. `version_facts` runs these for any
+# number of versions; `evaluation_evidence` runs them, compiled once, for one.
+FACT_COLUMNS = (
+    "pk",
+    "version",
+    "model_id",
+    "model__name",
+    "model__risk_tier",
+    "metrics",
+    "model_card",
+    "created_by_id",
+    "submitted_by_id",
+    "created_at",
+)
+
+
+def _fact_rows(versions: QuerySet[ModelVersion]) -> QuerySet:
+    return versions.order_by().values_list(*FACT_COLUMNS)
+
+
+def _tag_rows(versions: QuerySet[ModelVersion]) -> QuerySet:
     links = MLModel.tags.through.objects.filter(
         mlmodel_id__in=versions.values("model_id")
     )
-    for model_id, tag in links.values_list("mlmodel_id", "tag__name"):
-        tags[model_id].add(tag)
+    return links.values_list("mlmodel_id", "tag__name")
 
-    approvers: dict[int, set[int]] = defaultdict(set)
+
+def _approval_rows(versions: QuerySet[ModelVersion]) -> QuerySet:
+    """(version id, reviewer id, approval id) of the approving decisions."""
     approvals = Approval.objects.filter(
         decision=Approval.Decision.APPROVE, version__in=versions.values("pk")
     )
-    for version_id, reviewer_id in approvals.values_list("version_id", "reviewer_id"):
-        approvers[version_id].add(reviewer_id)
+    return approvals.order_by("pk").values_list("version_id", "reviewer_id", "pk")
 
-    drift = open_drift_by_version(versions=versions)
+
+def _waiver_rows(waivers: QuerySet[Waiver]) -> QuerySet:
+    return waivers.order_by("pk").values_list(
+        "version_id", "policy__name", "rule_position", "expires_at", "revoked_at", "pk"
+    )
+
+
+def _assemble_facts(
+    rows: Iterable[tuple],
+    tag_rows: Iterable[tuple],
+    approval_rows: Iterable[tuple],
+    drift: dict[int, dict[str, str]],
+) -> dict[int, VersionFacts]:
+    tags: dict[int, set[str]] = defaultdict(set)
+    for model_id, tag in tag_rows:
+        tags[model_id].add(tag)
+    approvers: dict[int, set[int]] = defaultdict(set)
+    for version_id, reviewer_id, _ in approval_rows:
+        approvers[version_id].add(reviewer_id)
     frozen_tags = {model_id: frozenset(names) for model_id, names in tags.items()}
     return {
         pk: VersionFacts(
@@ -137,6 +208,36 @@ def version_facts(
     }
 
 
+def _waiver_spec(row: tuple) -> WaiverSpec:
+    _, policy, position, expires_at, revoked_at, _ = row
+    return WaiverSpec(
+        policy=policy,
+        rule_position=position,
+        expires_at=expires_at,
+        revoked_at=revoked_at,
+    )
+
+
+def version_facts(
+    versions: QuerySet[ModelVersion] | None = None,
+) -> dict[int, VersionFacts]:
+    """The facts of each version in `versions` (default: all), by version id.
+
+    Four queries whatever the number of versions: versions with their model,
+    model tags, approvals, and open drift alerts; the last three filter by a
+    subquery, not a list of ids."""
+    versions = ModelVersion.objects.all() if versions is None else versions
+    rows = list(_fact_rows(versions))
+    if not rows:
+        return {}
+    return _assemble_facts(
+        rows,
+        _tag_rows(versions),
+        _approval_rows(versions).order_by(),
+        open_drift_by_version(versions=versions),
+    )
+
+
 def waiver_specs(
     *, versions: QuerySet[ModelVersion] | None = None, now: datetime | None = None
 ) -> dict[int, list[WaiverSpec]]:
@@ -145,18 +246,81 @@ def waiver_specs(
     if versions is not None:
         waivers = waivers.filter(version__in=versions.values("pk"))
     by_version: dict[int, list[WaiverSpec]] = defaultdict(list)
-    for version_id, policy, position, expires_at, revoked_at in waivers.values_list(
-        "version_id", "policy__name", "rule_position", "expires_at", "revoked_at"
-    ):
-        by_version[version_id].append(
-            WaiverSpec(
-                policy=policy,
-                rule_position=position,
-                expires_at=expires_at,
-                revoked_at=revoked_at,
-            )
-        )
+    for row in _waiver_rows(waivers):
+        by_version[row[0]].append(_waiver_spec(row))
     return by_version
+
+
+@dataclass(frozen=True)
+class EvaluationEvidence:
+    """What `governance.engine.evaluate` needs for one version, and the
+    evidence a decision record counts: the approvals that count (approving,
+    not by the version's creator or submitter) and the waivers in force."""
+
+    facts: VersionFacts
+    policies: list[PolicySpec]
+    waivers: list[WaiverSpec]
+    approval_ids: list[int]
+    waiver_ids: list[int]
+
+
+_ONE_VERSION = 2_000_000_003  # a placeholder no query uses as a constant
+
+
+def _one(build: Callable[[QuerySet[ModelVersion]], QuerySet]) -> CompiledRows:
+    """`build` for the one version `version_id`, compiled once."""
+    return CompiledRows(
+        lambda version_id: build(ModelVersion.objects.filter(pk=version_id)),
+        version_id=_ONE_VERSION,
+    )
+
+
+_one_fact_row = _one(_fact_rows)
+_one_tag_rows = _one(_tag_rows)
+_one_approval_rows = _one(_approval_rows)
+_one_drift_rows = _one(open_alert_rows)
+# Every waiver of the version, in force or not: `now` is not a parameter that
+# a compiled query can take on every database, and WaiverSpec.is_active is
+# the very test that Waiver.objects.active makes in SQL.
+_one_waiver_rows = _one(
+    lambda versions: _waiver_rows(
+        Waiver.objects.filter(version__in=versions.values("pk"))
+    )
+)
+
+
+def evaluation_evidence(*, version: ModelVersion, now: datetime) -> EvaluationEvidence:
+    """Everything `evaluation_inputs` gives for one version, with the ids of
+    the approvals and waivers it counted; six compiled queries. The queries
+    are `version_facts`'s and `waiver_specs`'s, for one version."""
+    pk = version.pk
+    rows = _one_fact_row.tuples(version_id=pk)
+    if not rows:
+        raise NotFoundError(f"No version {pk}.")
+    approval_rows = _one_approval_rows.tuples(version_id=pk)
+    facts = _assemble_facts(
+        rows,
+        _one_tag_rows.tuples(version_id=pk),
+        approval_rows,
+        worst_open_drift(_one_drift_rows.tuples(version_id=pk)),
+    )[pk]
+    authors = {facts.creator_id, facts.submitter_id} - {None}
+    in_force = [
+        row
+        for row in _one_waiver_rows.tuples(version_id=pk)
+        if _waiver_spec(row).is_active(now)
+    ]
+    return EvaluationEvidence(
+        facts=facts,
+        policies=current_policy_specs(),
+        waivers=[_waiver_spec(row) for row in in_force],
+        approval_ids=[
+            approval
+            for _, reviewer, approval in approval_rows
+            if reviewer not in authors
+        ],
+        waiver_ids=[row[-1] for row in in_force],
+    )
 
 
 def evaluation_inputs(
@@ -165,10 +329,8 @@ def evaluation_inputs(
     """What `governance.engine.evaluate` needs for one version: its facts,
     every stored policy and the waivers in force at `now`. The evaluation
     endpoint, submission, review and the deployment gate all gather here."""
-    versions = ModelVersion.objects.filter(pk=version.pk)
-    facts = version_facts(versions)[version.pk]
-    waivers = waiver_specs(versions=versions, now=now).get(version.pk, [])
-    return facts, current_policy_specs(), waivers
+    evidence = evaluation_evidence(version=version, now=now)
+    return evidence.facts, evidence.policies, evidence.waivers
 
 
 def waiver_list(

@@ -1,15 +1,16 @@
 """Reads of the registry that pages and endpoints need."""
 
 import functools
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
 from mlgov.cache import cached, namespaced_key
+from mlgov.db import CompiledRows, instance_from_row
 from mlgov.exceptions import NotFoundError
 from mlgov.permissions import can_write_model
 from registry.constants import RISK_TIERS
@@ -263,56 +264,6 @@ def version_rows_of(*, model: MLModel) -> QuerySet:
     return version_rows().filter(model=model)
 
 
-class CompiledRows:
-    """A values() query the ORM builds and compiles once per process, then
-    runs with new parameters, rows converted as the ORM converts them.
-
-    Why: on the hottest read (one version by name and number) building the
-    QuerySet and compiling its four joins cost more CPU than everything else
-    in the view, PostgreSQL's work included, and the SQL never changes. The
-    query is still written with the ORM, so it follows the models; only the
-    compilation is reused. `build(**params)` makes the query; `placeholders`
-    are sample values, distinct from any constant of the query, that mark
-    where each parameter goes."""
-
-    def __init__(self, build: Callable[..., QuerySet], **placeholders: Any) -> None:
-        self._build = build
-        self._placeholders = placeholders
-        self._compiled: dict[str, tuple] = {}
-
-    def _compile(self) -> tuple:
-        query = self._build(**self._placeholders).query
-        compiler = query.get_compiler(connection=connection)
-        sql, params = compiler.as_sql()
-        by_value = {value: name for name, value in self._placeholders.items()}
-        slots = [(by_value.get(param), param) for param in params]
-        if {name for name, _ in slots if name} != set(self._placeholders):
-            raise AssertionError("a placeholder is not a parameter of the query")
-        names = [*query.extra_select, *query.values_select, *query.annotation_select]
-        fields = [column[0] for column in compiler.select[: compiler.col_count]]
-        converters = list(compiler.get_converters(fields).items())
-        return sql, slots, names, converters
-
-    def __call__(self, **params: Any) -> list[dict[str, Any]]:
-        compiled = self._compiled.get(connection.vendor)
-        if compiled is None:
-            compiled = self._compiled[connection.vendor] = self._compile()
-        sql, slots, names, converters = compiled
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [params[n] if n else value for n, value in slots])
-            rows = cursor.fetchall()
-        result = []
-        for row in rows:
-            row = list(row)
-            for position, (functions, expression) in converters:
-                value = row[position]
-                for convert in functions:
-                    value = convert(value, expression, connection)
-                row[position] = value
-            result.append(dict(zip(names, row, strict=True)))
-        return result
-
-
 _version_row = CompiledRows(
     lambda name, number: version_rows().filter(model__name=name, version=number)[:1],
     name="\x00model-name\x00",
@@ -385,4 +336,97 @@ def environment_by_name(*, name: str) -> Environment:
     environment = environments().filter(name=name).first()
     if environment is None:
         raise NotFoundError(f"No environment named {name!r}.")
+    return environment
+
+
+# A version and its model as the deployment gate and its records use them:
+# their keys, status, authors and the model's name, team and tier, in one
+# compiled query (the full selector joined four tables and every column of
+# two user rows, and its compilation cost more than the rest of a check).
+_version_ref_row = CompiledRows(
+    lambda name, number: ModelVersion.objects.filter(
+        model__name=name, version=number
+    ).values(
+        "id",
+        "model_id",
+        "version",
+        "status",
+        "created_by_id",
+        "submitted_by_id",
+        model_name=F("model__name"),
+        model_team_id=F("model__team_id"),
+        model_risk_tier=F("model__risk_tier"),
+    )[:1],
+    name="\x00model-name\x00",
+    number=2_000_000_001,
+)
+
+
+def version_ref_by_name(*, name: str, number: int) -> ModelVersion:
+    """A version addressed as in URLs with its model, in one query: their key
+    columns, the version's status and authors, the model's name, team and
+    risk tier; any other field loads when first read. NotFoundError as
+    `version_by_name`."""
+    rows = _version_ref_row(name=name, number=number)
+    if not rows:
+        raise NotFoundError(f"No version {number} of a model named {name!r}.")
+    row = rows[0]
+    version = instance_from_row(
+        ModelVersion,
+        {
+            key: row[key]
+            for key in (
+                "id",
+                "model_id",
+                "version",
+                "status",
+                "created_by_id",
+                "submitted_by_id",
+            )
+        },
+    )
+    version.model = instance_from_row(
+        MLModel,
+        {
+            "id": row["model_id"],
+            "name": row["model_name"],
+            "team_id": row["model_team_id"],
+            "risk_tier": row["model_risk_tier"],
+        },
+    )
+    return version
+
+
+ENVIRONMENT_COLUMNS = tuple(f.attname for f in Environment._meta.concrete_fields)
+
+_environment_ref_row = CompiledRows(
+    lambda name: Environment.objects.filter(name=name).values(
+        *ENVIRONMENT_COLUMNS,
+        requires_name=F("requires__name"),
+        frozen_by_username=F("frozen_by__username"),
+    )[:1],
+    name="\x00environment-name\x00",
+)
+
+
+def environment_ref_by_name(*, name: str) -> Environment:
+    """One environment with the name of the one it requires and the username
+    of whoever froze it (those related rows carry nothing else until read),
+    in one compiled query; NotFoundError as `environment_by_name`."""
+    rows = _environment_ref_row(name=name)
+    if not rows:
+        raise NotFoundError(f"No environment named {name!r}.")
+    row = rows[0]
+    environment = instance_from_row(
+        Environment, {key: row[key] for key in ENVIRONMENT_COLUMNS}
+    )
+    if row["requires_id"] is not None:
+        environment.requires = instance_from_row(
+            Environment, {"id": row["requires_id"], "name": row["requires_name"]}
+        )
+    if row["frozen_by_id"] is not None:
+        environment.frozen_by = instance_from_row(
+            get_user_model(),
+            {"id": row["frozen_by_id"], "username": row["frozen_by_username"]},
+        )
     return environment

@@ -1,0 +1,94 @@
+"""Hot-path database reads: ORM queries compiled once per process.
+
+On the hottest endpoints (one version by name and number, the deployment
+gate) building a QuerySet and compiling its joins cost more CPU than
+everything else in the view, PostgreSQL's work included, and the SQL never
+changes between requests. `CompiledRows` keeps the query written with the
+ORM, so it follows the models; only the compilation is reused."""
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from django.db import connection
+from django.db.models import Model, QuerySet
+
+M = TypeVar("M", bound=Model)
+
+
+class CompiledRows:
+    """A values() or values_list() query the ORM builds and compiles once per
+    process (and database vendor), then runs with new parameters, its rows
+    converted as the ORM converts them.
+
+    `build(**params)` makes the query; `placeholders` are sample values,
+    distinct from any constant of the query, that mark where each parameter
+    goes. Placeholders must reach the SQL unchanged (integers and text do;
+    datetimes do not on SQLite, which adapts them to text)."""
+
+    def __init__(self, build: Callable[..., QuerySet], **placeholders: Any) -> None:
+        self._build = build
+        self._placeholders = placeholders
+        self._compiled: dict[str, tuple] = {}
+
+    def _compile(self) -> tuple:
+        query = self._build(**self._placeholders).query
+        compiler = query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        by_value = {value: name for name, value in self._placeholders.items()}
+        slots = [(by_value.get(param), param) for param in params]
+        if {name for name, _ in slots if name} != set(self._placeholders):
+            raise AssertionError("a placeholder is not a parameter of the query")
+        names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        fields = [column[0] for column in compiler.select[: compiler.col_count]]
+        converters = list(compiler.get_converters(fields).items())
+        return sql, slots, names, converters
+
+    def _compiled_query(self) -> tuple:
+        compiled = self._compiled.get(connection.vendor)
+        if compiled is None:
+            compiled = self._compiled[connection.vendor] = self._compile()
+        return compiled
+
+    def raw(self, **params: Any) -> list[tuple]:
+        """The rows as the database driver returns them, unconverted (JSON
+        as text, for instance): hashable, for callers that cache on them."""
+        sql, slots, _, _ = self._compiled_query()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [params[n] if n else value for n, value in slots])
+            return cursor.fetchall()
+
+    def convert(self, rows: Iterable[tuple]) -> list[tuple]:
+        """Rows from `raw` converted as the ORM converts them."""
+        converters = self._compiled_query()[3]
+        if not converters:
+            return list(rows)
+        result = []
+        for row in rows:
+            row = list(row)
+            for position, (functions, expression) in converters:
+                value = row[position]
+                for convert in functions:
+                    value = convert(value, expression, connection)
+                row[position] = value
+            result.append(tuple(row))
+        return result
+
+    def tuples(self, **params: Any) -> list[tuple]:
+        """The rows as tuples, in the query's column order."""
+        return self.convert(self.raw(**params))
+
+    def __call__(self, **params: Any) -> list[dict[str, Any]]:
+        """The rows as dicts by column name."""
+        names = self._compiled_query()[2]
+        return [dict(zip(names, row, strict=True)) for row in self.tuples(**params)]
+
+
+def instance_from_row(model: type[M], values: dict[str, Any]) -> M:
+    """A model instance from some of its columns (by attname), as the ORM
+    builds one from `.only()`: the others are deferred and load on access."""
+    present = [f for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(
+        connection.alias,
+        [f.attname for f in present],
+        [values[f.attname] for f in present],
+    )
