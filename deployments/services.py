@@ -112,7 +112,7 @@ def request_deployment(
         now=now,
     )
     result = check.result
-    record = GateDecision.objects.create(
+    record = GateDecision(
         version=version,
         environment=environment,
         strategy=strategy,
@@ -128,6 +128,10 @@ def request_deployment(
         client_ip=client_ip,
         request_id=request_id or "",
     )
+    # Nothing refers to a decision not yet written: known without asking,
+    # when the audit trail reads every field of the new row.
+    GateDecision.deployment.related.set_cached_value(record, None)
+    record.save(force_insert=True)
     deployment = Deployment.objects.create(
         gate_decision=record,
         model=version.model,

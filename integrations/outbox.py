@@ -17,6 +17,7 @@ from integrations.models import (
     WebhookEventType,
     WebhookSubscription,
 )
+from mlgov.db import CompiledRows, instance_from_row
 from mlgov.events import subscribe_in_transaction
 
 Payloads = Iterator[tuple[str, dict[str, Any]]]
@@ -190,16 +191,21 @@ TRANSLATIONS: dict[
 }
 
 
+# Every announcement asks, inside the transaction of the change it reports
+# (a deployment request's among them): compiled once per process.
+_active_subscription_rows = CompiledRows(
+    lambda: WebhookSubscription.objects.active().values("id", "event_types")
+)
+
+
 def record_domain_event(event: str, fields: Mapping[str, Any]) -> None:
     """Write an outbox event and one pending delivery per active subscription
     that wants it; nothing when nobody does."""
     event_types, translate = TRANSLATIONS[event]
     subscriptions = [
-        subscription
-        for subscription in WebhookSubscription.objects.active().only(
-            "pk", "event_types"
-        )
-        if event_types & set(subscription.event_types)
+        instance_from_row(WebhookSubscription, row)
+        for row in _active_subscription_rows()
+        if event_types & set(row["event_types"])
     ]
     if not subscriptions:
         return
