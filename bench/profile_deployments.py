@@ -8,9 +8,10 @@ request, with bench_deployments.py's request body and token.
         .venv/bin/python bench/profile_deployments.py --requests 300 --top 30
 
 Prints, per workload, the queries of one request and the CPU milliseconds
-per request of this process (time.process_time, no profiler attached), then,
-with --top, the functions with the most CPU time (cProfile on process_time).
-PostgreSQL's and Redis's own CPU is not included. Recorded requests write
+per request of this process (time.process_time, no profiler attached) and,
+on PostgreSQL on this host, of the database's server processes serving it
+(from /proc; Redis's share is not counted), then, with --top, the functions
+with the most CPU time (cProfile on process_time). Recorded requests write
 real decision records: use a scratch database. No wall-clock load is run.
 """
 
@@ -28,6 +29,29 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mlgov.settings")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ.setdefault("RATELIMIT_API_WRITE", "100000000/m")
 os.environ.setdefault("RATELIMIT_API_READ", "100000000/m")
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def database_cpu_seconds(connection) -> float | None:
+    """CPU seconds so far of every PostgreSQL backend connected to this
+    database (they are this process's pool: use a database of your own)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+        )
+        pids = [pid for (pid,) in cursor.fetchall()]
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None  # PostgreSQL runs elsewhere
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / CLOCK_TICKS
+
 
 WORKLOADS = {"check": "/api/v1/deployments/check/", "request": "/api/v1/deployments/"}
 
@@ -66,11 +90,22 @@ def main() -> None:
         queries = captured.captured_queries
         # CPU time, not wall time: on a shared host the waits for a core
         # would drown where this process spends its own time.
+        database_started = database_cpu_seconds(connection)
         cpu_started = time.process_time()
         for _ in range(args.requests):
             call(path)
         cpu = (time.process_time() - cpu_started) / args.requests * 1000
-        print(f"=== {label}: {cpu:.2f} ms CPU/request, {len(queries)} queries")
+        database_ended = database_cpu_seconds(connection)
+        database = (
+            ", PostgreSQL "
+            f"{(database_ended - database_started) / args.requests * 1000:.2f} ms "
+            "CPU/request"
+            if database_started is not None and database_ended is not None
+            else ""
+        )
+        print(
+            f"=== {label}: {cpu:.2f} ms CPU/request{database}, {len(queries)} queries"
+        )
         if args.sql:
             for query in queries:
                 print("   ", query["sql"][:200])

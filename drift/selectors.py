@@ -11,12 +11,17 @@ from mlgov.exceptions import NotFoundError
 from registry.models import MLModel, ModelVersion
 
 
-def open_alert_rows(versions: QuerySet[ModelVersion] | None = None) -> QuerySet:
+def open_alert_rows(
+    versions: QuerySet[ModelVersion] | None = None, *, version_id: int | None = None
+) -> QuerySet:
     """(version id, environment name, severity) of every unresolved alert of
-    `versions` (default: all), for `worst_open_drift`."""
+    `versions` (default: all) or of the one version `version_id`, for
+    `worst_open_drift`."""
     alerts = DriftAlert.objects.unresolved()
     if versions is not None:
         alerts = alerts.filter(version__in=versions.values("pk"))
+    if version_id is not None:
+        alerts = alerts.filter(version_id=version_id)
     return alerts.order_by().values_list("version_id", "environment__name", "severity")
 
 

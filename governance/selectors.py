@@ -3,9 +3,10 @@ in a constant number of queries, so evaluating the portfolio costs the same
 handful of round trips as evaluating one version."""
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
@@ -144,18 +145,17 @@ def _fact_rows(versions: QuerySet[ModelVersion]) -> QuerySet:
     return versions.order_by().values_list(*FACT_COLUMNS)
 
 
-def _tag_rows(versions: QuerySet[ModelVersion]) -> QuerySet:
-    links = MLModel.tags.through.objects.filter(
-        mlmodel_id__in=versions.values("model_id")
-    )
+def _tag_rows(**models: Any) -> QuerySet:
+    """(model id, tag name) of the models `models` selects (a lookup on
+    `mlmodel_id`)."""
+    links = MLModel.tags.through.objects.filter(**models)
     return links.values_list("mlmodel_id", "tag__name")
 
 
-def _approval_rows(versions: QuerySet[ModelVersion]) -> QuerySet:
-    """(version id, reviewer id, approval id) of the approving decisions."""
-    approvals = Approval.objects.filter(
-        decision=Approval.Decision.APPROVE, version__in=versions.values("pk")
-    )
+def _approval_rows(**versions: Any) -> QuerySet:
+    """(version id, reviewer id, approval id) of the approving decisions on
+    the versions `versions` selects (a lookup on `version`)."""
+    approvals = Approval.objects.filter(decision=Approval.Decision.APPROVE, **versions)
     return approvals.order_by("pk").values_list("version_id", "reviewer_id", "pk")
 
 
@@ -232,8 +232,8 @@ def version_facts(
         return {}
     return _assemble_facts(
         rows,
-        _tag_rows(versions),
-        _approval_rows(versions).order_by(),
+        _tag_rows(mlmodel_id__in=versions.values("model_id")),
+        _approval_rows(version__in=versions.values("pk")).order_by(),
         open_drift_by_version(versions=versions),
     )
 
@@ -264,35 +264,39 @@ class EvaluationEvidence:
     waiver_ids: list[int]
 
 
-_ONE_VERSION = 2_000_000_003  # a placeholder no query uses as a constant
-
-
-def _one(build: Callable[[QuerySet[ModelVersion]], QuerySet]) -> CompiledRows:
-    """`build` for the one version `version_id`, compiled once."""
-    return CompiledRows(
-        lambda version_id: build(ModelVersion.objects.filter(pk=version_id)),
-        version_id=_ONE_VERSION,
-    )
-
-
-_one_fact_row = _one(_fact_rows)
-_one_tag_rows = _one(_tag_rows)
-_one_approval_rows = _one(_approval_rows)
-_one_drift_rows = _one(open_alert_rows)
+# One version's rows, compiled once. Filtered on its id (and its model's),
+# not through the subqueries `version_facts` uses for many versions: the
+# planner took longer over a subquery than the database took to answer.
+_ONE_VERSION = 2_000_000_003  # placeholders no query uses as a constant
+_ONE_MODEL = 2_000_000_004
+_one_fact_row = CompiledRows(
+    lambda version_id: _fact_rows(ModelVersion.objects.filter(pk=version_id)),
+    version_id=_ONE_VERSION,
+)
+_one_tag_rows = CompiledRows(
+    lambda model_id: _tag_rows(mlmodel_id=model_id), model_id=_ONE_MODEL
+)
+_one_approval_rows = CompiledRows(
+    lambda version_id: _approval_rows(version_id=version_id), version_id=_ONE_VERSION
+)
+_one_drift_rows = CompiledRows(
+    lambda version_id: open_alert_rows(version_id=version_id),
+    version_id=_ONE_VERSION,
+)
 # Every waiver of the version, in force or not: `now` is not a parameter that
 # a compiled query can take on every database, and WaiverSpec.is_active is
 # the very test that Waiver.objects.active makes in SQL.
-_one_waiver_rows = _one(
-    lambda versions: _waiver_rows(
-        Waiver.objects.filter(version__in=versions.values("pk"))
-    )
+_one_waiver_rows = CompiledRows(
+    lambda version_id: _waiver_rows(Waiver.objects.filter(version_id=version_id)),
+    version_id=_ONE_VERSION,
 )
 
 
 def evaluation_evidence(*, version: ModelVersion, now: datetime) -> EvaluationEvidence:
     """Everything `evaluation_inputs` gives for one version, with the ids of
-    the approvals and waivers it counted; six compiled queries. The queries
-    are `version_facts`'s and `waiver_specs`'s, for one version."""
+    the approvals and waivers it counted; six compiled queries. They read the
+    columns `version_facts` and `waiver_specs` read, on the same conditions,
+    and the same functions turn them into facts and waivers."""
     pk = version.pk
     rows = _one_fact_row.tuples(version_id=pk)
     if not rows:
@@ -300,7 +304,7 @@ def evaluation_evidence(*, version: ModelVersion, now: datetime) -> EvaluationEv
     approval_rows = _one_approval_rows.tuples(version_id=pk)
     facts = _assemble_facts(
         rows,
-        _one_tag_rows.tuples(version_id=pk),
+        _one_tag_rows.tuples(model_id=rows[0][2]),
         approval_rows,
         worst_open_drift(_one_drift_rows.tuples(version_id=pk)),
     )[pk]

@@ -51,6 +51,14 @@ def user_team_ids(user: AnyUser) -> frozenset[int]:
     return cached
 
 
+def needs_team_ids(user: AnyUser) -> bool:
+    """Whether `can_write_for_team` reads the user's teams: data scientists
+    who are not governance admins (those write for any team)."""
+    return has_role(user, Role.DATA_SCIENTIST) and not has_role(
+        user, Role.GOVERNANCE_ADMIN
+    )
+
+
 def can_read_inventory(user: AnyUser) -> bool:
     """Any role may read the inventory, deployments, drift and evaluations."""
     return bool(user_roles(user))

@@ -164,6 +164,17 @@ if DATABASE_VENDOR == "postgresql":
         _options.get("options", "")
         + f" -c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS}"
     ).strip()
+    # The hot paths' queries compiled once per process (mlgov.db.CompiledRows)
+    # run as prepared statements, planned once per connection. Behind a pooler
+    # in transaction mode: PgBouncer 1.21+ with max_prepared_statements, or off.
+    DATABASE_PREPARED_STATEMENTS = env.bool(
+        "DATABASE_PREPARED_STATEMENTS", default=True
+    )
+    if DATABASE_PREPARED_STATEMENTS:
+        # Lets psycopg prepare at all (Django turns it off). Only that cursor
+        # of mlgov.db asks it to: Django's own cursors bind on the client side
+        # and never prepare.
+        _options["prepare_threshold"] = 5
 elif DATABASE_VENDOR == "sqlite3":
     EMBEDDED_DATA_DIR.mkdir(exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {}).update(

@@ -13,7 +13,7 @@ from rest_framework import authentication, exceptions
 
 from mlgov.audit import attribute_changes_to
 from mlgov.models import APIToken, hash_token
-from mlgov.permissions import user_roles, user_team_ids
+from mlgov.permissions import needs_team_ids, user_roles, user_team_ids
 
 
 def token_cache_key(key_hash: str) -> str:
@@ -160,12 +160,14 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             )
         user = token.user
         if timeout:
-            # Filled in now so the cached user carries its roles and team ids
-            # (memoised on the instance, see mlgov.permissions): every request
-            # asks the roles, and every write the teams (a query per write
-            # otherwise). Changes of either forget the cached token.
+            # Filled in now so the cached user carries its roles (memoised on
+            # the instance, see mlgov.permissions), which every request asks,
+            # and, for those whose writes depend on them (data scientists),
+            # their team ids: a query per write otherwise. Changes of either
+            # forget the cached token.
             user_roles(user)
-            user_team_ids(user)
+            if needs_team_ids(user):
+                user_team_ids(user)
             expires_in = (token.expires_at - timezone.now()).total_seconds()
             cache.set(key, (user, token), max(1, min(timeout, int(expires_in))))
         return user, token
