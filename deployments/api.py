@@ -10,7 +10,7 @@ from deployments.constants import UNMOVED_STATUSES
 from deployments.models import Decision, Deployment, GateDecision, Strategy
 from mlgov.api.filters import QueryFilter
 from mlgov.api.permissions import IsDataScientistForWrites
-from mlgov.api.serializers import StrictInputSerializer, represent
+from mlgov.api.serializers import StrictInputSerializer, represent, validated
 from mlgov.exceptions import FieldError, NotFoundError
 from mlgov.http import client_ip
 from mlgov.logging import current_request_id
@@ -208,9 +208,7 @@ class DeploymentCheckView(APIView):
 
     @extend_schema(request=DeploymentRequestSerializer, responses=DeploymentSerializer)
     def post(self, request):
-        payload = DeploymentRequestSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = validated(DeploymentRequestSerializer, request.data)
         version, environment = _resolve(data)
         check = services.check_deployment(
             actor=request.user,
@@ -245,9 +243,7 @@ class DeploymentListView(generics.ListAPIView):
         request=DeploymentRequestSerializer, responses={201: DeploymentSerializer}
     )
     def post(self, request):
-        payload = DeploymentRequestSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = validated(DeploymentRequestSerializer, request.data)
         version, environment = _resolve(data)
         if not can_write_model(request.user, version.model):
             raise NotFoundError(
