@@ -2,6 +2,7 @@
 Retry-After in the error shape, applied to every API path centrally."""
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import resolve
 from django_ratelimit.exceptions import Ratelimited
@@ -98,6 +99,54 @@ def test_invalid_tokens_count_against_the_address_not_a_user(settings):
 
     assert client.get("/api/v1/models/").status_code == 401
     assert_throttled(client.get("/api/v1/models/"))
+
+
+def test_a_revoked_token_counts_against_the_address_not_its_former_owner(
+    settings, api_client_for, viewer
+):
+    from mlgov.models import APIToken
+    from mlgov.services import revoke_token
+
+    settings.RATELIMIT_API_READ = "2/m"
+    settings.RATELIMIT_API_ANONYMOUS = "100/m"
+    revoked = api_client_for(viewer)
+    assert revoked.get("/api/v1/environments/").status_code == 200
+    revoke_token(token=APIToken.objects.get(user=viewer))
+
+    refused = [revoked.get("/api/v1/environments/").status_code for _ in range(3)]
+    owner = api_client_for(viewer).get("/api/v1/environments/")
+
+    assert refused == [401, 401, 401]
+    # The owner has spent one of two reads; the revoked token spent none.
+    assert owner.status_code == 200
+
+
+@pytest.mark.skipif(
+    not hasattr(cache, "delete_pattern"), reason="the shared round trip is Redis's"
+)
+def test_a_known_token_is_counted_and_resolved_in_one_redis_round_trip(
+    api_client_for, viewer, monkeypatch
+):
+    from mlgov import redis_client
+
+    client = api_client_for(viewer)
+    assert client.get("/api/v1/environments/").status_code == 200  # now known
+    pipelines, gets = [], []
+    run_pipeline = redis_client.run_pipeline
+    monkeypatch.setattr(
+        "mlgov.ratelimit.run_pipeline",
+        lambda *args: pipelines.append(1) or run_pipeline(*args),
+    )
+    cache_get = cache.get
+    monkeypatch.setattr(
+        cache, "get", lambda key, *args: gets.append(key) or cache_get(key, *args)
+    )
+
+    response = client.get("/api/v1/environments/")
+
+    assert response.status_code == 200
+    assert pipelines == [1]
+    assert not [key for key in gets if key.startswith("auth:token:")]
 
 
 def test_a_forged_x_forwarded_for_does_not_buy_a_new_budget(settings):
