@@ -1,6 +1,8 @@
 """Rate limits: per user or address, stricter on writes and logins, 429 with
 Retry-After in the error shape, applied to every API path centrally."""
 
+import time
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -14,6 +16,19 @@ from tests.factories import MLModelFactory
 from tests.mlgov.test_settings import run_manage
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _one_window_per_test(monkeypatch):
+    """Every count of a test falls in one window. Windows end at a second of
+    the minute that depends on the key, so a slow run (a loaded CI host, two
+    workers) could see the budget renewed between a test's requests and a
+    429 turn into a 200."""
+    window_end = int(time.time()) + 30
+    monkeypatch.setattr("mlgov.ratelimit._window_end", lambda key, period: window_end)
+    monkeypatch.setattr(
+        "django_ratelimit.core._get_window", lambda value, period: window_end
+    )
 
 
 def assert_throttled(response):
