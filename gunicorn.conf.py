@@ -9,6 +9,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 
 # Prometheus multiprocess mode: every worker writes its counters to files in
 # this directory and a scrape sums them. It must be set before any worker
@@ -39,9 +40,16 @@ threads = int(_env("GUNICORN_THREADS", "1"))
 timeout = int(_env("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(_env("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = int(_env("GUNICORN_KEEPALIVE", "5"))
-# Recycle workers now and then so a slow leak cannot grow without bound.
-max_requests = int(_env("GUNICORN_MAX_REQUESTS", "2000"))
-max_requests_jitter = int(_env("GUNICORN_MAX_REQUESTS_JITTER", "200"))
+# The app is imported once, in the master, and each worker is a fork of it:
+# importing it costs seconds of CPU (SciPy alone is most of that), which
+# every worker start and every recycling would otherwise pay again while
+# serving. Nothing in it opens a connection or a thread at import time
+# (tests/mlgov/test_gunicorn.py); a code change needs a restart, not a HUP.
+preload_app = _env("GUNICORN_PRELOAD", "true").lower() in ("1", "true", "yes")
+# Recycle workers now and then so a slow leak cannot grow without bound;
+# rarely, because a recycled worker starts with cold caches.
+max_requests = int(_env("GUNICORN_MAX_REQUESTS", "20000"))
+max_requests_jitter = int(_env("GUNICORN_MAX_REQUESTS_JITTER", "2000"))
 # The app logs one JSON access event per request itself.
 accesslog = None
 errorlog = "-"
@@ -96,11 +104,14 @@ def child_exit(server, worker) -> None:
 
 # gthread workers answer the arbiter's heartbeat from their main loop, not
 # from the thread serving a request, so `timeout` alone never ends a request
-# that runs too long. Each request therefore arms its own timer: past
-# `timeout` seconds the worker logs and exits at once (os._exit: a request
-# thread cannot be interrupted), and the arbiter starts a fresh one, exactly
-# as it does for a sync worker that misses its heartbeat.
-_request_timers: dict[int, threading.Timer] = {}
+# that runs too long. One watchdog thread per worker looks at the requests in
+# flight: past `timeout` seconds the worker logs and exits at once (os._exit:
+# a request thread cannot be interrupted), and the arbiter starts a fresh one,
+# exactly as it does for a sync worker that misses its heartbeat. A timer
+# thread per request did the same at the cost of starting a thread for every
+# request, a measurable share of a small read.
+_requests_in_flight: dict[int, tuple[float, object]] = {}
+_WATCHDOG_PERIOD = min(1.0, timeout / 4)
 
 
 def _request_timed_out(worker, req) -> None:
@@ -114,14 +125,24 @@ def _request_timed_out(worker, req) -> None:
     os._exit(1)
 
 
+def _watch_requests(worker) -> None:
+    while True:
+        time.sleep(_WATCHDOG_PERIOD)
+        now = time.monotonic()
+        for started, req in list(_requests_in_flight.values()):
+            if now - started > timeout:
+                _request_timed_out(worker, req)
+
+
+def post_worker_init(worker) -> None:
+    threading.Thread(
+        target=_watch_requests, args=(worker,), name="request-watchdog", daemon=True
+    ).start()
+
+
 def pre_request(worker, req) -> None:
-    timer = threading.Timer(timeout, _request_timed_out, args=(worker, req))
-    timer.daemon = True
-    _request_timers[threading.get_ident()] = timer
-    timer.start()
+    _requests_in_flight[threading.get_ident()] = (time.monotonic(), req)
 
 
 def post_request(worker, req, environ, resp) -> None:
-    timer = _request_timers.pop(threading.get_ident(), None)
-    if timer is not None:
-        timer.cancel()
+    _requests_in_flight.pop(threading.get_ident(), None)

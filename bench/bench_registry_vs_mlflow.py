@@ -36,7 +36,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_HARNESS = ROOT.parent.parent / "shared" / "bench" / "registry_load.py"
+DEFAULT_HARNESS = ROOT.parent / "shared" / "bench" / "registry_load.py"
 PG = "postgres://postgres@127.0.0.1:5432"
 READS = ("get_version", "list_versions", "search_prefix")
 WRITES = ("create_version",)

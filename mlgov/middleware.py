@@ -16,7 +16,7 @@ from django.urls import Resolver404, ResolverMatch, resolve
 from django.utils.functional import empty
 
 from mlgov import ratelimit
-from mlgov.api.authentication import bearer_user
+from mlgov.api.authentication import bearer_user, known_token_owner
 from mlgov.api.errors import (
     database_unavailable_response,
     error_body,
@@ -197,12 +197,29 @@ class RateLimitMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if settings.RATELIMIT_ENABLE and request.path.startswith("/api/"):
-            verdict = ratelimit.check_api(request, user=self._api_user(request))
+            verdict = self._api_verdict(request)
             if not verdict.allowed:
                 if verdict.cache_failed:
                     return unavailable_response(verdict.retry_after)
                 return throttled_response(verdict.retry_after)
         return self.get_response(request)
+
+    def _api_verdict(self, request: HttpRequest) -> ratelimit.Verdict:
+        # A token this process has seen: counted against its owner and its
+        # cached resolution fetched in one Redis round trip, not two.
+        known = known_token_owner(request)
+        if known is not None:
+            owner_id, cache_key = known
+            counted = ratelimit.check_api_as_owner(
+                request, user_id=owner_id, also_get=cache_key
+            )
+            if counted is not None:
+                verdict, cached = counted
+                user = bearer_user(request, cached=cached)
+                if user is not None and user.pk == owner_id:
+                    return verdict
+                ratelimit.uncount_as_owner(request, user_id=owner_id)
+        return ratelimit.check_api(request, user=self._api_user(request))
 
     @staticmethod
     def _api_user(request: HttpRequest) -> object | None:

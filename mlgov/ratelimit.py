@@ -18,11 +18,10 @@ from django.core.cache import caches
 from django.http import HttpRequest
 from django_ratelimit.core import get_usage
 from django_redis.client import DefaultClient as RedisClient
-from django_redis.exceptions import ConnectionInterrupted
-from redis.exceptions import RedisError
 
 from mlgov.http import client_ip
 from mlgov.metrics import RATELIMIT_CACHE_FAILURES, RATELIMIT_THROTTLED
+from mlgov.redis_client import run_pipeline
 
 logger = logging.getLogger(__name__)
 
@@ -71,42 +70,60 @@ def _window_end(key: str, period: int) -> int:
     return end + period if end < now else end
 
 
-def _usage_in_one_round_trip(*, scope: str, key: str, rate: str) -> object:
-    """django-ratelimit's count (its fixed, per-key staggered windows, the
-    same answer), in one Redis round trip instead of two.
-
-    django-ratelimit counts with add() then incr(): two round trips on every
-    request after a window's first. On a small busy host each round trip to
-    Redis is a context switch that waits for a core, and a cached read makes
-    about four, so this one is worth a pipeline (SET NX EX, then INCR).
-    Other caches (the embedded local-memory one) go through get_usage."""
+def _redis_counter(scope: str, key: str, rate: str) -> tuple | None:
+    """The Redis client, counter key, limit, period and window end of `key`'s
+    current window in `scope`; None when the cache is not Redis."""
     cache = caches[settings.RATELIMIT_USE_CACHE]
     client = getattr(cache, "client", None)
     if not isinstance(client, RedisClient):
-        return _NOT_REDIS
+        return None
     limit, period = _parse_rate(rate)
     window = _window_end(key, period)
     digest = hashlib.md5(
         f"mlgov:{scope}|{limit}/{period}s|{key}|{window}".encode(),
         usedforsecurity=False,
     ).hexdigest()
-    cache_key = client.make_key(settings.RATELIMIT_CACHE_PREFIX + digest)
-    try:
-        pipeline = client.get_client(write=True).pipeline(transaction=False)
-        pipeline.set(cache_key, 0, nx=True, ex=period + _EXPIRY_MARGIN)
-        pipeline.incr(cache_key)
-        count = pipeline.execute()[1]
-    except (RedisError, ConnectionInterrupted, OSError) as error:
-        # Logged where django-redis logs what it swallows, so the cache-error
-        # counter (mlgov.metrics.CacheErrorCounter) sees it too.
-        logging.getLogger(settings.DJANGO_REDIS_LOGGER).error(str(error))
-        return None
-    return {
+    counter = client.make_key(settings.RATELIMIT_CACHE_PREFIX + digest)
+    return client, counter, limit, period, window
+
+
+def _usage_in_one_round_trip(
+    *, scope: str, key: str, rate: str, also_get: str | None = None
+) -> tuple[object, object]:
+    """django-ratelimit's count (its fixed, per-key staggered windows, the
+    same answer) in one Redis round trip instead of two, and the cached
+    value under `also_get` (None for a miss) in the same round trip.
+
+    django-ratelimit counts with add() then incr(): two round trips on every
+    request after a window's first. On a small busy host each round trip to
+    Redis is a context switch that waits for a core, so this one is worth a
+    pipeline (SET NX EX, then INCR). Other caches (the embedded local-memory
+    one) answer _NOT_REDIS and go through get_usage."""
+    found = _redis_counter(scope, key, rate)
+    if found is None:
+        return _NOT_REDIS, None
+    client, counter, limit, period, window = found
+
+    def queue(pipeline) -> None:
+        pipeline.set(counter, 0, nx=True, ex=period + _EXPIRY_MARGIN)
+        pipeline.incr(counter)
+        if also_get is not None:
+            pipeline.get(client.make_key(also_get))
+
+    results = run_pipeline(client, queue)
+    if results is None:
+        return None, None
+    fetched = None
+    if also_get is not None and results[2] is not None:
+        fetched = client.decode(results[2])
+    count = results[1]
+    usage = {
         "count": count,
         "limit": limit,
         "should_limit": count > limit,
         "time_left": window - int(time.time()),
     }
+    return usage, fetched
 
 
 def check(request: HttpRequest, *, scope: str, key: str, rate: str) -> Verdict:
@@ -115,7 +132,7 @@ def check(request: HttpRequest, *, scope: str, key: str, rate: str) -> Verdict:
     RATELIMIT_FAIL_OPEN; either way it is logged and counted."""
     if not settings.RATELIMIT_ENABLE:
         return ALLOW
-    usage = _usage_in_one_round_trip(scope=scope, key=key, rate=rate)
+    usage, _ = _usage_in_one_round_trip(scope=scope, key=key, rate=rate)
     if usage is _NOT_REDIS:
         usage = get_usage(
             request,
@@ -124,6 +141,10 @@ def check(request: HttpRequest, *, scope: str, key: str, rate: str) -> Verdict:
             rate=rate,
             increment=True,
         )
+    return _verdict(usage, scope)
+
+
+def _verdict(usage, scope: str) -> Verdict:
     # django-ratelimit reports a cache failure as no usage (its fail-open) or
     # as a limit of 0 with time_left -1 (its fail-closed).
     if usage is None or usage["time_left"] < 0:
@@ -143,15 +164,47 @@ def check(request: HttpRequest, *, scope: str, key: str, rate: str) -> Verdict:
     return ALLOW
 
 
+def _user_scope(request: HttpRequest) -> tuple[str, str]:
+    if request.method in SAFE_METHODS:
+        return "api-read", settings.RATELIMIT_API_READ
+    return "api-write", settings.RATELIMIT_API_WRITE
+
+
+def check_api_as_owner(
+    request: HttpRequest, *, user_id: int, also_get: str
+) -> tuple[Verdict, object] | None:
+    """check_api for a request whose bearer token is known to belong to
+    `user_id` (a token never changes hands): counted before the token is
+    resolved, in the one Redis round trip that also fetches the cached value
+    under `also_get`, the token's cached resolution. None when the cache is
+    not Redis (check_api counts then). Should the token no longer serve its
+    owner, uncount_as_owner takes the request back for check_api to count."""
+    if not settings.RATELIMIT_ENABLE:
+        return None
+    scope, rate = _user_scope(request)
+    usage, fetched = _usage_in_one_round_trip(
+        scope=scope, key=f"user:{user_id}", rate=rate, also_get=also_get
+    )
+    if usage is _NOT_REDIS:
+        return None
+    return _verdict(usage, scope), fetched
+
+
+def uncount_as_owner(request: HttpRequest, *, user_id: int) -> None:
+    scope, rate = _user_scope(request)
+    found = _redis_counter(scope, f"user:{user_id}", rate)
+    if found is not None:
+        client, counter = found[:2]
+        run_pipeline(client, lambda pipeline: pipeline.decr(counter))
+
+
 def check_api(request: HttpRequest, *, user: object | None) -> Verdict:
     """API calls: reads and writes have their own budgets per user; callers
     without valid credentials share the stricter anonymous budget per address."""
     if user is None or not getattr(user, "is_authenticated", False):
         scope, rate = "api-anonymous", settings.RATELIMIT_API_ANONYMOUS
-    elif request.method in SAFE_METHODS:
-        scope, rate = "api-read", settings.RATELIMIT_API_READ
     else:
-        scope, rate = "api-write", settings.RATELIMIT_API_WRITE
+        scope, rate = _user_scope(request)
     return check(request, scope=scope, key=client_key(request, user), rate=rate)
 
 

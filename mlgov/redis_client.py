@@ -13,13 +13,17 @@ stale after it. On recovery the process that lost a write bumps the cache's
 epoch, which every namespaced key carries: everything cached before is
 forgotten at once."""
 
+import logging
 import threading
 import time
+from collections.abc import Callable
 from functools import wraps
 
 from django.conf import settings
 from django_redis.client import DefaultClient
 from django_redis.exceptions import ConnectionInterrupted
+from redis.client import Pipeline
+from redis.exceptions import RedisError
 
 from mlgov.cache import EPOCH_KEY
 
@@ -148,3 +152,30 @@ for _name in _READS:
     setattr(CircuitBreakerClient, _name, _guard(_name, write=False))
 for _name in _WRITES:
     setattr(CircuitBreakerClient, _name, _guard(_name, write=True))
+
+
+def run_pipeline(
+    client: DefaultClient, queue: Callable[[Pipeline], object]
+) -> list | None:
+    """The commands `queue` puts on a pipeline, sent in one round trip (no
+    MULTI), through the process's breaker like every cache call. None when
+    Redis fails or the breaker is open; the failure is logged where
+    django-redis logs what it swallows, so the cache-error counter
+    (mlgov.metrics.CacheErrorCounter) sees it too. Only counters go this way,
+    never invalidations, so a failure here loses no write the epoch must
+    make up for."""
+    breaker = breaker_for(client._server)
+    if not breaker.allow():
+        breaker.skipped(write=False)
+        return None
+    try:
+        pipeline = client.get_client(write=True).pipeline(transaction=False)
+        queue(pipeline)
+        results = pipeline.execute()
+    except (RedisError, ConnectionInterrupted, OSError) as error:
+        breaker.failure(write=False)
+        logging.getLogger(settings.DJANGO_REDIS_LOGGER).error(str(error))
+        return None
+    if breaker.success() and isinstance(client, CircuitBreakerClient):
+        client._forget_everything_cached()
+    return results

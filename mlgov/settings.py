@@ -133,7 +133,7 @@ DATABASES = {
     )
 }
 _INSTRUMENTED_ENGINES = {
-    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.postgresql": "mlgov.postgresql",
     "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
 }
 DATABASE_VENDOR = DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
@@ -142,9 +142,10 @@ DATABASES["default"]["ENGINE"] = _INSTRUMENTED_ENGINES.get(
 )
 if DATABASE_VENDOR == "postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    # The pool checks a connection as it hands it out (psycopg_pool's
-    # check_connection), so one PostgreSQL dropped (a restart, an idle
-    # timeout, a terminated backend) is replaced, not given to a request.
+    # The pool checks a connection as it hands it out, so one PostgreSQL
+    # dropped (a restart, an idle timeout, a terminated backend) is replaced,
+    # not given to a request; without a round trip when the socket shows
+    # nothing happened (mlgov.postgresql.base).
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["pool"] = {

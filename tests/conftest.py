@@ -4,6 +4,7 @@ from rest_framework.test import APIClient
 
 from governance.documents import parse_policy_document
 from governance.services import create_policy, known_environment_names
+from mlgov.api.authentication import forget_token_owners
 from mlgov.roles import Role
 from mlgov.services import issue_token
 from tests.factories import TeamFactory, UserFactory
@@ -68,6 +69,7 @@ def _clear_cache() -> None:
         cache.delete_pattern("*")
     else:
         cache.clear()
+    forget_token_owners()
 
 
 @pytest.fixture(autouse=True)

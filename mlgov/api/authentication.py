@@ -108,33 +108,18 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         # The rate limiter resolves the token before DRF does; the answer is
         # kept on the Django request so the token is looked up once.
         django_request = getattr(request, "_request", request)
-        cached = getattr(django_request, "_mlgov_bearer", None)
-        if cached is None:
-            try:
-                cached = ("ok", self._authenticate(django_request))
-            except exceptions.AuthenticationFailed as error:
-                cached = ("failed", error)
-            django_request._mlgov_bearer = cached
-        outcome, value = cached
+        outcome, value = _resolution(django_request, prefetched=_NOT_FETCHED)
         if outcome == "failed":
             raise value
         if value is not None:
             attribute_changes_to(value[0])
         return value
 
-    def _authenticate(self, request):
-        header = authentication.get_authorization_header(request).split()
-        if not header or header[0].lower() != self.keyword.lower().encode():
+    @staticmethod
+    def _authenticate(request, prefetched):
+        key_hash = _bearer_hash(request)
+        if key_hash is None:
             return None
-        if len(header) != 2:
-            raise exceptions.AuthenticationFailed(
-                _("Malformed Authorization header: expected 'Bearer <token>'.")
-            )
-        try:
-            raw = header[1].decode()
-        except UnicodeDecodeError as error:
-            raise exceptions.AuthenticationFailed(_("Malformed token.")) from error
-        key_hash = hash_token(raw)
         # Every API request authenticates, and resolving a token costs two
         # queries (token with user, then the user's groups for the roles):
         # about a fifth of a small read. The answer, roles included, is cached for
@@ -143,7 +128,12 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         # it (mlgov.apps wires those); expiry is checked on every hit.
         key = token_cache_key(key_hash)
         timeout = settings.API_TOKEN_CACHE_SECONDS
-        hit = cache.get(key) if timeout else None
+        if not timeout:
+            hit = None
+        elif prefetched is _NOT_FETCHED:
+            hit = cache.get(key)
+        else:
+            hit = prefetched
         if hit is not None:
             user, token = hit
             if token.is_usable and user.is_active:
@@ -155,10 +145,12 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             .first()
         )
         if token is None or not token.user.is_active:
+            _token_owners.pop(key_hash, None)
             raise exceptions.AuthenticationFailed(
                 _("Invalid, expired or revoked token.")
             )
         user = token.user
+        _remember_owner(key_hash, user.pk)
         if timeout:
             # Filled in now so the cached user carries its roles (memoised on
             # the instance, see mlgov.permissions), which every request asks,
@@ -184,11 +176,81 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
         return {"type": "http", "scheme": "bearer"}
 
 
-def bearer_user(request):
+_NOT_FETCHED = object()
+
+
+def bearer_user(request, *, cached: object = _NOT_FETCHED):
     """The user of the request's bearer token, or None when there is none or
-    it is not valid (DRF then answers 401 inside the view)."""
+    it is not valid (DRF then answers 401 inside the view). `cached` is what
+    the cache held under the token's key (None for a miss), when the caller
+    fetched it in a round trip of its own."""
+    outcome, value = _resolution(request, prefetched=cached)
+    return value[0] if outcome == "ok" and value else None
+
+
+def _resolution(request, *, prefetched):
+    """("ok", (user, token) or None) or ("failed", error), once per request."""
+    resolved = request.__dict__.get("_mlgov_bearer")
+    if resolved is None:
+        try:
+            resolved = (
+                "ok",
+                BearerTokenAuthentication._authenticate(request, prefetched),
+            )
+        except exceptions.AuthenticationFailed as error:
+            resolved = ("failed", error)
+        request._mlgov_bearer = resolved
+    return resolved
+
+
+def _bearer_hash(request) -> str | None:
+    """The hash of the request's bearer token; None without one; refused when
+    malformed."""
+    header = authentication.get_authorization_header(request).split()
+    if (
+        not header
+        or header[0].lower() != BearerTokenAuthentication.keyword.lower().encode()
+    ):
+        return None
+    if len(header) != 2:
+        raise exceptions.AuthenticationFailed(
+            _("Malformed Authorization header: expected 'Bearer <token>'.")
+        )
     try:
-        result = BearerTokenAuthentication().authenticate(request)
+        raw = header[1].decode()
+    except UnicodeDecodeError as error:
+        raise exceptions.AuthenticationFailed(_("Malformed token.")) from error
+    return hash_token(raw)
+
+
+# Which user each token seen by this process belongs to. A token never changes
+# hands, so this cannot go stale; it lets the rate limiter count a request
+# against its user in the same Redis round trip that fetches the token's
+# cached resolution (RateLimitMiddleware). Bounded: forgotten wholesale when
+# full, and a token that stops resolving is dropped.
+_token_owners: dict[str, int] = {}
+_MAX_TOKEN_OWNERS = 10_000
+
+
+def _remember_owner(key_hash: str, user_id: int) -> None:
+    if len(_token_owners) >= _MAX_TOKEN_OWNERS:
+        _token_owners.clear()
+    _token_owners[key_hash] = user_id
+
+
+def forget_token_owners() -> None:
+    """Forget which user each token belongs to (tests start from nothing)."""
+    _token_owners.clear()
+
+
+def known_token_owner(request) -> tuple[int, str] | None:
+    """(user id, cache key) of the request's bearer token when this process
+    has resolved it before; None otherwise (or for a malformed header)."""
+    try:
+        key_hash = _bearer_hash(request)
     except exceptions.AuthenticationFailed:
         return None
-    return result[0] if result else None
+    if key_hash is None or not settings.API_TOKEN_CACHE_SECONDS:
+        return None
+    owner = _token_owners.get(key_hash)
+    return None if owner is None else (owner, token_cache_key(key_hash))

@@ -14,7 +14,6 @@ import urllib.request
 from dataclasses import dataclass, field
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from django.core.wsgi import get_wsgi_application
 
@@ -26,21 +25,6 @@ _WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
 _WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
 _SLICE = (_LAST - _FIRST + 1) // max(_WORKERS, 1)
 PORTS = range(_FIRST + _WORKER * _SLICE, _FIRST + (_WORKER + 1) * _SLICE)
-
-
-# Drills that hold the app to fixes another branch makes (#12 items 9 and 10,
-# branch i12a). Until those land they are expected to fail, strictly; once the
-# fix's settings exist, the marks fall away and the drills must pass.
-needs_redis_breaker = pytest.mark.xfail(
-    not hasattr(django_settings, "REDIS_BREAKER_THRESHOLD"),
-    reason="a stalled Redis costs 0.5 s per cache call until #12 item 10 lands",
-    strict=True,
-)
-needs_pool_health_checks = pytest.mark.xfail(
-    not django_settings.DATABASES["default"].get("CONN_HEALTH_CHECKS", False),
-    reason="dead pooled connections answer 500 until #12 item 9 lands",
-    strict=True,
-)
 
 
 def free_port() -> int:

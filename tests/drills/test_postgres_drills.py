@@ -13,7 +13,6 @@ from governance.models import Policy, Rule
 from mlgov.audit_chain import HEAD_TABLE, verify_chain
 from mlgov.roles import Role
 from mlgov.services import issue_token
-from tests.drills.conftest import needs_pool_health_checks
 from tests.factories import MLModelFactory, TeamFactory, UserFactory
 
 pytestmark = [
@@ -56,7 +55,6 @@ def assert_failures_are_503_in_the_error_shape(answers) -> None:
     ]
 
 
-@needs_pool_health_checks
 def test_backends_terminated_while_idle_cost_no_request(record_figure, serving):
     # The pool holds connections from earlier requests; PostgreSQL drops them.
     for _ in range(8):
@@ -74,7 +72,6 @@ def test_backends_terminated_while_idle_cost_no_request(record_figure, serving):
     assert failed == 0
 
 
-@needs_pool_health_checks
 def test_backends_terminated_under_load_fail_at_most_the_requests_in_flight(
     record_figure,
     serving,

@@ -8,7 +8,6 @@ import pytest
 
 from mlgov.roles import Role
 from mlgov.services import issue_token
-from tests.drills.conftest import needs_redis_breaker
 from tests.factories import MLModelFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -81,7 +80,6 @@ def test_redis_stopped_while_serving(record_figure, serving, private_redis):
     assert [a.status for a in after] == [200] * len(serving.paths)
 
 
-@needs_redis_breaker
 def test_redis_stalled_while_serving(record_figure, serving, private_redis):
     private_redis.stall()
     try:

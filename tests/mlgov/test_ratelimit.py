@@ -1,7 +1,10 @@
 """Rate limits: per user or address, stricter on writes and logins, 429 with
 Retry-After in the error shape, applied to every API path centrally."""
 
+import time
+
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import resolve
 from django_ratelimit.exceptions import Ratelimited
@@ -13,6 +16,19 @@ from tests.factories import MLModelFactory
 from tests.mlgov.test_settings import run_manage
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _one_window_per_test(monkeypatch):
+    """Every count of a test falls in one window. Windows end at a second of
+    the minute that depends on the key, so a slow run (a loaded CI host, two
+    workers) could see the budget renewed between a test's requests and a
+    429 turn into a 200."""
+    window_end = int(time.time()) + 30
+    monkeypatch.setattr("mlgov.ratelimit._window_end", lambda key, period: window_end)
+    monkeypatch.setattr(
+        "django_ratelimit.core._get_window", lambda value, period: window_end
+    )
 
 
 def assert_throttled(response):
@@ -98,6 +114,54 @@ def test_invalid_tokens_count_against_the_address_not_a_user(settings):
 
     assert client.get("/api/v1/models/").status_code == 401
     assert_throttled(client.get("/api/v1/models/"))
+
+
+def test_a_revoked_token_counts_against_the_address_not_its_former_owner(
+    settings, api_client_for, viewer
+):
+    from mlgov.models import APIToken
+    from mlgov.services import revoke_token
+
+    settings.RATELIMIT_API_READ = "2/m"
+    settings.RATELIMIT_API_ANONYMOUS = "100/m"
+    revoked = api_client_for(viewer)
+    assert revoked.get("/api/v1/environments/").status_code == 200
+    revoke_token(token=APIToken.objects.get(user=viewer))
+
+    refused = [revoked.get("/api/v1/environments/").status_code for _ in range(3)]
+    owner = api_client_for(viewer).get("/api/v1/environments/")
+
+    assert refused == [401, 401, 401]
+    # The owner has spent one of two reads; the revoked token spent none.
+    assert owner.status_code == 200
+
+
+@pytest.mark.skipif(
+    not hasattr(cache, "delete_pattern"), reason="the shared round trip is Redis's"
+)
+def test_a_known_token_is_counted_and_resolved_in_one_redis_round_trip(
+    api_client_for, viewer, monkeypatch
+):
+    from mlgov import redis_client
+
+    client = api_client_for(viewer)
+    assert client.get("/api/v1/environments/").status_code == 200  # now known
+    pipelines, gets = [], []
+    run_pipeline = redis_client.run_pipeline
+    monkeypatch.setattr(
+        "mlgov.ratelimit.run_pipeline",
+        lambda *args: pipelines.append(1) or run_pipeline(*args),
+    )
+    cache_get = cache.get
+    monkeypatch.setattr(
+        cache, "get", lambda key, *args: gets.append(key) or cache_get(key, *args)
+    )
+
+    response = client.get("/api/v1/environments/")
+
+    assert response.status_code == 200
+    assert pipelines == [1]
+    assert not [key for key in gets if key.startswith("auth:token:")]
 
 
 def test_a_forged_x_forwarded_for_does_not_buy_a_new_budget(settings):
