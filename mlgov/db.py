@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Model, QuerySet
 
 M = TypeVar("M", bound=Model)
@@ -74,13 +74,13 @@ class CompiledRows:
             return list(rows)
         result = []
         for row in rows:
-            row = list(row)
+            values = list(row)
             for position, (functions, expression) in converters:
-                value = row[position]
+                value = values[position]
                 for convert in functions:
                     value = convert(value, expression, connection)
-                row[position] = value
-            result.append(tuple(row))
+                values[position] = value
+            result.append(tuple(values))
         return result
 
     def tuples(self, **params: Any) -> list[tuple]:
@@ -119,11 +119,17 @@ def _preparing_cursor_class() -> type:
 
     class PreparingCursor(ServerBindingCursor):
         def execute(self, query, params=None, **kwargs):
-            return super().execute(query, params, prepare=True, **kwargs)
+            # psycopg's Cursor.execute; the stubs type Django's alias loosely.
+            return super().execute(  # type: ignore[misc]
+                query, params, prepare=True, **kwargs
+            )
 
-    if settings.DATABASES["default"]["ENGINE"].startswith("django_prometheus."):
-        from django_prometheus.db.common import ExportingCursorWrapper
+    from django_prometheus.db.common import (
+        DatabaseWrapperMixin,
+        ExportingCursorWrapper,
+    )
 
+    if isinstance(connections[connection.alias], DatabaseWrapperMixin):
         return ExportingCursorWrapper(PreparingCursor, connection.alias, "postgresql")
     return PreparingCursor
 

@@ -10,7 +10,11 @@ _built_serializers = threading.local()
 
 
 def _built(serializer_class: type[serializers.Serializer]) -> serializers.Serializer:
-    built = _built_serializers.__dict__
+    built: dict[type, serializers.Serializer] | None = getattr(
+        _built_serializers, "by_class", None
+    )
+    if built is None:
+        built = _built_serializers.by_class = {}
     serializer = built.get(serializer_class)
     if serializer is None:
         serializer = built[serializer_class] = serializer_class()
