@@ -138,13 +138,6 @@ def gate_inputs(
     )
 
 
-def gate_facts(
-    *, version: ModelVersion, environment: Environment, now: datetime
-) -> GateFacts:
-    """The facts of `gate_inputs`."""
-    return gate_inputs(version=version, environment=environment, now=now).facts
-
-
 def deployments_with_rows() -> QuerySet[Deployment]:
     """Deployments with everything a ledger row shows."""
     return Deployment.objects.select_related(
