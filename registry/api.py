@@ -379,11 +379,10 @@ class VersionListView(generics.ListAPIView):
 
     @extend_schema(request=VersionWriteSerializer, responses={201: VersionSerializer})
     def post(self, request, name):
-        model = selectors.writable_model_by_name(user=request.user, name=name)
         payload = VersionWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        version = services.create_version(
-            actor=request.user, model=model, **payload.validated_data
+        version = services.create_version_by_name(
+            actor=request.user, name=name, **payload.validated_data
         )
         return Response(
             version_data(version_row_of(version)), status=status.HTTP_201_CREATED

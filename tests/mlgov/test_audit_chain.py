@@ -101,6 +101,25 @@ def test_entries_from_signals_and_bulk_create_are_all_sealed_in_order():
     assert report.entries == 6
 
 
+def test_a_bulk_change_is_written_in_batches_each_sealed(
+    monkeypatch, django_assert_max_num_queries
+):
+    monkeypatch.setattr("mlgov.audit.AUDIT_BULK_BATCH", 2)
+    tags = Tag.objects.bulk_create([Tag(name=f"tag-{i}") for i in range(5)])
+
+    with django_assert_max_num_queries(5) as captured:
+        record_bulk_changes(
+            tags,
+            action=LogEntry.Action.CREATE,
+            changes=lambda tag: {"name": [None, tag.name]},
+        )
+
+    inserts = [q for q in captured.captured_queries if "INSERT" in q["sql"]]
+    assert len(inserts) == 3  # 2 + 2 + 1 rows
+    assert AuditSeal.objects.count() == 5
+    assert verify_chain().is_intact
+
+
 def test_an_entry_inserted_in_raw_sql_is_sealed_too():
     entry = make_entries(2)[0]
     raw(

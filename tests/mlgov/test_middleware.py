@@ -121,3 +121,54 @@ def test_unknown_pages_outside_the_api_stay_html(settings):
 
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+# -- token API calls skip the browser's middleware ---------------------------
+
+
+def test_a_signed_in_browser_still_reads_the_api_with_its_session(viewer):
+    client = Client()
+    client.force_login(viewer)
+
+    response = client.get("/api/v1/environments/")
+
+    assert response.status_code == 200
+
+
+def test_a_token_call_is_the_tokens_user_whatever_session_comes_along(
+    api_client_for, viewer, governance_admin, monkeypatch
+):
+    from django.contrib.sessions.backends.db import SessionStore
+
+    client = api_client_for(viewer)
+    client.force_login(governance_admin)  # a session cookie rides along
+    opened = []
+    original = SessionStore.__init__
+    monkeypatch.setattr(
+        SessionStore,
+        "__init__",
+        lambda self, *args, **kwargs: (
+            opened.append(1) or original(self, *args, **kwargs)
+        ),
+    )
+
+    response = client.post(
+        "/api/v1/environments/production/freeze/", {"reason": "x" * 30}, format="json"
+    )
+
+    # The viewer's token decides (403), never the admin's session; and the
+    # session store was not even opened.
+    assert response.status_code == 403
+    assert opened == []
+    assert "sessionid" not in response.cookies
+
+
+def test_a_token_call_to_a_page_outside_the_api_keeps_the_session(viewer):
+    from mlgov.services import issue_token
+
+    client = Client(
+        HTTP_AUTHORIZATION=f"Bearer {issue_token(user=viewer, name='t').raw}"
+    )
+    client.force_login(viewer)
+
+    assert client.get("/").status_code == 200
