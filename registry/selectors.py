@@ -343,6 +343,41 @@ def environment_by_name(*, name: str) -> Environment:
 # their keys, status, authors and the model's name, team and tier, in one
 # compiled query (the full selector joined four tables and every column of
 # two user rows, and its compilation cost more than the rest of a check).
+_model_lock_row = CompiledRows(
+    lambda name: (
+        MLModel.objects.select_for_update()
+        .filter(name=name)
+        .values("id", "name", "team_id", "archived_at")[:1]
+    ),
+    name="\x00model-name\x00",
+)
+
+
+def model_locked_for_versions(*, name: str) -> MLModel | None:
+    """The model named `name`, its row locked until the transaction ends, with
+    what creating a version reads (its id, name, team and archived time;
+    other fields load when first read); None when there is none. Compiled
+    once and prepared: the first of a version POST's statements."""
+    rows = _model_lock_row(name=name)
+    return instance_from_row(MLModel, rows[0]) if rows else None
+
+
+_latest_version_row = CompiledRows(
+    lambda model_id: (
+        ModelVersion.objects.filter(model_id=model_id)
+        .order_by("-version")
+        .values("version")[:1]
+    ),
+    model_id=2_000_000_003,
+)
+
+
+def latest_version_number(*, model_id: int) -> int:
+    """The highest version number of a model, 0 when it has none."""
+    rows = _latest_version_row(model_id=model_id)
+    return rows[0]["version"] if rows else 0
+
+
 _version_ref_row = CompiledRows(
     lambda name, number: ModelVersion.objects.filter(
         model__name=name, version=number

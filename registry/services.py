@@ -32,7 +32,9 @@ from registry.models import (
 )
 from registry.selectors import (
     ENVIRONMENTS_CACHE_NAMESPACE,
+    latest_version_number,
     model_detail_cache_namespace,
+    model_locked_for_versions,
 )
 
 MODEL_EDITABLE_FIELDS = (
@@ -236,7 +238,7 @@ def create_version_by_name(
     query (the API's path: a separate lookup first was a sixth of the
     request). Another team's model is reported as missing, as
     registry.selectors.writable_model_by_name does."""
-    model = MLModel.objects.select_for_update().filter(name=name).first()
+    model = model_locked_for_versions(name=name)
     if model is None or not can_write_model(actor, model):
         raise NotFoundError(f"No model named {name!r} that you may change.")
     return _create_version_of_locked(actor=actor, model=model, **evidence)
@@ -257,16 +259,11 @@ def _create_version_of_locked(
 ) -> ModelVersion:
     if model.is_archived:
         raise ModelArchivedError(model)
-    latest = (
-        ModelVersion.objects.filter(model=model)
-        .order_by("-version")
-        .values_list("version", flat=True)
-        .first()
-    )
+    latest = latest_version_number(model_id=model.pk)
     invalidate(model_detail_cache_namespace(model.name))
     return ModelVersion.objects.create(
         model=model,
-        version=(latest or 0) + 1,
+        version=latest + 1,
         artifact_uri=validate_artifact_uri(artifact_uri),
         artifact_sha256=artifact_sha256,
         framework=framework,
