@@ -162,32 +162,31 @@ def is_token_api_call(request: HttpRequest) -> bool:
 # `check --deploy` looks for.
 
 
-class SessionMiddleware(DjangoSessionMiddleware):
+class SkippedByTokenApiCalls:
+    """Mixed in before a middleware class: token API calls go past it."""
+
+    get_response: Callable[[HttpRequest], HttpResponse]
+
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if is_token_api_call(request):
             return self.get_response(request)
-        return super().__call__(request)
+        return super().__call__(request)  # type: ignore[misc]
 
 
-class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if is_token_api_call(request):
-            return self.get_response(request)
-        return super().__call__(request)
+class SessionMiddleware(SkippedByTokenApiCalls, DjangoSessionMiddleware):
+    pass
 
 
-class MessageMiddleware(DjangoMessageMiddleware):
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if is_token_api_call(request):
-            return self.get_response(request)
-        return super().__call__(request)
+class AuthenticationMiddleware(SkippedByTokenApiCalls, DjangoAuthenticationMiddleware):
+    pass
 
 
-class WhiteNoiseMiddleware(StaticFilesMiddleware):
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if is_token_api_call(request):
-            return self.get_response(request)
-        return super().__call__(request)
+class MessageMiddleware(SkippedByTokenApiCalls, DjangoMessageMiddleware):
+    pass
+
+
+class WhiteNoiseMiddleware(SkippedByTokenApiCalls, StaticFilesMiddleware):
+    pass
 
 
 class ApiNotFoundMiddleware:

@@ -378,16 +378,21 @@ def latest_version_number(*, model_id: int) -> int:
     return rows[0]["version"] if rows else 0
 
 
+# The version's own columns of a version reference.
+_VERSION_REF_COLUMNS = (
+    "id",
+    "model_id",
+    "version",
+    "status",
+    "created_by_id",
+    "submitted_by_id",
+)
+
 _version_ref_row = CompiledRows(
     lambda name, number: ModelVersion.objects.filter(
         model__name=name, version=number
     ).values(
-        "id",
-        "model_id",
-        "version",
-        "status",
-        "created_by_id",
-        "submitted_by_id",
+        *_VERSION_REF_COLUMNS,
         model_name=F("model__name"),
         model_team_id=F("model__team_id"),
         model_risk_tier=F("model__risk_tier"),
@@ -407,18 +412,7 @@ def version_ref_by_name(*, name: str, number: int) -> ModelVersion:
         raise NotFoundError(f"No version {number} of a model named {name!r}.")
     row = rows[0]
     version = instance_from_row(
-        ModelVersion,
-        {
-            key: row[key]
-            for key in (
-                "id",
-                "model_id",
-                "version",
-                "status",
-                "created_by_id",
-                "submitted_by_id",
-            )
-        },
+        ModelVersion, {key: row[key] for key in _VERSION_REF_COLUMNS}
     )
     version.model = instance_from_row(
         MLModel,
