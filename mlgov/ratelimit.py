@@ -11,6 +11,7 @@ import re
 import time
 import zlib
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.views import LoginView
@@ -70,9 +71,17 @@ def _window_end(key: str, period: int) -> int:
     return end + period if end < now else end
 
 
-def _redis_counter(scope: str, key: str, rate: str) -> tuple | None:
-    """The Redis client, counter key, limit, period and window end of `key`'s
-    current window in `scope`; None when the cache is not Redis."""
+class _Counter(NamedTuple):
+    client: RedisClient
+    key: str
+    limit: int
+    period: int
+    window_end: int
+
+
+def _redis_counter(scope: str, key: str, rate: str) -> _Counter | None:
+    """`key`'s counter for its current window in `scope`; None when the cache
+    is not Redis."""
     cache = caches[settings.RATELIMIT_USE_CACHE]
     client = getattr(cache, "client", None)
     if not isinstance(client, RedisClient):
@@ -84,7 +93,7 @@ def _redis_counter(scope: str, key: str, rate: str) -> tuple | None:
         usedforsecurity=False,
     ).hexdigest()
     counter = client.make_key(settings.RATELIMIT_CACHE_PREFIX + digest)
-    return client, counter, limit, period, window
+    return _Counter(client, counter, limit, period, window)
 
 
 def _usage_in_one_round_trip(
@@ -99,14 +108,14 @@ def _usage_in_one_round_trip(
     Redis is a context switch that waits for a core, so this one is worth a
     pipeline (SET NX EX, then INCR). Other caches (the embedded local-memory
     one) answer _NOT_REDIS and go through get_usage."""
-    found = _redis_counter(scope, key, rate)
-    if found is None:
+    counter = _redis_counter(scope, key, rate)
+    if counter is None:
         return _NOT_REDIS, None
-    client, counter, limit, period, window = found
+    client = counter.client
 
     def queue(pipeline) -> None:
-        pipeline.set(counter, 0, nx=True, ex=period + _EXPIRY_MARGIN)
-        pipeline.incr(counter)
+        pipeline.set(counter.key, 0, nx=True, ex=counter.period + _EXPIRY_MARGIN)
+        pipeline.incr(counter.key)
         if also_get is not None:
             pipeline.get(client.make_key(also_get))
 
@@ -119,9 +128,9 @@ def _usage_in_one_round_trip(
     count = results[1]
     usage = {
         "count": count,
-        "limit": limit,
-        "should_limit": count > limit,
-        "time_left": window - int(time.time()),
+        "limit": counter.limit,
+        "should_limit": count > counter.limit,
+        "time_left": counter.window_end - int(time.time()),
     }
     return usage, fetched
 
@@ -192,10 +201,9 @@ def check_api_as_owner(
 
 def uncount_as_owner(request: HttpRequest, *, user_id: int) -> None:
     scope, rate = _user_scope(request)
-    found = _redis_counter(scope, f"user:{user_id}", rate)
-    if found is not None:
-        client, counter = found[:2]
-        run_pipeline(client, lambda pipeline: pipeline.decr(counter))
+    counter = _redis_counter(scope, f"user:{user_id}", rate)
+    if counter is not None:
+        run_pipeline(counter.client, lambda pipeline: pipeline.decr(counter.key))
 
 
 def check_api(request: HttpRequest, *, user: object | None) -> Verdict:

@@ -205,7 +205,13 @@ def _resolution(request, *, prefetched):
 
 def _bearer_hash(request) -> str | None:
     """The hash of the request's bearer token; None without one; refused when
-    malformed."""
+    malformed. Kept on the request: the rate limiter asks before DRF does."""
+    if "_mlgov_token_hash" not in request.__dict__:
+        request._mlgov_token_hash = _hash_of_bearer_header(request)
+    return request._mlgov_token_hash
+
+
+def _hash_of_bearer_header(request) -> str | None:
     header = authentication.get_authorization_header(request).split()
     if (
         not header

@@ -3,7 +3,7 @@ import threading
 import pytest
 from django.db import connection
 
-from mlgov.exceptions import FieldError, PermissionDeniedError
+from mlgov.exceptions import FieldError, NotFoundError, PermissionDeniedError
 from registry import services
 from registry.exceptions import InvalidTransitionError, VersionNotEditableError
 from registry.models import ModelVersion
@@ -33,6 +33,18 @@ def test_create_version_refuses_another_team(other_data_scientist, model):
     with pytest.raises(PermissionDeniedError):
         services.create_version(
             actor=other_data_scientist, model=model, artifact_uri="s3://a"
+        )
+
+    assert not ModelVersion.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["churn", "no-such-model"])
+def test_create_version_by_name_answers_missing_for_another_team_or_no_model(
+    other_data_scientist, model, name
+):
+    with pytest.raises(NotFoundError):
+        services.create_version_by_name(
+            actor=other_data_scientist, name=name, artifact_uri="s3://a"
         )
 
     assert not ModelVersion.objects.exists()
@@ -90,7 +102,12 @@ def test_status_moves_follow_the_transition_map(data_scientist, model):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_twenty_concurrent_creations_get_numbers_one_to_twenty(data_scientist, model):
+@pytest.mark.parametrize("by_name", [False, True], ids=["by-instance", "by-name"])
+def test_twenty_concurrent_creations_get_numbers_one_to_twenty(
+    data_scientist, model, by_name
+):
+    # By name is the API's path: the model found and locked in one
+    # compiled statement (registry.selectors.model_locked_for_versions).
     if connection.vendor != "postgresql":
         pytest.skip("row locks and real concurrency need PostgreSQL")
     barrier = threading.Barrier(20)
@@ -99,9 +116,14 @@ def test_twenty_concurrent_creations_get_numbers_one_to_twenty(data_scientist, m
     def create() -> None:
         try:
             barrier.wait()
-            services.create_version(
-                actor=data_scientist, model=model, artifact_uri="s3://a"
-            )
+            if by_name:
+                services.create_version_by_name(
+                    actor=data_scientist, name=model.name, artifact_uri="s3://a"
+                )
+            else:
+                services.create_version(
+                    actor=data_scientist, model=model, artifact_uri="s3://a"
+                )
         except BaseException as error:
             errors.append(error)
         finally:
