@@ -154,15 +154,17 @@ def _resolve(data: dict):
     if version is None:
         try:
             registry_selectors.model_by_name(name=data["model"])
-        except NotFoundError as missing:
-            raise FieldError("model", missing.message) from missing
-        missing = registry_selectors.missing_version(
+        except NotFoundError as no_model:
+            raise FieldError("model", no_model.message) from no_model
+        no_version = registry_selectors.missing_version(
             name=data["model"], number=data["version"]
         )
-        raise FieldError("version", missing.message)
+        raise FieldError("version", no_version.message)
     if environment is None:
-        missing = registry_selectors.missing_environment(name=data["environment"])
-        raise FieldError("environment", missing.message)
+        no_environment = registry_selectors.missing_environment(
+            name=data["environment"]
+        )
+        raise FieldError("environment", no_environment.message)
     return version, environment
 
 
