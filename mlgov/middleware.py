@@ -1,5 +1,6 @@
 """Request middleware of the project."""
 
+import contextvars
 import logging
 import re
 import secrets
@@ -359,7 +360,11 @@ class AuditActorMiddleware(AuditlogMiddleware):
     def __call__(self, request):
         if request.method in self.READ_METHODS:
             return self.get_response(request)
-        return super().__call__(request)
+        # auditlog sets its context variables (actor, address, correlation
+        # id) and never resets them: after a request, whatever wrote entries
+        # in the same thread without one (mlgov.audit, a command) would be
+        # attributed to that request's actor. The copy is dropped after.
+        return contextvars.copy_context().run(super().__call__, request)
 
     @staticmethod
     def _get_remote_addr(request):

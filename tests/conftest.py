@@ -1,4 +1,6 @@
 import pytest
+from auditlog.cid import correlation_id
+from auditlog.context import auditlog_value
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
@@ -55,6 +57,18 @@ def _fresh_connection_pool_after_threaded_tests(request):
     if connection.vendor == "postgresql" and _is_transactional(request):
         connection.close()
         connection.close_pool()
+
+
+@pytest.fixture(autouse=True)
+def _no_audit_context_left_by_an_earlier_test():
+    """auditlog's set_actor and set_cid never reset their context variables,
+    so an actor from an earlier test (a user rolled back since) would sign
+    the entries a later one writes outside a request."""
+    actor = auditlog_value.set({})
+    cid = correlation_id.set(None)
+    yield
+    correlation_id.reset(cid)
+    auditlog_value.reset(actor)
 
 
 @pytest.fixture(autouse=True)

@@ -54,3 +54,16 @@ def test_creations_of_several_types_share_one_insert_and_correlation_id(viewer):
     assert tag_entry.content_type.model == "tag"
     assert environment_entry.content_type.model == "environment"
     assert tag_entry.cid == environment_entry.cid
+
+
+def test_an_entry_written_after_a_request_is_not_attributed_to_it(client, viewer):
+    client.force_login(viewer)
+    client.post("/api/v1/models/", {}, HTTP_X_REQUEST_ID="cid-of-the-request")
+    tag = Tag.objects.create(name="after")  # written outside any request
+
+    entry = LogEntry.objects.get_for_object(tag).get()
+    record_creations([tag])
+
+    recorded = LogEntry.objects.get_for_object(tag).exclude(pk=entry.pk).get()
+    assert (entry.actor, recorded.actor) == (None, None)
+    assert (entry.remote_addr, recorded.remote_addr) == (None, None)

@@ -6,7 +6,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-from auditlog.context import auditlog_value
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
@@ -28,15 +27,6 @@ from registry.models import Tag, Team
 from tests.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _no_actor_left_by_an_earlier_test():
-    """auditlog's set_actor never resets its context variable, so an actor
-    from an earlier test (a user rolled back since) would sign these entries."""
-    token = auditlog_value.set({})
-    yield
-    auditlog_value.reset(token)
 
 
 def make_entries(count: int) -> list[LogEntry]:
