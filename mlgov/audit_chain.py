@@ -20,7 +20,8 @@ that wrote entries calls `seal_pending` first (`verify_chain` and
 seals at the INSERT. Sealing cost grows with the square of the entries one
 transaction writes (each head update leaves a row version the next lookup
 steps over), and on PostgreSQL it is all paid inside COMMIT, which
-statement_timeout also bounds: bulk writers commit in batches.
+statement_timeout also bounds: `mlgov.audit.record_bulk_changes` seals a
+large change batch by batch.
 
 The canonical text of an entry is built in SQL, the same expression in the
 trigger and in `verify_chain`, so it only has to be stable within one

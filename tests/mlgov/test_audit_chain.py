@@ -191,7 +191,9 @@ def test_a_bulk_change_is_written_in_batches_each_sealed(
     monkeypatch.setattr("mlgov.audit.AUDIT_BULK_BATCH", 2)
     tags = Tag.objects.bulk_create([Tag(name=f"tag-{i}") for i in range(5)])
 
-    with django_assert_max_num_queries(5) as captured:
+    # Three INSERTs; on PostgreSQL each batch but the last is sealed before
+    # the next is written (seal_pending: three statements).
+    with django_assert_max_num_queries(3 + 2 * 3) as captured:
         record_bulk_changes(
             tags,
             action=LogEntry.Action.CREATE,
@@ -200,9 +202,28 @@ def test_a_bulk_change_is_written_in_batches_each_sealed(
 
     inserts = [q for q in captured.captured_queries if "INSERT" in q["sql"]]
     assert len(inserts) == 3  # 2 + 2 + 1 rows
+    sealed_before_commit = 4 if connection.vendor == "postgresql" else 5
+    assert AuditSeal.objects.count() == sealed_before_commit
     seal_pending()
     assert AuditSeal.objects.count() == 5
     assert verify_chain().is_intact
+
+
+def test_a_bulk_change_of_one_batch_leaves_its_sealing_to_the_commit(
+    django_assert_max_num_queries,
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite seals at the INSERT")
+    tags = Tag.objects.bulk_create([Tag(name=f"tag-{i}") for i in range(3)])
+
+    with django_assert_max_num_queries(1):
+        record_bulk_changes(
+            tags,
+            action=LogEntry.Action.CREATE,
+            changes=lambda tag: {"name": [None, tag.name]},
+        )
+
+    assert not AuditSeal.objects.exists()
 
 
 def test_an_entry_inserted_in_raw_sql_is_sealed_too():
