@@ -53,6 +53,18 @@ def database_cpu_seconds(connection) -> float | None:
     return total / CLOCK_TICKS
 
 
+class StatementRecorder:
+    """An execute wrapper keeping each statement's SQL (Django's query log
+    has None for prepared statements)."""
+
+    def __init__(self, statements: list[str]) -> None:
+        self.statements = statements
+
+    def __call__(self, execute, sql, params, many, context):
+        self.statements.append(sql)
+        return execute(sql, params, many, context)
+
+
 WORKLOADS = {"check": "/api/v1/deployments/check/", "request": "/api/v1/deployments/"}
 
 
@@ -71,7 +83,6 @@ def main() -> None:
     from bench_deployments import prepare
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     body, token, counts = prepare()
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="127.0.0.1")
@@ -85,9 +96,9 @@ def main() -> None:
         path = WORKLOADS[label]
         for _ in range(args.warmup):
             call(path)
-        with CaptureQueriesContext(connection) as captured:
+        statements: list[str] = []
+        with connection.execute_wrapper(StatementRecorder(statements)):
             call(path)
-        queries = captured.captured_queries
         # CPU time, not wall time: on a shared host the waits for a core
         # would drown where this process spends its own time.
         database_started = database_cpu_seconds(connection)
@@ -104,11 +115,12 @@ def main() -> None:
             else ""
         )
         print(
-            f"=== {label}: {cpu:.2f} ms CPU/request{database}, {len(queries)} queries"
+            f"=== {label}: {cpu:.2f} ms CPU/request{database}, "
+            f"{len(statements)} queries"
         )
         if args.sql:
-            for query in queries:
-                print("   ", query["sql"][:200])
+            for sql in statements:
+                print("   ", sql[:400])
         if args.top:
             profile = cProfile.Profile(time.process_time)
             profile.enable()

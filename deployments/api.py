@@ -145,25 +145,26 @@ class ModelDeploymentListFilter(QueryFilter):
 
 
 def _resolve(data: dict):
-    """The version and environment a request names; unknown ones are 400s
-    naming the field. One query for the version and its model, one for the
-    environment; both compiled once per process (the gate's hot path)."""
-    try:
-        version = registry_selectors.version_ref_by_name(
-            name=data["model"], number=data["version"]
-        )
-    except NotFoundError as error:
+    """The version and environment a request names, read in one round trip;
+    unknown ones are 400s naming the field (a missing model is told apart
+    from a missing version by one more query, on that path only)."""
+    version, environment = registry_selectors.version_and_environment_refs(
+        name=data["model"], number=data["version"], environment=data["environment"]
+    )
+    if version is None:
         try:
             registry_selectors.model_by_name(name=data["model"])
-        except NotFoundError as missing:
-            raise FieldError("model", missing.message) from missing
-        raise FieldError("version", error.message) from error
-    try:
-        environment = registry_selectors.environment_ref_by_name(
+        except NotFoundError as no_model:
+            raise FieldError("model", no_model.message) from no_model
+        no_version = registry_selectors.missing_version(
+            name=data["model"], number=data["version"]
+        )
+        raise FieldError("version", no_version.message)
+    if environment is None:
+        no_environment = registry_selectors.missing_environment(
             name=data["environment"]
         )
-    except NotFoundError as error:
-        raise FieldError("environment", error.message) from error
+        raise FieldError("environment", no_environment.message)
     return version, environment
 
 

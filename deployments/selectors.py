@@ -9,8 +9,8 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from deployments.gates import GateFacts, Rollout, ServingPeriod
 from deployments.models import Deployment, DeploymentStep, GateDecision
-from governance.selectors import evaluation_evidence
-from mlgov.db import CompiledRows
+from governance.selectors import evidence_from_rows, evidence_queries
+from mlgov.db import CompiledRows, fetch_together
 from mlgov.exceptions import NotFoundError
 from registry.models import Environment, ModelVersion
 
@@ -86,24 +86,35 @@ def gate_inputs(
     *, version: ModelVersion, environment: Environment, now: datetime
 ) -> GateInputs:
     """What the gate needs for `version` (model loaded) into `environment`
-    (requires and frozen_by loaded), in a constant number of queries: one for
-    deployments, and governance's evaluation evidence (the same facts the
+    (requires and frozen_by loaded), in one round trip: its deployments
+    query, and governance's evaluation evidence (the same facts the
     evaluation endpoint and the simulation read)."""
     served: list[ServingPeriod] = []
     rollouts: list[Rollout] = []
     required = environment.requires
     if required is None:
-        rows = _rollout_rows.tuples(
+        deployments = _rollout_rows.bound(
             model_id=version.model_id, environment_id=environment.pk
         )
     else:
-        rows = _rollout_and_service_rows.tuples(
+        deployments = _rollout_and_service_rows.bound(
             model_id=version.model_id,
             environment_id=environment.pk,
             required_id=required.pk,
             version_id=version.pk,
         )
-    for pk, environment_id, status, number, activated_at, ended_at in rows:
+    deployment_rows, *evidence_rows = fetch_together(
+        deployments, *evidence_queries(version)
+    )
+    evidence = evidence_from_rows(version, evidence_rows, now=now)
+    for (
+        pk,
+        environment_id,
+        status,
+        number,
+        activated_at,
+        ended_at,
+    ) in deployments.query.convert(deployment_rows):
         if status == Deployment.Status.IN_PROGRESS and environment_id == environment.pk:
             rollouts.append(Rollout(deployment_id=pk, version=number))
         elif activated_at is not None:
@@ -113,7 +124,6 @@ def gate_inputs(
                     ended_at=None if status == Deployment.Status.ACTIVE else ended_at,
                 )
             )
-    evidence = evaluation_evidence(version=version, now=now)
     facts = GateFacts(
         model=version.model.name,
         version=version.version,

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from auditlog.context import disable_auditlog
 from auditlog.models import LogEntry
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -23,7 +24,7 @@ from deployments.models import (
     GateDecision,
     Strategy,
 )
-from mlgov.audit import record_bulk_changes
+from mlgov.audit import record_bulk_changes, record_creations
 from mlgov.events import announce
 from mlgov.exceptions import FieldError, PermissionDeniedError
 from mlgov.permissions import can_write_model
@@ -131,23 +132,25 @@ def request_deployment(
     # Nothing refers to a decision not yet written: known without asking,
     # when the audit trail reads every field of the new row.
     GateDecision.deployment.related.set_cached_value(record, None)
-    record.save(force_insert=True)
-    deployment = Deployment.objects.create(
-        gate_decision=record,
-        model=version.model,
-        version=version,
-        environment=environment,
-        strategy=strategy,
-        traffic_percent=check.traffic_percent,
-        decision=result.decision,
-        status=(
-            Deployment.Status.APPROVED
-            if result.is_approved
-            else Deployment.Status.BLOCKED
-        ),
-        requested_by=actor,
-        requested_at=check.requested_at,
-    )
+    with disable_auditlog():
+        record.save(force_insert=True)
+        deployment = Deployment.objects.create(
+            gate_decision=record,
+            model=version.model,
+            version=version,
+            environment=environment,
+            strategy=strategy,
+            traffic_percent=check.traffic_percent,
+            decision=result.decision,
+            status=(
+                Deployment.Status.APPROVED
+                if result.is_approved
+                else Deployment.Status.BLOCKED
+            ),
+            requested_by=actor,
+            requested_at=check.requested_at,
+        )
+    record_creations([record, deployment])
     environment_name = environment.name
     announce(
         "deployment.requested",

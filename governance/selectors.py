@@ -21,7 +21,7 @@ from governance.engine import (
     count_independent_approvals,
 )
 from governance.models import Approval, Evaluation, Policy, Rule, Waiver
-from mlgov.db import CompiledRows
+from mlgov.db import BoundRows, CompiledRows, fetch_together
 from mlgov.exceptions import NotFoundError
 from registry.models import MLModel, ModelVersion
 
@@ -115,7 +115,11 @@ def current_policy_specs() -> list[PolicySpec]:
     """Every stored policy as the engine sees it, by name, in one query; the
     specs are built (and their rules compiled) once per process for each
     state of the stored policies. Specs are immutable: do not change them."""
-    rows = tuple(_policy_rule_rows.raw())
+    return _specs_of(_policy_rule_rows.raw())
+
+
+def _specs_of(raw_rows: list[tuple]) -> list[PolicySpec]:
+    rows = tuple(raw_rows)
     specs = _specs_by_rows.get(rows)
     if specs is None:
         specs = _specs_from_rows(list(rows))
@@ -292,31 +296,46 @@ _one_waiver_rows = CompiledRows(
 )
 
 
-def evaluation_evidence(*, version: ModelVersion, now: datetime) -> EvaluationEvidence:
-    """Everything `evaluation_inputs` gives for one version, with the ids of
-    the approvals and waivers it counted; six compiled queries. They read the
-    columns `version_facts` and `waiver_specs` read, on the same conditions,
-    and the same functions turn them into facts and waivers."""
+def evidence_queries(version: ModelVersion) -> list[BoundRows]:
+    """The queries of `evidence_from_rows`, for a caller that runs them in
+    one round trip with reads of its own (`fetch_together`)."""
     pk = version.pk
-    rows = _one_fact_row.tuples(version_id=pk)
-    if not rows:
-        raise NotFoundError(f"No version {pk}.")
-    approval_rows = _one_approval_rows.tuples(version_id=pk)
+    return [
+        _one_fact_row.bound(version_id=pk),
+        _one_approval_rows.bound(version_id=pk),
+        _one_tag_rows.bound(model_id=version.model_id),
+        _one_drift_rows.bound(version_id=pk),
+        _one_waiver_rows.bound(version_id=pk),
+        _policy_rule_rows.bound(),
+    ]
+
+
+def evidence_from_rows(
+    version: ModelVersion, rows: list[list[tuple]], *, now: datetime
+) -> EvaluationEvidence:
+    """The evidence from the raw rows of `evidence_queries(version)`. They
+    read the columns `version_facts` and `waiver_specs` read, on the same
+    conditions, and the same functions turn them into facts and waivers."""
+    fact_rows, approval_rows, tag_rows, drift_rows, waiver_rows, policy_rows = rows
+    fact_rows = _one_fact_row.convert(fact_rows)
+    if not fact_rows:
+        raise NotFoundError(f"No version {version.pk}.")
+    approval_rows = _one_approval_rows.convert(approval_rows)
     facts = _assemble_facts(
-        rows,
-        _one_tag_rows.tuples(model_id=rows[0][2]),
+        fact_rows,
+        _one_tag_rows.convert(tag_rows),
         approval_rows,
-        worst_open_drift(_one_drift_rows.tuples(version_id=pk)),
-    )[pk]
+        worst_open_drift(_one_drift_rows.convert(drift_rows)),
+    )[version.pk]
     authors = {facts.creator_id, facts.submitter_id} - {None}
     in_force = [
         row
-        for row in _one_waiver_rows.tuples(version_id=pk)
+        for row in _one_waiver_rows.convert(waiver_rows)
         if _waiver_spec(row).is_active(now)
     ]
     return EvaluationEvidence(
         facts=facts,
-        policies=current_policy_specs(),
+        policies=_specs_of(policy_rows),
         waivers=[_waiver_spec(row) for row in in_force],
         approval_ids=[
             approval
@@ -325,6 +344,14 @@ def evaluation_evidence(*, version: ModelVersion, now: datetime) -> EvaluationEv
         ],
         waiver_ids=[row[-1] for row in in_force],
     )
+
+
+def evaluation_evidence(*, version: ModelVersion, now: datetime) -> EvaluationEvidence:
+    """Everything `evaluation_inputs` gives for one version, with the ids of
+    the approvals and waivers it counted: six compiled queries in one round
+    trip."""
+    rows = fetch_together(*evidence_queries(version))
+    return evidence_from_rows(version, rows, now=now)
 
 
 def evaluation_inputs(

@@ -5,8 +5,10 @@ from datetime import datetime
 
 from auditlog.cid import get_cid
 from auditlog.context import auditlog_value
+from auditlog.diff import model_instance_diff
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
@@ -41,24 +43,16 @@ def record_bulk_changes(
     send no signals: one entry per row, attributed like signal-made ones."""
     if not instances:
         return
-    try:
-        context = auditlog_value.get()
-    except LookupError:
-        context = {}
-    actor = context.get("actor")
+    context = _request_context()
     content_type = ContentType.objects.get_for_model(type(instances[0]))
     cid = get_cid()
     entries = [
-        LogEntry(
+        _entry(
+            instance,
             content_type=content_type,
-            object_pk=str(instance.pk),
-            object_id=instance.pk,
-            object_repr=str(instance),
             action=action,
             changes=changes(instance),
-            actor=actor,
-            actor_email=getattr(actor, "email", None),
-            remote_addr=context.get("remote_addr"),
+            context=context,
             cid=cid,
         )
         for instance in instances
@@ -74,6 +68,68 @@ def record_bulk_changes(
             if start:
                 seal_pending()
             LogEntry.objects.bulk_create(entries[start : start + AUDIT_BULK_BATCH])
+
+
+def record_creations(instances: Sequence[Model]) -> None:
+    """The entries auditlog's post_save receiver would have written for rows
+    just inserted with it off (`auditlog.context.disable_auditlog`): its diff
+    from nothing, its repr and correlation id, the request's actor and
+    address. One INSERT for all of them, where the receiver makes one per
+    row: on a hot write path (a deployment request) that is a round trip
+    less per row."""
+    context = _request_context()
+    cid = get_cid()
+    LogEntry.objects.bulk_create(
+        [
+            _entry(
+                instance,
+                content_type=ContentType.objects.get_for_model(instance),
+                action=LogEntry.Action.CREATE,
+                changes=model_instance_diff(
+                    None,
+                    instance,
+                    use_json_for_changes=getattr(
+                        settings, "AUDITLOG_STORE_JSON_CHANGES", False
+                    ),
+                ),
+                context=context,
+                cid=cid,
+            )
+            for instance in instances
+        ]
+    )
+
+
+def _request_context() -> dict:
+    try:
+        return auditlog_value.get()
+    except LookupError:
+        return {}
+
+
+def _entry(
+    instance: Model,
+    *,
+    content_type: ContentType,
+    action: int,
+    changes: dict,
+    context: dict,
+    cid: str | None,
+) -> LogEntry:
+    actor = context.get("actor")
+    return LogEntry(
+        content_type=content_type,
+        object_pk=str(instance.pk),
+        object_id=instance.pk,
+        object_repr=str(instance),
+        action=action,
+        changes=changes,
+        actor=actor,
+        actor_email=getattr(actor, "email", None),
+        remote_addr=context.get("remote_addr"),
+        remote_port=context.get("remote_port"),
+        cid=cid,
+    )
 
 
 def user_fields(content_type: ContentType) -> frozenset[str]:

@@ -12,10 +12,17 @@ which cost it more CPU than answering: with DATABASE_PREPARED_STATEMENTS
 protocol-level ones), planned once per connection. Django keeps prepared
 statements off for every other query, as connection poolers in transaction
 mode need; PgBouncer 1.21+ handles protocol-level ones with
-`max_prepared_statements` set, otherwise turn the setting off."""
+`max_prepared_statements` set, otherwise turn the setting off.
+
+A request that needs several of them at once asks `fetch_together`: on
+PostgreSQL they go out in one round trip (psycopg's pipeline mode). Under
+load a round trip is not only the network: each one puts the worker to sleep
+until PostgreSQL's backend is scheduled, answers, and wakes it again, and on
+a busy host every wake-up waits for a core."""
 
 import functools
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -59,13 +66,21 @@ class CompiledRows:
             compiled = self._compiled[connection.vendor] = self._compile()
         return compiled
 
+    def statement(self, **params: Any) -> tuple[str, list[Any]]:
+        """The SQL and its parameters for these values."""
+        sql, slots, _, _ = self._compiled_query()
+        return sql, [params[n] if n else value for n, value in slots]
+
     def raw(self, **params: Any) -> list[tuple]:
         """The rows as the database driver returns them, unconverted (JSON
         as text, for instance): hashable, for callers that cache on them."""
-        sql, slots, _, _ = self._compiled_query()
         with _cursor() as cursor:
-            cursor.execute(sql, [params[n] if n else value for n, value in slots])
+            cursor.execute(*self.statement(**params))
             return cursor.fetchall()
+
+    def bound(self, **params: Any) -> "BoundRows":
+        """This query with its parameters, to run with `fetch_together`."""
+        return BoundRows(self, params)
 
     def convert(self, rows: Iterable[tuple]) -> list[tuple]:
         """Rows from `raw` converted as the ORM converts them."""
@@ -87,41 +102,82 @@ class CompiledRows:
         """The rows as tuples, in the query's column order."""
         return self.convert(self.raw(**params))
 
+    def dicts(self, rows: Iterable[tuple]) -> list[dict[str, Any]]:
+        """Rows from `raw` converted, as dicts by column name."""
+        names = self._compiled_query()[2]
+        return [dict(zip(names, row, strict=True)) for row in self.convert(rows)]
+
     def __call__(self, **params: Any) -> list[dict[str, Any]]:
         """The rows as dicts by column name."""
-        names = self._compiled_query()[2]
-        return [dict(zip(names, row, strict=True)) for row in self.tuples(**params)]
+        return self.dicts(self.raw(**params))
+
+
+@dataclass(frozen=True)
+class BoundRows:
+    """A compiled query and the values of its parameters."""
+
+    query: CompiledRows
+    params: dict[str, Any]
+
+
+def fetch_together(*queries: BoundRows) -> list[list[tuple]]:
+    """The raw rows (as `CompiledRows.raw` gives them) of each query, in
+    order. On PostgreSQL all of them reach the server in one round trip, a
+    pipeline; elsewhere they run one after the other. For reads that do not
+    depend on each other: a failing query aborts the ones after it."""
+    if connection.vendor != "postgresql" or len(queries) < 2:
+        return [bound.query.raw(**bound.params) for bound in queries]
+    statements = [bound.query.statement(**bound.params) for bound in queries]
+    cursors = [_server_binding_cursor() for _ in statements]
+    try:
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            for cursor, (sql, params) in zip(cursors, statements, strict=True):
+                cursor.execute(sql, params)
+        return [cursor.fetchall() for cursor in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
+def _prepares() -> bool:
+    return bool(getattr(settings, "DATABASE_PREPARED_STATEMENTS", False))
 
 
 def _cursor():
     """A cursor of the default connection, as `connection.cursor()` gives
     (queries logged when Django logs them, the same execute wrappers), that
     prepares its statements on PostgreSQL when DATABASE_PREPARED_STATEMENTS."""
-    if connection.vendor != "postgresql" or not getattr(
-        settings, "DATABASE_PREPARED_STATEMENTS", False
-    ):
+    if connection.vendor != "postgresql" or not _prepares():
         return connection.cursor()
+    return _server_binding_cursor()
+
+
+def _server_binding_cursor():
+    """A server-binding cursor of the default PostgreSQL connection (the
+    kind a pipeline takes), wrapped as `connection.cursor()` wraps its own;
+    it prepares its statements when DATABASE_PREPARED_STATEMENTS."""
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     connection.validate_thread_sharing()
     with connection.wrap_database_errors:
-        cursor = _preparing_cursor_class()(connection.connection)
+        cursor = _server_binding_cursor_class(_prepares())(connection.connection)
     if connection.queries_logged:
         return connection.make_debug_cursor(cursor)
     return connection.make_cursor(cursor)
 
 
 @functools.cache
-def _preparing_cursor_class() -> type:
-    """Django's server-binding psycopg cursor that prepares every statement it
-    runs, counted in the database metrics like the connection's own cursors."""
+def _server_binding_cursor_class(prepare: bool) -> type:
+    """Django's server-binding psycopg cursor, preparing every statement it
+    runs or none, counted in the database metrics like the connection's own
+    cursors."""
     from django.db.backends.postgresql.base import ServerBindingCursor
 
-    class PreparingCursor(ServerBindingCursor):
+    class CompiledQueryCursor(ServerBindingCursor):
         def execute(self, query, params=None, **kwargs):
             # psycopg's Cursor.execute; the stubs type Django's alias loosely.
             return super().execute(  # type: ignore[misc]
-                query, params, prepare=True, **kwargs
+                query, params, prepare=prepare, **kwargs
             )
 
     from django_prometheus.db.common import (
@@ -130,8 +186,10 @@ def _preparing_cursor_class() -> type:
     )
 
     if isinstance(connections[connection.alias], DatabaseWrapperMixin):
-        return ExportingCursorWrapper(PreparingCursor, connection.alias, "postgresql")
-    return PreparingCursor
+        return ExportingCursorWrapper(
+            CompiledQueryCursor, connection.alias, "postgresql"
+        )
+    return CompiledQueryCursor
 
 
 def instance_from_row(model: type[M], values: dict[str, Any]) -> M:

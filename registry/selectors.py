@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
 from mlgov.cache import cached, namespaced_key
-from mlgov.db import CompiledRows, instance_from_row
+from mlgov.db import CompiledRows, fetch_together, instance_from_row
 from mlgov.exceptions import NotFoundError
 from mlgov.permissions import can_write_model
 from registry.constants import RISK_TIERS
@@ -402,14 +402,13 @@ _version_ref_row = CompiledRows(
 )
 
 
-def version_ref_by_name(*, name: str, number: int) -> ModelVersion:
-    """A version addressed as in URLs with its model, in one query: their key
-    columns, the version's status and authors, the model's name, team and
-    risk tier; any other field loads when first read. NotFoundError as
-    `version_by_name`."""
-    rows = _version_ref_row(name=name, number=number)
+def missing_version(*, name: str, number: int) -> NotFoundError:
+    return NotFoundError(f"No version {number} of a model named {name!r}.")
+
+
+def _version_ref(rows: list[dict[str, Any]]) -> ModelVersion | None:
     if not rows:
-        raise NotFoundError(f"No version {number} of a model named {name!r}.")
+        return None
     row = rows[0]
     version = instance_from_row(
         ModelVersion, {key: row[key] for key in _VERSION_REF_COLUMNS}
@@ -438,13 +437,34 @@ _environment_ref_row = CompiledRows(
 )
 
 
-def environment_ref_by_name(*, name: str) -> Environment:
-    """One environment with the name of the one it requires and the username
-    of whoever froze it (those related rows carry nothing else until read),
-    in one compiled query; NotFoundError as `environment_by_name`."""
-    rows = _environment_ref_row(name=name)
+def missing_environment(*, name: str) -> NotFoundError:
+    return NotFoundError(f"No environment named {name!r}.")
+
+
+def version_and_environment_refs(
+    *, name: str, number: int, environment: str
+) -> tuple[ModelVersion | None, Environment | None]:
+    """A version addressed as in URLs, and an environment by name, in one
+    round trip; None for either not found (`missing_version` and
+    `missing_environment` say so).
+
+    The version carries its key columns, status and authors, and its model
+    the name, team and risk tier; the environment carries its columns, the
+    name of the one it requires and the username of whoever froze it. Any
+    other field loads when first read."""
+    version_rows, environment_rows = fetch_together(
+        _version_ref_row.bound(name=name, number=number),
+        _environment_ref_row.bound(name=environment),
+    )
+    return (
+        _version_ref(_version_ref_row.dicts(version_rows)),
+        _environment_ref(_environment_ref_row.dicts(environment_rows)),
+    )
+
+
+def _environment_ref(rows: list[dict[str, Any]]) -> Environment | None:
     if not rows:
-        raise NotFoundError(f"No environment named {name!r}.")
+        return None
     row = rows[0]
     environment = instance_from_row(
         Environment, {key: row[key] for key in ENVIRONMENT_COLUMNS}

@@ -137,6 +137,9 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if hit is not None:
             user, token = hit
             if token.is_usable and user.is_active:
+                # Another process may have cached it: this one learns the
+                # owner too, or it would never take the one-round-trip path.
+                _remember_owner(key_hash, user.pk)
                 return user, token
         token = (
             APIToken.objects.usable()

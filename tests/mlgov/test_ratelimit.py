@@ -164,6 +164,37 @@ def test_a_known_token_is_counted_and_resolved_in_one_redis_round_trip(
     assert not [key for key in gets if key.startswith("auth:token:")]
 
 
+@pytest.mark.skipif(
+    not hasattr(cache, "delete_pattern"), reason="the shared round trip is Redis's"
+)
+def test_a_token_another_process_cached_takes_one_round_trip_from_its_second_use(
+    api_client_for, viewer, monkeypatch
+):
+    from mlgov import redis_client
+    from mlgov.api.authentication import forget_token_owners
+
+    client = api_client_for(viewer)
+    assert client.get("/api/v1/environments/").status_code == 200  # cached
+    forget_token_owners()  # as a fresh worker, which only finds it cached
+    assert client.get("/api/v1/environments/").status_code == 200
+    pipelines, gets = [], []
+    run_pipeline = redis_client.run_pipeline
+    monkeypatch.setattr(
+        "mlgov.ratelimit.run_pipeline",
+        lambda *args: pipelines.append(1) or run_pipeline(*args),
+    )
+    cache_get = cache.get
+    monkeypatch.setattr(
+        cache, "get", lambda key, *args: gets.append(key) or cache_get(key, *args)
+    )
+
+    response = client.get("/api/v1/environments/")
+
+    assert response.status_code == 200
+    assert pipelines == [1]
+    assert not [key for key in gets if key.startswith("auth:token:")]
+
+
 def test_a_forged_x_forwarded_for_does_not_buy_a_new_budget(settings):
     settings.RATELIMIT_API_ANONYMOUS = "1/m"
     settings.CLIENT_IP_HEADER = ""
