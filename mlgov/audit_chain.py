@@ -1,13 +1,27 @@
 """The tamper-evident audit chain over django-auditlog's entries.
 
-The database seals every audit entry as it is inserted, whatever wrote it
-(signals, bulk_create, raw SQL): a trigger on auditlog_logentry appends an
-AuditSeal row holding the entry's position in the chain, the previous seal's
-hash and sha256(previous hash + the entry's canonical text). Appends are
-serialised by a row lock on the single AuditChainHead row. Other triggers
-refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL) of entries and seals
-unless the session is in audit maintenance, which only `prune_audit` (and the
-test suite's flush) enters.
+The database seals every audit entry, whatever wrote it (signals,
+bulk_create, raw SQL): a trigger on auditlog_logentry appends an AuditSeal
+row holding the entry's position in the chain, the previous seal's hash and
+sha256(previous hash + the entry's canonical text). Appends are serialised
+by a row lock on the single AuditChainHead row. Other triggers refuse UPDATE
+and DELETE (and TRUNCATE on PostgreSQL) of entries and seals unless the
+session is in audit maintenance, which only `prune_audit` (and the test
+suite's flush) enters.
+
+On PostgreSQL the sealing trigger is a constraint trigger, deferred to
+COMMIT: a transaction takes the head's lock only as it commits, rather than
+at its first audited INSERT and then through every round trip that follows,
+which serialised concurrent audited writes for most of their transactions.
+Chain positions therefore follow commit order, and an entry stays unsealed
+until its transaction commits; code that reads seals inside a transaction
+that wrote entries calls `seal_pending` first (`verify_chain` and
+`prune_audit_entries` do). SQLite has one writer at a time, so its trigger
+seals at the INSERT. Sealing cost grows with the square of the entries one
+transaction writes (each head update leaves a row version the next lookup
+steps over), and on PostgreSQL it is all paid inside COMMIT, which
+statement_timeout also bounds: `mlgov.audit.record_bulk_changes` seals a
+large change batch by batch.
 
 The canonical text of an entry is built in SQL, the same expression in the
 trigger and in `verify_chain`, so it only has to be stable within one
@@ -34,6 +48,7 @@ HEAD_TABLE = "mlgov_auditchainhead"
 RETENTION_TABLE = "mlgov_auditretention"
 PROTECTED_TABLES = (ENTRY_TABLE, SEAL_TABLE, RETENTION_TABLE)
 MAINTENANCE_SETTING = "mlgov.audit_maintenance"
+SEAL_TRIGGER = "mlgov_audit_seal"
 
 # Every column of auditlog's LogEntry (3.4), in a fixed order.
 CANONICAL_COLUMNS = (
@@ -128,7 +143,32 @@ def audit_maintenance(using: str = "default") -> Iterator[None]:
             _maintenance.active = previous
 
 
-# The triggers, installed by migration mlgov 0004.
+def seal_pending(using: str = "default") -> None:
+    """Seal now the entries this transaction wrote (PostgreSQL defers it to
+    COMMIT), so a read of the chain inside it sees them; takes the head's lock
+    until the transaction ends, and leaves later entries deferred again."""
+    connection = connections[using]
+    if connection.vendor != "postgresql" or connection.get_autocommit():
+        return
+    with connection.cursor() as cursor:
+        # SET CONSTRAINTS fails, aborting the transaction, on a name that does
+        # not exist: a database before migration mlgov 0005, or one whose
+        # trigger was dropped (verify_chain reports that). Never ALL, which
+        # would also check Django's deferred foreign keys here.
+        cursor.execute(
+            "SELECT 1 FROM pg_constraint WHERE conname = %s AND contype = 't' "
+            "AND conrelid = to_regclass(%s)",
+            [SEAL_TRIGGER, ENTRY_TABLE],
+        )
+        if cursor.fetchone() is None:
+            return
+        cursor.execute(f"SET CONSTRAINTS {SEAL_TRIGGER} IMMEDIATE")
+        cursor.execute(f"SET CONSTRAINTS {SEAL_TRIGGER} DEFERRED")
+
+
+# The triggers, installed by migration mlgov 0004, which runs this code: a new
+# database gets the deferred sealing trigger there already, and mlgov 0005
+# converts the plain one of a database migrated before.
 
 
 def install_sql(vendor: str) -> list[str]:
@@ -195,7 +235,8 @@ BEGIN
     RETURN NEW;
 END $$""",
         f"""
-CREATE TRIGGER mlgov_audit_seal AFTER INSERT ON {ENTRY_TABLE}
+CREATE CONSTRAINT TRIGGER {SEAL_TRIGGER} AFTER INSERT ON {ENTRY_TABLE}
+DEFERRABLE INITIALLY DEFERRED
 FOR EACH ROW EXECUTE FUNCTION mlgov_audit_seal()""",
     ]
     for table in PROTECTED_TABLES:
@@ -303,6 +344,9 @@ def verify_chain(*, using: str = "default", chunk_size: int = 2000) -> ChainRepo
         if outermost and connection.vendor == "postgresql":
             # One snapshot: appends landing during the walk are not seen.
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        else:
+            # The caller's transaction may have written entries not sealed yet.
+            seal_pending(using)
         return _walk(connection, cursor, using, chunk_size)
 
 
@@ -476,6 +520,7 @@ def prune_audit_entries(
     from mlgov.models import AuditChainHead, AuditRetention, AuditSeal
 
     with transaction.atomic(using=using):
+        seal_pending(using)
         # Appends wait for the head's row lock, so the prefix cannot move.
         head = AuditChainHead.objects.using(using).select_for_update().first()
         if head is None:

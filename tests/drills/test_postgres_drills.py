@@ -118,8 +118,8 @@ def test_a_request_killed_mid_change_leaves_nothing_half_written(
     record_figure, serving
 ):
     """The request creates a policy and its rules in one transaction; its
-    database session is killed after the policy row is written, while it waits
-    for the audit chain's lock."""
+    database session is killed after every row is written, while its commit
+    waits for the audit chain's lock to seal the entries."""
     entries_before = LogEntry.objects.count()
     document = {
         "name": "killed-midway",

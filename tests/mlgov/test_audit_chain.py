@@ -1,6 +1,7 @@
 """The tamper-evident audit chain: sealing, refusals, verification, retention."""
 
 import contextlib
+import importlib
 import itertools
 import threading
 from datetime import timedelta
@@ -20,6 +21,8 @@ from mlgov.audit_chain import (
     SEAL_TABLE,
     audit_maintenance,
     install_sql,
+    prune_audit_entries,
+    seal_pending,
     verify_chain,
 )
 from mlgov.models import AuditChainHead, AuditRetention, AuditSeal
@@ -30,8 +33,9 @@ pytestmark = pytest.mark.django_db
 
 
 def make_entries(count: int) -> list[LogEntry]:
-    """Audit entries written the two ways the app writes them: signals and
-    bulk_create."""
+    """Audit entries written the two ways the app writes them, signals and
+    bulk_create, and sealed as if committed earlier (tampering, here, is done
+    to entries already in the chain)."""
     half = count // 2
     for index in range(half):
         TeamFactory(name=f"team-{index}")
@@ -41,6 +45,7 @@ def make_entries(count: int) -> list[LogEntry]:
         action=LogEntry.Action.CREATE,
         changes=lambda tag: {"name": [None, tag.name]},
     )
+    seal_pending()
     return list(LogEntry.objects.order_by("id"))
 
 
@@ -91,13 +96,94 @@ def test_entries_from_signals_and_bulk_create_are_all_sealed_in_order():
     assert report.entries == 6
 
 
+def seal_trigger_modes() -> list[tuple[bool, bool]]:
+    """(deferrable, initially deferred) of each sealing trigger (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgdeferrable, tginitdeferred FROM pg_trigger "
+            "WHERE tgname = 'mlgov_audit_seal'"
+        )
+        return cursor.fetchall()
+
+
+def team_entry_ids(*teams: Team) -> list[int]:
+    return [LogEntry.objects.get_for_object(team).get().id for team in teams]
+
+
+def test_postgresql_seals_an_entry_when_its_transaction_commits_or_when_asked():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite seals at the INSERT")
+    first = team_entry_ids(TeamFactory(name="first"))
+
+    assert not AuditSeal.objects.exists()
+    seal_pending()
+    assert list(AuditSeal.objects.values_list("entry_id", "position")) == [
+        (first[0], 1)
+    ]
+
+    later = team_entry_ids(TeamFactory(name="later"))
+    assert not AuditSeal.objects.filter(entry_id__in=later).exists()
+    seal_pending()
+    assert AuditSeal.objects.get(entry_id=later[0]).position == 2
+
+
+def test_verify_chain_seals_the_entries_of_the_callers_transaction_first():
+    written = team_entry_ids(*(TeamFactory(name=f"unsealed-{i}") for i in range(3)))
+
+    report = verify_chain()
+
+    assert report.is_intact, report.problem
+    assert report.entries == 3
+    assert list(AuditSeal.objects.values_list("entry_id", flat=True)) == written
+
+
+def test_prune_audit_seals_the_entries_of_the_callers_transaction_first():
+    team_type = ContentType.objects.get_for_model(Team)
+    for index in range(3):
+        LogEntry.objects.create(
+            content_type=team_type,
+            object_pk=str(index),
+            object_repr=f"old {index}",
+            action=LogEntry.Action.CREATE,
+            timestamp=timezone.now() - timedelta(days=400),
+        )
+
+    result = prune_audit_entries(before=timezone.now() - timedelta(days=365))
+
+    assert (result.deleted, result.through_position) == (3, 3)
+    assert verify_chain().is_intact
+
+
+@pytest.mark.postgres
+def test_migrations_leave_the_deferred_seal_trigger_and_reverse_to_the_plain_one():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite keeps its trigger")
+    migration = importlib.import_module("mlgov.migrations.0005_deferred_audit_seal")
+    # The test database was migrated from empty.
+    assert seal_trigger_modes() == [(True, True)]
+
+    with connection.schema_editor() as editor:
+        migration.seal_at_insert(None, editor)
+    assert seal_trigger_modes() == [(False, False)]
+    with connection.schema_editor() as editor:
+        migration.defer_seal(None, editor)
+    assert seal_trigger_modes() == [(True, True)]
+
+    with connection.schema_editor() as editor:
+        migration.seal_at_insert(None, editor)
+    sealed_at_insert = team_entry_ids(TeamFactory(name="plain"))
+    assert AuditSeal.objects.filter(entry_id__in=sealed_at_insert).exists()
+
+
 def test_a_bulk_change_is_written_in_batches_each_sealed(
     monkeypatch, django_assert_max_num_queries
 ):
     monkeypatch.setattr("mlgov.audit.AUDIT_BULK_BATCH", 2)
     tags = Tag.objects.bulk_create([Tag(name=f"tag-{i}") for i in range(5)])
 
-    with django_assert_max_num_queries(5) as captured:
+    # Three INSERTs; on PostgreSQL each batch but the last is sealed before
+    # the next is written (seal_pending: three statements).
+    with django_assert_max_num_queries(3 + 2 * 3) as captured:
         record_bulk_changes(
             tags,
             action=LogEntry.Action.CREATE,
@@ -106,8 +192,28 @@ def test_a_bulk_change_is_written_in_batches_each_sealed(
 
     inserts = [q for q in captured.captured_queries if "INSERT" in q["sql"]]
     assert len(inserts) == 3  # 2 + 2 + 1 rows
+    sealed_before_commit = 4 if connection.vendor == "postgresql" else 5
+    assert AuditSeal.objects.count() == sealed_before_commit
+    seal_pending()
     assert AuditSeal.objects.count() == 5
     assert verify_chain().is_intact
+
+
+def test_a_bulk_change_of_one_batch_leaves_its_sealing_to_the_commit(
+    django_assert_max_num_queries,
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite seals at the INSERT")
+    tags = Tag.objects.bulk_create([Tag(name=f"tag-{i}") for i in range(3)])
+
+    with django_assert_max_num_queries(1):
+        record_bulk_changes(
+            tags,
+            action=LogEntry.Action.CREATE,
+            changes=lambda tag: {"name": [None, tag.name]},
+        )
+
+    assert not AuditSeal.objects.exists()
 
 
 def test_an_entry_inserted_in_raw_sql_is_sealed_too():
@@ -117,6 +223,7 @@ def test_an_entry_inserted_in_raw_sql_is_sealed_too():
         "action, changes_text, timestamp) VALUES (%s, 'x', 'raw', 0, '', %s)",
         [entry.content_type_id, timezone.now()],
     )
+    seal_pending()
 
     assert AuditSeal.objects.count() == LogEntry.objects.count() == 3
     assert verify_chain().is_intact
@@ -385,3 +492,66 @@ def test_concurrent_writers_extend_one_unbroken_chain():
     report = verify_chain()
     assert report.is_intact, report.problem
     assert report.head_position == written
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_open_transaction_leaves_the_chain_to_other_writers():
+    """Writer A inserts an audited row and keeps its transaction open; writer
+    B writes and commits one meanwhile, which it could not while A held the
+    chain head's lock. Seals are appended as each commits."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    before = set(LogEntry.objects.values_list("id", flat=True))
+    a_wrote, b_committed = threading.Event(), threading.Event()
+    written: dict[str, list[int]] = {}
+    seen: dict[str, bool] = {}
+    errors: list[BaseException] = []
+
+    def writer_a() -> None:
+        try:
+            with transaction.atomic():
+                TeamFactory(name="open-a")
+                ids = set(LogEntry.objects.values_list("id", flat=True)) - before
+                written["a"] = sorted(ids)
+                seen["a sealed before commit"] = AuditSeal.objects.filter(
+                    entry_id__in=ids
+                ).exists()
+                a_wrote.set()
+                seen["b committed meanwhile"] = b_committed.wait(timeout=10)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            a_wrote.set()
+            connection.close()
+
+    def writer_b() -> None:
+        try:
+            a_wrote.wait(timeout=10)
+            with transaction.atomic():
+                TeamFactory(name="meanwhile-b")
+                ids = set(LogEntry.objects.values_list("id", flat=True)) - before
+                written["b"] = sorted(ids)
+            b_committed.set()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=writer_a), threading.Thread(target=writer_b)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert not any(thread.is_alive() for thread in threads)
+    assert errors == []
+    assert seen == {"a sealed before commit": False, "b committed meanwhile": True}
+    positions = dict(AuditSeal.objects.values_list("entry_id", "position"))
+    assert max(written["a"]) < min(written["b"])  # A inserted first...
+    assert max(positions[i] for i in written["b"]) < min(
+        positions[i] for i in written["a"]
+    )  # ...and B committed first.
+    report = verify_chain()
+    assert report.is_intact, report.problem
+    assert report.head_position == len(before) + len(written["a"]) + len(written["b"])
