@@ -18,6 +18,8 @@ from mlgov.audit import record_bulk_changes
 from mlgov.audit_chain import (
     ENTRY_TABLE,
     GENESIS_HASH,
+    HEAD_CTID_SETTING,
+    HEAD_TABLE,
     SEAL_TABLE,
     audit_maintenance,
     install_sql,
@@ -173,6 +175,148 @@ def test_migrations_leave_the_deferred_seal_trigger_and_reverse_to_the_plain_one
         migration.seal_at_insert(None, editor)
     sealed_at_insert = team_entry_ids(TeamFactory(name="plain"))
     assert AuditSeal.objects.filter(entry_id__in=sealed_at_insert).exists()
+
+
+def test_the_latest_migration_installs_the_seal_function_install_sql_creates():
+    """A new database gets the trigger from install_sql (migration 0004), one
+    migrated before from the migrations after it: the same function."""
+    migration = importlib.import_module("mlgov.migrations.0006_audit_seal_head_by_ctid")
+
+    def words(sql: str) -> list[str]:
+        return sql.split()
+
+    assert words(migration.SEAL_BY_CTID) == words(install_sql("postgresql")[0])
+
+
+@pytest.mark.postgres
+def test_migration_0006_reverses_to_the_head_looked_up_by_id():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite keeps its trigger")
+    migration = importlib.import_module("mlgov.migrations.0006_audit_seal_head_by_ctid")
+
+    with connection.schema_editor() as editor:
+        migration.seal_by_id(None, editor)
+    make_entries(2)
+    with connection.schema_editor() as editor:
+        migration.seal_by_ctid(None, editor)
+    team_entry_ids(TeamFactory(name="by ctid"))
+    seal_pending()
+
+    report = verify_chain()
+    assert report.is_intact, report.problem
+    assert report.entries == 3
+
+
+def head_index_scans() -> int:
+    """Lookups of the chain head by id this session has not reported yet,
+    which include every lookup of the current transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT idx_scan FROM pg_stat_xact_user_tables WHERE relname = %s",
+            [HEAD_TABLE],
+        )
+        return cursor.fetchone()[0]
+
+
+def head_ctid_setting() -> str | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting(%s, true)", [HEAD_CTID_SETTING])
+        return cursor.fetchone()[0]
+
+
+def insert_raw_entries(count: int) -> None:
+    raw(
+        f"INSERT INTO {ENTRY_TABLE} (content_type_id, object_pk, object_repr, "
+        "action, changes_text, timestamp) "
+        "SELECT %s, n::text, 'raw ' || n, 0, '', now() "
+        "FROM generate_series(1, %s) AS n",
+        [ContentType.objects.get_for_model(Team).id, count],
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_one_transaction_of_thousands_of_entries_looks_the_head_up_once():
+    """Sealing costs the same for every entry of a transaction: only its
+    first seal looks the head up by id (and locks it); the others find it by
+    the address the previous one left in a transaction-local setting, which
+    the next transaction starts without."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite seals at the INSERT")
+    with transaction.atomic():
+        # The counter may include earlier transactions' scans not reported yet.
+        before = head_index_scans()
+        insert_raw_entries(3000)
+        seal_pending()
+        lookups = head_index_scans() - before
+        insert_raw_entries(1000)
+        seal_pending()
+        assert head_index_scans() - before == lookups <= 2
+        assert head_ctid_setting()
+    assert head_ctid_setting() in ("", None)
+
+    TeamFactory(name="next transaction")
+
+    report = verify_chain()
+    assert report.is_intact, report.problem
+    assert report.entries == report.head_position == 4001
+
+
+@pytest.mark.parametrize("sealed_before", [True, False], ids=["locked", "unlocked"])
+def test_entries_sealed_in_a_rolled_back_savepoint_leave_no_trace_in_the_chain(
+    sealed_before,
+):
+    """The savepoint's seals, head updates and setting are undone together;
+    an entry of the enclosing transaction sealed in it is sealed again later."""
+    before = team_entry_ids(TeamFactory(name="before"))
+    if sealed_before:
+        seal_pending()
+
+    with contextlib.suppress(RuntimeError), transaction.atomic():
+        undone = team_entry_ids(
+            TeamFactory(name="undone-1"), TeamFactory(name="undone-2")
+        )
+        seal_pending()
+        assert AuditSeal.objects.filter(entry_id__in=before + undone).count() == 3
+        raise RuntimeError("roll the savepoint back")
+    after = team_entry_ids(TeamFactory(name="after-1"), TeamFactory(name="after-2"))
+
+    report = verify_chain()
+    assert report.is_intact, report.problem
+    assert not LogEntry.objects.filter(id__in=undone).exists()
+    assert not AuditSeal.objects.filter(entry_id__in=undone).exists()
+    assert list(AuditSeal.objects.values_list("entry_id", "position")) == [
+        (entry_id, position)
+        for position, entry_id in enumerate(before + after, start=1)
+    ]
+
+
+def test_sealing_continues_the_chain_after_the_head_was_updated_otherwise():
+    """Another update of the head in the transaction leaves the address the
+    last seal kept pointing at an old version: the next seal finds nothing
+    there and looks the head up by id."""
+    make_entries(2)
+    raw(f"UPDATE {HEAD_TABLE} SET position = position WHERE id = 1")
+    team_entry_ids(TeamFactory(name="after the update"))
+    seal_pending()
+
+    report = verify_chain()
+    assert report.is_intact, report.problem
+    assert report.entries == 3
+
+
+@pytest.mark.parametrize("address", ["(0,1)", "(0,2)", "(4242,7)"])
+def test_a_tampered_head_address_is_not_trusted(address):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's trigger reads the head by id")
+    make_entries(2)
+    raw("SELECT set_config(%s, %s, true)", [HEAD_CTID_SETTING, address])
+    team_entry_ids(TeamFactory(name="after the tampering"))
+    seal_pending()
+
+    report = verify_chain()
+    assert report.is_intact, report.problem
+    assert report.entries == 3
 
 
 def test_a_bulk_change_is_written_in_batches_each_sealed(
