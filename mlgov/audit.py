@@ -12,12 +12,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Model, QuerySet
 from django.db.models.sql import InsertQuery
 from django.db.models.sql.compiler import SQLInsertCompiler
-
-from mlgov.audit_chain import seal_pending
 
 AUDIT_BULK_BATCH = 500
 
@@ -103,30 +101,18 @@ _ENTRY_FIELDS = [f for f in LogEntry._meta.concrete_fields if not f.primary_key]
 
 
 def _insert(entries: list[LogEntry]) -> None:
-    # Each row is sealed by a trigger (mlgov.audit_chain) at a cost that grows
-    # with the square of the entries one transaction writes: one statement
-    # sealing thousands ran past the statement timeout (the 10,000-model demo).
-    # So entries go in batches, in one transaction, and as PostgreSQL seals at
-    # COMMIT, each batch is sealed before the next is written, leaving one
-    # batch to the COMMIT. Only a change of several batches takes the chain
-    # head's lock early.
-    if len(entries) <= AUDIT_BULK_BATCH:
-        if entries:
-            _insert_batch(entries)
+    # Statements of at most AUDIT_BULK_BATCH rows, in one transaction
+    # (bulk_create's). Sealing them all at COMMIT (PostgreSQL) costs the same
+    # per entry however many the transaction wrote (mlgov.audit_chain), so the
+    # batches are no longer sealed one by one: the chain head's lock is taken
+    # only as the transaction commits, whatever the size of the change.
+    if len(entries) > _FEW_ENTRIES:
+        LogEntry.objects.bulk_create(entries, batch_size=AUDIT_BULK_BATCH)
         return
-    with transaction.atomic(savepoint=False):
-        for start in range(0, len(entries), AUDIT_BULK_BATCH):
-            if start:
-                seal_pending()
-            _insert_batch(entries[start : start + AUDIT_BULK_BATCH])
-
-
-def _insert_batch(batch: list[LogEntry]) -> None:
-    if len(batch) > _FEW_ENTRIES:
-        LogEntry.objects.bulk_create(batch)
+    if not entries:
         return
     query = InsertQuery(LogEntry)
-    query.insert_values(_ENTRY_FIELDS, batch)
+    query.insert_values(_ENTRY_FIELDS, entries)
     # The generic compiler, not the vendor's: VALUES rows, no RETURNING.
     compiler = SQLInsertCompiler(query, connection, connection.alias)
     with connection.cursor() as cursor:
