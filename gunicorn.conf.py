@@ -35,7 +35,14 @@ def _default_workers() -> int:
 
 bind = _env("GUNICORN_BIND", f"0.0.0.0:{_env('PORT', '8000')}")
 workers = int(_env("GUNICORN_WORKERS", str(_default_workers())))
-worker_class = _env("GUNICORN_WORKER_CLASS", "gthread")
+# sync workers: a worker accepts a connection only when it is free, so the
+# kernel's accept queue hands each request to the first free worker. A
+# gthread worker accepts while it is busy and queues behind itself, and a
+# keep-alive connection stays with the worker that accepted it: at 8 clients
+# on 4 workers, some waited behind two others while a worker sat idle, and
+# the gate's p95 was twice its median. Requests are short and the proxy in
+# front is close, so keep-alive to the app saves little (docs/decisions.md).
+worker_class = _env("GUNICORN_WORKER_CLASS", "sync")
 threads = int(_env("GUNICORN_THREADS", "1"))
 timeout = int(_env("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(_env("GUNICORN_GRACEFUL_TIMEOUT", "30"))
@@ -135,6 +142,13 @@ def _watch_requests(worker) -> None:
 
 
 def post_worker_init(worker) -> None:
+    from gunicorn.workers.sync import SyncWorker
+
+    # A sync worker's heartbeat stops while it serves, so the arbiter ends a
+    # request past `timeout` by itself; only a threaded worker needs a watch
+    # (gunicorn runs gthread when GUNICORN_THREADS > 1, whatever the class).
+    if isinstance(worker, SyncWorker):
+        return
     threading.Thread(
         target=_watch_requests, args=(worker,), name="request-watchdog", daemon=True
     ).start()
