@@ -4,6 +4,7 @@ docs/operations.md for how workers and the database pool add up).
     gunicorn mlgov.wsgi        # picks this file up from the working directory
 """
 
+import gc
 import multiprocessing
 import os
 import shutil
@@ -100,6 +101,18 @@ def on_starting(server) -> None:
             shutil.rmtree(path)
         else:
             os.remove(path)
+
+
+def pre_fork(server, worker) -> None:
+    """Freeze the preloaded app's objects before a worker is forked.
+
+    They live as long as the process (hundreds of thousands: Django, DRF,
+    SciPy), and a worker's full collection walked them all: a 94 ms pause
+    about once in a thousand requests, which the requests queued behind it
+    waited out. Frozen, a full collection sees only the worker's own objects
+    (3 ms), and it no longer writes to the pages a worker shares with the
+    master."""
+    gc.freeze()
 
 
 def child_exit(server, worker) -> None:
