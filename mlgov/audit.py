@@ -64,10 +64,10 @@ def record_bulk_changes(
 def record_creations(instances: Sequence[Model]) -> None:
     """The entries auditlog's post_save receiver would have written for rows
     just inserted with it off (`auditlog.context.disable_auditlog`): its diff
-    from nothing, its repr and correlation id, the request's actor and
-    address. One INSERT for all of them, where the receiver makes one per
-    row: on a hot write path (a deployment request) that is a round trip
-    less per row."""
+    from nothing, its repr, the model's additional data, the correlation id,
+    the request's actor and address. One INSERT for all of them, where the
+    receiver makes one per row: on a hot write path (a deployment request)
+    that is a round trip less per row."""
     context = _request_context()
     cid = get_cid()
     _insert(
@@ -137,6 +137,7 @@ def _entry(
     cid: str | None,
 ) -> LogEntry:
     actor = context.get("actor")
+    additional_data = getattr(instance, "get_additional_data", None)
     return LogEntry(
         content_type=content_type,
         object_pk=str(instance.pk),
@@ -148,6 +149,7 @@ def _entry(
         actor_email=getattr(actor, "email", None),
         remote_addr=context.get("remote_addr"),
         remote_port=context.get("remote_port"),
+        additional_data=additional_data() if callable(additional_data) else None,
         cid=cid,
     )
 

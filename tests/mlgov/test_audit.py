@@ -12,14 +12,25 @@ from registry.models import Environment, Tag
 
 pytestmark = pytest.mark.django_db
 
-ATTRIBUTION = ("action", "actor_id", "actor_email", "remote_addr", "remote_port")
+ATTRIBUTION = (
+    "action",
+    "actor_id",
+    "actor_email",
+    "remote_addr",
+    "remote_port",
+    "additional_data",
+)
 
 
 def test_recorded_creations_are_the_entries_auditlog_writes(viewer):
     with set_actor(viewer, remote_addr="198.51.100.7", remote_port=4242):
-        by_receiver = Environment.objects.create(name="qa", rank=7)
+        by_receiver = Environment(name="qa", rank=7)
+        by_receiver._audit_note = "new stage"
+        by_receiver.save()
         with disable_auditlog():
-            recorded = Environment.objects.create(name="uat", rank=8)
+            recorded = Environment(name="uat", rank=8)
+            recorded._audit_note = "new stage"
+            recorded.save()
         assert not LogEntry.objects.get_for_object(recorded).exists()
         record_creations([recorded])
 
@@ -29,6 +40,7 @@ def test_recorded_creations_are_the_entries_auditlog_writes(viewer):
         getattr(expected, name) for name in ATTRIBUTION
     ]
     assert entry.actor == viewer
+    assert entry.additional_data == {"reason": "new stage"}
     assert (entry.object_pk, entry.object_repr) == (str(recorded.pk), "uat")
     different = {"id", "name", "rank"}
     assert entry.changes.keys() == expected.changes.keys()
