@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from deployments import selectors, services
 from deployments.constants import UNMOVED_STATUSES
-from deployments.models import Decision, Deployment, GateDecision, Strategy
+from deployments.models import Decision, Deployment, Strategy
 from mlgov.api.filters import QueryFilter
 from mlgov.api.permissions import IsDataScientistForWrites
 from mlgov.api.serializers import StrictInputSerializer, represent, validated
@@ -168,41 +168,6 @@ def _resolve(data: dict):
     return version, environment
 
 
-def _unsaved_deployment(check: services.GateCheck) -> Deployment:
-    """The dry-run's answer as the deployment it would record, never saved."""
-    result = check.result
-    record = GateDecision(
-        version=check.version,
-        environment=check.environment,
-        strategy=check.strategy,
-        traffic_percent=check.traffic_percent,
-        decision=result.decision,
-        checks=[item.as_dict() for item in result.checks],
-        warnings=list(result.warnings),
-        evaluation=result.verdict.as_dict(),
-        approval_ids=check.approval_ids,
-        waiver_ids=check.waiver_ids,
-        requested_by=check.requested_by,  # type: ignore[misc]
-        requested_at=check.requested_at,
-    )
-    return Deployment(
-        gate_decision=record,
-        model=check.version.model,
-        version=check.version,
-        environment=check.environment,
-        strategy=check.strategy,
-        traffic_percent=check.traffic_percent,
-        decision=result.decision,
-        status=(
-            Deployment.Status.APPROVED
-            if result.is_approved
-            else Deployment.Status.BLOCKED
-        ),
-        requested_by=check.requested_by,  # type: ignore[misc]
-        requested_at=check.requested_at,
-    )
-
-
 class DeploymentCheckView(APIView):
     """Dry-run: the gate's answer to a request, recording nothing (for CI
     pre-checks). Same body and answer as a request, without `id`."""
@@ -218,7 +183,7 @@ class DeploymentCheckView(APIView):
             strategy=data["strategy"],
             traffic_percent=data.get("traffic_percent"),
         )
-        body = represent(DeploymentSerializer, _unsaved_deployment(check))
+        body = represent(DeploymentSerializer, check.unsaved_deployment())
         body.pop("id")
         return Response(body)
 

@@ -47,6 +47,45 @@ class GateCheck:
     requested_by: AbstractBaseUser
     requested_at: datetime
 
+    def unsaved_deployment(
+        self, *, client_ip: str | None = None, request_id: str = ""
+    ) -> Deployment:
+        """The deployment this answer records, with its decision record,
+        neither saved: what a request writes and a dry run answers."""
+        result = self.result
+        record = GateDecision(
+            version=self.version,
+            environment=self.environment,
+            strategy=self.strategy,
+            traffic_percent=self.traffic_percent,
+            decision=result.decision,
+            checks=[item.as_dict() for item in result.checks],
+            warnings=list(result.warnings),
+            evaluation=result.verdict.as_dict(),
+            approval_ids=self.approval_ids,
+            waiver_ids=self.waiver_ids,
+            requested_by=self.requested_by,
+            requested_at=self.requested_at,
+            client_ip=client_ip,
+            request_id=request_id,
+        )
+        return Deployment(
+            gate_decision=record,
+            model=self.version.model,
+            version=self.version,
+            environment=self.environment,
+            strategy=self.strategy,
+            traffic_percent=self.traffic_percent,
+            decision=result.decision,
+            status=(
+                Deployment.Status.APPROVED
+                if result.is_approved
+                else Deployment.Status.BLOCKED
+            ),
+            requested_by=self.requested_by,
+            requested_at=self.requested_at,
+        )
+
 
 def _traffic_for(strategy: str, traffic_percent: int | None) -> int:
     if strategy == Strategy.FULL:
@@ -113,43 +152,16 @@ def request_deployment(
         now=now,
     )
     result = check.result
-    record = GateDecision(
-        version=version,
-        environment=environment,
-        strategy=strategy,
-        traffic_percent=check.traffic_percent,
-        decision=result.decision,
-        checks=[item.as_dict() for item in result.checks],
-        warnings=list(result.warnings),
-        evaluation=result.verdict.as_dict(),
-        approval_ids=check.approval_ids,
-        waiver_ids=check.waiver_ids,
-        requested_by=actor,
-        requested_at=check.requested_at,
-        client_ip=client_ip,
-        request_id=request_id or "",
+    deployment = check.unsaved_deployment(
+        client_ip=client_ip, request_id=request_id or ""
     )
+    record = deployment.gate_decision
     # Nothing refers to a decision not yet written: known without asking,
     # when the audit trail reads every field of the new row.
     GateDecision.deployment.related.set_cached_value(record, None)
     with disable_auditlog():
         record.save(force_insert=True)
-        deployment = Deployment.objects.create(
-            gate_decision=record,
-            model=version.model,
-            version=version,
-            environment=environment,
-            strategy=strategy,
-            traffic_percent=check.traffic_percent,
-            decision=result.decision,
-            status=(
-                Deployment.Status.APPROVED
-                if result.is_approved
-                else Deployment.Status.BLOCKED
-            ),
-            requested_by=actor,
-            requested_at=check.requested_at,
-        )
+        deployment.save(force_insert=True)
     record_creations([record, deployment])
     environment_name = environment.name
     announce(

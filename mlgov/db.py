@@ -98,10 +98,6 @@ class CompiledRows:
             result.append(tuple(values))
         return result
 
-    def tuples(self, **params: Any) -> list[tuple]:
-        """The rows as tuples, in the query's column order."""
-        return self.convert(self.raw(**params))
-
     def dicts(self, rows: Iterable[tuple]) -> list[dict[str, Any]]:
         """Rows from `raw` converted, as dicts by column name."""
         names = self._compiled_query()[2]
@@ -128,7 +124,7 @@ def fetch_together(*queries: BoundRows) -> list[list[tuple]]:
     if connection.vendor != "postgresql" or len(queries) < 2:
         return [bound.query.raw(**bound.params) for bound in queries]
     statements = [bound.query.statement(**bound.params) for bound in queries]
-    cursors = [_server_binding_cursor() for _ in statements]
+    cursors = _server_binding_cursors(len(statements))
     try:
         with connection.wrap_database_errors, connection.connection.pipeline():
             for cursor, (sql, params) in zip(cursors, statements, strict=True):
@@ -149,21 +145,24 @@ def _cursor():
     prepares its statements on PostgreSQL when DATABASE_PREPARED_STATEMENTS."""
     if connection.vendor != "postgresql" or not _prepares():
         return connection.cursor()
-    return _server_binding_cursor()
+    return _server_binding_cursors(1)[0]
 
 
-def _server_binding_cursor():
-    """A server-binding cursor of the default PostgreSQL connection (the
-    kind a pipeline takes), wrapped as `connection.cursor()` wraps its own;
-    it prepares its statements when DATABASE_PREPARED_STATEMENTS."""
+def _server_binding_cursors(count: int) -> list:
+    """`count` server-binding cursors of the default PostgreSQL connection
+    (the kind a pipeline takes), wrapped as `connection.cursor()` wraps its
+    own; they prepare their statements when DATABASE_PREPARED_STATEMENTS."""
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     connection.validate_thread_sharing()
+    cursor_class = _server_binding_cursor_class(_prepares())
+    wrap = (
+        connection.make_debug_cursor
+        if connection.queries_logged
+        else connection.make_cursor
+    )
     with connection.wrap_database_errors:
-        cursor = _server_binding_cursor_class(_prepares())(connection.connection)
-    if connection.queries_logged:
-        return connection.make_debug_cursor(cursor)
-    return connection.make_cursor(cursor)
+        return [wrap(cursor_class(connection.connection)) for _ in range(count)]
 
 
 @functools.cache

@@ -264,6 +264,16 @@ def version_rows_of(*, model: MLModel) -> QuerySet:
     return version_rows().filter(model=model)
 
 
+def missing_version(*, name: str, number: int) -> NotFoundError:
+    """What a request for an unknown version is told."""
+    return NotFoundError(f"No version {number} of a model named {name!r}.")
+
+
+def missing_environment(*, name: str) -> NotFoundError:
+    """What a request for an unknown environment is told."""
+    return NotFoundError(f"No environment named {name!r}.")
+
+
 _version_row = CompiledRows(
     lambda name, number: version_rows().filter(model__name=name, version=number)[:1],
     name="\x00model-name\x00",
@@ -275,7 +285,7 @@ def version_row(*, name: str, number: int) -> dict:
     """One version as an API row, addressed as in URLs, in one query."""
     rows = _version_row(name=name, number=number)
     if not rows:
-        raise NotFoundError(f"No version {number} of a model named {name!r}.")
+        raise missing_version(name=name, number=number)
     return rows[0]
 
 
@@ -301,7 +311,7 @@ def version_by_name(*, name: str, number: int) -> ModelVersion:
     """A version addressed as in URLs (model name, number), in one query."""
     version = versions_of_all().filter(model__name=name, version=number).first()
     if version is None:
-        raise NotFoundError(f"No version {number} of a model named {name!r}.")
+        raise missing_version(name=name, number=number)
     return version
 
 
@@ -335,14 +345,10 @@ def environment_by_name(*, name: str) -> Environment:
     """One environment with its promotion rule and freeze, or NotFoundError."""
     environment = environments().filter(name=name).first()
     if environment is None:
-        raise NotFoundError(f"No environment named {name!r}.")
+        raise missing_environment(name=name)
     return environment
 
 
-# A version and its model as the deployment gate and its records use them:
-# their keys, status, authors and the model's name, team and tier, in one
-# compiled query (the full selector joined four tables and every column of
-# two user rows, and its compilation cost more than the rest of a check).
 _model_lock_row = CompiledRows(
     lambda name: (
         MLModel.objects.select_for_update()
@@ -378,7 +384,10 @@ def latest_version_number(*, model_id: int) -> int:
     return rows[0]["version"] if rows else 0
 
 
-# The version's own columns of a version reference.
+# A version and its model as the deployment gate and its records use them:
+# their keys, status, authors and the model's name, team and tier, in one
+# compiled query (the full selector joined four tables and every column of
+# two user rows, and its compilation cost more than the rest of a check).
 _VERSION_REF_COLUMNS = (
     "id",
     "model_id",
@@ -400,10 +409,6 @@ _version_ref_row = CompiledRows(
     name="\x00model-name\x00",
     number=2_000_000_001,
 )
-
-
-def missing_version(*, name: str, number: int) -> NotFoundError:
-    return NotFoundError(f"No version {number} of a model named {name!r}.")
 
 
 def _version_ref(rows: list[dict[str, Any]]) -> ModelVersion | None:
@@ -435,10 +440,6 @@ _environment_ref_row = CompiledRows(
     )[:1],
     name="\x00environment-name\x00",
 )
-
-
-def missing_environment(*, name: str) -> NotFoundError:
-    return NotFoundError(f"No environment named {name!r}.")
 
 
 def version_and_environment_refs(

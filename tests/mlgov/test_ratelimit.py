@@ -136,16 +136,10 @@ def test_a_revoked_token_counts_against_the_address_not_its_former_owner(
     assert owner.status_code == 200
 
 
-@pytest.mark.skipif(
-    not hasattr(cache, "delete_pattern"), reason="the shared round trip is Redis's"
-)
-def test_a_known_token_is_counted_and_resolved_in_one_redis_round_trip(
-    api_client_for, viewer, monkeypatch
-):
+def redis_round_trips(monkeypatch) -> tuple[list, list]:
+    """The rate limiter's pipelines and the cache's GET keys from now on."""
     from mlgov import redis_client
 
-    client = api_client_for(viewer)
-    assert client.get("/api/v1/environments/").status_code == 200  # now known
     pipelines, gets = [], []
     run_pipeline = redis_client.run_pipeline
     monkeypatch.setattr(
@@ -156,6 +150,18 @@ def test_a_known_token_is_counted_and_resolved_in_one_redis_round_trip(
     monkeypatch.setattr(
         cache, "get", lambda key, *args: gets.append(key) or cache_get(key, *args)
     )
+    return pipelines, gets
+
+
+@pytest.mark.skipif(
+    not hasattr(cache, "delete_pattern"), reason="the shared round trip is Redis's"
+)
+def test_a_known_token_is_counted_and_resolved_in_one_redis_round_trip(
+    api_client_for, viewer, monkeypatch
+):
+    client = api_client_for(viewer)
+    assert client.get("/api/v1/environments/").status_code == 200  # now known
+    pipelines, gets = redis_round_trips(monkeypatch)
 
     response = client.get("/api/v1/environments/")
 
@@ -170,23 +176,13 @@ def test_a_known_token_is_counted_and_resolved_in_one_redis_round_trip(
 def test_a_token_another_process_cached_takes_one_round_trip_from_its_second_use(
     api_client_for, viewer, monkeypatch
 ):
-    from mlgov import redis_client
     from mlgov.api.authentication import forget_token_owners
 
     client = api_client_for(viewer)
     assert client.get("/api/v1/environments/").status_code == 200  # cached
     forget_token_owners()  # as a fresh worker, which only finds it cached
     assert client.get("/api/v1/environments/").status_code == 200
-    pipelines, gets = [], []
-    run_pipeline = redis_client.run_pipeline
-    monkeypatch.setattr(
-        "mlgov.ratelimit.run_pipeline",
-        lambda *args: pipelines.append(1) or run_pipeline(*args),
-    )
-    cache_get = cache.get
-    monkeypatch.setattr(
-        cache, "get", lambda key, *args: gets.append(key) or cache_get(key, *args)
-    )
+    pipelines, gets = redis_round_trips(monkeypatch)
 
     response = client.get("/api/v1/environments/")
 
