@@ -59,7 +59,8 @@ class DriftAlertListFilter(PageFilter):
         choices=drift_vocabulary.SEVERITIES, required=False
     )
     status = serializers.ChoiceField(
-        choices=[*drift_vocabulary.ALERT_STATUSES, "unresolved"], required=False
+        choices=[*drift_vocabulary.ALERT_STATUSES, drift_vocabulary.UNRESOLVED],
+        required=False,
     )
     model = serializers.SlugField(required=False)
     environment = serializers.SlugField(required=False)

@@ -7,11 +7,12 @@ so they cannot disagree."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from deployments.standing import EnvironmentStanding
 from drift import constants as drift_vocabulary
 from registry import constants as registry_vocabulary
 
@@ -35,19 +36,65 @@ READINESS_BANDS: tuple[tuple[str, float, str], ...] = (
 
 ATTENTION_SIZE = 10
 
-# The readiness score's parts as the model page lists them (DESIGN §2).
-READINESS_WEIGHTS_LABELS: tuple[tuple[str, str, int], ...] = (
-    ("rules", "Enforced rules passing", 40),
-    ("approvals", "Approvals complete", 20),
-    ("model_card", "Model card fields filled", 15),
-    ("drift", "Drift health", 25),
-)
+# The readiness score's parts as the model page lists them, in the order of
+# governance's weights (DESIGN §2).
+READINESS_PART_LABELS: Mapping[str, str] = {
+    "rules": "Enforced rules passing",
+    "approvals": "Approvals complete",
+    "model_card": "Model card fields filled",
+    "drift": "Drift health",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Compliance:
+    """A model's verdict in one environment as the pages show it: about the
+    version that speaks for the model there (deployments.standing), named."""
+
+    label: str
+    version: int
+    is_serving: bool
+    passed: bool
+    reasons: tuple[str, ...]
+    canary_label: str | None = None
+    canary_passed: bool | None = None
+
+    @classmethod
+    def of(cls, standing: EnvironmentStanding) -> Compliance:
+        subject = standing.subject
+        canary = subject.canary
+        return cls(
+            label=subject.label,
+            version=subject.version.version,
+            is_serving=subject.is_serving,
+            passed=standing.passed,
+            reasons=standing.verdict.reasons,
+            canary_label=(
+                f"{canary.version.label} canary at {canary.traffic_percent}%"
+                if canary
+                else None
+            ),
+            canary_passed=(
+                standing.canary_verdict.passed if standing.canary_verdict else None
+            ),
+        )
+
+    @property
+    def serving_passes(self) -> tuple[bool, ...]:
+        """Whether each version serving here passes: primary, then canary."""
+        if not self.is_serving:
+            return ()
+        if self.canary_passed is None:
+            return (self.passed,)
+        return (self.passed, self.canary_passed)
 
 
 @dataclass(frozen=True, slots=True)
 class ModelRow:
-    """One model as the command center sees it, with its current version's
-    verdicts and readiness. `version` is None for a model with no version."""
+    """One model as the command center sees it: per environment, the verdict
+    on the version that speaks for it there; readiness from the version that
+    speaks in production. `compliance` has no entry for an environment where
+    no version speaks (a model of drafts, or none)."""
 
     model_id: int
     name: str
@@ -57,10 +104,9 @@ class ModelRow:
     owner: str
     risk_tier: str
     registered_at: datetime
-    version: int | None
-    version_status: str | None
     versions: int
-    compliance: Mapping[str, bool]
+    compliance: Mapping[str, Compliance]
+    readiness_label: str | None
     readiness: float | None
     readiness_points: Mapping[str, float] = field(default_factory=dict)
     last_approved_at: datetime | None = None
@@ -68,12 +114,13 @@ class ModelRow:
 
     @property
     def is_compliant(self) -> bool:
-        """Whether the current version passes the production evaluation."""
-        return bool(self.compliance.get("production", False))
+        """Whether the version speaking in production passes there."""
+        return self.is_compliant_in(registry_vocabulary.PRODUCTION)
 
     def is_compliant_in(self, environment: str) -> bool:
-        """Whether the current version passes the evaluation for `environment`."""
-        return bool(self.compliance.get(environment, False))
+        """Whether the version speaking in `environment` passes there."""
+        found = self.compliance.get(environment)
+        return found is not None and found.passed
 
     def is_overdue(self, today: date) -> bool:
         """Whether its review is past due on `today`."""
@@ -104,16 +151,6 @@ def review_due(
     return (since + timedelta(days=REVIEW_CADENCE_DAYS[risk_tier])).date()
 
 
-def approvals_required(results: Iterable[Any]) -> int:
-    """The most approvals any enforced `min_approvals` rule of a verdict asks."""
-    counts = [
-        int(result.params.get("count", 0))
-        for result in results
-        if result.kind == "min_approvals" and result.enforcement == "enforce"
-    ]
-    return max(counts, default=0)
-
-
 def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 3) if whole else None
 
@@ -121,18 +158,28 @@ def _rate(part: int, whole: int) -> float | None:
 def tier_compliance(
     rows: Sequence[ModelRow], environments: Sequence[str]
 ) -> dict[str, dict[str, Any]]:
-    """Per risk tier: models, compliant and not (in production), and the
-    compliant count and rate per environment for the heat map."""
+    """Per risk tier: models, compliant and not (in production), and per
+    environment the compliant count and rate for the heat map, with how many
+    of those verdicts speak about a serving version and how many about a
+    candidate."""
     result: dict[str, dict[str, Any]] = {}
     for tier in RISK_TIERS:
         in_tier = [row for row in rows if row.risk_tier == tier]
         compliant = sum(row.is_compliant for row in in_tier)
         per_environment = {}
         for environment in environments:
-            passing = sum(row.is_compliant_in(environment) for row in in_tier)
+            speaking = [
+                found
+                for row in in_tier
+                if (found := row.compliance.get(environment)) is not None
+            ]
+            passing = sum(found.passed for found in speaking)
+            serving = sum(found.is_serving for found in speaking)
             per_environment[environment] = {
                 "compliant": passing,
                 "compliance_rate": _rate(passing, len(in_tier)),
+                "serving": serving,
+                "candidates": len(speaking) - serving,
             }
         result[tier] = {
             "models": len(in_tier),
@@ -160,6 +207,7 @@ def attention(rows: Sequence[ModelRow], size: int = ATTENTION_SIZE) -> list[dict
     return [
         {
             "model": row.name,
+            "version": row.readiness_label,
             "readiness": row.readiness,
             "risk_tier": row.risk_tier,
             "team": row.team,
@@ -168,18 +216,20 @@ def attention(rows: Sequence[ModelRow], size: int = ATTENTION_SIZE) -> list[dict
     ]
 
 
-def production_compliance(
-    active: Mapping[int, bool] | None,
-) -> dict[str, Any]:
-    """Active production deployments and how many are compliant now, given
-    compliance per active deployment; None when deployments are not known."""
-    if active is None:
-        return {"active": None, "compliant": None, "compliance_rate": None}
-    compliant = sum(active.values())
+def production_compliance(rows: Sequence[ModelRow]) -> dict[str, Any]:
+    """The versions serving production (primaries and canaries of inventory
+    models) and how many of them pass there now."""
+    serving = [
+        passed
+        for row in rows
+        if (found := row.compliance.get(registry_vocabulary.PRODUCTION))
+        for passed in found.serving_passes
+    ]
+    compliant = sum(serving)
     return {
-        "active": len(active),
+        "active": len(serving),
         "compliant": compliant,
-        "compliance_rate": _rate(compliant, len(active)),
+        "compliance_rate": _rate(compliant, len(serving)),
     }
 
 
@@ -189,8 +239,7 @@ def summarize(
     versions: int,
     environments: Sequence[str],
     drift_alerts_open: Mapping[str, int],
-    production: Mapping[int, bool] | None,
-    gate_decisions: Mapping[str, Any] | None,
+    gate_decisions: Mapping[str, Any],
     today: date,
 ) -> dict[str, Any]:
     """The overview's numbers with DESIGN §3's field names."""
@@ -200,7 +249,7 @@ def summarize(
         "versions": versions,
         "models_compliant": compliant,
         "models_compliance_rate": _rate(compliant, len(rows)),
-        "production": production_compliance(production),
+        "production": production_compliance(rows),
         "by_risk_tier": tier_compliance(rows, environments),
         "drift_alerts_open": {
             severity: drift_alerts_open.get(severity, 0)

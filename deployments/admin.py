@@ -1,9 +1,14 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.utils.html import format_html, format_html_join
 
 from deployments import services
 from deployments.models import Deployment, DeploymentStep, GateDecision
+from deployments.selectors import model_standings
 from mlgov.admin_tools import NoteActionForm, run_service_on_each
+from registry.admin import extend_model_admin
+from registry.constants import PRODUCTION
+from registry.models import MLModel
 
 
 def _checks_list(checks: list[dict]):
@@ -231,3 +236,40 @@ class GateDecisionAdmin(ReadOnlyAdmin):
     @admin.display(description="gate checks")
     def gate_checks(self, decision):
         return _checks_list(decision.checks)
+
+
+# The production verdict on the registry's model list, computed now as the
+# gate computes it, about the version serving production, else the model's
+# candidate (DESIGN §2): the same answer as the command center's.
+
+
+def load_production_verdicts(models: list[MLModel]) -> None:
+    """Set `production_standing` on each model of the page."""
+    standings = model_standings(
+        MLModel.objects.filter(pk__in=[model.pk for model in models]),
+        environments=[PRODUCTION],
+    )
+    for model in models:
+        standing = standings.get(model.pk)
+        model.production_standing = (
+            standing.environments.get(PRODUCTION) if standing else None
+        )
+
+
+@admin.display(description="production verdict")
+def production_verdict(model) -> str:
+    """The version and its verdict after an icon: "v3 serving: passes",
+    "v5 candidate: fails: <first reason>", or "no submitted version"."""
+    standing = model.production_standing
+    if standing is None:
+        icon, text = "unknown", "no submitted version"
+    elif standing.passed:
+        icon, text = "yes", f"{standing.label}: passes"
+    else:
+        icon, text = "no", f"{standing.label}: fails: {standing.verdict.reasons[0]}"
+    return format_html(
+        '<img src="{}" alt=""> {}', static(f"admin/img/icon-{icon}.svg"), text
+    )
+
+
+extend_model_admin(columns=[production_verdict], load_page=load_production_verdicts)

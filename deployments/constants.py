@@ -6,6 +6,9 @@ STRATEGY_FULL = "full"
 STRATEGY_CANARY = "canary"
 STRATEGIES: tuple[str, ...] = (STRATEGY_FULL, STRATEGY_CANARY)
 
+# A deployment at this share of traffic is its environment's primary.
+FULL_TRAFFIC = 100
+
 DECISION_APPROVED = "approved"
 DECISION_BLOCKED = "blocked"
 DECISIONS: tuple[str, ...] = (DECISION_APPROVED, DECISION_BLOCKED)

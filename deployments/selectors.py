@@ -2,17 +2,33 @@
 command center asks (what serves where, what the gate decided)."""
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
+from deployments.constants import FULL_TRAFFIC
 from deployments.gates import GateFacts, Rollout, ServingPeriod
 from deployments.models import Deployment, DeploymentStep, GateDecision
-from governance.selectors import evidence_from_rows, evidence_queries
+from deployments.standing import (
+    Canary,
+    EnvironmentStanding,
+    ModelStanding,
+    verdict_subject,
+)
+from governance.selectors import (
+    evaluate_versions,
+    evidence_from_rows,
+    evidence_queries,
+)
 from mlgov.db import CompiledRows, fetch_together
 from mlgov.exceptions import NotFoundError
-from registry.models import Environment, ModelVersion
+from registry.constants import PRODUCTION
+from registry.models import Environment, MLModel, ModelVersion
+from registry.refs import VersionRef
+from registry.selectors import candidate_version_ids, candidate_versions
 
 _DEPLOYMENT_COLUMNS = (
     "pk",
@@ -233,3 +249,96 @@ def gate_decisions_since(
     if environment:
         decisions = decisions.filter(environment__name=environment)
     return decisions
+
+
+# --- what speaks for a model, and its verdict (DESIGN §2) ---------------------
+
+
+def _serving(
+    models: QuerySet[MLModel],
+) -> dict[tuple[int, str], tuple[VersionRef | None, Canary | None]]:
+    """(primary, canary) active per (model id, environment name), one query."""
+    found: dict[tuple[int, str], tuple[VersionRef | None, Canary | None]] = {}
+    rows = (
+        Deployment.objects.active()
+        .filter(model__in=models.values("pk"))
+        .values_list(
+            "model_id",
+            "environment__name",
+            "version_id",
+            "version__version",
+            "traffic_percent",
+        )
+    )
+    for model_id, environment, version_id, number, percent in rows:
+        primary, canary = found.get((model_id, environment), (None, None))
+        ref = VersionRef(version_id, number)
+        if percent == FULL_TRAFFIC:
+            primary = ref
+        else:
+            canary = Canary(ref, percent)
+        found[(model_id, environment)] = (primary, canary)
+    return found
+
+
+def _speaking_versions(models: QuerySet[MLModel]) -> QuerySet[ModelVersion]:
+    """Every version that may speak for one of `models`: the candidates and
+    whatever serves, as subqueries."""
+    serving = Deployment.objects.active().filter(model__in=models.values("pk"))
+    return ModelVersion.objects.filter(
+        Q(pk__in=candidate_version_ids(models)) | Q(pk__in=serving.values("version_id"))
+    )
+
+
+def model_standings(
+    models: QuerySet[MLModel],
+    *,
+    environments: Sequence[str],
+    now: datetime | None = None,
+) -> dict[int, ModelStanding]:
+    """Per model id (models with a version), the version that speaks for it in
+    each environment and that version's verdict there, computed now as the
+    gate computes it; readiness from the version speaking in production.
+    The one answer every surface shows; a constant number of queries."""
+    now = now or timezone.now()
+    candidates = candidate_versions(models)
+    serving = _serving(models)
+    verdicts = evaluate_versions(versions=_speaking_versions(models), now=now)
+    readiness_environment = PRODUCTION if PRODUCTION in environments else None
+    standings = {}
+    for model_id, versions in candidates.items():
+        by_environment = {}
+        for environment in environments:
+            primary, canary = serving.get((model_id, environment), (None, None))
+            subject = verdict_subject(
+                primary=primary, canary=canary, candidate=versions.candidate
+            )
+            if subject is None:
+                continue
+            by_environment[environment] = EnvironmentStanding(
+                subject=subject,
+                verdict=verdicts.verdict(subject.version.version_id, environment),
+                canary_verdict=verdicts.verdict(
+                    subject.canary.version.version_id, environment
+                )
+                if subject.canary
+                else None,
+            )
+        if readiness_environment is None:
+            readiness_subject = verdict_subject(
+                primary=None, canary=None, candidate=versions.candidate
+            )
+        else:
+            speaking = by_environment.get(readiness_environment)
+            readiness_subject = speaking.subject if speaking else None
+        standings[model_id] = ModelStanding(
+            versions=versions.versions,
+            environments=by_environment,
+            readiness_subject=readiness_subject,
+            readiness=verdicts.readiness(
+                readiness_subject.version.version_id, readiness_environment
+            )
+            if readiness_subject
+            else None,
+        )
+    return standings

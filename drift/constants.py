@@ -15,3 +15,5 @@ ALERT_OPEN = "open"
 ALERT_ACKNOWLEDGED = "acknowledged"
 ALERT_RESOLVED = "resolved"
 ALERT_STATUSES: tuple[str, ...] = (ALERT_OPEN, ALERT_ACKNOWLEDGED, ALERT_RESOLVED)
+# A filter, not a status: open or acknowledged, the alerts someone must close.
+UNRESOLVED = "unresolved"

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from drift.constants import ALERT_SEVERITIES, SEVERITY_RANK
+from drift.constants import ALERT_SEVERITIES, SEVERITY_RANK, UNRESOLVED
 from drift.models import DriftAlert, DriftReport, FeatureDrift
 from mlgov.exceptions import NotFoundError
 from registry.models import MLModel, ModelVersion
@@ -132,11 +132,18 @@ def alert_list(
     environment: str | None = None,
     severity: str | None = None,
     status: str | None = None,
+    inventory_only: bool = False,
 ) -> QuerySet[DriftAlert]:
-    """Drift alerts with the rows their list shows, filtered."""
+    """Drift alerts with the rows their list shows, filtered, latest seen
+    first; status `unresolved` means open or acknowledged, and
+    `inventory_only` leaves out the alerts of archived models."""
     alerts = DriftAlert.objects.select_related(
         "version__model", "environment", "acknowledged_by", "resolved_by"
     )
+    if inventory_only:
+        alerts = alerts.filter(version__model__archived_at__isnull=True)
+    if status == UNRESOLVED:
+        alerts, status = alerts.unresolved(), None
     return filter_rows(
         alerts,
         model=model,
@@ -144,7 +151,7 @@ def alert_list(
         environment=environment,
         severity=severity,
         status=status,
-    )
+    ).order_by("-last_seen_at", "-id")
 
 
 def alert_by_id(*, pk: int) -> DriftAlert:

@@ -1,8 +1,7 @@
 from django import forms
 from django.contrib import admin
-from django.templatetags.static import static
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from governance import services
@@ -15,11 +14,10 @@ from mlgov.admin_tools import (
     ServiceErrorsAsMessagesMixin,
     run_service_on_each,
 )
-from mlgov.exceptions import DomainError, FieldError, NotFoundError
-from registry.admin import extend_model_admin, extend_version_admin
+from mlgov.exceptions import DomainError, FieldError
+from registry.admin import extend_version_admin
 from registry.constants import RISK_TIERS
-from registry.models import MLModel, ModelVersion
-from registry.selectors import environment_by_name, environment_names
+from registry.selectors import environment_names
 
 
 class RuleForm(forms.ModelForm):
@@ -424,47 +422,3 @@ extend_version_admin(
     actions=[submit, approve, reject],
     inlines=[EvaluationInline, ApprovalInline, WaiverInline],
 )
-
-
-# The production verdict on the registry's model list: computed now for the
-# page's latest versions, as the deployment gate would, not read from stored
-# evaluations that a policy, waiver or drift alert may have outdated since.
-VERDICT_ENVIRONMENT = "production"
-
-
-def load_production_verdicts(models: list[MLModel]) -> None:
-    """Set `production_verdict` on each model of the page: its latest
-    version's verdict in production, or None when there is none to give."""
-    version_ids = [model.latest_version_id for model in models]
-    verdicts = {}
-    if any(version_ids):
-        try:
-            production = environment_by_name(name=VERDICT_ENVIRONMENT)
-        except NotFoundError:
-            production = None
-        if production is not None:
-            verdicts = services.evaluate_versions(
-                versions=ModelVersion.objects.filter(pk__in=version_ids),
-                environment=production,
-            )
-    for model, version_id in zip(models, version_ids, strict=True):
-        model.production_verdict = verdicts.get(version_id)
-
-
-@admin.display(description="production verdict")
-def production_verdict(model) -> str:
-    """The verdict in words after its icon: "passes", "fails: <first
-    reason>", or "not evaluated"."""
-    verdict = model.production_verdict
-    if verdict is None:
-        icon, text = "unknown", "not evaluated"
-    elif verdict.passed:
-        icon, text = "yes", "passes"
-    else:
-        icon, text = "no", f"fails: {verdict.reasons[0]}"
-    return format_html(
-        '<img src="{}" alt=""> {}', static(f"admin/img/icon-{icon}.svg"), text
-    )
-
-
-extend_model_admin(columns=[production_verdict], load_page=load_production_verdicts)

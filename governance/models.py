@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from governance import constants
 from governance.constants import WAIVER_ACTIVE, WAIVER_EXPIRED, WAIVER_REVOKED
-from governance.engine import RULE_KINDS
+from governance.engine import RULE_KINDS, Verdict
 from registry.models import Environment, ModelVersion
 
 
@@ -246,6 +246,11 @@ class Evaluation(models.Model):
         )
         outcome = "passed" if self.passed else "failed"
         return f"{self.version} {outcome} ({where}, {self.evaluated_at:%Y-%m-%d})"
+
+    @property
+    def verdict(self) -> Verdict:
+        """The stored verdict as the engine gave it."""
+        return Verdict.from_dict({"passed": self.passed, "results": self.results})
 
 
 auditlog.register(Policy, exclude_fields=["updated_at"])

@@ -14,11 +14,17 @@ from django.utils import timezone
 from drift.selectors import open_alert_rows, open_drift_by_version, worst_open_drift
 from governance.documents import PolicyDocument, RuleDocument
 from governance.engine import (
+    PolicySet,
     PolicySpec,
+    ReadinessBreakdown,
     RuleSpec,
+    Verdict,
     VersionFacts,
     WaiverSpec,
+    approvals_required,
     count_independent_approvals,
+    evaluate,
+    version_readiness,
 )
 from governance.models import Approval, Evaluation, Policy, Rule, Waiver
 from mlgov.db import BoundRows, CompiledRows, fetch_together
@@ -255,6 +261,72 @@ def waiver_specs(
     return by_version
 
 
+class VersionVerdicts:
+    """The verdicts of a set of versions in any environment, from facts,
+    policies and waivers gathered once: the one place that evaluates many
+    versions (the command center, the admin, the portfolio's numbers)."""
+
+    def __init__(
+        self,
+        *,
+        facts: dict[int, VersionFacts],
+        policies: PolicySet,
+        waivers: dict[int, list[WaiverSpec]],
+        now: datetime,
+    ) -> None:
+        self.facts = facts
+        self.policies = policies
+        self.waivers = waivers
+        self.now = now
+        self._verdicts: dict[tuple, Verdict] = {}
+
+    def __contains__(self, version_id: int) -> bool:
+        return version_id in self.facts
+
+    def verdict(self, version_id: int, environment: str | None) -> Verdict:
+        """The version's verdict in `environment` (None: the approval decision),
+        as `governance.engine.evaluate` gives it."""
+        facts = self.facts[version_id]
+        # Without open drift the environment matters only through the policies
+        # that apply there, so environments sharing them share one evaluation.
+        if facts.open_drift:
+            key: tuple = (version_id, environment)
+        else:
+            applicable = self.policies.applicable(facts, environment=environment)
+            key = (version_id, tuple(policy.name for policy in applicable))
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            verdict = evaluate(
+                facts,
+                self.policies,
+                environment=environment,
+                now=self.now,
+                waivers=self.waivers.get(version_id, ()),
+            )
+            self._verdicts[key] = verdict
+        return verdict
+
+    def readiness(self, version_id: int, environment: str | None) -> ReadinessBreakdown:
+        """The version's readiness from its verdict in `environment`."""
+        return version_readiness(
+            self.facts[version_id], self.verdict(version_id, environment)
+        )
+
+
+def evaluate_versions(
+    *, versions: QuerySet[ModelVersion], now: datetime | None = None
+) -> VersionVerdicts:
+    """The verdicts of `versions`, computed on demand from what seven queries
+    gather, whatever the number of versions."""
+    now = now or timezone.now()
+    return VersionVerdicts(
+        facts=version_facts(versions),
+        policies=PolicySet(current_policy_specs()),
+        waivers=waiver_specs(versions=versions, now=now),
+        now=now,
+    )
+
+
 @dataclass(frozen=True)
 class EvaluationEvidence:
     """What `governance.engine.evaluate` needs for one version, and the
@@ -455,16 +527,7 @@ def review_progress(
     approvals = count_independent_approvals(
         approver_ids, version.created_by_id, version.submitted_by_id
     )
-    required = max(
-        (
-            int(result["params"]["count"])
-            for result in (evaluation.results if evaluation else [])
-            if result["kind"] == "min_approvals"
-            and result["enforcement"] == "enforce"
-            and not result["waived"]
-        ),
-        default=0,
-    )
+    required = approvals_required(evaluation.verdict) if evaluation else 0
     return {
         "status": version.status,
         "approvals": approvals,

@@ -126,8 +126,8 @@ class MLModelChangeList(ChangeList):
 @admin.register(MLModel)
 class MLModelAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     """The model list. Apps built on the registry add their columns through
-    `extend_model_admin` below: drift adds the open alerts, governance the
-    production verdict of the latest version."""
+    `extend_model_admin` below: drift adds the open alerts, deployments the
+    production verdict of the version that speaks for the model."""
 
     # Filled by `extend_model_admin`: queryset annotations and page loaders.
     annotations: list[Callable[[QuerySet], QuerySet]] = []

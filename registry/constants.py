@@ -29,3 +29,6 @@ MODEL_CARD_FIELDS: tuple[str, ...] = (
     "ethical_considerations",
     "caveats",
 )
+
+# The environment the portfolio's headline numbers and readiness speak about.
+PRODUCTION = "production"

@@ -1,20 +1,36 @@
 """Reads of the registry that pages and endpoints need."""
 
 import functools
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber
 
 from mlgov.cache import cached, namespaced_key
 from mlgov.db import CompiledRows, fetch_together, instance_from_row
 from mlgov.exceptions import NotFoundError
 from mlgov.permissions import can_write_model
+from registry import constants
 from registry.constants import RISK_TIERS
 from registry.models import Environment, MLModel, ModelVersion, Tag
+from registry.refs import VersionRef
 
 
 def model_inventory(
@@ -179,6 +195,62 @@ def versions_of_all() -> QuerySet[ModelVersion]:
 def versions_of(*, model: MLModel) -> QuerySet[ModelVersion]:
     """A model's versions with the users and lineage their rows show."""
     return versions_of_all().filter(model=model)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelVersions:
+    """How many versions a model has, and its candidate (`candidate_versions`)."""
+
+    versions: int
+    candidate: VersionRef | None
+
+
+def _newest_by_model(models: QuerySet[MLModel]) -> QuerySet[ModelVersion]:
+    """Each model's first version in candidacy order: approved first, then any
+    submitted one, then drafts, newest first within each; with the model's
+    version count. It is the model's candidate unless it is a draft."""
+    rank = Case(
+        When(status=constants.VERSION_APPROVED, then=Value(2)),
+        When(status=constants.VERSION_DRAFT, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    by_model = {"partition_by": [F("model_id")]}
+    return (
+        ModelVersion.objects.filter(model__in=models.values("pk"))
+        .annotate(
+            place=Window(
+                RowNumber(), order_by=[rank.desc(), F("version").desc()], **by_model
+            ),
+            model_versions=Window(Count("pk"), **by_model),
+        )
+        .filter(place=1)
+    )
+
+
+def candidate_versions(models: QuerySet[MLModel]) -> dict[int, ModelVersions]:
+    """Per model id (models with at least one version): its version count and
+    the version that speaks for it where none serves (DESIGN §2), its newest
+    approved version, else its newest submitted one; a draft never does. One
+    query, a window over the models' versions."""
+    rows = _newest_by_model(models).values_list(
+        "model_id", "pk", "version", "status", "model_versions"
+    )
+    return {
+        model_id: ModelVersions(
+            versions=count,
+            candidate=None
+            if status == constants.VERSION_DRAFT
+            else VersionRef(pk, number),
+        )
+        for model_id, pk, number, status, count in rows
+    }
+
+
+def candidate_version_ids(models: QuerySet[MLModel]) -> QuerySet:
+    """The ids of the models' candidate versions, as a subquery (a list of ten
+    thousand ids costs psycopg more than the database's answer)."""
+    return _newest_by_model(models).exclude(status=constants.VERSION_DRAFT).values("pk")
 
 
 def version_list(

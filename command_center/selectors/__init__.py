@@ -1,11 +1,10 @@
 """Reads of the command center, by subject: per-model rows and the data
 fingerprint (``rows``), the portfolio's cached aggregates (``portfolio``), the
-model page (``model_page``) and the lists (``lists``). Every aggregate comes
+model page (``model_page``), the lists (``lists``) and what it reads of
+deployments (``deployments``). Every aggregate comes
 from a constant number of queries whatever the size of the portfolio."""
 
 from command_center.selectors.lists import MODEL_SORTS as MODEL_SORTS
-from command_center.selectors.lists import alert_list as alert_list
-from command_center.selectors.lists import audit_entries as audit_entries
 from command_center.selectors.lists import filter_model_rows as filter_model_rows
 from command_center.selectors.lists import saved_simulation as saved_simulation
 from command_center.selectors.lists import saved_simulations as saved_simulations
@@ -21,9 +20,7 @@ from command_center.selectors.portfolio import compute_portfolio as compute_port
 from command_center.selectors.portfolio import overview as overview
 from command_center.selectors.portfolio import portfolio_state as portfolio_state
 from command_center.selectors.portfolio import portfolio_summary as portfolio_summary
-from command_center.selectors.rows import PRODUCTION as PRODUCTION
 from command_center.selectors.rows import data_fingerprint as data_fingerprint
-from command_center.selectors.rows import environment_names as environment_names
 from command_center.selectors.rows import (
     inventory_rows_in_batches as inventory_rows_in_batches,
 )

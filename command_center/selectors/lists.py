@@ -1,24 +1,16 @@
-"""The lists' reads: models filtered and sorted, drift alerts, the audit
-trail and saved simulations."""
+"""The lists' reads: models filtered and sorted, teams and saved simulations.
+Drift alerts and the audit trail are their owners' selectors."""
 
 from collections.abc import Sequence
 from datetime import date
 
-from auditlog.models import LogEntry
-from django.db.models import (
-    QuerySet,
-)
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from command_center.models import SavedSimulation
-from command_center.portfolio import (
-    ModelRow,
-)
-from command_center.selectors.rows import (
-    PRODUCTION,
-)
-from drift.models import DriftAlert
+from command_center.portfolio import RISK_TIERS, ModelRow
 from mlgov.exceptions import NotFoundError
+from registry.constants import PRODUCTION
 from registry.models import Team
 
 # --- lists ------------------------------------------------------------------
@@ -31,10 +23,7 @@ MODEL_SORTS = {
         -(row.readiness or 0),
         row.name,
     ),
-    "risk_tier": lambda row: (
-        ("critical", "high", "medium", "low").index(row.risk_tier),
-        row.name,
-    ),
+    "risk_tier": lambda row: (RISK_TIERS.index(row.risk_tier), row.name),
     "review_due": lambda row: (row.review_due, row.name),
     "team": lambda row: (row.team, row.name),
 }
@@ -83,38 +72,6 @@ def filter_model_rows(
 def team_names() -> list[tuple[str, str]]:
     """(name, display name) of every team."""
     return list(Team.objects.order_by("name").values_list("name", "display_name"))
-
-
-def alert_list(
-    *,
-    severity: str | None = None,
-    status: str | None = None,
-    model: str | None = None,
-    environment: str | None = None,
-) -> QuerySet[DriftAlert]:
-    """Drift alerts of inventory models for the list; status `unresolved`
-    means open or acknowledged."""
-    alerts = DriftAlert.objects.filter(
-        version__model__archived_at__isnull=True
-    ).select_related("version__model", "environment")
-    if status == "unresolved":
-        alerts = alerts.unresolved()
-    elif status:
-        alerts = alerts.filter(status=status)
-    if severity:
-        alerts = alerts.filter(severity=severity)
-    if model:
-        alerts = alerts.filter(version__model__name=model)
-    if environment:
-        alerts = alerts.filter(environment__name=environment)
-    return alerts.order_by("-last_seen_at", "-id")
-
-
-def audit_entries() -> QuerySet[LogEntry]:
-    """The audit trail, newest first, with actor and type joined."""
-    return LogEntry.objects.select_related("actor", "content_type").order_by(
-        "-timestamp", "-id"
-    )
 
 
 def saved_simulations() -> QuerySet[SavedSimulation]:

@@ -4,7 +4,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from auditlog.models import LogEntry
 from django.db.models import (
@@ -12,17 +11,15 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from command_center import deployment_data
-from command_center.portfolio import (
-    ModelRow,
-)
-from command_center.selectors.rows import (
-    model_rows,
-)
+from command_center.portfolio import ModelRow
+from command_center.selectors.deployments import deployment_timeline
+from command_center.selectors.rows import model_rows
+from deployments.models import Deployment
 from drift.models import DriftAlert, DriftReport, FeatureDrift
 from governance.models import Approval, Evaluation, Waiver
 from mlgov.exceptions import NotFoundError
 from registry.models import MLModel, ModelVersion
+from registry.selectors import environment_names
 
 # --- the model page ---------------------------------------------------------
 
@@ -157,7 +154,7 @@ class ModelPage:
     waivers: list[Waiver]
     open_alerts: list[DriftAlert]
     drift: list[DriftSeries]
-    deployments: list[Any] | None
+    deployments: list[Deployment]
     audit: list[LogEntry]
     environments: tuple[str, ...]
 
@@ -202,9 +199,9 @@ def model_page(*, name: str, now: datetime | None = None) -> ModelPage:
         waivers=waivers,
         open_alerts=open_alerts,
         drift=drift_history(model_id=model.pk),
-        deployments=deployment_data.deployment_timeline(model_id=model.pk),
+        deployments=deployment_timeline(model_id=model.pk),
         audit=model_audit_history(
             model_id=model.pk, version_ids=[version.pk for version in versions]
         ),
-        environments=tuple(row.compliance),
+        environments=tuple(environment_names()),
     )

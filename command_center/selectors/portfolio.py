@@ -10,16 +10,15 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from command_center import deployment_data
 from command_center.models import PortfolioSnapshot
 from command_center.portfolio import (
     ModelRow,
     summarize,
 )
+from command_center.selectors.deployments import gate_decisions_last_30_days
 from command_center.selectors.rows import (
     TREND_DAYS,
     data_fingerprint,
-    environment_names,
     fingerprint_key,
     inventory_models,
     model_rows,
@@ -27,6 +26,7 @@ from command_center.selectors.rows import (
 from drift.models import DriftAlert
 from mlgov.cache import cached
 from registry.models import ModelVersion
+from registry.selectors import environment_names
 
 
 def open_alerts_by_severity() -> dict[str, int]:
@@ -63,14 +63,12 @@ def compute_portfolio(*, now: datetime | None = None) -> PortfolioState:
     now = now or timezone.now()
     rows = model_rows(inventory_models(), now=now)
     environments = tuple(environment_names())
-    by_id = {row.model_id: row for row in rows}
     summary = summarize(
         rows=rows,
         versions=inventory_version_count(),
         environments=environments,
         drift_alerts_open=open_alerts_by_severity(),
-        production=deployment_data.production_compliance_by_deployment(by_id),
-        gate_decisions=deployment_data.gate_decisions_last_30_days(),
+        gate_decisions=gate_decisions_last_30_days(now=now),
         today=now.date(),
     )
     return PortfolioState(

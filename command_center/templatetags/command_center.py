@@ -55,9 +55,9 @@ def page_query(base: str, page: int) -> str:
 
 
 @register.filter
-def compliant_in(row, environment: str) -> bool:
-    """Whether a model row's current version passes in `environment`."""
-    return row.is_compliant_in(environment)
+def compliance_in(row, environment: str):
+    """A model row's verdict in `environment` (None: no version speaks there)."""
+    return row.compliance.get(environment)
 
 
 @register.filter

@@ -4,7 +4,7 @@ from django.http import Http404
 from django.utils import timezone
 from rest_framework import serializers
 
-from command_center import charts, deployment_data, selectors
+from command_center import charts, selectors
 from command_center.filters import (
     DeploymentListFilter,
     DriftAlertListFilter,
@@ -13,10 +13,11 @@ from command_center.filters import (
 )
 from command_center.portfolio import (
     READINESS_BANDS,
-    READINESS_WEIGHTS_LABELS,
+    READINESS_PART_LABELS,
     REVIEW_CADENCE_DAYS,
     RISK_TIERS,
 )
+from command_center.selectors.deployments import deployment_list
 from command_center.views.access import (
     RolePage,
     invalid_filters_page,
@@ -24,10 +25,13 @@ from command_center.views.access import (
     query_without,
 )
 from drift import constants as drift_vocabulary
+from drift.selectors import alert_list
+from governance.engine import READINESS_WEIGHTS
+from mlgov.audit import audit_entries
 from mlgov.exceptions import FieldError, NotFoundError
-from mlgov.permissions import (
-    can_read_audit_trail,
-)
+from mlgov.permissions import can_read_audit_trail
+from registry.constants import PRODUCTION
+from registry.selectors import environment_names
 
 
 class OverviewView(RolePage):
@@ -64,7 +68,6 @@ class OverviewView(RolePage):
             environments=data["environments"],
             tiers=tiers,
             computed_at=data["computed_at"],
-            deployments_available=deployment_data.deployments_available(),
             trend_chart=charts.trend_chart(
                 "trend",
                 [(day, rate) for day, rate, _production in data["trend"]],
@@ -125,7 +128,7 @@ class ModelListView(RolePage):
         except (FieldError, serializers.ValidationError) as error:
             return invalid_filters_page(request, error, self.template_name, context)
         state = selectors.portfolio_state()
-        environment = filters.get("environment") or selectors.PRODUCTION
+        environment = filters.get("environment") or PRODUCTION
         if environment not in state.environments:
             return invalid_filters_page(
                 request,
@@ -193,15 +196,15 @@ class ModelDetailView(RolePage):
             model=page.model,
             row=page.row,
             readiness_parts=[
-                (label, page.row.readiness_points.get(key, 0.0), weight)
-                for key, label, weight in READINESS_WEIGHTS_LABELS
+                (label, page.row.readiness_points.get(part, 0.0), weight)
+                for part, weight in READINESS_WEIGHTS.items()
+                if (label := READINESS_PART_LABELS[part])
             ],
             drift_charts=[
                 (series, charts.drift_chart(f"drift-{index}", series))
                 for index, series in enumerate(page.drift, start=1)
             ],
             today=timezone.now().date(),
-            deployments_available=deployment_data.deployments_available(),
         )
         return context
 
@@ -218,12 +221,13 @@ class DriftAlertListView(RolePage):
             filters = DriftAlertListFilter.from_get(request)
         except (FieldError, serializers.ValidationError) as error:
             return invalid_filters_page(request, error, self.template_name, context)
-        filters.setdefault("status", "unresolved")
-        alerts = selectors.alert_list(
+        filters.setdefault("status", drift_vocabulary.UNRESOLVED)
+        alerts = alert_list(
             severity=filters.get("severity"),
             status=filters.get("status"),
             model=filters.get("model"),
             environment=filters.get("environment"),
+            inventory_only=True,
         )
         context.update(
             page=page_of(request, alerts, filters),
@@ -236,8 +240,8 @@ class DriftAlertListView(RolePage):
         context = super().get_context_data(**kwargs)
         context.update(
             severities=list(reversed(drift_vocabulary.SEVERITIES)),
-            statuses=["unresolved", *drift_vocabulary.ALERT_STATUSES],
-            environments=selectors.environment_names(),
+            statuses=[drift_vocabulary.UNRESOLVED, *drift_vocabulary.ALERT_STATUSES],
+            environments=environment_names(),
             filters={},
         )
         return context
@@ -255,15 +259,12 @@ class DeploymentListView(RolePage):
             filters = DeploymentListFilter.from_get(request)
         except (FieldError, serializers.ValidationError) as error:
             return invalid_filters_page(request, error, self.template_name, context)
-        deployments = deployment_data.deployment_list(
+        deployments = deployment_list(
             **{k: v for k, v in filters.items() if k not in ("page", "page_size")}
         )
         context.update(
             filters=filters,
-            deployments_available=deployments is not None,
-            page=page_of(request, deployments, filters)
-            if deployments is not None
-            else None,
+            page=page_of(request, deployments, filters),
             query=query_without(request, "page"),
         )
         return self.render_to_response(context)
@@ -284,7 +285,5 @@ class AuditListView(RolePage):
             filters = PageFilter.from_get(request)
         except (FieldError, serializers.ValidationError) as error:
             return invalid_filters_page(request, error, self.template_name, context)
-        context.update(
-            page=page_of(request, selectors.audit_entries(), filters), query=""
-        )
+        context.update(page=page_of(request, audit_entries(), filters), query="")
         return self.render_to_response(context)

@@ -6,7 +6,7 @@ from typing import Any
 from django.http import Http404
 from django.shortcuts import redirect
 
-from command_center import deployment_data, selectors
+from command_center import selectors
 from command_center.portfolio import (
     RISK_TIERS,
 )
@@ -24,6 +24,7 @@ from mlgov.exceptions import DomainError, NotFoundError
 from mlgov.permissions import (
     can_run_simulations,
 )
+from registry.selectors import environment_names
 
 
 class SimulationView(RolePage):
@@ -46,7 +47,7 @@ class SimulationView(RolePage):
             policies=form_with_submitted(
                 form_policies(documents), kwargs.get("submitted")
             ),
-            environments=selectors.environment_names(),
+            environments=environment_names(),
             risk_tiers=RISK_TIERS,
             enforcements=list(ENFORCEMENTS),
             rule_kinds=list(RULE_KINDS),
@@ -81,7 +82,6 @@ class SimulationView(RolePage):
         context.update(
             proposal=proposal,
             result=_tiers_in_order(result),
-            deployments_available=deployment_data.deployments_available(),
         )
         return self.render_to_response(context)
 
@@ -104,7 +104,6 @@ class SavedSimulationView(RolePage):
         context["run"] = run
         context["result"] = _tiers_in_order(run.result)
         context["proposal_json"] = json.dumps(run.proposal, indent=2, sort_keys=True)
-        context["deployments_available"] = deployment_data.deployments_available()
         if self.request.GET.get("compare"):
             try:
                 now = run_simulation(

@@ -28,8 +28,10 @@ from governance.engine.facts import VersionFacts
 from governance.engine.readiness import (
     READINESS_WEIGHTS,
     ReadinessBreakdown,
+    approvals_required,
     readiness_breakdown,
     readiness_score,
+    version_readiness,
 )
 from governance.engine.rules import (
     RULE_KINDS,
@@ -63,6 +65,7 @@ __all__ = [
     "Verdict",
     "VersionFacts",
     "WaiverSpec",
+    "approvals_required",
     "count_independent_approvals",
     "evaluate",
     "format_number",
@@ -71,5 +74,6 @@ __all__ = [
     "readiness_score",
     "rule_param_schema",
     "validate_rule",
+    "version_readiness",
     "worst_drift_severity",
 ]

@@ -7,7 +7,13 @@ from dataclasses import dataclass
 
 from governance.engine.constants import DRIFT_HEALTH, ENFORCE, MODEL_CARD_FIELDS
 from governance.engine.evaluation import Verdict
-from governance.engine.rules import is_filled
+from governance.engine.facts import VersionFacts
+from governance.engine.rules import (
+    MIN_APPROVALS,
+    count_independent_approvals,
+    is_filled,
+    worst_drift_severity,
+)
 
 READINESS_WEIGHTS: Mapping[str, int] = {
     "rules": 40,
@@ -97,3 +103,31 @@ def readiness_score(
         model_card=model_card,
         worst_open_drift=worst_open_drift,
     ).score
+
+
+def approvals_required(verdict: Verdict) -> int:
+    """The most approvals an enforced, unwaived `min_approvals` rule of the
+    verdict asks for: a waived rule asks for none (docs/decisions.md)."""
+    return max(
+        (
+            int(result.params.get("count", 0))
+            for result in verdict.results
+            if result.kind == MIN_APPROVALS
+            and result.enforcement == ENFORCE
+            and not result.waived
+        ),
+        default=0,
+    )
+
+
+def version_readiness(facts: VersionFacts, verdict: Verdict) -> ReadinessBreakdown:
+    """The readiness of a version from its facts and its verdict."""
+    return readiness_breakdown(
+        verdict=verdict,
+        approvals_required=approvals_required(verdict),
+        independent_approvals=count_independent_approvals(
+            facts.approver_ids, facts.creator_id, facts.submitter_id
+        ),
+        model_card=facts.model_card,
+        worst_open_drift=worst_drift_severity(facts.open_drift),
+    )

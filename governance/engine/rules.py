@@ -170,7 +170,10 @@ def _approvals_outcome(
     return False, detail
 
 
-@_rule_kind("min_approvals", count={"type": "integer", "minimum": 1})
+MIN_APPROVALS = "min_approvals"
+
+
+@_rule_kind(MIN_APPROVALS, count={"type": "integer", "minimum": 1})
 def _min_approvals(
     params: Mapping[str, Any],
     facts: VersionFacts,

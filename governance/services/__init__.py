@@ -2,7 +2,6 @@
 
 from governance.services.evaluations import (
     evaluate_version,
-    evaluate_versions,
     record_evaluation,
 )
 from governance.services.policies import (
@@ -34,7 +33,6 @@ __all__ = [
     "create_policy",
     "delete_policy",
     "evaluate_version",
-    "evaluate_versions",
     "export_policy_documents",
     "grant_waiver",
     "known_environment_names",

@@ -3,16 +3,12 @@
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
 from django.utils import timezone
 
-from governance.engine import PolicySet, Verdict, evaluate
+from governance.engine import Verdict, evaluate
 from governance.models import Evaluation
 from governance.selectors import (
-    current_policy_specs,
     evaluation_inputs,
-    version_facts,
-    waiver_specs,
 )
 from mlgov.events import announce, publish
 from registry.models import Environment, ModelVersion
@@ -43,32 +39,6 @@ def evaluate_version(
         passed=verdict.passed,
     )
     return verdict
-
-
-def evaluate_versions(
-    *,
-    versions: QuerySet[ModelVersion],
-    environment: Environment | None,
-    now: datetime | None = None,
-) -> dict[int, Verdict]:
-    """The verdict of each of `versions` in an environment, by version id, as
-    `evaluate_version` would give it one by one: seven queries in all, and
-    nothing published, for pages that show many verdicts."""
-    now = now or timezone.now()
-    facts = version_facts(versions)
-    waivers = waiver_specs(versions=versions, now=now)
-    policies = PolicySet(current_policy_specs())
-    environment_name = environment.name if environment else None
-    return {
-        pk: evaluate(
-            facts_of_version,
-            policies,
-            environment=environment_name,
-            now=now,
-            waivers=waivers.get(pk, []),
-        )
-        for pk, facts_of_version in facts.items()
-    }
 
 
 def record_evaluation(

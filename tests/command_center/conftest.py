@@ -7,8 +7,8 @@ Policies: `floor` (enforced, production only: auc >= 0.8) and `review`
   approved 200 days ago, so its review is overdue.
 - bravo, high: v1 approved, auc 0.70; fails production only; readiness 55.0;
   approved 10 days ago.
-- charlie, low: v1 draft, auc 0.95, no approval; fails everywhere; readiness
-  20.0; registered today.
+- charlie, low: v1 in review, auc 0.95, no approval; fails everywhere;
+  readiness 20.0; registered today.
 - delta, medium: no version; no readiness; registered 800 days ago, overdue.
 - echo, high: archived, so not in the inventory.
 
@@ -98,7 +98,11 @@ def portfolio(policies, reviewer) -> Portfolio:
 
     charlie = MLModelFactory(name="charlie", team=team, risk_tier="low")
     charlie_v1 = ModelVersionFactory(
-        model=charlie, version=1, status="draft", metrics={"auc": 0.95}, model_card={}
+        model=charlie,
+        version=1,
+        status="in_review",
+        metrics={"auc": 0.95},
+        model_card={},
     )
 
     delta = MLModelFactory(name="delta", team=team, risk_tier="medium")

@@ -29,6 +29,7 @@ def test_the_summary_has_designs_field_names(api_client_for, viewer, portfolio):
     assert body["overdue_reviews"]["total"] == 2
     assert body["attention"][0] == {
         "model": "charlie",
+        "version": "v1 candidate",
         "readiness": 20.0,
         "risk_tier": "low",
         "team": "risk",

@@ -35,19 +35,22 @@ def test_the_csv_has_one_row_per_inventory_model_with_its_governance_facts(
     bravo = by_name["bravo"]
     assert bravo["team"] == "risk"
     assert bravo["risk_tier"] == "high"
-    assert bravo["current_version"] == "1"
-    assert bravo["version_status"] == "approved"
-    assert (bravo["compliant_development"], bravo["compliant_production"]) == (
-        "yes",
+    assert bravo["versions"] == "1"
+    assert (bravo["production_version"], bravo["compliant_production"]) == (
+        "v1 candidate",
         "no",
     )
-    assert bravo["readiness"] == "55.0"
+    assert (bravo["development_version"], bravo["compliant_development"]) == (
+        "v1 candidate",
+        "yes",
+    )
+    assert (bravo["readiness_version"], bravo["readiness"]) == ("v1 candidate", "55.0")
     assert bravo["last_approval"] != ""
     assert bravo["review_overdue"] == "no"
     assert by_name["alpha"]["review_overdue"] == "yes"
     delta = by_name["delta"]
     assert (
-        delta["current_version"],
+        delta["production_version"],
         delta["readiness"],
         delta["compliant_production"],
     ) == ("", "", "")

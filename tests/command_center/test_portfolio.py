@@ -3,13 +3,12 @@
 from datetime import UTC, date, datetime
 
 from command_center.portfolio import (
+    Compliance,
     ModelRow,
-    approvals_required,
     readiness_band,
     review_due,
     summarize,
 )
-from governance.engine import RuleResult
 
 NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
 
@@ -24,17 +23,26 @@ def row(name: str, tier: str = "low", **fields) -> ModelRow:
         "owner": "",
         "risk_tier": tier,
         "registered_at": NOW,
-        "version": 1,
-        "version_status": "approved",
         "versions": 1,
-        "compliance": {"production": True},
+        "compliance": {"production": verdict()},
+        "readiness_label": "v1 candidate",
         "readiness": 90.0,
     }
     return ModelRow(**{**defaults, **fields})
 
 
-def result(kind: str, count: int, enforcement: str = "enforce") -> RuleResult:
-    return RuleResult("p", 1, 1, kind, {"count": count}, True, False, enforcement, "")
+def verdict(
+    passed: bool = True, *, serving: bool = False, canary_passed: bool | None = None
+) -> Compliance:
+    return Compliance(
+        label="v1 serving" if serving else "v1 candidate",
+        version=1,
+        is_serving=serving,
+        passed=passed,
+        reasons=() if passed else ("auc 0.7 is below the minimum 0.8",),
+        canary_label=None if canary_passed is None else "v2 canary at 10%",
+        canary_passed=canary_passed,
+    )
 
 
 def test_review_due_counts_the_cadence_from_the_last_approval():
@@ -73,23 +81,11 @@ def test_readiness_bands():
     ]
 
 
-def test_approvals_required_is_the_largest_enforced_min_approvals():
-    results = [
-        result("min_approvals", 1),
-        result("min_approvals", 3, enforcement="advisory"),
-        result("min_approvals", 2),
-        result("metric_threshold", 9),
-    ]
-
-    assert approvals_required(results) == 2
-    assert approvals_required([]) == 0
-
-
 def test_attention_skips_models_without_a_version_and_breaks_ties_by_name():
     rows = [
         row("b", readiness=40.0),
         row("a", readiness=40.0),
-        row("none", version=None, readiness=None),
+        row("none", compliance={}, readiness_label=None, readiness=None),
         row("c", readiness=10.0),
     ]
 
@@ -98,21 +94,26 @@ def test_attention_skips_models_without_a_version_and_breaks_ties_by_name():
         versions=3,
         environments=["production"],
         drift_alerts_open={},
-        production=None,
-        gate_decisions=None,
+        gate_decisions={},
         today=NOW.date(),
     )
 
     assert [item["model"] for item in summary["attention"]] == ["c", "a", "b"]
 
 
-def test_production_compliance_from_active_deployments():
+def test_production_compliance_counts_every_serving_version_not_candidates():
     summary = summarize(
-        rows=[],
+        rows=[
+            row("serving-passes", compliance={"production": verdict(serving=True)}),
+            row(
+                "serving-with-failing-canary",
+                compliance={"production": verdict(serving=True, canary_passed=False)},
+            ),
+            row("candidate-only", compliance={"production": verdict(False)}),
+        ],
         versions=0,
-        environments=[],
+        environments=["production"],
         drift_alerts_open={"ok": 4},
-        production={1: True, 2: False, 3: True},
         gate_decisions={"approved": 1, "blocked": 0, "top_blocking_reasons": []},
         today=NOW.date(),
     )
@@ -131,8 +132,7 @@ def test_no_active_deployment_has_no_rate_rather_than_zero():
         versions=1,
         environments=["production"],
         drift_alerts_open={},
-        production={},
-        gate_decisions=None,
+        gate_decisions={},
         today=NOW.date(),
     )
 

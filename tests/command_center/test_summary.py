@@ -47,6 +47,8 @@ def test_risk_tier_by_compliance(portfolio):
     assert tiers["high"]["environments"]["staging"] == {
         "compliant": 1,
         "compliance_rate": 1.0,
+        "serving": 0,
+        "candidates": 1,
     }
     assert tiers["high"]["environments"]["production"]["compliance_rate"] == 0.0
     assert tiers["low"]["environments"]["development"]["compliant"] == 0
@@ -155,6 +157,8 @@ def test_an_empty_inventory_has_zero_counts_and_no_rates(db):
     assert summary["by_risk_tier"]["critical"]["environments"]["production"] == {
         "compliant": 0,
         "compliance_rate": None,
+        "serving": 0,
+        "candidates": 0,
     }
 
 
@@ -202,8 +206,22 @@ def test_the_newest_approved_version_is_current_even_with_a_newer_draft(
 
     (row,) = compute_portfolio().rows
 
-    assert row.version == 1
+    assert row.compliance["production"].label == "v1 candidate"
+    assert row.readiness_label == "v1 candidate"
     assert row.is_compliant
+
+
+def test_a_model_of_drafts_has_no_verdict_and_no_readiness(reviewer, policies):
+    model = MLModelFactory(name="sketch", risk_tier="low")
+    ModelVersionFactory(model=model, version=1, status="draft", metrics={"auc": 0.9})
+
+    (row,) = compute_portfolio().rows
+
+    assert row.versions == 1
+    assert row.compliance == {}
+    assert row.readiness is None
+    assert not row.is_compliant
+    assert portfolio_summary()["attention"] == []
 
 
 def test_compliance_per_environment_agrees_with_the_evaluation_service(
@@ -227,7 +245,7 @@ def test_compliance_per_environment_agrees_with_the_evaluation_service(
         version = ModelVersion.objects.get(model__name=name)
         for environment in Environment.objects.all():
             verdict = evaluate_version(version=version, environment=environment)
-            assert rows[name].compliance[environment.name] == verdict.passed, (
+            assert rows[name].compliance[environment.name].passed == verdict.passed, (
                 name,
                 environment.name,
             )

@@ -1,14 +1,12 @@
 """The admin pages governance staff read: is it deployable, is it drifting,
 why, without hopping between pages."""
 
-from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from governance.models import Approval, Evaluation, Waiver
-from registry.models import Environment
+from governance.models import Approval, Evaluation
 from tests.factories import (
     DriftAlertFactory,
     DriftReportFactory,
@@ -16,7 +14,6 @@ from tests.factories import (
     ModelVersionFactory,
     UserFactory,
 )
-from tests.governance.conftest import auc_floor
 
 pytestmark = pytest.mark.django_db
 
@@ -163,85 +160,6 @@ def test_the_model_list_counts_open_drift_alerts_by_severity(client, staff, team
     assert '<td class="field-open_drift_alerts">1 critical, 2 warning</td>' in page
     assert '<td class="field-open_drift_alerts">none</td>' in page
     assert page.count('class="field-open_drift_alerts"') == 2
-
-
-def _verdict_cell(page: str, model_name: str) -> str:
-    row = page[page.index(f">{model_name}</a>") :]
-    cell = row[row.index('<td class="field-production_verdict">') :]
-    return cell[: cell.index("</td>")]
-
-
-def test_the_model_list_shows_the_production_verdict_of_the_latest_version(
-    client, staff, team, make_policy
-):
-    make_policy("floor", [auc_floor(0.8)], environments=["production"])
-    make_policy("staging-bar", [auc_floor(0.99)], environments=["staging"])
-    passing = MLModelFactory(name="churn", team=team)
-    ModelVersionFactory(model=passing, version=1, metrics={"auc": 0.7})
-    ModelVersionFactory(model=passing, version=2, metrics={"auc": 0.9})
-    failing = MLModelFactory(name="pricing", team=team)
-    ModelVersionFactory(model=failing, version=1, metrics={"auc": 0.9})
-    latest = ModelVersionFactory(model=failing, version=2, metrics={"auc": 0.7})
-    # A stored verdict from before is not what the gate would say now.
-    Evaluation.objects.create(
-        version=latest,
-        environment=Environment.objects.get(name="production"),
-        passed=True,
-        trigger="request",
-    )
-    MLModelFactory(name="fresh", team=team)
-
-    page = _model_list(client)
-
-    assert _verdict_cell(page, "churn").endswith('icon-yes.svg" alt=""> passes')
-    assert _verdict_cell(page, "pricing").endswith(
-        'icon-no.svg" alt=""> fails: auc 0.70 is below the minimum 0.80'
-    )
-    assert _verdict_cell(page, "fresh").endswith(
-        'icon-unknown.svg" alt=""> not evaluated'
-    )
-
-
-def test_a_waived_rule_does_not_fail_the_production_verdict(
-    client, staff, team, make_policy
-):
-    policy = make_policy("floor", [auc_floor(0.8)], environments=["production"])
-    version = ModelVersionFactory(
-        model=MLModelFactory(name="churn", team=team), metrics={"auc": 0.7}
-    )
-    Waiver.objects.create(
-        version=version,
-        policy=policy,
-        rule_position=1,
-        justification="Retrained next week.",
-        granted_by=staff,
-        expires_at=timezone.now() + timedelta(days=7),
-    )
-
-    assert _verdict_cell(_model_list(client), "churn").endswith("> passes")
-
-
-@pytest.mark.parametrize("count", [1, 20])
-def test_the_model_list_query_count_is_constant(
-    client, staff, team, make_policy, django_assert_num_queries, count
-):
-    make_policy("floor", [auc_floor(0.8)], environments=["production"])
-    for index in range(count):
-        model = MLModelFactory(name=f"m-{index}", team=team, tags=["pii"])
-        version = ModelVersionFactory(
-            model=model, version=1, status="approved", metrics={"auc": 0.5}
-        )
-        DriftAlertFactory(version=version, latest_report__version=version)
-
-    # session, user, the filters' teams and tags, two counts, the page's models
-    # with their drift counts; then for the verdicts: the production
-    # environment, the versions' facts (versions, tags, approvals, drift),
-    # waivers, and the policies with their rules.
-    with django_assert_num_queries(14):
-        page = _model_list(client)
-
-    assert page.count("fails: auc 0.50 is below the minimum 0.80") == count
-    assert page.count('<td class="field-open_drift_alerts">1 warning</td>') == count
 
 
 def test_drift_reports_are_titled_and_rounded(client, staff, team):

@@ -2,7 +2,9 @@
 
 from governance.engine import (
     MODEL_CARD_FIELDS,
+    RuleResult,
     Verdict,
+    approvals_required,
     readiness_score,
 )
 from tests.governance.engine.builders import (
@@ -78,3 +80,31 @@ def test_readiness_counts_waived_rules_as_passing_and_rounds_to_one_decimal() ->
 
     # 40 * 2/3 + 20 + 15 + 25
     assert score == 86.7
+
+
+def approvals_rule(count: int, *, enforcement: str = "enforce", waived: bool = False):
+    return RuleResult(
+        "p", 1, 1, "min_approvals", {"count": count}, False, waived, enforcement, ""
+    )
+
+
+def test_approvals_required_is_the_largest_enforced_unwaived_min_approvals() -> None:
+    verdict = Verdict(
+        passed=False,
+        results=(
+            approvals_rule(1),
+            approvals_rule(3, enforcement="advisory"),
+            approvals_rule(4, waived=True),
+            approvals_rule(2),
+            result(passed=False),
+        ),
+    )
+
+    assert approvals_required(verdict) == 2
+    assert approvals_required(Verdict(passed=True, results=())) == 0
+
+
+def test_a_waived_approval_rule_asks_for_no_approvals_in_readiness() -> None:
+    verdict = Verdict(passed=True, results=(approvals_rule(2, waived=True),))
+
+    assert approvals_required(verdict) == 0

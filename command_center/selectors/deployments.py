@@ -1,61 +1,20 @@
-"""Everything the command center reads about deployments, in one place: what
-is active in production and whether it is compliant now, what the gate
-decided in the last 30 days, the ledger and a model's timeline. The numbers
-come from deployments.selectors; compliance from governance's evaluate."""
+"""What the command center reads about deployments: what the gate decided in
+the last 30 days, the ledger and a model's timeline, from deployments'
+selectors. What serves where, and its verdict, come with the rows
+(deployments.selectors.model_standings)."""
 
 from collections import Counter
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.apps import apps
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from command_center.portfolio import ModelRow
 from deployments.models import Deployment
 from deployments.selectors import deployment_ledger, gate_decisions_since
-from governance.engine import PolicySet, evaluate
-from governance.selectors import current_policy_specs, version_facts, waiver_specs
-from registry.models import ModelVersion
 
-PRODUCTION = "production"
 GATE_WINDOW_DAYS = 30
 TOP_BLOCKING_REASONS = 5
-
-
-def deployments_available() -> bool:
-    """Whether the deployments app is installed."""
-    return apps.is_installed("deployments")
-
-
-def production_compliance_by_deployment(
-    rows: Mapping[int, ModelRow], *, now: datetime | None = None
-) -> dict[int, bool]:
-    """Compliance now of each deployment active in production (primaries and
-    canaries of models in the inventory), by deployment id, in eight queries.
-    `rows` is there for a caller that already holds the current versions."""
-    now = now or timezone.now()
-    active = Deployment.objects.active().filter(
-        environment__name=PRODUCTION, model__archived_at__isnull=True
-    )
-    pairs = list(active.values_list("pk", "version_id"))
-    if not pairs:
-        return {}
-    versions = ModelVersion.objects.filter(pk__in=active.values("version_id"))
-    facts = version_facts(versions)
-    waivers = waiver_specs(versions=versions, now=now)
-    policies = PolicySet(current_policy_specs())
-    return {
-        pk: evaluate(
-            facts[version_id],
-            policies,
-            environment=PRODUCTION,
-            now=now,
-            waivers=waivers.get(version_id, ()),
-        ).passed
-        for pk, version_id in pairs
-    }
 
 
 def gate_decisions_last_30_days(*, now: datetime | None = None) -> dict[str, Any]:
