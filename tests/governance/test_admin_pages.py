@@ -1,7 +1,6 @@
 """The admin pages governance staff read: is it deployable, is it drifting,
 why, without hopping between pages."""
 
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
