@@ -29,14 +29,8 @@ django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.utils import timezone  # noqa: E402
 
-from governance.engine import PolicySet, evaluate  # noqa: E402
-from governance.selectors import (  # noqa: E402
-    current_policy_specs,
-    version_facts,
-    waiver_specs,
-)
+from governance.selectors import evaluate_versions, version_facts  # noqa: E402
 from governance.services import run_simulation  # noqa: E402
 from governance.services.simulations import simulated_versions  # noqa: E402
 from registry.models import Environment  # noqa: E402
@@ -58,24 +52,12 @@ def measure(label: str, work) -> object:
 
 
 def evaluate_portfolio() -> int:
-    now = timezone.now()
-    versions = simulated_versions()
-    facts = version_facts(versions)
-    waivers = waiver_specs(versions=versions, now=now)
-    policies = PolicySet(current_policy_specs())
+    verdicts = evaluate_versions(versions=simulated_versions())
     environments = list(Environment.objects.values_list("name", flat=True))
-    failing = 0
-    for version_id, version in facts.items():
+    for version_id in verdicts.facts:
         for environment in environments:
-            verdict = evaluate(
-                version,
-                policies,
-                environment=environment,
-                now=now,
-                waivers=waivers.get(version_id, ()),
-            )
-            failing += not verdict.passed
-    return len(facts) * len(environments)
+            verdicts.verdict(version_id, environment)
+    return len(verdicts.facts) * len(environments)
 
 
 def main() -> None:

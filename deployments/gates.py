@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from deployments.constants import DECISION_APPROVED, DECISION_BLOCKED
+from governance.constants import ENFORCE
 from governance.engine import PolicySpec, Verdict, VersionFacts, WaiverSpec, evaluate
 from registry.constants import VERSION_APPROVED
 
@@ -180,7 +181,7 @@ def check_governance(
         f"{result.policy} (advisory): {result.detail}" for result in verdict.warnings
     )
     if verdict.passed:
-        enforced = sum(1 for r in verdict.results if r.enforcement == "enforce")
+        enforced = sum(1 for r in verdict.results if r.enforcement == ENFORCE)
         waived = sum(1 for r in verdict.results if r.waived)
         detail = (
             f"the evaluation for {facts.environment} passes: "

@@ -11,10 +11,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from command_center.models import PortfolioSnapshot
-from command_center.portfolio import (
-    ModelRow,
-    summarize,
-)
+from command_center.portfolio import RISK_TIERS, ModelRow, summarize
 from command_center.selectors.deployments import gate_decisions_last_30_days
 from command_center.selectors.rows import (
     TREND_DAYS,
@@ -104,24 +101,102 @@ def compliance_trend(
     )
 
 
-def overview() -> dict[str, Any]:
+@dataclass(frozen=True)
+class HeatCell:
+    """One risk tier in one environment: how many of its models pass there,
+    and how many of those verdicts speak about a serving version."""
+
+    environment: str
+    compliant: int
+    compliance_rate: float | None
+    serving: int
+    candidates: int
+
+    @property
+    def heat(self) -> str:
+        return heat(self.compliance_rate)
+
+
+@dataclass(frozen=True)
+class HeatRow:
+    """One risk tier of the heat map."""
+
+    tier: str
+    models: int
+    cells: tuple[HeatCell, ...]
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One daily snapshot's two rates."""
+
+    day: date
+    models_compliance_rate: float | None
+    production_compliance_rate: float | None
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Everything the overview page shows: the summary (the API's numbers),
+    the heat map and the trend."""
+
+    summary: dict[str, Any]
+    environments: tuple[str, ...]
+    heat_map: tuple[HeatRow, ...]
+    trend: tuple[TrendPoint, ...]
+    computed_at: datetime
+
+
+def heat(rate: float | None) -> str:
+    """A heat-map class for a compliance rate (the cell shows the number too)."""
+    if rate is None:
+        return "none"
+    if rate >= 0.95:
+        return "good"
+    if rate >= 0.8:
+        return "fair"
+    if rate >= 0.5:
+        return "poor"
+    return "bad"
+
+
+def _heat_map(state: PortfolioState) -> tuple[HeatRow, ...]:
+    by_tier = state.summary["by_risk_tier"]
+    return tuple(
+        HeatRow(
+            tier=tier,
+            models=by_tier[tier]["models"],
+            cells=tuple(
+                HeatCell(
+                    environment=environment,
+                    **by_tier[tier]["environments"][environment],
+                )
+                for environment in state.environments
+            ),
+        )
+        for tier in RISK_TIERS
+    )
+
+
+def overview() -> Overview:
     """Everything the overview page shows, cached until the data changes."""
     fingerprint = data_fingerprint()
 
-    def compute() -> dict[str, Any]:
+    def compute() -> Overview:
         state = cached(fingerprint_key("portfolio", fingerprint), compute_portfolio)
-        return {
-            "summary": state.summary,
-            "environments": state.environments,
-            "trend": [
-                (
+        return Overview(
+            summary=state.summary,
+            environments=state.environments,
+            heat_map=_heat_map(state),
+            trend=tuple(
+                TrendPoint(
                     snapshot.day,
                     snapshot.models_compliance_rate,
                     snapshot.production_compliance_rate,
                 )
                 for snapshot in compliance_trend()
-            ],
-            "computed_at": state.computed_at,
-        }
+            ),
+            computed_at=state.computed_at,
+        )
 
     return cached(fingerprint_key("overview", fingerprint), compute)

@@ -18,6 +18,7 @@ from command_center.portfolio import (
     RISK_TIERS,
 )
 from command_center.selectors.deployments import deployment_list
+from command_center.selectors.portfolio import heat
 from command_center.views.access import (
     RolePage,
     invalid_filters_page,
@@ -43,41 +44,22 @@ class OverviewView(RolePage):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         data = selectors.overview()
-        summary = data["summary"]
-        tiers = [
-            {
-                "tier": tier,
-                **summary["by_risk_tier"][tier],
-                "cells": [
-                    {
-                        "environment": environment,
-                        **summary["by_risk_tier"][tier]["environments"][environment],
-                        "heat": _heat(
-                            summary["by_risk_tier"][tier]["environments"][environment][
-                                "compliance_rate"
-                            ]
-                        ),
-                    }
-                    for environment in data["environments"]
-                ],
-            }
-            for tier in RISK_TIERS
-        ]
+        summary = data.summary
         context.update(
             summary=summary,
-            environments=data["environments"],
-            tiers=tiers,
-            computed_at=data["computed_at"],
+            environments=data.environments,
+            heat_map=data.heat_map,
+            computed_at=data.computed_at,
             trend_chart=charts.trend_chart(
                 "trend",
-                [(day, rate) for day, rate, _production in data["trend"]],
+                [(point.day, point.models_compliance_rate) for point in data.trend],
                 title="Share of models compliant in production, daily",
             ),
-            trend_rows=data["trend"][-7:],
-            trend_days=len(data["trend"]),
+            trend_rows=data.trend[-7:],
+            trend_days=len(data.trend),
             models_non_compliant=summary["models"] - summary["models_compliant"],
-            models_heat=_heat(summary["models_compliance_rate"]),
-            production_heat=_heat(summary["production"]["compliance_rate"]),
+            models_heat=heat(summary["models_compliance_rate"]),
+            production_heat=heat(summary["production"]["compliance_rate"]),
             drift_max=max(
                 1,
                 summary["drift_alerts_open"]["warning"],
@@ -86,7 +68,7 @@ class OverviewView(RolePage):
             gate_max=max(
                 1,
                 *(
-                    (summary["gate_decisions_30d"] or {}).get(key, 0)
+                    summary["gate_decisions_30d"].get(key, 0)
                     for key in ("approved", "blocked")
                 ),
             ),
@@ -100,19 +82,6 @@ class OverviewView(RolePage):
             ],
         )
         return context
-
-
-def _heat(rate: float | None) -> str:
-    """A heat-map class for a compliance rate (the cell shows the number too)."""
-    if rate is None:
-        return "none"
-    if rate >= 0.95:
-        return "good"
-    if rate >= 0.8:
-        return "fair"
-    if rate >= 0.5:
-        return "poor"
-    return "bad"
 
 
 class ModelListView(RolePage):
