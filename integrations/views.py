@@ -22,7 +22,7 @@ from mlgov.api.filters import QueryFilter
 from mlgov.exceptions import NotFoundError
 from mlgov.logging import log_event
 from mlgov.permissions import can_read_audit_trail
-from registry.models import ModelVersion
+from registry.selectors import version_by_number
 
 TEMPLATE = "integrations/evidence_pack.html"
 
@@ -31,11 +31,7 @@ def _pack(user, name: str, number: int | None) -> EvidencePack:
     model = model_for_evidence(name=name)
     if model is None:
         raise NotFoundError(f"No model {name!r}.")
-    version = None
-    if number is not None:
-        version = ModelVersion.objects.filter(model=model, version=number).first()
-        if version is None:
-            raise NotFoundError(f"{name} has no version {number}.")
+    version = None if number is None else version_by_number(model=model, number=number)
     return evidence_pack(model=model, version=version, generated_by=user)
 
 
