@@ -6,6 +6,7 @@ The cache may be down: django-redis then answers every read with a miss and
 drops every write, so callers compute from the database as if uncached.
 """
 
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -66,3 +67,34 @@ def invalidate(namespace: str) -> None:
 
     bump()
     transaction.on_commit(bump)
+
+
+# How long a process waits for another one computing the same key before it
+# computes the value itself (the other may have died).
+SINGLE_FLIGHT_WAIT_SECONDS = 10.0
+_SINGLE_FLIGHT_POLL_SECONDS = 0.02
+
+
+def cached_once(key: str, compute: Callable[[], T], *, timeout: int | None = None) -> T:
+    """`cached`, computed by one process at a time: on a miss, the process
+    that takes the key's lock computes and stores; the others wait for its
+    value instead of computing the same thing at once (no stampede when many
+    workers miss the same expensive key together)."""
+    value = cache.get(key, _MISSING)
+    if value is not _MISSING:
+        return value
+    lock = f"lock:{key}"
+    if cache.add(lock, 1, timeout=int(SINGLE_FLIGHT_WAIT_SECONDS) + 1):
+        try:
+            return cached(key, compute, timeout=timeout)
+        finally:
+            cache.delete(lock)
+    deadline = time.monotonic() + SINGLE_FLIGHT_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(_SINGLE_FLIGHT_POLL_SECONDS)
+        value = cache.get(key, _MISSING)
+        if value is not _MISSING:
+            return value
+        if cache.get(lock) is None:
+            break
+    return cached(key, compute, timeout=timeout)

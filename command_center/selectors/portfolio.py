@@ -21,7 +21,7 @@ from command_center.selectors.rows import (
     model_rows,
 )
 from drift.models import DriftAlert
-from mlgov.cache import cached
+from mlgov.cache import cached, cached_once
 from registry.models import ModelVersion
 from registry.selectors import environment_names
 
@@ -73,9 +73,15 @@ def compute_portfolio(*, now: datetime | None = None) -> PortfolioState:
     )
 
 
+def _portfolio_at(fingerprint: str) -> PortfolioState:
+    """The portfolio for the data `fingerprint` names, computed once for all
+    the workers that ask at the same time."""
+    return cached_once(fingerprint_key("portfolio", fingerprint), compute_portfolio)
+
+
 def portfolio_state() -> PortfolioState:
     """The portfolio, cached until the data changes (see data_fingerprint)."""
-    return cached(fingerprint_key("portfolio", data_fingerprint()), compute_portfolio)
+    return _portfolio_at(data_fingerprint())
 
 
 def portfolio_summary() -> dict[str, Any]:
@@ -83,9 +89,7 @@ def portfolio_summary() -> dict[str, Any]:
     fingerprint = data_fingerprint()
     return cached(
         fingerprint_key("summary", fingerprint),
-        lambda: (
-            cached(fingerprint_key("portfolio", fingerprint), compute_portfolio).summary
-        ),
+        lambda: _portfolio_at(fingerprint).summary,
     )
 
 
@@ -183,7 +187,9 @@ def overview() -> Overview:
     fingerprint = data_fingerprint()
 
     def compute() -> Overview:
-        state = cached(fingerprint_key("portfolio", fingerprint), compute_portfolio)
+        state = cached_once(
+            fingerprint_key("portfolio", fingerprint), compute_portfolio
+        )
         return Overview(
             summary=state.summary,
             environments=state.environments,
