@@ -147,12 +147,15 @@ def main() -> None:
     csv_memory(client)
     gc.collect()
     tracemalloc.start()
-    rows = len(selectors.compute_portfolio().rows)
+    row_count = len(selectors.compute_portfolio().rows)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    print(f"(for scale: all {rows} rows at once peak at {peak / 1024 / 1024:.1f} MiB)")
+    print(
+        f"(for scale: all {row_count} rows at once peak at "
+        f"{peak / 1024 / 1024:.1f} MiB)"
+    )
     print("the same, batch of 250 (memory should not follow the inventory):")
-    rows.inventory_rows_in_batches.__kwdefaults__["batch"] = 250
+    selectors.rows.inventory_rows_in_batches.__kwdefaults__["batch"] = 250
     csv_memory(client)
 
 

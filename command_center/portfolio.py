@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from deployments.standing import EnvironmentStanding
+from deployments.standing import EnvironmentStanding, canary_label, subject_label
 from drift import constants as drift_vocabulary
 from registry import constants as registry_vocabulary
 
@@ -46,38 +46,43 @@ READINESS_PART_LABELS: Mapping[str, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Compliance:
+class Compliance(NamedTuple):
     """A model's verdict in one environment as the pages show it: about the
-    version that speaks for the model there (deployments.standing), named."""
+    version that speaks for the model there (deployments.standing), named.
+    A tuple: the portfolio's rows are cached, and tuples load fastest."""
 
-    label: str
     version: int
     is_serving: bool
     passed: bool
-    reasons: tuple[str, ...]
-    canary_label: str | None = None
+    reasons: tuple[str, ...] = ()
+    canary_version: int | None = None
+    canary_percent: int | None = None
     canary_passed: bool | None = None
 
     @classmethod
     def of(cls, standing: EnvironmentStanding) -> Compliance:
         subject = standing.subject
         canary = subject.canary
+        passed = standing.passed
         return cls(
-            label=subject.label,
-            version=subject.version.version,
-            is_serving=subject.is_serving,
-            passed=standing.passed,
-            reasons=standing.verdict.reasons,
-            canary_label=(
-                f"{canary.version.label} canary at {canary.traffic_percent}%"
-                if canary
-                else None
-            ),
-            canary_passed=(
-                standing.canary_verdict.passed if standing.canary_verdict else None
-            ),
+            subject.version.version,
+            subject.is_serving,
+            passed,
+            () if passed else standing.verdict.reasons,
+            canary.version.version if canary else None,
+            canary.traffic_percent if canary else None,
+            standing.canary_verdict.passed if standing.canary_verdict else None,
         )
+
+    @property
+    def label(self) -> str:
+        return subject_label(self.version, serving=self.is_serving)
+
+    @property
+    def canary_label(self) -> str | None:
+        if self.canary_version is None or self.canary_percent is None:
+            return None
+        return canary_label(self.canary_version, self.canary_percent)
 
     @property
     def serving_passes(self) -> tuple[bool, ...]:

@@ -307,27 +307,31 @@ def model_standings(
     readiness_environment = PRODUCTION if PRODUCTION in environments else None
     standings = {}
     for model_id, versions in candidates.items():
+        where_nothing_serves = verdict_subject(
+            primary=None, canary=None, candidate=versions.candidate
+        )
         by_environment = {}
         for environment in environments:
-            primary, canary = serving.get((model_id, environment), (None, None))
-            subject = verdict_subject(
-                primary=primary, canary=canary, candidate=versions.candidate
+            serves = serving.get((model_id, environment))
+            subject = (
+                verdict_subject(
+                    primary=serves[0], canary=serves[1], candidate=versions.candidate
+                )
+                if serves
+                else where_nothing_serves
             )
             if subject is None:
                 continue
+            canary = subject.canary
             by_environment[environment] = EnvironmentStanding(
                 subject=subject,
                 verdict=verdicts.verdict(subject.version.version_id, environment),
-                canary_verdict=verdicts.verdict(
-                    subject.canary.version.version_id, environment
-                )
-                if subject.canary
+                canary_verdict=verdicts.verdict(canary.version.version_id, environment)
+                if canary
                 else None,
             )
         if readiness_environment is None:
-            readiness_subject = verdict_subject(
-                primary=None, canary=None, candidate=versions.candidate
-            )
+            readiness_subject = where_nothing_serves
         else:
             speaking = by_environment.get(readiness_environment)
             readiness_subject = speaking.subject if speaking else None

@@ -1,12 +1,13 @@
 """Which version speaks for a model in an environment, and what it is judged
-to be there (DESIGN §2, "the subject of every verdict"). Pure values: no
-Django, no database. `deployments.selectors.model_standings` fills them; the
-command center, the admin and the API only show them."""
+to be there (DESIGN §2, "the subject of every verdict"). Pure values, tuples
+because a portfolio holds tens of thousands of them: no Django, no database.
+`deployments.selectors.model_standings` fills them; the command center, the
+admin and the API only show them."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from governance.engine import ReadinessBreakdown, Verdict
 from registry.refs import VersionRef
@@ -15,16 +16,25 @@ SERVING = "serving"
 CANDIDATE = "candidate"
 
 
-@dataclass(frozen=True, slots=True)
-class Canary:
+def subject_label(version: int, *, serving: bool) -> str:
+    """How pages name the version a verdict is about: "v3 serving", "v5
+    candidate"."""
+    return f"v{version} {SERVING if serving else CANDIDATE}"
+
+
+def canary_label(version: int, traffic_percent: int) -> str:
+    """How pages name a canary beside the primary: "v4 canary at 10%"."""
+    return f"v{version} canary at {traffic_percent}%"
+
+
+class Canary(NamedTuple):
     """An active canary beside the primary, with its traffic share."""
 
     version: VersionRef
     traffic_percent: int
 
 
-@dataclass(frozen=True, slots=True)
-class VerdictSubject:
+class VerdictSubject(NamedTuple):
     """The version that answers for a model in one environment: the version
     serving there (its active primary), else the model's candidate."""
 
@@ -38,8 +48,7 @@ class VerdictSubject:
 
     @property
     def label(self) -> str:
-        """How pages name it: "v3 serving", "v5 candidate"."""
-        return f"v{self.version.version} {self.role}"
+        return subject_label(self.version.version, serving=self.is_serving)
 
 
 def verdict_subject(
@@ -60,8 +69,7 @@ def verdict_subject(
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class EnvironmentStanding:
+class EnvironmentStanding(NamedTuple):
     """A model in one environment: its subject, the subject's verdict there,
     and the verdict of a canary serving beside it."""
 
@@ -89,8 +97,7 @@ class EnvironmentStanding:
         return (self.verdict.passed, self.canary_verdict.passed)
 
 
-@dataclass(frozen=True, slots=True)
-class ModelStanding:
+class ModelStanding(NamedTuple):
     """A model in every environment where a version speaks for it, and its
     readiness, judged on the version that speaks in production (else its
     candidate's approval verdict where there is no production environment)."""

@@ -292,8 +292,8 @@ class VersionVerdicts:
         if facts.open_drift:
             key: tuple = (version_id, environment)
         else:
-            applicable = self.policies.applicable(facts, environment=environment)
-            key = (version_id, tuple(policy.name for policy in applicable))
+            names = self.policies.applicable_names(facts, environment=environment)
+            key = (version_id, names)
         verdict = self._verdicts.get(key)
         if verdict is None:
             verdict = evaluate(

@@ -101,6 +101,9 @@ def model_rows(
     models = models.order_by()
     standings = model_standings(models, environments=environments, now=now)
     last_approvals = _last_approvals(models)
+    # Equal verdicts are one object: the rows are cached, and pickle writes a
+    # shared object once.
+    shown: dict[Compliance, Compliance] = {}
     rows = []
     for model in models.order_by("name").values(
         "pk",
@@ -127,8 +130,9 @@ def model_rows(
                 registered_at=model["created_at"],
                 versions=standing.versions if standing else 0,
                 compliance={
-                    environment: Compliance.of(found)
+                    environment: shown.setdefault(compliance, compliance)
                     for environment, found in standing.environments.items()
+                    if (compliance := Compliance.of(found))
                 }
                 if standing
                 else {},

@@ -129,6 +129,9 @@ class PolicySet:
         self._applicable: dict[
             tuple[str, frozenset[str], str | None], tuple[PolicySpec, ...]
         ] = {}
+        self._applicable_names: dict[
+            tuple[str, frozenset[str], str | None], tuple[str, ...]
+        ] = {}
 
     def applicable(
         self, facts: VersionFacts, *, environment: str | None
@@ -144,6 +147,19 @@ class PolicySet:
             )
             self._applicable[key] = found
         return found
+
+    def applicable_names(
+        self, facts: VersionFacts, *, environment: str | None
+    ) -> tuple[str, ...]:
+        """The names of `applicable`'s policies: the same tuple for versions
+        and environments the same policies cover."""
+        key = (facts.risk_tier, facts.tags, environment)
+        names = self._applicable_names.get(key)
+        if names is None:
+            applicable = self.applicable(facts, environment=environment)
+            names = tuple(policy.name for policy in applicable)
+            self._applicable_names[key] = names
+        return names
 
 
 def evaluate(

@@ -35,12 +35,12 @@ def verdict(
     passed: bool = True, *, serving: bool = False, canary_passed: bool | None = None
 ) -> Compliance:
     return Compliance(
-        label="v1 serving" if serving else "v1 candidate",
         version=1,
         is_serving=serving,
         passed=passed,
         reasons=() if passed else ("auc 0.7 is below the minimum 0.8",),
-        canary_label=None if canary_passed is None else "v2 canary at 10%",
+        canary_version=None if canary_passed is None else 2,
+        canary_percent=None if canary_passed is None else 10,
         canary_passed=canary_passed,
     )
 
