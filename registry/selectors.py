@@ -5,10 +5,10 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
+from mlgov.actors import Actor
 from mlgov.cache import cached, namespaced_key
 from mlgov.db import CompiledRows, fetch_together, instance_from_row
 from mlgov.exceptions import NotFoundError
@@ -160,7 +160,7 @@ def model_detail(*, name: str) -> MLModel:
     return cached(namespaced_key(model_detail_cache_namespace(name), "detail"), load)
 
 
-def writable_model_by_name(*, user: AbstractBaseUser, name: str) -> MLModel:
+def writable_model_by_name(*, user: Actor, name: str) -> MLModel:
     """A model the user may change; another team's model is reported as
     missing, so a write never reveals more than a read would allow."""
     model = model_by_name(name=name)
