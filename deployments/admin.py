@@ -3,7 +3,7 @@ from django.utils.html import format_html, format_html_join
 
 from deployments import services
 from deployments.models import Deployment, DeploymentStep, GateDecision
-from mlgov.admin_tools import NoteActionForm, run_service_on_each
+from mlgov.admin_tools import NoteActionForm, ReadOnlyAdminMixin, run_service_on_each
 
 
 def _checks_list(checks: list[dict]):
@@ -20,20 +20,7 @@ def _checks_list(checks: list[dict]):
     )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Ledger rows are written by the services only."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class StepInline(admin.TabularInline):
+class StepInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = DeploymentStep
     fields = [
         "at",
@@ -47,12 +34,6 @@ class StepInline(admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
@@ -192,7 +173,7 @@ class DeploymentAdmin(admin.ModelAdmin):
 
 
 @admin.register(GateDecision)
-class GateDecisionAdmin(ReadOnlyAdmin):
+class GateDecisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "version",
