@@ -7,6 +7,9 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mlgov.settings")
+    from mlgov.startup import make_metrics_directory
+
+    make_metrics_directory()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

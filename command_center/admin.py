@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from command_center.models import PortfolioSnapshot, SavedSimulation
+from mlgov.admin_tools import ReadOnlyAdminMixin
 
 
 @admin.register(PortfolioSnapshot)
-class PortfolioSnapshotAdmin(admin.ModelAdmin):
+class PortfolioSnapshotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Daily snapshots, read-only: `manage.py snapshot_portfolio` writes them."""
 
     list_display = (
@@ -17,29 +18,11 @@ class PortfolioSnapshotAdmin(admin.ModelAdmin):
     )
     date_hierarchy = "day"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(SavedSimulation)
-class SavedSimulationAdmin(admin.ModelAdmin):
+class SavedSimulationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Saved what-if runs, read-only: the simulation page saves them."""
 
     list_display = ("name", "created_by", "created_at")
     list_select_related = ("created_by",)
     search_fields = ("name",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

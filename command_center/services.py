@@ -4,7 +4,6 @@ Neither changes a policy or anything else the portfolio holds."""
 from datetime import date, datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
@@ -12,6 +11,7 @@ from command_center.models import PortfolioSnapshot, SavedSimulation
 from command_center.selectors import compute_portfolio
 from governance.models import Policy
 from governance.services import run_simulation
+from mlgov.actors import Actor
 from mlgov.exceptions import FieldError
 
 
@@ -52,7 +52,7 @@ def _store_snapshot(
 
 def save_simulation(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     name: str,
     upsert: list[Any],
     remove: list[str],

@@ -5,7 +5,7 @@ from django.utils.html import format_html, format_html_join
 from deployments import services
 from deployments.models import Deployment, DeploymentStep, GateDecision
 from deployments.selectors import model_standings
-from mlgov.admin_tools import NoteActionForm, run_service_on_each
+from mlgov.admin_tools import NoteActionForm, ReadOnlyAdminMixin, run_service_on_each
 from registry.admin import extend_model_admin
 from registry.constants import PRODUCTION
 from registry.models import MLModel
@@ -25,20 +25,7 @@ def _checks_list(checks: list[dict]):
     )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Ledger rows are written by the services only."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class StepInline(admin.TabularInline):
+class StepInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = DeploymentStep
     fields = [
         "at",
@@ -52,12 +39,6 @@ class StepInline(admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
@@ -197,7 +178,7 @@ class DeploymentAdmin(admin.ModelAdmin):
 
 
 @admin.register(GateDecision)
-class GateDecisionAdmin(ReadOnlyAdmin):
+class GateDecisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "version",

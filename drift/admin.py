@@ -4,21 +4,8 @@ from drift import services
 from drift.constants import ALERT_SEVERITIES
 from drift.models import DriftAlert, DriftReport, FeatureDrift
 from drift.selectors import with_open_alert_counts
-from mlgov.admin_tools import NoteActionForm, run_service_on_each
+from mlgov.admin_tools import NoteActionForm, ReadOnlyAdminMixin, run_service_on_each
 from registry.admin import extend_model_admin, extend_version_admin
-
-
-class ReadOnlyAdminMixin:
-    """Computed records: shown, never edited or deleted."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def rounded(value: float | None) -> str:

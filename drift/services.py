@@ -6,7 +6,6 @@ from datetime import datetime
 
 from auditlog.models import LogEntry
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -28,6 +27,7 @@ from drift.stats import (
     parse_features,
     summarise_report,
 )
+from mlgov.actors import Actor
 from mlgov.audit import record_bulk_changes
 from mlgov.events import announce
 from mlgov.exceptions import FieldError, PermissionDeniedError
@@ -210,7 +210,7 @@ def parse_report_features(raw: object) -> list[FeatureInput]:
 
 def ingest_drift_report(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     version: ModelVersion,
     environment: Environment,
     window_start: datetime,
@@ -250,7 +250,7 @@ def ingest_drift_report(
             n_evaluable=summary.n_evaluable,
             n_drifted=summary.n_drifted,
         )
-        features = FeatureDrift.objects.bulk_create(
+        feature_rows = FeatureDrift.objects.bulk_create(
             [_feature_row(report, result) for result in results]
         )
         alerts, opened, escalated = _track_alerts(report, results)
@@ -267,12 +267,10 @@ def ingest_drift_report(
             alerts_opened=[alert.pk for alert in opened],
             alerts_escalated=[alert.pk for alert in escalated],
         )
-    return IngestedReport(report=report, features=features, alerts=alerts)
+    return IngestedReport(report=report, features=feature_rows, alerts=alerts)
 
 
-def _move_alert(
-    *, actor: AbstractBaseUser, alert: DriftAlert, to: str, note: str
-) -> DriftAlert:
+def _move_alert(*, actor: Actor, alert: DriftAlert, to: str, note: str) -> DriftAlert:
     if not has_role(actor, Role.REVIEWER):
         raise PermissionDeniedError("Drift alerts are handled by reviewers.")
     if not note.strip():
@@ -300,9 +298,7 @@ def _move_alert(
 
 
 @transaction.atomic
-def acknowledge_alert(
-    *, actor: AbstractBaseUser, alert: DriftAlert, note: str
-) -> DriftAlert:
+def acknowledge_alert(*, actor: Actor, alert: DriftAlert, note: str) -> DriftAlert:
     """Someone is on it: the alert stays unresolved and keeps blocking."""
     return _move_alert(
         actor=actor, alert=alert, to=DriftAlert.Status.ACKNOWLEDGED, note=note
@@ -310,9 +306,7 @@ def acknowledge_alert(
 
 
 @transaction.atomic
-def resolve_alert(
-    *, actor: AbstractBaseUser, alert: DriftAlert, note: str
-) -> DriftAlert:
+def resolve_alert(*, actor: Actor, alert: DriftAlert, note: str) -> DriftAlert:
     """Close the alert; drift seen again later opens a new one."""
     return _move_alert(
         actor=actor, alert=alert, to=DriftAlert.Status.RESOLVED, note=note

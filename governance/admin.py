@@ -11,6 +11,7 @@ from governance.engine import RuleParamsError, validate_rule
 from governance.models import Approval, Evaluation, Policy, Rule, Waiver
 from mlgov.admin_tools import (
     NoteActionForm,
+    ReadOnlyAdminMixin,
     ServiceErrorsAsMessagesMixin,
     run_service_on_each,
 )
@@ -165,22 +166,15 @@ class PolicyAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
 
 
 @admin.register(Approval)
-class ApprovalAdmin(admin.ModelAdmin):
+class ApprovalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Review decisions, read-only: they are taken with the approve and reject
+    actions on versions."""
+
     list_display = ["version", "reviewer", "decision", "created_at"]
     list_filter = ["decision"]
     list_select_related = ["version__model", "reviewer"]
     search_fields = ["version__model__name", "reviewer__username", "comment"]
     readonly_fields = ["version", "reviewer", "decision", "comment", "created_at"]
-
-    def has_add_permission(self, request):
-        # Decisions are taken with the approve/reject actions on versions.
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class WaiverStateFilter(admin.SimpleListFilter):
@@ -289,7 +283,7 @@ class WaiverAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(admin.ModelAdmin):
+class EvaluationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["version", "environment", "passed", "trigger", "evaluated_at"]
     list_filter = ["passed", "trigger", "environment"]
     list_select_related = ["version__model", "environment"]
@@ -303,15 +297,6 @@ class EvaluationAdmin(admin.ModelAdmin):
         "requested_by",
         "evaluated_at",
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ApprovalInline(admin.TabularInline):
@@ -380,7 +365,7 @@ def reject(modeladmin, request, queryset):
     )
 
 
-class EvaluationInline(admin.TabularInline):
+class EvaluationInline(ReadOnlyAdminMixin, admin.TabularInline):
     """A version's stored evaluations, newest first, with their sentences."""
 
     model = Evaluation
@@ -390,12 +375,6 @@ class EvaluationInline(admin.TabularInline):
     extra = 0
     can_delete = False
     verbose_name_plural = "evaluations"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return (

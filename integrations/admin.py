@@ -13,7 +13,7 @@ from integrations.models import (
     WebhookEventType,
     WebhookSubscription,
 )
-from mlgov.admin_tools import run_service_on_each
+from mlgov.admin_tools import ReadOnlyAdminMixin, run_service_on_each
 from mlgov.exceptions import DomainError, FieldError
 
 
@@ -157,7 +157,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "event_type",
         "subscription",
@@ -189,48 +189,17 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     def payload(self, delivery):
         return format_html("<pre>{}</pre>", delivery.event.payload)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
+class WebhookEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["event_type", "id", "created_at"]
     list_filter = ["event_type"]
     search_fields = ["id"]
     readonly_fields = ["id", "event_type", "payload", "created_at"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written by the import or the scheduled check, never by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(MlflowModelLink)
-class MlflowModelLinkAdmin(_ReadOnlyAdmin):
+class MlflowModelLinkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["mlflow_name", "model", "tracking_uri", "last_imported_at"]
     list_select_related = ["model"]
     search_fields = ["mlflow_name", "model__name", "tracking_uri"]
@@ -246,7 +215,7 @@ class MlflowModelLinkAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(MlflowVersionLink)
-class MlflowVersionLinkAdmin(_ReadOnlyAdmin):
+class MlflowVersionLinkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "version", "run_id"]
     list_select_related = ["model_link", "version__model"]
     search_fields = ["model_link__mlflow_name", "run_id"]
@@ -263,7 +232,7 @@ class MlflowVersionLinkAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(WaiverExpiryNotice)
-class WaiverExpiryNoticeAdmin(_ReadOnlyAdmin):
+class WaiverExpiryNoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["waiver", "expires_at", "notified_at"]
     list_select_related = ["waiver__policy", "waiver__version__model"]
     readonly_fields = ["waiver", "expires_at", "notified_at"]

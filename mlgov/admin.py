@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from mlgov.admin_tools import run_service_on_each
+from mlgov.admin_tools import ReadOnlyAdminMixin, run_service_on_each
 from mlgov.models import APIToken, AuditChainHead, AuditRetention, AuditSeal
 from mlgov.services import revoke_token
 
@@ -42,17 +42,8 @@ class APITokenAdmin(admin.ModelAdmin):
         )
 
 
-class AuditChainAdmin(admin.ModelAdmin):
+class AuditChainAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the database writes these rows and refuses changes."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AuditSeal)

@@ -1,6 +1,7 @@
 """Helpers the apps' admin classes share."""
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -35,6 +36,22 @@ class NoteActionForm(ActionForm):
         label="Comment or reason",
         widget=forms.TextInput(attrs={"size": 60}),
     )
+
+
+class ReadOnlyAdminMixin:
+    """For a ModelAdmin or an inline whose rows only services or the database
+    write (computed records, ledgers, decisions): shown, never added, changed
+    or deleted by hand. `obj` is optional because inlines pass it to
+    has_add_permission and model admins do not."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class ServiceErrorsAsMessagesMixin(admin.ModelAdmin):

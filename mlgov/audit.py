@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from auditlog.cid import get_cid
 from auditlog.context import auditlog_value
@@ -10,17 +11,20 @@ from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import Model, QuerySet
 from django.db.models.sql import InsertQuery
 from django.db.models.sql.compiler import SQLInsertCompiler
 
+from mlgov.actors import Actor
+
 AUDIT_BULK_BATCH = 500
 
+M = TypeVar("M", bound=Model)
 
-def attribute_changes_to(user: AbstractBaseUser) -> None:
+
+def attribute_changes_to(user: Actor) -> None:
     """Make `user` the actor of audit entries written for the current request.
 
     AuditlogMiddleware reads request.user before DRF authenticates a bearer
@@ -34,10 +38,10 @@ def attribute_changes_to(user: AbstractBaseUser) -> None:
 
 
 def record_bulk_changes(
-    instances: Sequence[Model],
+    instances: Sequence[M],
     *,
     action: int,
-    changes: Callable[[Model], dict[str, list[str | None]]],
+    changes: Callable[[M], dict[str, list[str | None]]],
 ) -> None:
     """Audit entries for rows written with bulk_create or bulk_update, which
     send no signals: one entry per row, attributed like signal-made ones."""

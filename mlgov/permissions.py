@@ -3,11 +3,12 @@ classes, the admin and the services all ask these predicates."""
 
 from typing import Protocol
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
 
+from mlgov.actors import Actor
 from mlgov.roles import ROLE_INCLUDES, Role
 
-AnyUser = AbstractBaseUser | AnonymousUser
+AnyUser = Actor | AnonymousUser
 
 
 class TeamOwned(Protocol):

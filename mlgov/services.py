@@ -5,10 +5,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from mlgov.actors import Actor
 from mlgov.api.authentication import forget_cached_tokens
 from mlgov.exceptions import DomainError
 from mlgov.models import APIToken, generate_raw_token, hash_token
@@ -23,9 +24,7 @@ class IssuedToken:
     raw: str
 
 
-def issue_token(
-    *, user: AbstractBaseUser, name: str, days: int | None = None
-) -> IssuedToken:
+def issue_token(*, user: Actor, name: str, days: int | None = None) -> IssuedToken:
     """Create a bearer token for `user`, valid for `days` (bounded by settings)."""
     days = settings.API_TOKEN_DEFAULT_DAYS if days is None else days
     if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
@@ -57,7 +56,7 @@ def revoke_token(*, token: APIToken) -> APIToken:
 
 
 @transaction.atomic
-def ensure_service_account(*, username: str, role: str) -> AbstractBaseUser:
+def ensure_service_account(*, username: str, role: str) -> Actor:
     """A user without a password, for automation, holding exactly `role`."""
     if role not in Role.values:
         raise DomainError(f"Unknown role {role!r}.", details={"role": role})

@@ -136,7 +136,7 @@ DATABASES = {
 }
 _INSTRUMENTED_ENGINES = {
     "django.db.backends.postgresql": "mlgov.postgresql",
-    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+    "django.db.backends.sqlite3": "mlgov.sqlite3",
 }
 DATABASE_VENDOR = DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
 DATABASES["default"]["ENGINE"] = _INSTRUMENTED_ENGINES.get(
@@ -179,7 +179,8 @@ if DATABASE_VENDOR == "postgresql":
         # and never prepare.
         _options["prepare_threshold"] = 5
 elif DATABASE_VENDOR == "sqlite3":
-    EMBEDDED_DATA_DIR.mkdir(exist_ok=True)
+    # The database file's directory is made at the first connection
+    # (mlgov.sqlite3), not here: importing settings writes nothing.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",
@@ -447,10 +448,9 @@ for _entry in METRICS_ALLOWED_IPS:
             f"METRICS_ALLOWED_IPS: {_entry!r} is not an address or network."
         ) from _error
 PROMETHEUS_EXPORT_MIGRATIONS = False
-# Multiprocess mode (gunicorn.conf.py sets the variable): prometheus_client
-# writes each process's values there and fails if the directory is missing.
-if _multiproc_dir := env.str("PROMETHEUS_MULTIPROC_DIR", default=""):
-    Path(_multiproc_dir).mkdir(parents=True, exist_ok=True)
+# Multiprocess mode (PROMETHEUS_MULTIPROC_DIR, which gunicorn.conf.py sets) is
+# read by prometheus_client from the environment; its directory is made by the
+# entry points (mlgov.startup), not here.
 
 # Sentry: on only when SENTRY_DSN is set (mlgov.sentry.init_sentry, at startup).
 SENTRY_DSN = env.str("SENTRY_DSN", default="")

@@ -6,7 +6,10 @@ from importlib import import_module
 from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
+from mlgov.startup import make_metrics_directory
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mlgov.settings")
+make_metrics_directory()
 
 application = get_wsgi_application()
 

@@ -77,6 +77,10 @@ class Environment(models.Model):
     )
     frozen_at = models.DateTimeField(null=True, blank=True)
 
+    # Not a column: the reason the next save's audit entry carries, set by the
+    # services that freeze and unfreeze.
+    _audit_note: str = ""
+
     class Meta:
         ordering = ["rank", "name"]
         constraints = [
@@ -95,8 +99,7 @@ class Environment(models.Model):
 
     def get_additional_data(self) -> dict[str, str] | None:
         """The reason a freeze or unfreeze gave, for its audit entry."""
-        note = getattr(self, "_audit_note", None)
-        return {"reason": note} if note else None
+        return {"reason": self._audit_note} if self._audit_note else None
 
 
 class Tag(models.Model):

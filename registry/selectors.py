@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.db.models import (
     Case,
@@ -23,6 +22,7 @@ from django.db.models import (
 )
 from django.db.models.functions import RowNumber
 
+from mlgov.actors import Actor
 from mlgov.cache import cached, namespaced_key
 from mlgov.db import CompiledRows, fetch_together, instance_from_row
 from mlgov.exceptions import NotFoundError
@@ -176,7 +176,7 @@ def model_detail(*, name: str) -> MLModel:
     return cached(namespaced_key(model_detail_cache_namespace(name), "detail"), load)
 
 
-def writable_model_by_name(*, user: AbstractBaseUser, name: str) -> MLModel:
+def writable_model_by_name(*, user: Actor, name: str) -> MLModel:
     """A model the user may change; another team's model is reported as
     missing, so a write never reveals more than a read would allow."""
     model = model_by_name(name=name)
@@ -205,7 +205,7 @@ class ModelVersions:
     candidate: VersionRef | None
 
 
-def _newest_by_model(models: QuerySet[MLModel]) -> QuerySet[ModelVersion]:
+def _newest_by_model(models: QuerySet[MLModel]) -> QuerySet:
     """Each model's first version in candidacy order: approved first, then any
     submitted one, then drafts, newest first within each; with the model's
     version count. It is the model's candidate unless it is a draft."""
@@ -215,14 +215,15 @@ def _newest_by_model(models: QuerySet[MLModel]) -> QuerySet[ModelVersion]:
         default=Value(1),
         output_field=IntegerField(),
     )
-    by_model = {"partition_by": [F("model_id")]}
     return (
         ModelVersion.objects.filter(model__in=models.values("pk"))
         .annotate(
             place=Window(
-                RowNumber(), order_by=[rank.desc(), F("version").desc()], **by_model
+                RowNumber(),
+                partition_by=[F("model_id")],
+                order_by=[rank.desc(), F("version").desc()],
             ),
-            model_versions=Window(Count("pk"), **by_model),
+            model_versions=Window(Count("pk"), partition_by=[F("model_id")]),
         )
         .filter(place=1)
     )

@@ -1,14 +1,14 @@
 """Every state change of the registry."""
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from mlgov.actors import Actor
 from mlgov.cache import invalidate
 from mlgov.events import announce
 from mlgov.exceptions import FieldError, NotFoundError, PermissionDeniedError
@@ -117,7 +117,7 @@ def ensure_tags(names: Iterable[str]) -> list[Tag]:
 
 
 @transaction.atomic
-def join_teams(*, user: AbstractBaseUser, team_names: Iterable[str]) -> list[Team]:
+def join_teams(*, user: Actor, team_names: Iterable[str]) -> list[Team]:
     """Add `user` to each named team; returns every team it is now in."""
     names = list(dict.fromkeys(team_names))
     teams = list(Team.objects.filter(name__in=names))
@@ -135,13 +135,13 @@ def join_teams(*, user: AbstractBaseUser, team_names: Iterable[str]) -> list[Tea
 @transaction.atomic
 def register_model(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     name: str,
     display_name: str,
     team: Team,
     risk_tier: str,
     description: str = "",
-    owner: AbstractBaseUser | None = None,
+    owner: Actor | None = None,
     business_use: str = "",
     tags: Iterable[str] = (),
 ) -> MLModel:
@@ -172,7 +172,7 @@ def register_model(
 @transaction.atomic
 def update_model(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     model: MLModel,
     tags: Iterable[str] | None = None,
     archived: bool | None = None,
@@ -217,9 +217,7 @@ def _parent_of(model: MLModel, parent_version: int | None) -> ModelVersion | Non
 
 
 @transaction.atomic
-def create_version(
-    *, actor: AbstractBaseUser, model: MLModel, **evidence: Any
-) -> ModelVersion:
+def create_version(*, actor: Actor, model: MLModel, **evidence: Any) -> ModelVersion:
     """Create a draft with the next version number of its model.
 
     The model row is locked first, so concurrent creations queue and each
@@ -231,9 +229,7 @@ def create_version(
 
 
 @transaction.atomic
-def create_version_by_name(
-    *, actor: AbstractBaseUser, name: str, **evidence: Any
-) -> ModelVersion:
+def create_version_by_name(*, actor: Actor, name: str, **evidence: Any) -> ModelVersion:
     """create_version for the model named `name`, found and locked in one
     query (the API's path: a separate lookup first was a sixth of the
     request). Another team's model is reported as missing, as
@@ -246,7 +242,7 @@ def create_version_by_name(
 
 def _create_version_of_locked(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     model: MLModel,
     artifact_uri: str,
     artifact_sha256: str = "",
@@ -278,7 +274,7 @@ def _create_version_of_locked(
 
 @transaction.atomic
 def update_version(
-    *, actor: AbstractBaseUser, version: ModelVersion, **changes: Any
+    *, actor: Actor, version: ModelVersion, **changes: Any
 ) -> ModelVersion:
     """Edit a draft's evidence or lineage (`parent_version`); nothing else."""
     version = (
@@ -300,7 +296,7 @@ def update_version(
             raise FieldError("parent_version", "A version cannot be its own parent.")
         version.parent = _parent_of(version.model, parent_version)
         update_fields.append("parent")
-    validators = {
+    validators: dict[str, Callable[[Any], Any]] = {
         "artifact_uri": validate_artifact_uri,
         "metrics": validate_metrics,
         "model_card": validate_model_card,
@@ -328,7 +324,7 @@ def move_version(*, version: ModelVersion, to: str, **fields: Any) -> ModelVersi
 
 
 @transaction.atomic
-def submit_version(*, actor: AbstractBaseUser, version: ModelVersion) -> ModelVersion:
+def submit_version(*, actor: Actor, version: ModelVersion) -> ModelVersion:
     """Send a draft to review; from now on its evidence is frozen."""
     if not can_write_model(actor, version.model):
         raise PermissionDeniedError(f"You may not submit {version}.")
@@ -348,7 +344,7 @@ def submit_version(*, actor: AbstractBaseUser, version: ModelVersion) -> ModelVe
     return submitted
 
 
-def retire_version(*, actor: AbstractBaseUser, version: ModelVersion) -> ModelVersion:
+def retire_version(*, actor: Actor, version: ModelVersion) -> ModelVersion:
     """Take an approved version out of service for good."""
     if not can_write_model(actor, version.model):
         raise PermissionDeniedError(f"You may not retire {version}.")
@@ -356,9 +352,7 @@ def retire_version(*, actor: AbstractBaseUser, version: ModelVersion) -> ModelVe
 
 
 @transaction.atomic
-def save_environment(
-    *, actor: AbstractBaseUser, environment: Environment
-) -> Environment:
+def save_environment(*, actor: Actor, environment: Environment) -> Environment:
     """Store an environment's new settings (rank, promotion rule, soak, freeze)."""
     if not has_role(actor, Role.GOVERNANCE_ADMIN):
         raise PermissionDeniedError("Only a governance admin may change environments.")
@@ -376,7 +370,7 @@ def save_environment(
 
 @transaction.atomic
 def freeze_environment(
-    *, actor: AbstractBaseUser, environment: Environment, reason: str
+    *, actor: Actor, environment: Environment, reason: str
 ) -> Environment:
     """Stop deployments to an environment until it is unfrozen; the gate
     quotes the reason, who froze it and since when."""
@@ -405,7 +399,7 @@ def freeze_environment(
 
 @transaction.atomic
 def unfreeze_environment(
-    *, actor: AbstractBaseUser, environment: Environment, reason: str
+    *, actor: Actor, environment: Environment, reason: str
 ) -> Environment:
     """Open a frozen environment to deployments again; the reason goes to the
     audit entry and the event."""

@@ -3,7 +3,6 @@
 from typing import cast
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.views import LoginView, LogoutView
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -15,15 +14,16 @@ from rest_framework import serializers
 from command_center.filters import (
     DEFAULT_PAGE_SIZE,
 )
+from mlgov.actors import Actor
 from mlgov.exceptions import FieldError
 from mlgov.permissions import (
     can_read_inventory,
 )
 
 
-def acting_user(request: HttpRequest) -> AbstractBaseUser:
+def acting_user(request: HttpRequest) -> Actor:
     """The signed-in user (the role mixins have turned anonymous users away)."""
-    return cast(AbstractBaseUser, request.user)
+    return cast(Actor, request.user)
 
 
 class SignInView(LoginView):

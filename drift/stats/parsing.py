@@ -26,9 +26,10 @@ _BOOLEAN_TYPES = (bool, np.bool_)
 
 
 def parse_features(
-    payloads: Sequence[Mapping[str, Any]], *, max_values: int | None = None
+    payloads: object, *, max_values: int | None = None
 ) -> list[FeatureInput]:
-    """Parse a report's ``features`` list; names must be unique."""
+    """Parse a report's ``features`` list (JSON as received, checked here);
+    names must be unique."""
     if isinstance(payloads, str | bytes | Mapping) or not isinstance(
         payloads, Sequence
     ):

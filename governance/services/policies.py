@@ -3,7 +3,6 @@ applied in bulk from documents (policy as code)."""
 
 from collections.abc import Sequence
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from governance.documents import (
@@ -15,6 +14,7 @@ from governance.documents import (
 from governance.exceptions import PolicyInUseError
 from governance.models import Policy, Rule
 from governance.selectors import policies_with_rules, policy_document
+from mlgov.actors import Actor
 from mlgov.events import announce
 from mlgov.exceptions import FieldError, PermissionDeniedError
 from mlgov.permissions import can_administer_governance
@@ -27,7 +27,7 @@ def known_environment_names() -> list[str]:
     return environment_names()
 
 
-def _announce_policy(event: str, policy: Policy, actor: AbstractBaseUser) -> None:
+def _announce_policy(event: str, policy: Policy, actor: Actor) -> None:
     announce(
         event,
         policy=policy.name,
@@ -37,7 +37,7 @@ def _announce_policy(event: str, policy: Policy, actor: AbstractBaseUser) -> Non
     )
 
 
-def _require_admin(actor: AbstractBaseUser) -> None:
+def _require_admin(actor: Actor) -> None:
     if not can_administer_governance(actor):
         raise PermissionDeniedError("Policies are managed by governance admins.")
 
@@ -68,7 +68,7 @@ def _apply_fields(policy: Policy, document: PolicyDocument) -> None:
 
 
 @transaction.atomic
-def create_policy(*, actor: AbstractBaseUser, document: PolicyDocument) -> Policy:
+def create_policy(*, actor: Actor, document: PolicyDocument) -> Policy:
     """Store a new policy at revision 1."""
     _require_admin(actor)
     if Policy.objects.filter(name=document.name).exists():
@@ -82,9 +82,7 @@ def create_policy(*, actor: AbstractBaseUser, document: PolicyDocument) -> Polic
 
 
 @transaction.atomic
-def update_policy(
-    *, actor: AbstractBaseUser, policy: Policy, document: PolicyDocument
-) -> Policy:
+def update_policy(*, actor: Actor, policy: Policy, document: PolicyDocument) -> Policy:
     """Apply a document to a policy; any change raises its revision by one."""
     _require_admin(actor)
     locked = policies_with_rules().select_for_update(of=("self",)).get(pk=policy.pk)
@@ -99,7 +97,7 @@ def update_policy(
 
 
 @transaction.atomic
-def delete_policy(*, actor: AbstractBaseUser, policy: Policy) -> None:
+def delete_policy(*, actor: Actor, policy: Policy) -> None:
     """Remove a policy; one that waivers refer to is disabled instead."""
     _require_admin(actor)
     if policy.waivers.exists():
@@ -114,7 +112,7 @@ def delete_policy(*, actor: AbstractBaseUser, policy: Policy) -> None:
 @transaction.atomic
 def apply_policy_documents(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     documents: Sequence[PolicyDocument],
     prune: bool = False,
     dry_run: bool = False,

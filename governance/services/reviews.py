@@ -1,6 +1,5 @@
 """Submission and review: approvals under separation of duties."""
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from governance.exceptions import (
@@ -10,6 +9,7 @@ from governance.exceptions import (
 )
 from governance.models import Approval, Evaluation
 from governance.services.evaluations import record_evaluation
+from mlgov.actors import Actor
 from mlgov.events import announce
 from mlgov.exceptions import FieldError, PermissionDeniedError
 from mlgov.permissions import has_role, is_author
@@ -19,9 +19,7 @@ from registry.models import ModelVersion
 
 
 @transaction.atomic
-def submit_for_review(
-    *, actor: AbstractBaseUser, version: ModelVersion
-) -> ModelVersion:
+def submit_for_review(*, actor: Actor, version: ModelVersion) -> ModelVersion:
     """Send a draft to review and record its evaluation at submission."""
     version = registry_services.submit_version(actor=actor, version=version)
     record_evaluation(
@@ -34,7 +32,7 @@ def submit_for_review(
 
 
 def _decide(
-    *, version: ModelVersion, reviewer: AbstractBaseUser, decision: str, comment: str
+    *, version: ModelVersion, reviewer: Actor, decision: str, comment: str
 ) -> Approval:
     # The row lock serialises reviewers deciding at the same moment, so the
     # second one settles the status seeing the first one's approval.
@@ -69,7 +67,7 @@ def _decide(
 
 @transaction.atomic
 def approve_version(
-    *, version: ModelVersion, reviewer: AbstractBaseUser, comment: str = ""
+    *, version: ModelVersion, reviewer: Actor, comment: str = ""
 ) -> Approval:
     """Record a reviewer's approval, then settle the version's status."""
     return _decide(
@@ -82,7 +80,7 @@ def approve_version(
 
 @transaction.atomic
 def reject_version(
-    *, version: ModelVersion, reviewer: AbstractBaseUser, comment: str = ""
+    *, version: ModelVersion, reviewer: Actor, comment: str = ""
 ) -> Approval:
     """Record a reviewer's rejection, which must say why; the version becomes
     rejected."""
@@ -96,7 +94,7 @@ def reject_version(
     )
 
 
-def settle_review(*, version: ModelVersion, actor: AbstractBaseUser) -> ModelVersion:
+def settle_review(*, version: ModelVersion, actor: Actor) -> ModelVersion:
     """After a decision: a rejection rejects; otherwise the version is approved
     once the environment-independent enforced policies pass."""
     if Approval.objects.filter(

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from governance.documents import parse_policy_document
@@ -22,6 +21,7 @@ from governance.simulation import (
     proposed_policies,
     simulate,
 )
+from mlgov.actors import Actor
 from mlgov.exceptions import DomainError, FieldError, PermissionDeniedError
 from mlgov.permissions import can_run_simulations
 from registry.models import ModelVersion
@@ -86,7 +86,7 @@ def simulated_versions():
 
 def run_simulation(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     upsert: Sequence[object],
     remove: Sequence[str],
     active_deployments: Collection[tuple[int, str]] | None = None,
@@ -115,8 +115,8 @@ def run_simulation(
     upserts = []
     for index, item in enumerate(upsert, start=1):
         name = item.get("name") if isinstance(item, dict) else None
-        known = isinstance(name, str) and name in stored
-        base = policy_document(stored[name]) if known else None
+        known = stored.get(name) if isinstance(name, str) else None
+        base = policy_document(known) if known else None
         try:
             document = parse_policy_document(item, environments=environments, base=base)
         except FieldError as error:

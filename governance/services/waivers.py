@@ -3,12 +3,12 @@
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
 from governance.exceptions import WaiverNotAllowedError, WaiverRevokedError
 from governance.models import Policy, Waiver
+from mlgov.actors import Actor
 from mlgov.events import announce
 from mlgov.exceptions import FieldError, PermissionDeniedError
 from mlgov.permissions import can_administer_governance, is_author
@@ -17,7 +17,7 @@ from registry.models import ModelVersion
 
 def check_waiver_grant(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     version: ModelVersion,
     policy: Policy,
     rule_position: int,
@@ -51,7 +51,7 @@ def check_waiver_grant(
 @transaction.atomic
 def grant_waiver(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     version: ModelVersion,
     policy: Policy,
     rule_position: int,
@@ -95,7 +95,7 @@ def grant_waiver(
 
 
 @transaction.atomic
-def revoke_waiver(*, actor: AbstractBaseUser, waiver: Waiver, reason: str) -> Waiver:
+def revoke_waiver(*, actor: Actor, waiver: Waiver, reason: str) -> Waiver:
     """End a waiver now; it stops applying at once."""
     if not can_administer_governance(actor):
         raise PermissionDeniedError("Waivers are revoked by governance admins.")

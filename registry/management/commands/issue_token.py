@@ -1,8 +1,8 @@
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from mlgov.actors import Actor
 from mlgov.exceptions import DomainError
 from mlgov.roles import Role
 from mlgov.services import ensure_service_account, issue_token
@@ -38,7 +38,7 @@ class Command(BaseCommand):
     def handle(self, *args, username, name, days, role, teams, **options):
         try:
             with transaction.atomic():
-                user: AbstractBaseUser | None
+                user: Actor | None
                 if role:
                     user = ensure_service_account(username=username, role=role)
                 else:
