@@ -1,4 +1,5 @@
 import json
+import ssl
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
@@ -39,6 +40,8 @@ class Receiver:
     port: int = 0
     in_flight: int = 0
     most_in_flight: int = 0
+    tls: tuple[str, str] | None = None  # certificate and key files
+    server_names: list[str | None] = field(default_factory=list)
 
 
 def _start_receiver(receiver: Receiver):
@@ -86,6 +89,11 @@ def _start_receiver(receiver: Receiver):
             pass
 
     server = loopback_server(Handler)
+    if receiver.tls is not None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*receiver.tls)
+        context.sni_callback = lambda _s, name, _c: receiver.server_names.append(name)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     receiver.port = server.server_port
     receiver.url = f"http://127.0.0.1:{server.server_port}/hooks/mlgov"
     threading.Thread(target=server.serve_forever, daemon=True).start()

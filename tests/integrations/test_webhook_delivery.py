@@ -227,6 +227,15 @@ def test_the_worker_command_delivers_what_is_due_once(receiver, subscribe):
     }
 
 
+def test_the_worker_refuses_to_start_with_a_malformed_allow_list(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["10.0.0.0/8", "10.0.0.0/33"]
+
+    with pytest.raises(ImproperlyConfigured, match=r"10\.0\.0\.0/33"):
+        call_command("deliver_webhooks", "--once", "--waiver-check-seconds", "0")
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_workers_never_deliver_one_event_twice(

@@ -290,3 +290,59 @@ def test_a_receiver_that_does_not_answer_is_a_generic_time_out(
     attempt = deliver_next()
 
     assert (attempt.status_code, attempt.error) == (None, "timed out")
+
+
+@pytest.fixture
+def tls_receiver(tmp_path, make_receiver):
+    """A loopback receiver behind TLS with a certificate for
+    hooks.example.com (made by the openssl tool), and the names it was
+    asked for by SNI."""
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl tool to make a certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes"),
+            *("-days", "1", "-keyout", str(key), "-out", str(cert)),
+            *("-subj", "/CN=hooks.example.com"),
+            *("-addext", "subjectAltName=DNS:hooks.example.com"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    receiver = make_receiver(tls=(str(cert), str(key)))
+    return receiver, str(cert)
+
+
+def test_https_sends_the_name_and_checks_the_certificate_for_it(
+    tls_receiver, subscribe, resolver, monkeypatch
+):
+    import ssl
+
+    receiver, cert = tls_receiver
+    monkeypatch.setattr(
+        webhook_service,
+        "_tls_context",
+        lambda: ssl.create_default_context(cafile=cert),
+    )
+    resolver["answers"] = ["127.0.0.1"]
+    right = subscribe(
+        f"https://hooks.example.com:{receiver.port}/hook", ["version.approved"]
+    )
+    wrong = subscribe(
+        f"https://127.0.0.1:{receiver.port}/hook", ["version.approved"], name="ip"
+    )
+    queue(right)
+
+    delivered = deliver_next()
+    queue(wrong)
+    refused = deliver_next()
+
+    assert delivered.succeeded is True
+    assert receiver.server_names[0] == "hooks.example.com"
+    assert receiver.received[0].headers["Host"] == f"hooks.example.com:{receiver.port}"
+    assert (refused.succeeded, refused.error) == (False, "TLS handshake failed")
+    assert len(receiver.received) == 1
