@@ -32,7 +32,9 @@ class SubscriptionForm(forms.ModelForm):
         if self.errors:
             return cleaned
         try:
-            services.check_subscription(
+            # Stored as the service stores it (lower-case scheme and host),
+            # which the model's own check below then accepts.
+            cleaned["url"] = services.check_subscription(
                 url=cleaned["url"], event_types=cleaned["event_types"]
             )
         except FieldError as error:

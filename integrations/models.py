@@ -42,6 +42,10 @@ class WebhookSubscription(models.Model):
     consecutive_failures = models.PositiveIntegerField(default=0)
     disabled_at = models.DateTimeField(null=True, blank=True)
     disabled_reason = models.TextField(blank=True)
+    # Set while a worker is delivering to this receiver: the others leave it
+    # alone, so its events go out one at a time, in order. A lease, not a
+    # lock: a worker that dies gives it up when the time passes.
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -267,5 +271,6 @@ class MlflowVersionLink(models.Model):
 auditlog.register(MlflowModelLink, exclude_fields=["last_imported_at"])
 auditlog.register(MlflowVersionLink)
 auditlog.register(
-    WebhookSubscription, exclude_fields=["secret", "updated_at", "consecutive_failures"]
+    WebhookSubscription,
+    exclude_fields=["secret", "updated_at", "consecutive_failures", "claimed_until"],
 )

@@ -1,12 +1,15 @@
 """Webhook signatures: HMAC-SHA256 over "<timestamp>.<body>", hex-encoded.
-Pure functions, shared by the sender and by receivers (docs/webhooks.md)."""
+Pure functions, shared by the sender and by receivers (docs/integrations.md).
+
+Only the timestamp and the body are signed, so every fact a receiver acts on
+is in the body (its `type` and `id` among them); no unsigned header carries
+one of its own."""
 
 import hashlib
 import hmac
 
 SIGNATURE_HEADER = "X-Mlgov-Signature"
 TIMESTAMP_HEADER = "X-Mlgov-Timestamp"
-EVENT_HEADER = "X-Mlgov-Event"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 SIGNATURE_VERSION = "v1"
 

@@ -7,6 +7,7 @@ from integrations.services.mlflow_import import (
 )
 from integrations.services.waivers import notify_expiring_waivers
 from integrations.services.webhooks import (
+    allowed_networks,
     backoff,
     check_subscription,
     create_subscription,
@@ -18,6 +19,7 @@ from integrations.services.webhooks import (
 __all__ = [
     "ImportRefusedError",
     "ImportRow",
+    "allowed_networks",
     "backoff",
     "check_subscription",
     "create_subscription",

@@ -1,23 +1,33 @@
 """Webhook subscriptions and delivery: signed POSTs with retries, every
-attempt recorded, and subscriptions that keep failing switched off."""
+attempt recorded, subscriptions that keep failing switched off, and no
+request to a destination the policy refuses (integrations.destinations)."""
 
+import http.client
 import json
 import secrets
+import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
+from integrations.destinations import (
+    Network,
+    address_refusal,
+    host_refusal,
+    parse_networks,
+)
 from integrations.models import (
     DeliveryAttempt,
     WebhookDelivery,
@@ -25,12 +35,12 @@ from integrations.models import (
     WebhookSubscription,
 )
 from integrations.signing import (
-    EVENT_HEADER,
     IDEMPOTENCY_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     sign,
 )
+from mlgov.actors import Actor
 from mlgov.exceptions import FieldError, PermissionDeniedError
 from mlgov.logging import log_event
 from mlgov.permissions import can_administer_governance
@@ -43,16 +53,51 @@ def new_webhook_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
 
 
-def _check_admin(actor: AbstractBaseUser) -> None:
+def _check_admin(actor: Actor) -> None:
     if not can_administer_governance(actor):
         raise PermissionDeniedError("Webhooks are managed by governance admins.")
 
 
+def allowed_networks() -> tuple[Network, ...]:
+    """The internal networks an operator allows receivers in
+    (WEBHOOK_ALLOWED_NETWORKS)."""
+    try:
+        return parse_networks(settings.WEBHOOK_ALLOWED_NETWORKS)
+    except ValueError as error:
+        raise ImproperlyConfigured(str(error)) from None
+
+
 def _clean_url(url: str) -> str:
+    """The URL with its scheme and host in lower case (both are
+    case-insensitive, and the database's check is not); refused when it
+    carries credentials or names a destination the policy refuses."""
+    if any(char.isspace() or not char.isprintable() for char in url):
+        raise FieldError("url", "The URL may not contain spaces or control characters.")
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    scheme, host = parts.scheme.lower(), parts.hostname
+    if scheme not in ("http", "https") or not host:
         raise FieldError("url", "Must be an http:// or https:// URL with a host.")
-    return url
+    if parts.username is not None or parts.password is not None:
+        raise FieldError(
+            "url",
+            "Credentials in the URL are not accepted: the receiver authenticates "
+            "mlgov by the signature of each request.",
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        raise FieldError("url", "The port must be a number from 1 to 65535.") from None
+    refusal = host_refusal(host, allowed_networks())
+    if refusal is not None:
+        raise FieldError(
+            "url",
+            f"Webhooks are not sent to {host} ({refusal}). An internal receiver's "
+            "network must be listed in the WEBHOOK_ALLOWED_NETWORKS setting.",
+        )
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        netloc = f"{netloc}:{port}"
+    return urlunsplit((scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def _clean_event_types(event_types: Iterable[str]) -> list[str]:
@@ -69,10 +114,11 @@ def _clean_event_types(event_types: Iterable[str]) -> list[str]:
     return sorted(chosen)
 
 
-def check_subscription(*, url: str, event_types: Iterable[str]) -> None:
-    """Raise FieldError for a URL or event types a subscription cannot take."""
-    _clean_url(url)
+def check_subscription(*, url: str, event_types: Iterable[str]) -> str:
+    """Raise FieldError for a URL or event types a subscription cannot take;
+    the URL as it would be stored."""
     _clean_event_types(event_types)
+    return _clean_url(url)
 
 
 def _clean_secret(secret: str) -> str:
@@ -84,7 +130,7 @@ def _clean_secret(secret: str) -> str:
 @transaction.atomic
 def create_subscription(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     name: str,
     url: str,
     event_types: Iterable[str],
@@ -106,7 +152,7 @@ def create_subscription(
 @transaction.atomic
 def update_subscription(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     subscription: WebhookSubscription,
     url: str | None = None,
     event_types: Iterable[str] | None = None,
@@ -150,6 +196,11 @@ def backoff(attempts: int) -> timedelta:
 
 @dataclass(frozen=True)
 class HttpOutcome:
+    """What one POST came to. The receiver's answer is kept only when it
+    accepted the event; a failure is a status code or a generic reason,
+    never the operating system's words (which would tell an admin whether
+    an internal port is open)."""
+
     status_code: int | None
     excerpt: str
     error: str
@@ -160,53 +211,150 @@ class HttpOutcome:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    # A redirected POST would become a GET without the body: count a redirect
-    # as a failed attempt and let the admin fix the URL.
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
+class DestinationRefusedError(Exception):
+    """The destination policy refused where a URL leads."""
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+def _resolve(host: str, port: int, allowed: Sequence[Network]) -> list[Any]:
+    """Every address `host` resolves to, as (family, socket address); refused
+    if the policy refuses any of them."""
+    if host_refusal(host, allowed) is not None:
+        raise DestinationRefusedError(host)
+    found = []
+    for family, _, _, _, sockaddr in socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM
+    ):
+        if family not in (socket.AF_INET, socket.AF_INET6):
+            continue
+        if address_refusal(str(sockaddr[0]), allowed) is not None:
+            raise DestinationRefusedError(host)
+        found.append((family, sockaddr))
+    if not found:
+        raise socket.gaierror(f"no address for {host}")
+    return found
+
+
+def _open_connection(family: int, sockaddr: Any, timeout: float) -> socket.socket:
+    """A TCP connection to exactly `sockaddr`: no name is looked up again."""
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.settimeout(timeout)
+        sock.connect(sockaddr)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def _connect_pinned(addresses: list[Any], timeout: float) -> socket.socket:
+    failure: OSError = OSError("no address")
+    for family, sockaddr in addresses:
+        try:
+            return _open_connection(family, sockaddr, timeout)
+        except OSError as error:
+            failure = error
+    raise failure
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """HTTP to the addresses the policy checked, however the name resolves
+    by the time it connects (DNS rebinding); the name goes in Host."""
+
+    def __init__(self, host: str, port: int, *, addresses: list[Any], timeout: float):
+        super().__init__(host, port, timeout=timeout)
+        self.addresses = addresses
+        self.seconds = timeout
+
+    def connect(self) -> None:
+        self.sock = _connect_pinned(self.addresses, self.seconds)
+
+
+@cache
+def _tls_context() -> ssl.SSLContext:
+    return ssl.create_default_context()
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to the checked addresses; the certificate is verified for the
+    name, which is also sent as SNI."""
+
+    def __init__(self, host: str, port: int, *, addresses: list[Any], timeout: float):
+        super().__init__(host, port, timeout=timeout, context=_tls_context())
+        self.addresses = addresses
+        self.seconds = timeout
+
+    def connect(self) -> None:
+        sock = _connect_pinned(self.addresses, self.seconds)
+        self.sock = _tls_context().wrap_socket(sock, server_hostname=self.host)
+
+
+def _post(
+    parts: SplitResult,
+    headers: dict[str, str],
+    body: bytes,
+    allowed: Sequence[Network],
+) -> tuple[int, bytes]:
+    """POST without following redirects (a redirected POST would become a
+    GET, and could lead anywhere): the status and, for a 2xx, the answer."""
+    secure = parts.scheme == "https"
+    host = parts.hostname or ""
+    port = parts.port or (443 if secure else 80)
+    timeout = settings.WEBHOOK_TIMEOUT_SECONDS
+    pinned = _PinnedHTTPSConnection if secure else _PinnedHTTPConnection
+    conn = pinned(host, port, addresses=_resolve(host, port, allowed), timeout=timeout)
+    try:
+        target = urlunsplit(("", "", parts.path or "/", parts.query, ""))
+        conn.request("POST", target, body=body, headers=headers)
+        response = conn.getresponse()
+        accepted = 200 <= response.status < 300
+        answer = response.read(RESPONSE_EXCERPT_CHARS * 4) if accepted else b""
+        return response.status, answer
+    finally:
+        conn.close()
 
 
 def post_signed(
-    *, url: str, secret: str, event_type: str, event_id: str, body: bytes
+    *,
+    url: str,
+    secret: str,
+    event_id: str,
+    body: bytes,
+    allowed: Sequence[Network] = (),
 ) -> HttpOutcome:
-    """POST `body` with the signature, timestamp and idempotency headers."""
+    """POST `body` with the signature, timestamp and idempotency headers to
+    where the destination policy allows."""
     timestamp = int(time.time())
-    request = urllib.request.Request(
-        url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "mlgov-webhooks/1",
-            EVENT_HEADER: event_type,
-            IDEMPOTENCY_HEADER: event_id,
-            TIMESTAMP_HEADER: str(timestamp),
-            SIGNATURE_HEADER: sign(secret=secret, timestamp=timestamp, body=body),
-        },
-    )
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "mlgov-webhooks/1",
+        IDEMPOTENCY_HEADER: event_id,
+        TIMESTAMP_HEADER: str(timestamp),
+        SIGNATURE_HEADER: sign(secret=secret, timestamp=timestamp, body=body),
+    }
     started = time.perf_counter()
+    status: int | None = None
+    answer, error = b"", ""
     try:
-        with _opener.open(
-            request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS
-        ) as response:
-            excerpt = response.read(RESPONSE_EXCERPT_CHARS * 4)
-            status, error = response.status, ""
-    except urllib.error.HTTPError as failure:
-        excerpt = failure.read(RESPONSE_EXCERPT_CHARS * 4) if failure.fp else b""
-        status, error = failure.code, f"HTTP {failure.code}"
-    except (urllib.error.URLError, OSError, ValueError) as failure:
-        reason = getattr(failure, "reason", failure)
-        excerpt, status, error = b"", None, f"{type(failure).__name__}: {reason}"
-    latency_ms = (time.perf_counter() - started) * 1000
+        status, answer = _post(urlsplit(url), headers, body, allowed)
+    except DestinationRefusedError:
+        error = "destination not allowed"
+    except TimeoutError:
+        error = "timed out"
+    except ConnectionRefusedError:
+        error = "connection refused"
+    except socket.gaierror:
+        error = "host not found"
+    except ssl.SSLError:
+        error = "TLS handshake failed"
+    except (OSError, http.client.HTTPException, ValueError):
+        error = "connection failed"
+    if status is not None and not 200 <= status < 300:
+        error = f"HTTP {status}"
     return HttpOutcome(
         status_code=status,
-        excerpt=excerpt.decode("utf-8", "replace")[:RESPONSE_EXCERPT_CHARS],
-        error=error[:RESPONSE_EXCERPT_CHARS],
-        latency_ms=latency_ms,
+        excerpt=answer.decode("utf-8", "replace")[:RESPONSE_EXCERPT_CHARS],
+        error=error,
+        latency_ms=(time.perf_counter() - started) * 1000,
     )
 
 
@@ -216,23 +364,68 @@ def lease() -> timedelta:
     return timedelta(seconds=2 * settings.WEBHOOK_TIMEOUT_SECONDS + 60)
 
 
-def _claim_next_due() -> WebhookDelivery | None:
-    """Take the delivery that is due first and lease it, in a short
-    transaction: no lock is held while the receiver answers."""
+@dataclass(frozen=True)
+class _Claim:
+    """A delivery a worker is attempting, and the lease it holds on its
+    subscription until the outcome is recorded."""
+
+    delivery: WebhookDelivery
+    subscription: WebhookSubscription
+    until: datetime
+
+
+# How many of the earliest due deliveries are read to find a subscription
+# that no worker is delivering to.
+_CANDIDATES = 50
+
+
+def _claim_next_due() -> _Claim | None:
+    """Lease the earliest due delivery of a subscription no worker is
+    delivering to, in a short transaction: no lock is held while the
+    receiver answers. The subscription is leased too, so its deliveries go
+    out one at a time, oldest event first, whichever worker takes them."""
     with transaction.atomic():
-        due = (
-            WebhookDelivery.objects.due()
-            .select_related("event", "subscription")
+        now = timezone.now()
+        waiting = (
+            WebhookDelivery.objects.due(now)
+            .filter(
+                Q(subscription__claimed_until__isnull=True)
+                | Q(subscription__claimed_until__lte=now)
+            )
             .order_by("next_attempt_at", "id")
+            .values_list("subscription_id", flat=True)[:_CANDIDATES]
         )
-        if connection.features.has_select_for_update_skip_locked:
-            # Workers claiming at the same moment take different rows.
-            due = due.select_for_update(skip_locked=True, of=("self",))
-        delivery = due.first()
-        if delivery is not None:
-            delivery.next_attempt_at = timezone.now() + lease()
+        for subscription_id in dict.fromkeys(waiting):
+            free = WebhookSubscription.objects.active().filter(
+                Q(claimed_until__isnull=True) | Q(claimed_until__lte=now),
+                pk=subscription_id,
+            )
+            if connection.features.has_select_for_update_skip_locked:
+                # Workers claiming at the same moment take different
+                # subscriptions.
+                free = free.select_for_update(skip_locked=True)
+            subscription = free.first()
+            if subscription is None:
+                continue
+            delivery = (
+                WebhookDelivery.objects.due(now)
+                .filter(subscription=subscription)
+                .select_related("event")
+                .order_by("event__created_at", "id")
+                .first()
+            )
+            if delivery is None:
+                continue
+            until = now + lease()
+            delivery.next_attempt_at = until
             delivery.save(update_fields=["next_attempt_at"])
-    return delivery
+            WebhookSubscription.objects.filter(pk=subscription.pk).update(
+                claimed_until=until
+            )
+            subscription.claimed_until = until
+            delivery.subscription = subscription
+            return _Claim(delivery=delivery, subscription=subscription, until=until)
+    return None
 
 
 def _disable_after_failures(subscription: WebhookSubscription, last_error: str) -> None:
@@ -255,23 +448,25 @@ def _disable_after_failures(subscription: WebhookSubscription, last_error: str) 
     )
 
 
-def deliver_next() -> DeliveryAttempt | None:
-    """Attempt the delivery that is due first, and record the outcome; None
-    when nothing is due."""
-    delivery = _claim_next_due()
-    if delivery is None:
-        return None
-    subscription, event = delivery.subscription, delivery.event
+def _attempt(claim: _Claim, allowed: Sequence[Network]) -> HttpOutcome:
+    """The POST of a claimed delivery; touches no database, so it can run on
+    any thread."""
+    event = claim.delivery.event
     body = json.dumps(event.payload, separators=(",", ":"), sort_keys=True).encode()
-    outcome = post_signed(
-        url=subscription.url,
-        secret=subscription.secret,
-        event_type=event.event_type,
+    return post_signed(
+        url=claim.subscription.url,
+        secret=claim.subscription.secret,
         event_id=str(event.id),
         body=body,
+        allowed=allowed,
     )
+
+
+def _record(claim: _Claim, outcome: HttpOutcome) -> DeliveryAttempt:
+    """Store the attempt, schedule a retry or give up, and end the lease."""
+    subscription, event = claim.subscription, claim.delivery.event
     with transaction.atomic():
-        delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
+        delivery = WebhookDelivery.objects.select_for_update().get(pk=claim.delivery.pk)
         now = timezone.now()
         delivery.attempts += 1
         attempt = DeliveryAttempt.objects.create(
@@ -281,7 +476,7 @@ def deliver_next() -> DeliveryAttempt | None:
             succeeded=outcome.succeeded,
             status_code=outcome.status_code,
             latency_ms=outcome.latency_ms,
-            response_excerpt=outcome.excerpt,
+            response_excerpt=outcome.excerpt if outcome.succeeded else "",
             error="" if outcome.succeeded else outcome.error or "no answer",
         )
         if outcome.succeeded:
@@ -302,22 +497,53 @@ def deliver_next() -> DeliveryAttempt | None:
         delivery.save(
             update_fields=["attempts", "status", "delivered_at", "next_attempt_at"]
         )
+        WebhookSubscription.objects.filter(
+            pk=subscription.pk, claimed_until=claim.until
+        ).update(claimed_until=None)
     log_event(
         "webhook.delivered" if outcome.succeeded else "webhook.attempt_failed",
         subscription=subscription.name,
         event_type=event.event_type,
         attempt=attempt.number,
         status_code=outcome.status_code,
+        error=attempt.error,
         latency_ms=round(outcome.latency_ms, 1),
     )
     return attempt
 
 
+def deliver_next() -> DeliveryAttempt | None:
+    """Attempt the delivery that is due first, and record the outcome; None
+    when nothing is due."""
+    claim = _claim_next_due()
+    if claim is None:
+        return None
+    return _record(claim, _attempt(claim, allowed_networks()))
+
+
 def deliver_due(*, limit: int | None = None) -> int:
-    """Attempt due deliveries until none is left (or `limit`); the count."""
-    done = 0
-    while limit is None or done < limit:
-        if deliver_next() is None:
-            break
-        done += 1
-    return done
+    """Attempt due deliveries until none is left (or `limit` attempts); the
+    number of attempts. Up to WEBHOOK_DELIVERY_THREADS subscriptions are
+    posted to at once, so a receiver that hangs holds up only its own
+    events; each subscription's go out one at a time, oldest first.
+
+    Only the POSTs run on the pool's threads: claims and outcomes are
+    written by the calling thread, on its one database connection."""
+    threads = max(1, settings.WEBHOOK_DELIVERY_THREADS)
+    allowed = allowed_networks()
+    claimed = attempted = 0
+    in_flight: dict[Future[HttpOutcome], _Claim] = {}
+    with ThreadPoolExecutor(threads, thread_name_prefix="webhook-post") as pool:
+        while True:
+            while len(in_flight) < threads and (limit is None or claimed < limit):
+                claim = _claim_next_due()
+                if claim is None:
+                    break
+                in_flight[pool.submit(_attempt, claim, allowed)] = claim
+                claimed += 1
+            if not in_flight:
+                return attempted
+            finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in finished:
+                _record(in_flight.pop(future), future.result())
+                attempted += 1

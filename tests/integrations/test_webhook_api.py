@@ -220,3 +220,51 @@ def _admin(user):
     client = Client()
     client.force_login(user)
     return client
+
+
+def test_an_upper_case_scheme_and_host_are_stored_in_lower_case(
+    api_client_for, governance_admin
+):
+    client = api_client_for(governance_admin)
+
+    created = client.post(
+        "/api/v1/webhooks/",
+        {**BODY, "url": "HTTPS://Hooks.Example.COM:8443/MLgov?Team=Risk"},
+        format="json",
+    )
+    patched = client.patch(
+        f"/api/v1/webhooks/{created.json()['id']}/",
+        {"url": "Http://Other.Example.com/A"},
+        format="json",
+    )
+
+    assert created.status_code == 201
+    assert created.json()["url"] == "https://hooks.example.com:8443/MLgov?Team=Risk"
+    assert patched.status_code == 200
+    assert patched.json()["url"] == "http://other.example.com/A"
+    assert WebhookSubscription.objects.get().url == "http://other.example.com/A"
+
+
+def test_the_admin_form_stores_an_upper_case_scheme_in_lower_case(
+    governance_admin,
+):
+    governance_admin.is_staff = True
+    governance_admin.save()
+    browser = _admin(governance_admin)
+
+    browser.post(
+        "/admin/integrations/webhooksubscription/add/",
+        {
+            "name": "slack",
+            "url": "HTTPS://Hooks.Example.com/Slack",
+            "event_types": ["version.submitted"],
+        },
+    )
+    subscription = WebhookSubscription.objects.get()
+    browser.post(
+        f"/admin/integrations/webhooksubscription/{subscription.pk}/change/",
+        {"url": "HTTP://Other.Example.com/Slack", "event_types": ["version.submitted"]},
+    )
+
+    subscription.refresh_from_db()
+    assert subscription.url == "http://other.example.com/Slack"

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
-from integrations.models import DeliveryAttempt, WebhookDelivery
+from integrations.models import DeliveryAttempt, WebhookDelivery, WebhookSubscription
 from integrations.outbox import enqueue_event
 from integrations.services import backoff, deliver_due, deliver_next
 from integrations.signing import verify
@@ -39,7 +39,8 @@ def test_a_delivery_is_signed_and_the_receiver_can_verify_it(receiver, subscribe
 
     (request,) = receiver.received
     assert request.path == "/hooks/mlgov"
-    assert request.headers["X-Mlgov-Event"] == "version.approved"
+    assert "X-Mlgov-Event" not in request.headers, "unsigned: the body says it"
+    assert request.json["type"] == "version.approved"
     assert request.headers["Idempotency-Key"] == str(event.id)
     assert request.json == event.payload
     assert verify(
@@ -110,7 +111,7 @@ def test_a_failed_attempt_is_recorded_and_retried_after_a_backoff(
 
     delivery = WebhookDelivery.objects.get()
     assert (first.succeeded, first.status_code, first.error) == (False, 503, "HTTP 503")
-    assert first.response_excerpt == '{"received": 1}'
+    assert first.response_excerpt == "", "a failed answer is not stored"
     assert delivery.status == "pending"
     assert delivery.next_attempt_at >= before + timedelta(seconds=30)
     assert deliver_next() is None, "not due before its backoff"
@@ -152,17 +153,7 @@ def test_an_unreachable_receiver_is_a_recorded_failure(subscribe):
 
     assert attempt.succeeded is False
     assert attempt.status_code is None
-    assert "refused" in attempt.error.lower()
-
-
-def test_a_redirect_is_a_failure_not_a_silent_get(receiver, subscribe):
-    receiver.statuses = [302]
-    subscription = subscribe(receiver.url, ["version.approved"])
-    queue(subscription)
-
-    attempt = deliver_next()
-
-    assert (attempt.succeeded, attempt.status_code) == (False, 302)
+    assert attempt.error == "connection refused"
 
 
 def test_a_delivery_is_given_up_after_the_last_attempt(receiver, subscribe, settings):
@@ -236,23 +227,37 @@ def test_the_worker_command_delivers_what_is_due_once(receiver, subscribe):
     }
 
 
+def test_the_worker_refuses_to_start_with_a_malformed_allow_list(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["10.0.0.0/8", "10.0.0.0/33"]
+
+    with pytest.raises(ImproperlyConfigured, match=r"10\.0\.0\.0/33"):
+        call_command("deliver_webhooks", "--once", "--waiver-check-seconds", "0")
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_concurrent_workers_never_deliver_one_event_twice(receiver, governance_admin):
+def test_concurrent_workers_never_deliver_one_event_twice(
+    receiver, governance_admin, loopback_allowed
+):
     if connection.vendor != "postgresql":
         pytest.skip("SKIP LOCKED needs PostgreSQL")
     from integrations.services import create_subscription
 
-    subscription = create_subscription(
-        actor=governance_admin,
-        name="receiver",
-        url=receiver.url,
-        event_types=["version.approved"],
-        secret=SECRET,
-    )
+    subscriptions = [
+        create_subscription(
+            actor=governance_admin,
+            name=f"receiver-{n}",
+            url=receiver.url,
+            event_types=["version.approved"],
+            secret=SECRET,
+        )
+        for n in range(3)
+    ]
     with transaction.atomic():
         for n in range(30):
-            queue(subscription, version=n)
+            queue(subscriptions[n % 3], version=n)
     receiver.delay_seconds = 0.02
     errors = []
 
@@ -289,9 +294,12 @@ def test_a_claimed_delivery_is_leased_and_retried_if_its_worker_dies(
 
     claimed = _claim_next_due()  # a worker that dies before it posts
 
-    assert claimed.next_attempt_at >= before + lease()
+    assert claimed.delivery.next_attempt_at >= before + lease()
+    assert claimed.subscription.claimed_until >= before + lease()
     assert deliver_next() is None, "another worker must not take a leased delivery"
-    WebhookDelivery.objects.update(next_attempt_at=timezone.now())  # lease over
+    # The lease is over.
+    WebhookDelivery.objects.update(next_attempt_at=timezone.now())
+    WebhookSubscription.objects.update(claimed_until=timezone.now())
     attempt = deliver_next()
     assert (attempt.number, attempt.succeeded) == (1, True)
     assert len(receiver.received) == 1

@@ -6,7 +6,11 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 
 from integrations.outbox import NOTIFY_CHANNEL
-from integrations.services import deliver_due, notify_expiring_waivers
+from integrations.services import (
+    allowed_networks,
+    deliver_due,
+    notify_expiring_waivers,
+)
 
 
 def _idle_waiter(seconds: float) -> Callable[[], None]:
@@ -52,6 +56,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, once, idle_seconds, waiver_check_seconds, **options):
+        allowed_networks()  # a malformed WEBHOOK_ALLOWED_NETWORKS stops it here
         stopping = []
         if not once:
             for stop in (signal.SIGTERM, signal.SIGINT):
