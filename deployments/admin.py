@@ -3,7 +3,7 @@ from django.templatetags.static import static
 from django.utils.html import format_html, format_html_join
 
 from deployments import services
-from deployments.models import Deployment, DeploymentStep, GateDecision
+from deployments.models import Deployment, DeploymentStep, GateDecision, MoveRefusal
 from deployments.selectors import model_standings
 from mlgov.admin_tools import NoteActionForm, ReadOnlyAdminMixin, run_service_on_each
 from registry.admin import extend_model_admin
@@ -39,6 +39,24 @@ class StepInline(ReadOnlyAdminMixin, admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+class RefusalInline(admin.TabularInline):
+    model = MoveRefusal
+    fields = ["at", "action", "failed_check", "detail", "actor", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "refused moves"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
@@ -89,7 +107,7 @@ class DeploymentAdmin(admin.ModelAdmin):
         "gate_decision",
     ]
     readonly_fields = fields
-    inlines = [StepInline]
+    inlines = [StepInline, RefusalInline]
     action_form = NoteActionForm
     actions = ["start", "complete", "fail", "promote_to_primary", "rollback"]
 
@@ -125,39 +143,55 @@ class DeploymentAdmin(admin.ModelAdmin):
     def gate_warnings(self, deployment):
         return "; ".join(deployment.gate_decision.warnings) or "none"
 
-    def _move(self, request, queryset, action, done):
-        reason = request.POST.get("note", "")
-        run_service_on_each(
-            request,
-            queryset,
-            lambda deployment: services.CLIENT_MOVES[action](
-                actor=request.user, deployment=deployment, reason=reason
-            ),
-            done,
-        )
+    def _note(self, request) -> str:
+        return request.POST.get("note", "")
 
     @admin.action(
         description="Start the selected approved deployments", permissions=["change"]
     )
     def start(self, request, queryset):
-        self._move(request, queryset, "start", "deployments started")
+        reason = self._note(request)
+        run_service_on_each(
+            request,
+            queryset,
+            lambda deployment: services.start_deployment(
+                actor=request.user, deployment=deployment, reason=reason
+            ),
+            "deployments started",
+        )
 
     @admin.action(description="Complete the selected rollouts", permissions=["change"])
     def complete(self, request, queryset):
-        self._move(request, queryset, "complete", "deployments completed")
+        reason = self._note(request)
+        run_service_on_each(
+            request,
+            queryset,
+            lambda deployment: services.complete_deployment(
+                actor=request.user, deployment=deployment, reason=reason
+            ),
+            "deployments completed",
+        )
 
     @admin.action(
         description="Mark the selected rollouts failed", permissions=["change"]
     )
     def fail(self, request, queryset):
-        self._move(request, queryset, "fail", "deployments failed")
+        reason = self._note(request)
+        run_service_on_each(
+            request,
+            queryset,
+            lambda deployment: services.fail_deployment(
+                actor=request.user, deployment=deployment, reason=reason
+            ),
+            "deployments failed",
+        )
 
     @admin.action(
         description="Promote the selected canaries to all traffic",
         permissions=["change"],
     )
     def promote_to_primary(self, request, queryset):
-        reason = request.POST.get("note", "")
+        reason = self._note(request)
         run_service_on_each(
             request,
             queryset,
@@ -174,7 +208,44 @@ class DeploymentAdmin(admin.ModelAdmin):
         description="Roll back the selected active deployments", permissions=["change"]
     )
     def rollback(self, request, queryset):
-        self._move(request, queryset, "rollback", "deployments rolled back")
+        reason = self._note(request)
+        run_service_on_each(
+            request,
+            queryset,
+            lambda deployment: services.rollback_deployment(
+                actor=request.user, deployment=deployment, reason=reason
+            ),
+            "deployments rolled back",
+        )
+
+
+@admin.register(MoveRefusal)
+class MoveRefusalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "id",
+        "deployment",
+        "action",
+        "status",
+        "failed_check",
+        "actor",
+        "at",
+    ]
+    list_filter = ["action", "failed_check"]
+    list_select_related = ["deployment", "actor"]
+    search_fields = ["deployment__model__name"]
+    date_hierarchy = "at"
+    fields = [
+        "deployment",
+        "action",
+        "status",
+        "traffic_percent",
+        "failed_check",
+        "detail",
+        "reason",
+        "actor",
+        "at",
+    ]
+    readonly_fields = fields
 
 
 @admin.register(GateDecision)

@@ -2,6 +2,7 @@
 
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import generics, serializers, status
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -9,13 +10,21 @@ from deployments import selectors, services
 from deployments.constants import UNMOVED_STATUSES
 from deployments.models import Decision, Deployment, Strategy
 from mlgov.api.filters import QueryFilter
-from mlgov.api.permissions import IsDataScientistForWrites
+from mlgov.api.permissions import InATeamForWrites, IsDataScientistForWrites
 from mlgov.api.serializers import StrictInputSerializer, represent, validated
 from mlgov.exceptions import FieldError, NotFoundError
 from mlgov.http import client_ip
 from mlgov.logging import current_request_id
 from mlgov.permissions import can_write_model
 from registry import selectors as registry_selectors
+
+# Requests and moves: a data scientist of the owning team (or a governance
+# admin). One in no team may write nothing (403); a team's model that the
+# caller may not deploy answers 404, as a read would not reveal more.
+MOVE_PERMISSIONS: list[type[BasePermission]] = [
+    IsDataScientistForWrites,
+    InATeamForWrites,
+]
 
 
 @extend_schema_serializer(component_name="Deployment")
@@ -193,7 +202,7 @@ class DeploymentListView(generics.ListAPIView):
     recorded, a blocked one too (201 with `decision: blocked`)."""
 
     serializer_class = LedgerRowSerializer
-    permission_classes = [IsDataScientistForWrites]
+    permission_classes = MOVE_PERMISSIONS
     cursor_ordering = "-id"
 
     def get_queryset(self):
@@ -263,60 +272,81 @@ def _movable(request, pk: int) -> Deployment:
     return deployment
 
 
-class _MoveView(APIView):
-    permission_classes = [IsDataScientistForWrites]
-    action = ""
+def _moved(pk: int) -> Response:
+    """The deployment after a move, read back with its steps."""
+    return Response(DeploymentSerializer(selectors.deployment_by_id(pk=pk)).data)
+
+
+class StartDeploymentView(APIView):
+    """Begin the rollout of an approved deployment (the freeze and the
+    governance verdict are checked again, and the approval must not have
+    expired)."""
+
+    permission_classes = MOVE_PERMISSIONS
 
     @extend_schema(request=ReasonSerializer, responses=DeploymentSerializer)
     def post(self, request, pk):
-        payload = ReasonSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        services.CLIENT_MOVES[self.action](
-            actor=request.user,
-            deployment=_movable(request, pk),
-            **payload.validated_data,
+        payload = validated(ReasonSerializer, request.data)
+        services.start_deployment(
+            actor=request.user, deployment=_movable(request, pk), **payload
         )
-        return Response(DeploymentSerializer(selectors.deployment_by_id(pk=pk)).data)
+        return _moved(pk)
 
 
-class StartDeploymentView(_MoveView):
-    """Begin the rollout of an approved deployment."""
-
-    action = "start"
-
-
-class CompleteDeploymentView(_MoveView):
+class CompleteDeploymentView(APIView):
     """The rollout finished: the deployment serves (a full one replaces the
-    primary)."""
+    primary), if the freeze and governance checks still pass."""
 
-    action = "complete"
+    permission_classes = MOVE_PERMISSIONS
+
+    @extend_schema(request=ReasonSerializer, responses=DeploymentSerializer)
+    def post(self, request, pk):
+        payload = validated(ReasonSerializer, request.data)
+        services.complete_deployment(
+            actor=request.user, deployment=_movable(request, pk), **payload
+        )
+        return _moved(pk)
 
 
-class FailDeploymentView(_MoveView):
+class FailDeploymentView(APIView):
     """The rollout did not finish."""
 
-    action = "fail"
+    permission_classes = MOVE_PERMISSIONS
 
-
-class RollbackDeploymentView(_MoveView):
-    """Take an active deployment out; a primary hands back to the one it
-    superseded."""
-
-    action = "rollback"
+    @extend_schema(request=ReasonSerializer, responses=DeploymentSerializer)
+    def post(self, request, pk):
+        payload = validated(ReasonSerializer, request.data)
+        services.fail_deployment(
+            actor=request.user, deployment=_movable(request, pk), **payload
+        )
+        return _moved(pk)
 
 
 class PromoteDeploymentView(APIView):
-    """Raise a canary's traffic share; 100 makes it the primary."""
+    """Raise a canary's traffic share; 100 makes it the primary. The freeze
+    and governance checks run again."""
 
-    permission_classes = [IsDataScientistForWrites]
+    permission_classes = MOVE_PERMISSIONS
 
     @extend_schema(request=PromoteSerializer, responses=DeploymentSerializer)
     def post(self, request, pk):
-        payload = PromoteSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        payload = validated(PromoteSerializer, request.data)
         services.promote_deployment(
-            actor=request.user,
-            deployment=_movable(request, pk),
-            **payload.validated_data,
+            actor=request.user, deployment=_movable(request, pk), **payload
         )
-        return Response(DeploymentSerializer(selectors.deployment_by_id(pk=pk)).data)
+        return _moved(pk)
+
+
+class RollbackDeploymentView(APIView):
+    """Take an active deployment out; a primary hands back to the one it
+    superseded. Allowed during a freeze."""
+
+    permission_classes = MOVE_PERMISSIONS
+
+    @extend_schema(request=ReasonSerializer, responses=DeploymentSerializer)
+    def post(self, request, pk):
+        payload = validated(ReasonSerializer, request.data)
+        services.rollback_deployment(
+            actor=request.user, deployment=_movable(request, pk), **payload
+        )
+        return _moved(pk)

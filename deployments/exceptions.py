@@ -56,3 +56,50 @@ class NotACanaryError(DomainError):
             "canary can be promoted.",
             details={"traffic_percent": deployment.traffic_percent},
         )
+
+
+class MoveRefusedError(DomainError):
+    """A move the gate refuses at the moment it is asked for. Carries the
+    unsaved record of the refusal, which the service writes once the move's
+    own transaction has rolled back."""
+
+    def __init__(self, message: str, *, refusal, details: dict) -> None:
+        super().__init__(message, details=details)
+        self.refusal = refusal
+
+
+class GateRecheckError(MoveRefusedError):
+    """A move that puts a version into service failed a gate check that the
+    request had passed: the environment froze, or the verdict changed."""
+
+    code = "gate_check_failed"
+
+    def __init__(self, refusal) -> None:
+        super().__init__(
+            f"Deployment {refusal.deployment.pk} cannot {refusal.action}: "
+            f"{refusal.detail}.",
+            refusal=refusal,
+            details={
+                "status": refusal.status,
+                "action": refusal.action,
+                "check": refusal.failed_check,
+            },
+        )
+
+
+class ApprovalExpiredError(MoveRefusedError):
+    """An approved request was not started within its lifetime."""
+
+    code = "approval_expired"
+
+    def __init__(self, refusal) -> None:
+        super().__init__(
+            f"Deployment {refusal.deployment.pk} cannot {refusal.action}: "
+            f"{refusal.detail}; request the deployment again.",
+            refusal=refusal,
+            details={
+                "status": refusal.status,
+                "action": refusal.action,
+                "check": refusal.failed_check,
+            },
+        )

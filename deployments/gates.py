@@ -219,6 +219,17 @@ def check_no_concurrent_rollout(facts: GateFacts) -> CheckResult:
     )
 
 
+def checks_before_service(
+    facts: GateFacts, *, now: datetime
+) -> tuple[CheckResult, CheckResult]:
+    """The checks a move repeats when it puts a version into service (start,
+    complete, promote): the freeze and the governance verdict, as the gate
+    runs them. The others were settled by the request or by the move itself
+    (the status table, the rollout lock)."""
+    governance, _warnings, _verdict = check_governance(facts, now=now)
+    return check_freeze(facts), governance
+
+
 def run_gate(facts: GateFacts, *, now: datetime) -> GateResult:
     """Every check, in DESIGN's order; approved only when all pass."""
     governance, warnings, verdict = check_governance(facts, now=now)

@@ -218,6 +218,39 @@ class DeploymentStep(models.Model):
         return f"{self.deployment}: {self.action}"
 
 
+class MoveRefusal(models.Model):
+    """A move the gate refused when it was asked for (the environment froze,
+    the verdict changed, the approval expired): who asked, what for, and the
+    failing check's sentence. Append-only like the steps."""
+
+    deployment = models.ForeignKey(
+        Deployment, on_delete=models.PROTECT, related_name="refusals"
+    )
+    action = models.CharField(max_length=12)
+    status = models.CharField(
+        max_length=12,
+        choices=Deployment.Status.choices,
+        help_text="The deployment's status, which the refusal left as it was.",
+    )
+    traffic_percent = models.PositiveSmallIntegerField(
+        help_text="The share the move would have served."
+    )
+    failed_check = models.CharField(max_length=32, help_text="The check that failed.")
+    detail = models.TextField(help_text="The failing check's sentence.")
+    reason = models.TextField(blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.deployment}: {self.action} refused ({self.failed_check})"
+
+
 auditlog.register(GateDecision, exclude_fields=["evaluation"])
 auditlog.register(Deployment, exclude_fields=["updated_at"])
 auditlog.register(DeploymentStep)
+auditlog.register(MoveRefusal)

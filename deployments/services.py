@@ -1,29 +1,37 @@
 """Every state change of deployments: gate decisions and rollout moves."""
 
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import ParamSpec
 
 from auditlog.context import disable_auditlog
 from auditlog.models import LogEntry
-from django.contrib.auth.models import AbstractBaseUser
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from deployments import selectors
 from deployments.constants import CLIENT_ACTIONS, DEPLOYMENT_TRANSITIONS
 from deployments.exceptions import (
+    ApprovalExpiredError,
     ConcurrentRolloutError,
+    GateRecheckError,
     InvalidDeploymentMoveError,
+    MoveRefusedError,
     NotACanaryError,
     NothingToRollBackError,
 )
-from deployments.gates import GateResult, run_gate
+from deployments.gates import GateResult, checks_before_service, format_time, run_gate
 from deployments.models import (
     Deployment,
     DeploymentStep,
     GateDecision,
+    MoveRefusal,
     Strategy,
 )
+from mlgov.actors import Actor
 from mlgov.audit import record_bulk_changes, record_creations
 from mlgov.events import announce
 from mlgov.exceptions import FieldError, PermissionDeniedError
@@ -31,6 +39,9 @@ from mlgov.permissions import can_write_model
 from registry.models import Environment, ModelVersion
 
 FULL_TRAFFIC = 100
+# The name a refused start records when its approval had expired (the gate's
+# own checks record theirs).
+APPROVAL_EXPIRY = "approval_expiry"
 
 
 @dataclass(frozen=True)
@@ -44,7 +55,7 @@ class GateCheck:
     result: GateResult
     approval_ids: list[int]
     waiver_ids: list[int]
-    requested_by: AbstractBaseUser
+    requested_by: Actor
     requested_at: datetime
 
     def unsaved_deployment(
@@ -103,7 +114,7 @@ def _traffic_for(strategy: str, traffic_percent: int | None) -> int:
 
 def check_deployment(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     version: ModelVersion,
     environment: Environment,
     strategy: str = Strategy.FULL,
@@ -130,7 +141,7 @@ def check_deployment(
 @transaction.atomic
 def request_deployment(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     version: ModelVersion,
     environment: Environment,
     strategy: str = Strategy.FULL,
@@ -184,7 +195,7 @@ def _step(
     *,
     action: str,
     from_status: str,
-    actor: AbstractBaseUser,
+    actor: Actor,
     at: datetime,
     reason: str = "",
 ) -> None:
@@ -200,34 +211,13 @@ def _step(
     )
 
 
-def _record_move(
-    deployment: Deployment,
-    *,
-    action: str,
-    from_status: str,
-    actor: AbstractBaseUser,
-    at: datetime,
-    reason: str,
-) -> None:
-    """A client's move: its ledger step, and its announcement after commit."""
-    _step(
-        deployment,
-        action=action,
-        from_status=from_status,
-        actor=actor,
-        at=at,
-        reason=reason,
-    )
-    _announce_move(deployment, action=action, from_status=from_status, actor=actor)
-
-
 def _audit_status_change(deployment: Deployment, from_status: str) -> None:
     """An audit entry for a status moved by a conditional update (which sends
     no signal), attributed like the request's other entries."""
     record_bulk_changes(
         [deployment],
         action=LogEntry.Action.UPDATE,
-        changes=lambda row: {"status": [from_status, row.status]},
+        changes=lambda row: {"status": [from_status, deployment.status]},
     )
 
 
@@ -235,13 +225,11 @@ def _allowed_actions(status: str) -> list[str]:
     return [a for a in CLIENT_ACTIONS if a in DEPLOYMENT_TRANSITIONS[status]]
 
 
-def _lock_for(
-    *, actor: AbstractBaseUser, deployment: Deployment, action: str
-) -> Deployment:
+def _lock_for(*, actor: Actor, deployment: Deployment, action: str) -> Deployment:
     """The deployment's row, locked, after the permission and table checks."""
     locked = (
         Deployment.objects.select_for_update(of=("self",))
-        .select_related("model", "version", "environment")
+        .select_related("model", "version__model", "environment")
         .get(pk=deployment.pk)
     )
     if not can_write_model(actor, locked.model):
@@ -267,7 +255,9 @@ def _current_primary(deployment: Deployment) -> Deployment | None:
     )
 
 
-def _primary_changed(deployment: Deployment, now_serving: Deployment | None):
+def _primary_changed(
+    deployment: Deployment, now_serving: Deployment | None
+) -> ConcurrentRolloutError:
     serving = (
         f"deployment {now_serving.pk} (version {now_serving.version.version}) now "
         "serves"
@@ -285,7 +275,7 @@ def _primary_changed(deployment: Deployment, now_serving: Deployment | None):
 def _supersede_primary(
     deployment: Deployment,
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     now: datetime,
     expected: Deployment | None,
 ) -> Deployment | None:
@@ -299,23 +289,69 @@ def _supersede_primary(
         raise _primary_changed(deployment, primary)
     if primary is None:
         return None
-    ended = Deployment.objects.filter(
-        pk=primary.pk, status=Deployment.Status.ACTIVE
-    ).update(status=Deployment.Status.SUPERSEDED, ended_at=now, updated_at=now)
+    from_status = primary.status
+    to_status = DEPLOYMENT_TRANSITIONS[from_status]["supersede"]
+    ended = Deployment.objects.filter(pk=primary.pk, status=from_status).update(
+        status=to_status, ended_at=now, updated_at=now
+    )
     if not ended:
         raise _primary_changed(deployment, None)
-    primary.status = Deployment.Status.SUPERSEDED
+    primary.status = to_status
     primary.ended_at = now
-    _audit_status_change(primary, "active")
-    _step(primary, action="supersede", from_status="active", actor=actor, at=now)
+    _audit_status_change(primary, from_status)
+    _step(primary, action="supersede", from_status=from_status, actor=actor, at=now)
     return primary
 
 
-def _save_move(deployment: Deployment, fields: list[str]) -> None:
-    """Save under the database's one-primary/one-canary constraints."""
+def _restore_superseded(
+    deployment: Deployment,
+    *,
+    previous_id: int,
+    actor: Actor,
+    now: datetime,
+    reason: str,
+) -> None:
+    """Return the deployment a rolled-back primary superseded to service."""
+    from_status = Deployment.Status.SUPERSEDED
+    to_status = DEPLOYMENT_TRANSITIONS[from_status]["restore"]
     try:
         with transaction.atomic():
-            deployment.save(update_fields=[*fields, "updated_at"])
+            restored = Deployment.objects.filter(
+                pk=previous_id, status=from_status
+            ).update(status=to_status, ended_at=None, updated_at=now)
+    except IntegrityError as error:
+        raise ConcurrentRolloutError(
+            deployment, "another primary became active while rolling back."
+        ) from error
+    if not restored:
+        raise NothingToRollBackError(
+            deployment,
+            f"deployment {previous_id}, which it replaced, no longer "
+            "waits to be restored.",
+        )
+    previous = Deployment.objects.get(pk=previous_id)
+    _audit_status_change(previous, from_status)
+    _step(
+        previous,
+        action="restore",
+        from_status=from_status,
+        actor=actor,
+        at=now,
+        reason=reason,
+    )
+
+
+def _save_move(deployment: Deployment, fields: list[str]) -> None:
+    """Save the moved row; one that now serves is saved under the database's
+    one-primary/one-canary constraints, which a concurrent move may have
+    taken first."""
+    fields = [*fields, "updated_at"]
+    if deployment.status != Deployment.Status.ACTIVE:
+        deployment.save(update_fields=fields)
+        return
+    try:
+        with transaction.atomic():
+            deployment.save(update_fields=fields)
     except IntegrityError as error:
         raise ConcurrentRolloutError(
             deployment,
@@ -326,7 +362,7 @@ def _save_move(deployment: Deployment, fields: list[str]) -> None:
 
 
 def _announce_move(
-    deployment: Deployment, *, action: str, from_status: str, actor: AbstractBaseUser
+    deployment: Deployment, *, action: str, from_status: str, actor: Actor
 ) -> None:
     announce(
         "deployment.moved",
@@ -342,13 +378,167 @@ def _announce_move(
     )
 
 
+def _move(
+    locked: Deployment,
+    action: str,
+    *,
+    actor: Actor,
+    at: datetime,
+    reason: str,
+    fields: Sequence[str] = (),
+) -> Deployment:
+    """Apply a client's move to the locked deployment: the status the table
+    gives for `action`, saved with the other changed `fields`, its step (from
+    the status it left) and its announcement after commit."""
+    from_status = locked.status
+    locked.status = DEPLOYMENT_TRANSITIONS[from_status][action]
+    _save_move(locked, ["status", *fields])
+    _step(
+        locked,
+        action=action,
+        from_status=from_status,
+        actor=actor,
+        at=at,
+        reason=reason,
+    )
+    _announce_move(locked, action=action, from_status=from_status, actor=actor)
+    return locked
+
+
+# -------------------------------------------------- the gate at the move
+
+
+def _refusal(
+    locked: Deployment,
+    action: str,
+    *,
+    check: str,
+    detail: str,
+    actor: Actor,
+    at: datetime,
+    reason: str,
+    traffic_percent: int | None = None,
+) -> MoveRefusal:
+    return MoveRefusal(
+        deployment=locked,
+        action=action,
+        status=locked.status,
+        traffic_percent=traffic_percent or locked.traffic_percent,
+        failed_check=check,
+        detail=detail,
+        reason=reason,
+        actor=actor,
+        at=at,
+    )
+
+
+def _refuse_if_expired(
+    locked: Deployment, *, actor: Actor, now: datetime, reason: str
+) -> None:
+    """An approval lasts DEPLOYMENT_APPROVAL_TTL_HOURS: the gate's answer is
+    about the world when it was asked, and that world moves on."""
+    hours = settings.DEPLOYMENT_APPROVAL_TTL_HOURS
+    if now - locked.requested_at <= timedelta(hours=hours):
+        return
+    raise ApprovalExpiredError(
+        _refusal(
+            locked,
+            "start",
+            check=APPROVAL_EXPIRY,
+            detail=(
+                f"it was approved more than {hours} h ago (at "
+                f"{format_time(locked.requested_at)}), and an approval not "
+                f"started within {hours} h expires"
+            ),
+            actor=actor,
+            at=now,
+            reason=reason,
+        )
+    )
+
+
+def _refuse_unless_gate_passes(
+    locked: Deployment,
+    action: str,
+    *,
+    actor: Actor,
+    now: datetime,
+    reason: str,
+    traffic_percent: int | None = None,
+) -> None:
+    """Put a version into service only if the environment is not frozen and
+    the governance verdict passes now, as the gate would answer. The
+    environment's row is locked so that a freeze is ordered before this move
+    (and refuses it) or after it (and finds it done)."""
+    environment = (
+        Environment.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("requires", "frozen_by")
+        .get(pk=locked.environment_id)
+    )
+    inputs = selectors.gate_inputs(
+        version=locked.version, environment=environment, now=now
+    )
+    for check in checks_before_service(inputs.facts, now=now):
+        if not check.passed:
+            raise GateRecheckError(
+                _refusal(
+                    locked,
+                    action,
+                    check=check.check,
+                    detail=check.detail,
+                    actor=actor,
+                    at=now,
+                    reason=reason,
+                    traffic_percent=traffic_percent,
+                )
+            )
+
+
+P = ParamSpec("P")
+
+
+def _records_refusals(service: Callable[P, Deployment]) -> Callable[P, Deployment]:
+    """Write the record of a refused move after the move's transaction has
+    rolled back, in a transaction of its own, so that the refusal stays."""
+
+    @functools.wraps(service)
+    def recording(*args: P.args, **kwargs: P.kwargs) -> Deployment:
+        try:
+            return service(*args, **kwargs)
+        except MoveRefusedError as refused:
+            refusal = refused.refusal
+            with transaction.atomic():
+                refusal.save(force_insert=True)
+                announce(
+                    "deployment.move_refused",
+                    deployment_id=refusal.deployment_id,
+                    model=refusal.deployment.model.name,
+                    version=refusal.deployment.version.version,
+                    environment=refusal.deployment.environment.name,
+                    action=refusal.action,
+                    status=refusal.status,
+                    check=refusal.failed_check,
+                    actor_id=refusal.actor_id,
+                )
+            raise
+
+    return recording
+
+
+# ---------------------------------------------------------- the moves
+
+
+@_records_refusals
 @transaction.atomic
 def start_deployment(
-    *, actor: AbstractBaseUser, deployment: Deployment, reason: str = ""
+    *, actor: Actor, deployment: Deployment, reason: str = ""
 ) -> Deployment:
-    """Begin rolling out an approved deployment; one rollout at a time per
-    model and environment."""
+    """Begin rolling out an approved deployment, while its approval lasts and
+    the gate's freeze and governance checks still pass; one rollout at a time
+    per model and environment."""
     locked = _lock_for(actor=actor, deployment=deployment, action="start")
+    now = timezone.now()
+    _refuse_if_expired(locked, actor=actor, now=now, reason=reason)
     # Starts of one model queue on its row, so two cannot both see "none".
     type(locked.model).objects.select_for_update().filter(pk=locked.model_id).get()
     other = (
@@ -363,83 +553,71 @@ def start_deployment(
             f"deployment {other.pk} of {locked.model.name} is already in progress "
             f"in {locked.environment.name}; complete or fail it first.",
         )
-    now = timezone.now()
-    locked.status = Deployment.Status.IN_PROGRESS
+    _refuse_unless_gate_passes(locked, "start", actor=actor, now=now, reason=reason)
     locked.started_at = now
     if locked.is_primary:
         # What this rollout replaces; completing it checks nothing else did.
         locked.supersedes = _current_primary(locked)
-    locked.save(update_fields=["status", "started_at", "supersedes", "updated_at"])
-    _record_move(
+    return _move(
         locked,
-        action="start",
-        from_status="approved",
+        "start",
         actor=actor,
         at=now,
         reason=reason,
+        fields=["started_at", "supersedes"],
     )
-    return locked
 
 
+@_records_refusals
 @transaction.atomic
 def complete_deployment(
-    *, actor: AbstractBaseUser, deployment: Deployment, reason: str = ""
+    *, actor: Actor, deployment: Deployment, reason: str = ""
 ) -> Deployment:
-    """The rollout finished: the deployment serves. A full one replaces the
-    primary it set out to replace when it started (superseded), and is refused
-    if another deployment became the primary meanwhile; a canary serves its
-    share beside the primary."""
+    """The rollout finished: the deployment serves, if the gate's freeze and
+    governance checks still pass. A full one replaces the primary it set out
+    to replace when it started (superseded), and is refused if another
+    deployment became the primary meanwhile; a canary serves its share beside
+    the primary."""
     locked = _lock_for(actor=actor, deployment=deployment, action="complete")
     now = timezone.now()
+    _refuse_unless_gate_passes(locked, "complete", actor=actor, now=now, reason=reason)
     if locked.is_primary:
         locked.supersedes = _supersede_primary(
             locked, actor=actor, now=now, expected=locked.supersedes
         )
-    locked.status = Deployment.Status.ACTIVE
     locked.activated_at = now
     locked.ended_at = None
-    _save_move(locked, ["status", "activated_at", "ended_at", "supersedes"])
-    _record_move(
+    return _move(
         locked,
-        action="complete",
-        from_status="in_progress",
+        "complete",
         actor=actor,
         at=now,
         reason=reason,
+        fields=["activated_at", "ended_at", "supersedes"],
     )
-    return locked
 
 
 @transaction.atomic
 def fail_deployment(
-    *, actor: AbstractBaseUser, deployment: Deployment, reason: str = ""
+    *, actor: Actor, deployment: Deployment, reason: str = ""
 ) -> Deployment:
     """The rollout did not finish; whatever served before keeps serving."""
     locked = _lock_for(actor=actor, deployment=deployment, action="fail")
-    now = timezone.now()
-    locked.status = Deployment.Status.FAILED
-    locked.save(update_fields=["status", "updated_at"])
-    _record_move(
-        locked,
-        action="fail",
-        from_status="in_progress",
-        actor=actor,
-        at=now,
-        reason=reason,
-    )
-    return locked
+    return _move(locked, "fail", actor=actor, at=timezone.now(), reason=reason)
 
 
+@_records_refusals
 @transaction.atomic
 def promote_deployment(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     deployment: Deployment,
     traffic_percent: int,
     reason: str = "",
 ) -> Deployment:
-    """Raise an active canary's share; at 100 % it becomes the primary and the
-    previous primary is superseded."""
+    """Raise an active canary's share, if the gate's freeze and governance
+    checks still pass; at 100 % it becomes the primary and the previous
+    primary is superseded."""
     locked = _lock_for(actor=actor, deployment=deployment, action="promote")
     if locked.is_primary:
         raise NotACanaryError(locked)
@@ -449,6 +627,14 @@ def promote_deployment(
             f"Must be above the current {locked.traffic_percent} and at most 100.",
         )
     now = timezone.now()
+    _refuse_unless_gate_passes(
+        locked,
+        "promote",
+        actor=actor,
+        now=now,
+        reason=reason,
+        traffic_percent=traffic_percent,
+    )
     fields = ["traffic_percent"]
     if traffic_percent == FULL_TRAFFIC:
         locked.supersedes = _supersede_primary(
@@ -456,77 +642,30 @@ def promote_deployment(
         )
         fields.append("supersedes")
     locked.traffic_percent = traffic_percent
-    _save_move(locked, fields)
-    _record_move(
-        locked,
-        action="promote",
-        from_status="active",
-        actor=actor,
-        at=now,
-        reason=reason,
-    )
-    return locked
+    return _move(locked, "promote", actor=actor, at=now, reason=reason, fields=fields)
 
 
 @transaction.atomic
 def rollback_deployment(
-    *, actor: AbstractBaseUser, deployment: Deployment, reason: str = ""
+    *, actor: Actor, deployment: Deployment, reason: str = ""
 ) -> Deployment:
     """Take an active deployment out of service. A primary hands back to the
     deployment it superseded, which serves again (a new step, history kept);
-    a canary simply stops, leaving the primary as it is."""
+    a canary simply stops, leaving the primary as it is. No gate check: a
+    rollback returns to what served before, and a freeze must not stop it."""
     locked = _lock_for(actor=actor, deployment=deployment, action="rollback")
-    if locked.is_primary and locked.supersedes_id is None:
+    previous_id = locked.supersedes_id if locked.is_primary else None
+    if locked.is_primary and previous_id is None:
         raise NothingToRollBackError(
             locked,
             "it replaced no earlier deployment, so there is nothing to return to. "
             "Deploy the version you want instead.",
         )
     now = timezone.now()
-    locked.status = Deployment.Status.ROLLED_BACK
     locked.ended_at = now
-    locked.save(update_fields=["status", "ended_at", "updated_at"])
-    _record_move(
-        locked,
-        action="rollback",
-        from_status="active",
-        actor=actor,
-        at=now,
-        reason=reason,
-    )
-    if locked.is_primary:
-        try:
-            with transaction.atomic():
-                restored = Deployment.objects.filter(
-                    pk=locked.supersedes_id, status=Deployment.Status.SUPERSEDED
-                ).update(status=Deployment.Status.ACTIVE, ended_at=None, updated_at=now)
-        except IntegrityError as error:
-            raise ConcurrentRolloutError(
-                locked, "another primary became active while rolling back."
-            ) from error
-        if not restored:
-            raise NothingToRollBackError(
-                locked,
-                f"deployment {locked.supersedes_id}, which it replaced, no longer "
-                "waits to be restored.",
-            )
-        previous = Deployment.objects.get(pk=locked.supersedes_id)
-        _audit_status_change(previous, "superseded")
-        _step(
-            previous,
-            action="restore",
-            from_status="superseded",
-            actor=actor,
-            at=now,
-            reason=reason,
+    _move(locked, "rollback", actor=actor, at=now, reason=reason, fields=["ended_at"])
+    if previous_id is not None:
+        _restore_superseded(
+            locked, previous_id=previous_id, actor=actor, now=now, reason=reason
         )
     return locked
-
-
-CLIENT_MOVES = {
-    "start": start_deployment,
-    "complete": complete_deployment,
-    "fail": fail_deployment,
-    "rollback": rollback_deployment,
-}
-assert set(CLIENT_MOVES) | {"promote"} == set(CLIENT_ACTIONS)

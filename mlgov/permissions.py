@@ -72,6 +72,14 @@ def can_write_for_team(user: AnyUser, team_id: int) -> bool:
     return has_role(user, Role.DATA_SCIENTIST) and team_id in user_team_ids(user)
 
 
+def can_write_for_some_team(user: AnyUser) -> bool:
+    """Whether any team's models are the user's to change: governance admins,
+    and data scientists in at least one team."""
+    if has_role(user, Role.GOVERNANCE_ADMIN):
+        return True
+    return has_role(user, Role.DATA_SCIENTIST) and bool(user_team_ids(user))
+
+
 def can_write_model(user: AnyUser, model: TeamOwned) -> bool:
     """Whether the user may edit `model` and its versions."""
     return can_write_for_team(user, model.team_id)

@@ -461,6 +461,9 @@ SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
 DEMO_MODELS_DEFAULT = 50
 # The demo users' password, generated once and kept (mode 600) across restarts.
 DEMO_PASSWORD_FILE = EMBEDDED_DATA_DIR / "demo-password"
+# An approved deployment request not started within this many hours expires:
+# starting it is refused and it must be requested again (docs/decisions.md).
+DEPLOYMENT_APPROVAL_TTL_HOURS = env.int("DEPLOYMENT_APPROVAL_TTL_HOURS", default=24)
 WAIVER_MAX_DAYS = env.int("WAIVER_MAX_DAYS", default=365)
 WAIVER_MIN_JUSTIFICATION_CHARS = env.int("WAIVER_MIN_JUSTIFICATION_CHARS", default=20)
 SIMULATION_MAX_CHANGES = env.int("SIMULATION_MAX_CHANGES", default=1000)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from drift.models import DriftAlert
+from governance.models import Approval
 from governance.services import grant_waiver
 from integrations.services.webhooks import create_subscription
 from mlgov.models import APIToken
@@ -67,6 +68,10 @@ TEAM_WRITERS = {"data_scientist", "governance_admin"}
 # answers 404, as if missing (registry.selectors.writable_model_by_name), so a
 # write reveals no more than a read.
 OUTSIDERS = {"reviewer", "teamless_scientist", "other_team_scientist"}
+# Deployment requests and moves tell a data scientist in no team (the reviewer
+# here is in none) that the account may write nothing, as the README says: 403.
+# A member of another team still gets 404 for a model it may not deploy.
+OTHER_TEAMS = {"other_team_scientist"}
 REVIEWERS = {"reviewer", "governance_admin"}
 GOVERNANCE = {"governance_admin"}
 SIMULATORS = {"governance_admin", "executive"}
@@ -117,7 +122,16 @@ def world(make_policy):
     report = DriftReportFactory(version=in_review)
     alert = DriftAlertFactory(latest_report=report)
     assert alert.status == DriftAlert.Status.OPEN
-    approved = ModelVersionFactory(model=model, version=3, status="approved")
+    # v3 passes "floor" (AUC and an approval): moves that put it into service
+    # check the verdict again.
+    approved = ModelVersionFactory(
+        model=model, version=3, status="approved", metrics={"auc": 0.97}
+    )
+    Approval.objects.create(
+        version=approved,
+        reviewer=UserFactory(username="world-reviewer", roles=[Role.REVIEWER]),
+        decision="approve",
+    )
     environments = {env.name: env for env in Environment.objects.all()}
     deployments = {
         "approved": DeploymentFactory(
@@ -401,7 +415,7 @@ MATRIX = [
         "deployments:deployment-list",
         TEAM_WRITERS,
         body=lambda w: DEPLOY,
-        hidden=OUTSIDERS,
+        hidden=OTHER_TEAMS,
     ),
     Row("GET", "deployments:deployment-detail", READERS, _deployment("approved")),
     Row("GET", "deployments:model-deployment-list", READERS, MODEL),
@@ -412,7 +426,7 @@ MATRIX = [
             TEAM_WRITERS,
             _deployment(state),
             lambda w: {},
-            hidden=OUTSIDERS,
+            hidden=OTHER_TEAMS,
             state_refusals=refusals,
         )
         for action, state, refusals in (
@@ -428,7 +442,7 @@ MATRIX = [
         TEAM_WRITERS,
         _deployment("active"),
         lambda w: {"traffic_percent": 50},
-        hidden=OUTSIDERS,
+        hidden=OTHER_TEAMS,
         state_refusals=frozenset({409}),
     ),
     # command center

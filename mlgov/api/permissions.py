@@ -2,7 +2,7 @@
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from mlgov.permissions import can_read_inventory, has_role
+from mlgov.permissions import can_read_inventory, can_write_for_some_team, has_role
 from mlgov.roles import Role
 
 
@@ -33,3 +33,16 @@ def role_required(role: str, *, for_writes_only: bool = True) -> type[BasePermis
 IsDataScientistForWrites = role_required(Role.DATA_SCIENTIST)
 IsGovernanceAdminForWrites = role_required(Role.GOVERNANCE_ADMIN)
 IsReviewer = role_required(Role.REVIEWER, for_writes_only=False)
+
+
+class InATeamForWrites(BasePermission):
+    """Writes for a team's models need membership of a team (governance
+    admins write for any); pair it with the role's class, which comes first."""
+
+    message = (
+        "Your account is in no team, so it may change nothing; ask an "
+        "administrator to add it to the team that owns the model."
+    )
+
+    def has_permission(self, request, view):
+        return request.method in SAFE_METHODS or can_write_for_some_team(request.user)

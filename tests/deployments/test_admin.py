@@ -129,3 +129,36 @@ def test_the_list_costs_the_same_with_more_rows(
         response = client.get(url)
 
     assert response.status_code == 200
+
+
+def test_a_start_inside_a_freeze_is_a_message_and_a_recorded_refusal(
+    client, staff_admin, deployment, environments
+):
+    from deployments.models import MoveRefusal
+    from registry.services import freeze_environment
+
+    freeze_environment(
+        actor=staff_admin, environment=environments["production"], reason="Close"
+    )
+
+    response = client.post(
+        reverse("admin:deployments_deployment_changelist"),
+        {"action": "start", "_selected_action": [deployment.pk], "note": "window"},
+        follow=True,
+    )
+
+    assert "cannot start: production is frozen since" in response.content.decode()
+    deployment.refresh_from_db()
+    assert deployment.status == "approved"
+    refusal = MoveRefusal.objects.get()
+    assert (refusal.actor, refusal.reason, refusal.failed_check) == (
+        staff_admin,
+        "window",
+        "freeze",
+    )
+    page = client.get(
+        reverse("admin:deployments_deployment_change", args=[deployment.pk])
+    )
+    assert "refused moves" in page.content.decode().lower()
+    listing = client.get(reverse("admin:deployments_moverefusal_changelist"))
+    assert listing.status_code == 200

@@ -1,5 +1,6 @@
 """Deployment requests and the dry-run check through the API."""
 
+from contextlib import nullcontext
 from datetime import timedelta
 
 import pytest
@@ -356,6 +357,17 @@ def test_another_teams_model_is_not_found_for_requests(
     assert not GateDecision.objects.exists()
 
 
+def test_a_data_scientist_in_no_team_is_forbidden_to_request(api_client_for, approved):
+    teamless = UserFactory(username="teamless", roles=["data_scientist"])
+
+    response = api_client_for(teamless).post(LIST_URL, request_body(), format="json")
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "permission_denied"
+    assert "no team" in response.json()["error"]["message"]
+    assert not GateDecision.objects.exists()
+
+
 @pytest.mark.parametrize("role", ["viewer", "executive", "auditor"])
 def test_read_only_roles_may_not_request(api_client_for, request, role, approved):
     client = api_client_for(request.getfixturevalue(role))
@@ -459,3 +471,32 @@ def test_the_gate_costs_a_fixed_number_of_queries(
             response = scientist_client.post(url, request_body(), format="json")
         assert response.status_code in (200, 201)
         assert len(response.json()["approvals"]) == 1
+
+
+START_QUERIES = 24
+
+
+def test_a_start_costs_a_fixed_number_of_queries(
+    scientist_client,
+    soaked,
+    django_assert_num_queries,
+    churn,
+    make_policy,
+    governance_admin,
+):
+    reviewer = UserFactory(username="rita")
+    Approval.objects.create(
+        version=soaked.version, reviewer=reviewer, decision="approve"
+    )
+
+    def start_and_fail(measured):
+        pk = scientist_client.post(LIST_URL, request_body(), format="json").json()["id"]
+        with measured:
+            response = scientist_client.post(f"{LIST_URL}{pk}/start/")
+        assert response.status_code == 200, response.content
+        scientist_client.post(f"{LIST_URL}{pk}/fail/")
+
+    start_and_fail(nullcontext())  # warm caches
+    for size in (1, 6):
+        grow_portfolio(churn, make_policy, governance_admin, reviewer, size)
+        start_and_fail(django_assert_num_queries(START_QUERIES))

@@ -4,7 +4,7 @@ rollback; illegal moves answer 409 naming the status and the allowed moves."""
 import pytest
 
 from deployments.models import Deployment, DeploymentStep
-from tests.factories import DeploymentFactory, ModelVersionFactory
+from tests.factories import DeploymentFactory, ModelVersionFactory, UserFactory
 from tests.mlgov.conftest import metric
 
 pytestmark = pytest.mark.django_db
@@ -250,6 +250,35 @@ def test_moves_are_for_the_owning_team(
     assert read_only.status_code == 403
     deployment.refresh_from_db()
     assert deployment.status == "approved"
+
+
+@pytest.mark.parametrize("action", ["start", "complete", "fail", "rollback"])
+def test_a_data_scientist_in_no_team_is_forbidden_to_move(
+    api_client_for, approved, production, action
+):
+    teamless = UserFactory(username="teamless", roles=["data_scientist"])
+    deployment = approved_request(approved, production)
+
+    response = move(api_client_for(teamless), deployment, action)
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "permission_denied"
+    assert "no team" in response.json()["error"]["message"]
+    deployment.refresh_from_db()
+    assert deployment.status == "approved"
+
+
+def test_a_data_scientist_in_no_team_is_forbidden_to_promote(
+    api_client_for, approved, production
+):
+    teamless = UserFactory(username="teamless", roles=["data_scientist"])
+    canary = DeploymentFactory(
+        version=approved, environment=production, strategy="canary", traffic_percent=5
+    )
+
+    response = move(api_client_for(teamless), canary, "promote", traffic_percent=50)
+
+    assert response.status_code == 403
 
 
 def test_a_move_is_one_event_and_one_count_after_commit(
