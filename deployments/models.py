@@ -15,6 +15,7 @@ from deployments import constants
 from deployments.constants import CLIENT_ACTIONS as CLIENT_ACTIONS
 from deployments.constants import DEPLOYMENT_TRANSITIONS as DEPLOYMENT_TRANSITIONS
 from deployments.constants import GATE_CHECKS as GATE_CHECKS
+from mlgov.sealed_records import SealedRecord
 from registry.models import Environment, MLModel, ModelVersion
 
 
@@ -28,11 +29,12 @@ class Decision(models.TextChoices):
     BLOCKED = constants.DECISION_BLOCKED, "Blocked"
 
 
-class GateDecision(models.Model):
+class GateDecision(SealedRecord):
     """What the gate answered to one deployment request, and on what evidence.
 
     Never changed or deleted: the services only insert, and database triggers
-    refuse UPDATE and DELETE."""
+    refuse UPDATE and DELETE; its audit entry seals every column
+    (mlgov.sealed_records), so `verify_audit` names a row changed anyway."""
 
     version = models.ForeignKey(
         ModelVersion, on_delete=models.PROTECT, related_name="gate_decisions"
@@ -195,8 +197,9 @@ class Deployment(models.Model):
         return self.traffic_percent == 100
 
 
-class DeploymentStep(models.Model):
-    """One move of a deployment, as it happened; append-only like decisions."""
+class DeploymentStep(SealedRecord):
+    """One move of a deployment, as it happened; append-only and sealed like
+    decisions."""
 
     deployment = models.ForeignKey(
         Deployment, on_delete=models.PROTECT, related_name="steps"
@@ -218,7 +221,7 @@ class DeploymentStep(models.Model):
         return f"{self.deployment}: {self.action}"
 
 
-class MoveRefusal(models.Model):
+class MoveRefusal(SealedRecord):
     """A move the gate refused when it was asked for (the environment froze,
     the verdict changed, the approval expired): who asked, what for, and the
     failing check's sentence. Append-only like the steps."""

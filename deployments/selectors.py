@@ -6,7 +6,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from deployments.constants import FULL_TRAFFIC
@@ -346,3 +357,68 @@ def model_standings(
             else None,
         )
     return standings
+
+
+@dataclass(frozen=True)
+class DeploymentOffRecords:
+    """A deployment's status and share, and what its sealed records say."""
+
+    pk: int
+    status: str
+    traffic_percent: int
+    expected_status: str
+    expected_traffic: int
+
+
+def deployments_off_their_records(
+    *, using: str = "default"
+) -> list[DeploymentOffRecords]:
+    """Deployments whose row disagrees with the sealed records it follows
+    from: what its gate decision recorded, and the status and share of its
+    last rollout step (the decision's, before any step)."""
+    last_step = (
+        DeploymentStep.objects.using(using)
+        .filter(deployment=OuterRef("pk"))
+        .order_by("-id")
+    )
+    before_any_step = Case(
+        When(
+            gate_decision__decision=Deployment.Status.APPROVED,
+            then=Value(Deployment.Status.APPROVED),
+        ),
+        default=Value(Deployment.Status.BLOCKED),
+    )
+    requested = (
+        "version_id",
+        "environment_id",
+        "strategy",
+        "decision",
+        "requested_by_id",
+        "requested_at",
+    )
+    differs = Q()
+    for name in requested:
+        differs |= ~Q(**{name: F(f"gate_decision__{name}")})
+    rows = (
+        Deployment.objects.using(using)
+        .annotate(
+            expected_status=Coalesce(
+                Subquery(last_step.values("to_status")[:1]), before_any_step
+            ),
+            expected_traffic=Coalesce(
+                Subquery(last_step.values("traffic_percent")[:1]),
+                F("gate_decision__traffic_percent"),
+            ),
+        )
+        .filter(
+            differs
+            | ~Q(model_id=F("version__model_id"))
+            | ~Q(status=F("expected_status"))
+            | ~Q(traffic_percent=F("expected_traffic"))
+        )
+        .order_by("pk")
+        .values_list(
+            "pk", "status", "traffic_percent", "expected_status", "expected_traffic"
+        )
+    )
+    return [DeploymentOffRecords(*row) for row in rows]

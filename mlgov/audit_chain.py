@@ -319,7 +319,8 @@ def installed_trigger_names(connection: BaseDatabaseWrapper) -> set[str]:
         if connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT tgname || ' ON ' || tgrelid::regclass::text FROM pg_trigger "
-                "WHERE tgname LIKE 'mlgov_audit_%%' AND tgenabled <> 'D'"
+                # 'D' is disabled, 'R' fires only on a replica.
+                "WHERE tgname LIKE 'mlgov_audit_%%' AND tgenabled IN ('O', 'A')"
             )
         else:
             cursor.execute(

@@ -9,9 +9,20 @@ call tries Redis again. A success closes it.
 
 Writes lost while Redis failed include invalidations (mlgov.cache bumps
 generation numbers), so entries cached before the outage could be served
-stale after it. On recovery the process that lost a write bumps the cache's
-epoch, which every namespaced key carries: everything cached before is
-forgotten at once."""
+stale after it. Two things make up for them, by bumping the cache's epoch,
+which every namespaced key carries, so that everything cached before is
+forgotten at once:
+
+- the process that lost a write retries the bump in the background from the
+  moment it lost it until Redis answers, so it lands as soon as Redis is
+  back, not at the process's next cache call after its cooldown (other
+  processes, idle during the outage, would read stale entries until then:
+  about 4 s after a stall in the proof of 2026-12);
+- any process whose calls failed bumps the epoch on its first call that
+  reaches Redis again, before that call's own command, so the call that
+  closes the breaker already reads under the new epoch. Failed reads count
+  too: a command that timed out during a stall may still run when Redis
+  resumes (a SET of a value computed before a write committed)."""
 
 import logging
 import threading
@@ -44,6 +55,13 @@ _WRITES = (
 )
 
 
+# The background retry of a lost invalidation: first after this many seconds,
+# then twice as long each time up to the cap, so that a long outage costs a
+# process one connection attempt a second.
+MAKEUP_FIRST_DELAY = 0.05
+MAKEUP_MAX_DELAY = 1.0
+
+
 class CircuitBreaker:
     """Consecutive failures open it; after the cooldown one trial goes through."""
 
@@ -54,10 +72,18 @@ class CircuitBreaker:
         self._failures = 0
         self._opened_at: float | None = None
         self._lost_writes = False
+        self._makeup: threading.Thread | None = None
+        self._retired = False
 
     @property
     def is_open(self) -> bool:
         return self._opened_at is not None
+
+    @property
+    def is_recovering(self) -> bool:
+        """Calls failed since the last success: the next call that reaches
+        Redis must first make everything cached before forgotten."""
+        return self._failures > 0
 
     def allow(self) -> bool:
         with self._lock:
@@ -81,15 +107,46 @@ class CircuitBreaker:
         with self._lock:
             self._lost_writes = self._lost_writes or write
 
-    def success(self) -> bool:
-        """Record a success; True when it ends a failure during which writes
-        were lost (the caller then makes up for them)."""
+    def success(self) -> None:
+        """Record a success: the breaker closes and nothing is owed."""
         with self._lock:
-            if not self._failures:
-                return False
-            recovered_with_losses = self._lost_writes
             self._failures, self._opened_at, self._lost_writes = 0, None, False
-            return recovered_with_losses
+
+    def make_up_lost_writes(self, bump: Callable[[], object]) -> None:
+        """Retry `bump` (the epoch's) in the background until it reaches
+        Redis, unless a call gets there first; one retrier per breaker."""
+        with self._lock:
+            if not self._lost_writes or self._retired:
+                return
+            if self._makeup is not None and self._makeup.is_alive():
+                return
+            self._makeup = threading.Thread(
+                target=self._retry, args=(bump,), name="redis-makeup", daemon=True
+            )
+            self._makeup.start()
+
+    def retire(self) -> None:
+        """Stop the background retry (the breaker is forgotten)."""
+        with self._lock:
+            self._retired = True
+
+    def _retry(self, bump: Callable[[], object]) -> None:
+        delay = MAKEUP_FIRST_DELAY
+        while True:
+            time.sleep(delay)
+            with self._lock:
+                if self._retired or not self._lost_writes:
+                    return
+            try:
+                bump()
+            except (ConnectionInterrupted, RedisError, OSError):
+                delay = min(delay * 2, MAKEUP_MAX_DELAY)
+                continue
+            self.success()
+            logging.getLogger(__name__).warning(
+                "Redis answers again: cache epoch bumped for writes lost meanwhile"
+            )
+            return
 
 
 _breakers: dict[tuple[str, ...], CircuitBreaker] = {}
@@ -112,6 +169,8 @@ def breaker_for(servers: list[str]) -> CircuitBreaker:
 def reset_breakers() -> None:
     """Forget every breaker's state (tests; a new configuration)."""
     with _breakers_lock:
+        for breaker in _breakers.values():
+            breaker.retire()
         _breakers.clear()
 
 
@@ -123,16 +182,22 @@ def _guard(name: str, *, write: bool):
         breaker = breaker_for(self._server)
         if not breaker.allow():
             breaker.skipped(write=write)
+            if write:
+                breaker.make_up_lost_writes(self.bump_epoch)
             raise ConnectionInterrupted(connection=None) from ConnectionError(
                 "Redis circuit breaker open"
             )
         try:
+            if breaker.is_recovering:
+                self.bump_epoch()
             result = method(self, *args, **kwargs)
         except ConnectionInterrupted:
             breaker.failure(write=write)
+            if write:
+                breaker.make_up_lost_writes(self.bump_epoch)
             raise
-        if breaker.success():
-            self._forget_everything_cached()
+        if breaker.is_recovering:
+            breaker.success()
         return result
 
     return guarded
@@ -141,11 +206,10 @@ def _guard(name: str, *, write: bool):
 class CircuitBreakerClient(DefaultClient):
     """DefaultClient whose cache operations pass the process's breaker."""
 
-    def _forget_everything_cached(self) -> None:
-        try:
-            DefaultClient.incr(self, EPOCH_KEY, ignore_key_check=True)
-        except ConnectionInterrupted:
-            breaker_for(self._server).failure(write=True)
+    def bump_epoch(self) -> None:
+        """Forget everything cached so far (mlgov.cache.EPOCH_KEY), past the
+        breaker; raises ConnectionInterrupted when Redis fails."""
+        DefaultClient.incr(self, EPOCH_KEY, ignore_key_check=True)
 
 
 for _name in _READS:
@@ -169,6 +233,8 @@ def run_pipeline(
         breaker.skipped(write=False)
         return None
     try:
+        if breaker.is_recovering and isinstance(client, CircuitBreakerClient):
+            client.bump_epoch()
         pipeline = client.get_client(write=True).pipeline(transaction=False)
         queue(pipeline)
         results = pipeline.execute()
@@ -176,6 +242,6 @@ def run_pipeline(
         breaker.failure(write=False)
         logging.getLogger(settings.DJANGO_REDIS_LOGGER).error(str(error))
         return None
-    if breaker.success() and isinstance(client, CircuitBreakerClient):
-        client._forget_everything_cached()
+    if breaker.is_recovering:
+        breaker.success()
     return results

@@ -2,7 +2,10 @@
 
 from django.core.exceptions import FieldDoesNotExist
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import force_instance
 from rest_framework import serializers
+
+from mlgov.api.serializers import StrictInputSerializer
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -77,6 +80,16 @@ class ErrorAwareAutoSchema(AutoSchema):
         if _model_field_is_nullable(field):
             meta["nullable"] = True
         return meta
+
+    def _map_serializer(self, serializer, direction, bypass_extensions=False):
+        # A body that answers 400 to a field it does not declare says so, so
+        # that clients generated from the schema refuse them too.
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        if direction == "request" and isinstance(
+            force_instance(serializer), StrictInputSerializer
+        ):
+            schema["additionalProperties"] = False
+        return schema
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

@@ -2,12 +2,15 @@
 within a bound, /readyz names the cache, and service is whole again once
 Redis is back."""
 
+import copy
 import time
 
 import pytest
 
+from mlgov.redis_client import reset_breakers
 from mlgov.roles import Role
 from mlgov.services import issue_token
+from registry.models import Team
 from tests.factories import MLModelFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -100,3 +103,49 @@ def test_redis_stalled_while_serving(record_figure, serving, private_redis):
     assert healthz.status == 200
     assert healthz.seconds <= HEALTHZ_BOUND
     assert [a.status for a in after] == [200] * len(serving.paths)
+
+
+def test_an_edit_in_one_worker_during_a_stall_is_not_read_stale_in_another(
+    settings, serving, private_redis
+):
+    """Two workers, each with its own breaker (one per process under
+    gunicorn; here two spellings of the same Redis address): the writer's
+    invalidation is lost during the stall, the reader made no call during it.
+    The writer makes up for the lost invalidation as soon as Redis answers,
+    without waiting for a request or its breaker's cooldown."""
+    settings.REDIS_BREAKER_COOLDOWN = 60  # no trial call within this test
+    reset_breakers()
+    reader_cache = copy.deepcopy(settings.CACHES)
+    writer_cache = copy.deepcopy(settings.CACHES)
+    writer_cache["default"]["LOCATION"] = private_redis.url.removesuffix("/0")
+    writer = UserFactory(username="drill-writer", roles=[Role.DATA_SCIENTIST])
+    Team.objects.get(name="drill").members.add(writer)
+    reader_token = serving.token
+    path = serving.paths[0]
+    assert serving.get(path).json()["description"] == ""
+
+    private_redis.stall()
+    try:
+        settings.CACHES = writer_cache
+        hammer(serving, 5)  # the writer's stalled calls open its breaker
+        serving.token = issue_token(user=writer, name="drill-writer").raw
+        written = serving.request("PATCH", path, body={"description": "new"})
+        serving.token = reader_token
+        settings.CACHES = reader_cache
+    finally:
+        private_redis.resume()
+    fresh = wait_for(lambda: serving.get(path).json()["description"] == "new")
+    later = [serving.get(path).json()["description"] for _ in range(10)]
+
+    assert written.status == 200, written.body
+    assert fresh, "the reader still served the description from before the stall"
+    assert later == ["new"] * 10
+
+
+def wait_for(condition, timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False

@@ -139,3 +139,52 @@ def test_filtered_lists_document_their_400(schema):
         responses = schema["paths"][path]["get"]["responses"]
         assert "400" in responses, path
         assert "refused" in responses["400"]["description"]
+
+
+def _request_schema(schema, path, method):
+    body = schema["paths"][path][method]["requestBody"]["content"]["application/json"]
+    return _resolve(schema, body["schema"])
+
+
+@pytest.mark.parametrize(
+    ("path", "method"),
+    [
+        ("/api/v1/deployments/", "post"),
+        ("/api/v1/deployments/check/", "post"),
+        ("/api/v1/models/", "post"),
+        ("/api/v1/models/{name}/", "patch"),
+        ("/api/v1/models/{name}/versions/", "post"),
+        ("/api/v1/drift/reports/", "post"),
+    ],
+)
+def test_request_bodies_that_refuse_unknown_fields_say_so(schema, path, method):
+    assert _request_schema(schema, path, method)["additionalProperties"] is False
+
+
+def test_every_strict_request_body_declares_no_additional_properties():
+    """Every operation whose body is a StrictInputSerializer (which answers
+    400 to a field it does not declare), and every component nested in one."""
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.plumbing import force_instance
+
+    from mlgov.api.serializers import StrictInputSerializer
+
+    generator = SchemaGenerator()
+    schema = generator.get_schema(request=None, public=True)
+    strict = []
+    for path, _regex, method, view in generator._get_paths_and_endpoints():
+        if method not in ("POST", "PUT", "PATCH"):
+            continue
+        serializer = force_instance(view.schema.get_request_serializer())
+        if not isinstance(serializer, StrictInputSerializer):
+            continue
+        body = _request_schema(schema, path, method.lower())
+        strict.append(f"{method} {path}")
+        assert body.get("additionalProperties") is False, f"{method} {path}"
+        for field in body["properties"].values():
+            nested = field.get("$ref") and _resolve(schema, field)
+            if nested and nested.get("type") == "object":
+                assert nested.get("additionalProperties") is False, field["$ref"]
+
+    assert "POST /api/v1/deployments/" in strict
+    assert len(strict) >= 15
