@@ -6,12 +6,15 @@ fields, drip feeds and malformed answers. Each is one clear error, exit code
 import io
 import itertools
 import json
+import time
 
 import pytest
 from auditlog.models import LogEntry
 from django.core.management import CommandError, call_command
 
+from integrations.mlflow_client import MlflowClient
 from integrations.models import MlflowModelLink, MlflowVersionLink
+from integrations.services import ImportRefusedError, import_mlflow_models
 from registry.constants import (
     DESCRIPTION_MAX_LENGTH,
     METRIC_NAME_MAX_LENGTH,
@@ -208,6 +211,25 @@ def test_the_deadline_option_overrides_the_setting(
         )
 
 
+def test_the_deadline_bounds_the_writes_too(fake_mlflow, data_scientist, team):
+    client = MlflowClient(fake_mlflow.uri)
+    models = client.read_models()
+    entries = LogEntry.objects.count()
+
+    with pytest.raises(ImportRefusedError, match="passed its deadline") as refused:
+        import_mlflow_models(
+            actor=data_scientist,
+            team=team,
+            tracking_uri=fake_mlflow.uri,
+            models=models,
+            deadline=time.monotonic() - 1,
+        )
+
+    assert "after 1 of 1 model(s)" in str(refused.value)
+    assert not MLModel.objects.exists()
+    assert LogEntry.objects.count() == entries
+
+
 def _model(fake):
     return fake.registered_models[0]
 
@@ -357,6 +379,14 @@ MALFORMED = {
             _version(fake).update(name="ch\x00urn"),
         ),
         ["registered model #1", "'name'", "NUL"],
+    ),
+    "a model listed twice": (
+        lambda fake: fake.registered_models.append(dict(_model(fake))),
+        ["model 'churn'", "listed twice"],
+    ),
+    "unpaired surrogate in a description": (
+        lambda fake: _model(fake).update(description="bad \ud800 text"),
+        ["model 'churn'", "'description'", "not valid Unicode"],
     ),
     "NUL in a description": (
         lambda fake: _model(fake).update(description="Who\x00leaves"),
