@@ -69,9 +69,10 @@ def _kind(value: Any) -> str:
     return "an object"
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any, limit: int = 40) -> str:
+    """`value` for a one-line message: its repr, cut short."""
     text = repr(value)
-    return text if len(text) <= 40 else text[:39] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def malformed(item: str, detail: str) -> MlflowError:
@@ -129,7 +130,7 @@ def as_number(value: Any, item: str, name: str) -> int:
         return value
     if isinstance(value, str) and VERSION_NUMBER.match(value):
         return int(value)
-    raise malformed(item, f"{name!r} is {_shown(value)}, not a whole number from 1")
+    raise malformed(item, f"{name!r} is {shown(value)}, not a whole number from 1")
 
 
 def _pairs(value: Any, item: str, name: str) -> dict[str, str]:

@@ -36,6 +36,7 @@ from integrations.mlflow_answers import (
     read_run_id,
     read_version_row,
     refuse_duplicate_models,
+    shown,
 )
 
 __all__ = ["MlflowClient", "MlflowError", "MlflowModel", "MlflowVersion"]
@@ -105,8 +106,8 @@ class _DeadlineSocket:
         pass
 
 
-def _shown(value: str, limit: int = 80) -> str:
-    return repr(value if len(value) <= limit else value[:limit] + "…")
+def _one_line(text: str, limit: int) -> str:
+    return " ".join(text.split())[:limit]
 
 
 class MlflowClient:
@@ -194,7 +195,7 @@ class MlflowClient:
         if 300 <= status < 400:
             raise MlflowError(
                 f"MLflow at {self.base} answered {path} with a redirect (HTTP "
-                f"{status}) to {_shown(location)}; the import follows no "
+                f"{status}) to {shown(location, 80)}; the import follows no "
                 "redirect, so credentials never leave the tracking server: set "
                 "--tracking-uri to the address that answers."
             )
@@ -292,7 +293,8 @@ class MlflowClient:
         code = str(detail.get("error_code") or f"HTTP {status}")
         message = str(detail.get("message") or http.client.responses.get(status, ""))
         return MlflowError(
-            f"MLflow answered {path} with {_shown(code, 60)}: {_shown(message, 200)}"
+            f"MLflow answered {path} with {_one_line(code, 60)}: "
+            f"{_one_line(message, 200)}"
         )
 
     def _not_found(self, path: str, **params: Any) -> Answer | None:
@@ -318,7 +320,7 @@ class MlflowClient:
                 return
             if token in seen:
                 raise MlflowError(
-                    f"MLflow answered {path} with page token {_shown(token)} "
+                    f"MLflow answered {path} with page token {shown(token)} "
                     "twice: its paging would never end."
                 )
             seen.add(token)
@@ -346,7 +348,9 @@ class MlflowClient:
                     raise MlflowError(f"MLflow has no registered model {name!r}.")
                 found.append(answer.get("registered_model"))
             return found
-        return list(self._search("registered-models/search", "registered_models", 1000))
+        return list(
+            self._search("registered-models/search", "registered_models", MODELS_PAGE)
+        )
 
     def versions_of(self, names: list[str] | None) -> list[Any]:
         """Model version rows, as MLflow sent them: one search for all, or one

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Field
 from django.utils import timezone
 
-from integrations.mlflow_answers import MlflowModel, MlflowVersion
+from integrations.mlflow_answers import MlflowModel, MlflowVersion, shown
 from integrations.models import MlflowModelLink, MlflowVersionLink
 from mlgov.actors import Actor
 from mlgov.exceptions import DomainError, PermissionDeniedError
@@ -84,9 +84,9 @@ def _problems(
         name = mlflow_model.name
         if not SLUG.match(name):
             problems.append(
-                f"MLflow model {_shown(name)} cannot be an mlgov model name: use up "
-                f"to {MODEL_NAME_MAX_LENGTH} letters, digits, hyphens or underscores "
-                "(rename it in MLflow, or leave it out with --model)."
+                f"MLflow model {shown(name, 120)} cannot be an mlgov model name: "
+                f"use up to {MODEL_NAME_MAX_LENGTH} letters, digits, hyphens or "
+                "underscores (rename it in MLflow, or leave it out with --model)."
             )
             continue
         problems.extend(_oversized(mlflow_model))
@@ -105,10 +105,6 @@ def _problems(
         if model is not None and model.is_archived:
             problems.append(f"mlgov model {name!r} is archived; unarchive it first.")
     return problems
-
-
-def _shown(text: str, limit: int = 60) -> str:
-    return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 def _too_long(item: str, name: str, text: str, limit: int | None) -> list[str]:
@@ -158,7 +154,7 @@ def _oversized(mlflow_model: MlflowModel) -> list[str]:
             if not metric.strip():
                 problems.append(f"{where}: metric name {metric!r} is blank.")
             problems += _too_long(
-                where, f"metric name {_shown(metric)}", metric, METRIC_NAME_MAX_LENGTH
+                where, f"metric name {shown(metric)}", metric, METRIC_NAME_MAX_LENGTH
             )
     return problems
 
