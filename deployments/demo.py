@@ -10,12 +10,12 @@ from datetime import datetime, timedelta
 
 from auditlog.context import set_actor
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from deployments.gates import GateFacts, GateResult, ServingPeriod, run_gate
 from deployments.models import Deployment, DeploymentStep, GateDecision
 from governance.selectors import evaluation_inputs
+from mlgov.actors import Actor
 from mlgov.demo import DemoRun, demo_objects, mark_as_demo
 from registry.models import Environment, ModelVersion
 from registry.services import freeze_environment
@@ -141,7 +141,7 @@ class _History:
         return deployment
 
     def rollback(
-        self, deployment: Deployment, at: datetime, actor: AbstractBaseUser, reason: str
+        self, deployment: Deployment, at: datetime, actor: Actor, reason: str
     ) -> None:
         """Roll a primary back to the one it superseded."""
         previous = deployment.supersedes
@@ -227,7 +227,7 @@ def _seed_model(
     index: int,
     versions: list[ModelVersion],
     environments: dict[str, Environment],
-    actor: AbstractBaseUser,
+    actor: Actor,
     now: datetime,
     wanted: dict[str, int],
 ) -> _History:

@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 from auditlog.models import LogEntry
-from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, Prefetch, Q
 from django.utils import timezone
@@ -20,6 +19,7 @@ from deployments.models import Deployment, DeploymentStep, GateDecision
 from drift.models import DriftAlert, DriftReport, FeatureDrift
 from governance.models import Approval, Evaluation, Waiver
 from integrations.models import MlflowModelLink, MlflowVersionLink
+from mlgov.actors import Actor
 from registry.models import MLModel, ModelVersion
 
 # Each section, in the order of the page and the archive, with its heading.
@@ -56,7 +56,7 @@ def _time(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
-def _user(user: AbstractBaseUser | None) -> str | None:
+def _user(user: Actor | None) -> str | None:
     return user.get_username() if user else None
 
 
@@ -279,7 +279,7 @@ def model_for_evidence(*, name: str) -> MLModel | None:
 
 
 def evidence_pack(
-    *, model: MLModel, version: ModelVersion | None, generated_by: AbstractBaseUser
+    *, model: MLModel, version: ModelVersion | None, generated_by: Actor
 ) -> EvidencePack:
     """Every record of `model` (or of one `version` of it) in a fixed number
     of queries; `model` comes from `model_for_evidence`."""

@@ -1,18 +1,45 @@
 """A small client for the parts of MLflow's REST API (2.0) that the import
 reads: registered models, their versions, and the runs behind them. Standard
-library only, no Django: the whole mlflow package is not a dependency."""
+library only, no Django: the whole mlflow package is not a dependency.
+
+The server is not trusted: it may redirect elsewhere, page forever, answer
+without end or drip its answer a byte at a time, or send JSON of any shape.
+The client follows no redirect (the credentials never leave the tracking
+server), detects repeated page tokens, caps pages and answer sizes, holds the
+whole run to one deadline, and reads every answer through checks that name
+the field and the item at fault. Each refusal is an `MlflowError`."""
 
 import base64
+import http.client
+import io
 import json
-import math
 import re
-import urllib.error
+import socket
+import ssl
+import time
 import urllib.parse
-import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
+
+from integrations.mlflow_answers import (
+    Answer,
+    MlflowError,
+    MlflowModel,
+    MlflowVersion,
+    as_list,
+    as_object,
+    as_text,
+    assemble,
+    read_experiment_id,
+    read_model,
+    read_run_id,
+    read_version_row,
+    refuse_duplicate_models,
+    shown,
+)
+
+__all__ = ["MlflowClient", "MlflowError", "MlflowModel", "MlflowVersion"]
 
 API = "/api/2.0/mlflow"
 # MLflow's own caps per page (SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD
@@ -21,48 +48,66 @@ MODELS_PAGE = 1000
 VERSIONS_PAGE = 10000
 RUNS_PER_SEARCH = 100
 RUN_ID = re.compile(r"^[0-9a-zA-Z_-]{1,64}$")
+READ_CHUNK = 64 * 1024
+
+# The bounds' defaults; the import command passes its settings.
+DEADLINE_SECONDS = 600.0
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
+MAX_PAGES = 1000
 
 
-class MlflowError(Exception):
-    """MLflow could not be read; the message says what to do."""
+class _DeadlinePassed(Exception):
+    pass
 
 
-@dataclass(frozen=True)
-class MlflowVersion:
-    """One registered model version, with its run's metrics and params."""
+class _DeadlineReader(io.RawIOBase):
+    """A socket's reads, each allowed no more than the time left before the
+    run's deadline (and the per-read timeout): a server that drips a byte at
+    a time, in its headers or its body, cannot stretch the run."""
 
-    name: str
-    version: int
-    source: str
-    run_id: str
-    status: str
-    description: str
-    tags: dict[str, str]
-    aliases: list[str]
-    metrics: dict[str, float] = field(default_factory=dict)
-    params: dict[str, str] = field(default_factory=dict)
-    dropped_metrics: list[str] = field(default_factory=list)
-    run_missing: bool = False
+    def __init__(self, sock: socket.socket, deadline: float, timeout: float) -> None:
+        super().__init__()
+        self._sock, self._deadline, self._timeout = sock, deadline, timeout
 
-    @property
-    def reference(self) -> str:
-        """The MLflow URI of this version, e.g. models:/churn/3."""
-        return f"models:/{self.name}/{self.version}"
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise _DeadlinePassed
+        self._sock.settimeout(min(self._timeout, left))
+        return self._sock.recv_into(buffer)
 
 
-@dataclass(frozen=True)
-class MlflowModel:
-    """One registered model and its versions, oldest first."""
+class _DeadlineSocket:
+    """The connection's socket as http.client uses it, its answer read
+    through a `_DeadlineReader`."""
 
-    name: str
-    description: str
-    tags: dict[str, str]
-    aliases: dict[str, int]
-    versions: list[MlflowVersion]
+    def __init__(self, sock: socket.socket, deadline: float, timeout: float) -> None:
+        self._sock, self._deadline, self._timeout = sock, deadline, timeout
+
+    def makefile(self, mode: str) -> io.BufferedReader:
+        return io.BufferedReader(
+            _DeadlineReader(self._sock, self._deadline, self._timeout)
+        )
+
+    def sendall(self, data: bytes) -> None:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise _DeadlinePassed
+        self._sock.settimeout(min(self._timeout, left))
+        self._sock.sendall(data)
+
+    def close(self) -> None:
+        # http.client closes the connection as soon as it has read the
+        # headers of an answer that ends the connection, while the answer
+        # is still being read from it; the caller closes the socket after.
+        pass
 
 
-def _pairs(items: list[dict[str, Any]] | None) -> dict[str, str]:
-    return {item["key"]: item.get("value", "") for item in items or []}
+def _one_line(text: str, limit: int) -> str:
+    return " ".join(text.split())[:limit]
 
 
 class MlflowClient:
@@ -78,16 +123,37 @@ class MlflowClient:
         password: str = "",
         timeout: float = 30.0,
         workers: int = 8,
+        deadline_seconds: float = DEADLINE_SECONDS,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
+        max_pages: int = MAX_PAGES,
     ) -> None:
         parts = urllib.parse.urlsplit(tracking_uri)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        try:
+            port = parts.port
+        except ValueError:
+            port = -1
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or port == -1
+            or parts.username is not None
+        ):
             raise MlflowError(
-                f"--tracking-uri must be an http(s) URL of an MLflow server, "
-                f"not {tracking_uri!r}."
+                f"--tracking-uri must be an http(s) URL of an MLflow server "
+                f"(credentials in the environment, not the URL), not "
+                f"{tracking_uri!r}."
             )
         self.base = tracking_uri.rstrip("/")
+        self.https = parts.scheme == "https"
+        self.host = parts.hostname
+        self.port = port or (443 if self.https else 80)
+        self.path_prefix = parts.path.rstrip("/")
         self.timeout = timeout
         self.workers = workers
+        self.deadline_seconds = deadline_seconds
+        self.deadline = time.monotonic() + deadline_seconds
+        self.max_answer_bytes = max_answer_bytes
+        self.max_pages = max_pages
         self.headers = {"Accept": "application/json", "User-Agent": "mlgov-import/1"}
         if token:
             self.headers["Authorization"] = f"Bearer {token}"
@@ -95,59 +161,143 @@ class MlflowClient:
             basic = base64.b64encode(f"{username}:{password}".encode()).decode()
             self.headers["Authorization"] = f"Basic {basic}"
 
-    def _get(self, path: str, **params: Any) -> dict[str, Any]:
+    def _get(self, path: str, **params: Any) -> Answer:
         query = urllib.parse.urlencode(
             {key: value for key, value in params.items() if value not in (None, "")}
         )
-        url = f"{self.base}{API}/{path}" + (f"?{query}" if query else "")
-        return self._call(urllib.request.Request(url, headers=self.headers), path)
+        return self._call("GET", path, query, None)
 
-    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        request = urllib.request.Request(
-            f"{self.base}{API}/{path}",
-            data=json.dumps(body).encode(),
-            headers={**self.headers, "Content-Type": "application/json"},
-            method="POST",
-        )
-        return self._call(request, path)
+    def _post(self, path: str, body: dict[str, Any]) -> Answer:
+        return self._call("POST", path, "", json.dumps(body).encode())
 
-    def _call(self, request: urllib.request.Request, path: str) -> dict[str, Any]:
+    def _call(self, method: str, path: str, query: str, body: bytes | None) -> Answer:
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                raw = response.read()
-        except urllib.error.HTTPError as error:
-            raise self._http_error(error, path) from error
-        except (urllib.error.URLError, OSError) as error:
-            reason = getattr(error, "reason", error)
+            status, location, raw = self._exchange(method, path, query, body)
+        except _DeadlinePassed:
+            raise self._late(path) from None
+        except http.client.HTTPException as error:
             raise MlflowError(
-                f"Cannot reach MLflow at {self.base}: {reason}. Check --tracking-uri "
+                f"MLflow at {self.base} sent a broken HTTP answer to {path} "
+                f"({type(error).__name__})."
+            ) from error
+        except TimeoutError as error:
+            if time.monotonic() >= self.deadline:
+                raise self._late(path) from error
+            raise MlflowError(
+                f"MLflow at {self.base} did not answer {path} within "
+                f"{self.timeout:g} s."
+            ) from error
+        except OSError as error:
+            raise MlflowError(
+                f"Cannot reach MLflow at {self.base}: {error}. Check --tracking-uri "
                 "and that the server is running."
             ) from error
+        if 300 <= status < 400:
+            raise MlflowError(
+                f"MLflow at {self.base} answered {path} with a redirect (HTTP "
+                f"{status}) to {shown(location, 80)}; the import follows no "
+                "redirect, so credentials never leave the tracking server: set "
+                "--tracking-uri to the address that answers."
+            )
+        if status >= 400:
+            raise self._http_error(status, raw, path)
         try:
-            return json.loads(raw or b"{}")
-        except ValueError as error:
+            answer = json.loads(raw or b"{}")
+        except (ValueError, RecursionError) as error:
             raise MlflowError(
                 f"{self.base} answered {path} with something that is not JSON; is "
                 "it an MLflow tracking server?"
             ) from error
+        return as_object(answer, path)
 
-    def _http_error(self, error: urllib.error.HTTPError, path: str) -> MlflowError:
-        if error.code in (401, 403):
+    def _exchange(
+        self, method: str, path: str, query: str, body: bytes | None
+    ) -> tuple[int, str, bytes]:
+        """One request on its own connection: the status, the redirect
+        target if any, and at most max_answer_bytes of the body."""
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise _DeadlinePassed
+        connection: http.client.HTTPConnection
+        if self.https:
+            connection = http.client.HTTPSConnection(
+                self.host,
+                self.port,
+                timeout=min(self.timeout, left),
+                context=ssl.create_default_context(),
+            )
+        else:
+            connection = http.client.HTTPConnection(
+                self.host, self.port, timeout=min(self.timeout, left)
+            )
+        sock: socket.socket | None = None
+        try:
+            connection.connect()
+            sock = connection.sock
+            # http.client reads the answer through the socket's makefile.
+            connection.sock = _DeadlineSocket(sock, self.deadline, self.timeout)
+            headers = dict(self.headers)
+            if body is not None:
+                headers["Content-Type"] = "application/json"
+            url = f"{self.path_prefix}{API}/{path}" + (f"?{query}" if query else "")
+            connection.request(method, url, body=body, headers=headers)
+            response = connection.getresponse()
+            if 300 <= response.status < 400:
+                return response.status, response.getheader("Location") or "", b""
+            return response.status, "", self._read_capped(response, path)
+        finally:
+            connection.close()
+            if sock is not None:
+                sock.close()
+
+    def _read_capped(self, response: http.client.HTTPResponse, path: str) -> bytes:
+        declared = response.getheader("Content-Length") or ""
+        if declared.isdigit() and int(declared) > self.max_answer_bytes:
+            raise self._too_large(path)
+        chunks, size = [], 0
+        while chunk := response.read(READ_CHUNK):
+            size += len(chunk)
+            if size > self.max_answer_bytes:
+                raise self._too_large(path)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large(self, path: str) -> MlflowError:
+        return MlflowError(
+            f"MLflow's answer to {path} is larger than {self.max_answer_bytes:,} "
+            "bytes (MLFLOW_IMPORT_MAX_ANSWER_BYTES); raise it if the registry "
+            "really holds that much."
+        )
+
+    def _late(self, path: str) -> MlflowError:
+        return MlflowError(
+            f"Reading MLflow at {self.base} did not finish within the import's "
+            f"deadline of {self.deadline_seconds:g} s (--deadline, "
+            f"MLFLOW_IMPORT_DEADLINE_SECONDS); it was reading {path}."
+        )
+
+    def _http_error(self, status: int, raw: bytes, path: str) -> MlflowError:
+        if status in (401, 403):
             return MlflowError(
-                f"MLflow refused the request (HTTP {error.code}): set "
+                f"MLflow refused the request (HTTP {status}): set "
                 "MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and "
                 "MLFLOW_TRACKING_PASSWORD, to credentials that may read the "
                 "model registry."
             )
         try:
-            detail = json.loads(error.read() or b"{}")
-        except ValueError:
+            detail = json.loads(raw or b"{}")
+        except (ValueError, RecursionError):
             detail = {}
-        code = detail.get("error_code", f"HTTP {error.code}")
-        message = detail.get("message", error.reason)
-        return MlflowError(f"MLflow answered {path} with {code}: {message}")
+        if not isinstance(detail, dict):
+            detail = {}
+        code = str(detail.get("error_code") or f"HTTP {status}")
+        message = str(detail.get("message") or http.client.responses.get(status, ""))
+        return MlflowError(
+            f"MLflow answered {path} with {_one_line(code, 60)}: "
+            f"{_one_line(message, 200)}"
+        )
 
-    def _not_found(self, path: str, **params: Any) -> dict[str, Any] | None:
+    def _not_found(self, path: str, **params: Any) -> Answer | None:
         try:
             return self._get(path, **params)
         except MlflowError as error:
@@ -155,148 +305,131 @@ class MlflowClient:
                 return None
             raise
 
-    def registered_models(self, names: list[str] | None = None) -> list[dict[str, Any]]:
+    def _pages(
+        self, path: str, key: str, fetch: Callable[[str | None], Answer]
+    ) -> Iterator[Any]:
+        """The items under `key` of every page, following next_page_token: a
+        token seen before, or more than max_pages pages, is an error."""
+        seen: set[str] = set()
+        token = None
+        for _ in range(self.max_pages):
+            page = fetch(token)
+            yield from as_list(page.get(key), path, key)
+            token = as_text(page.get("next_page_token"), path, "next_page_token")
+            if not token:
+                return
+            if token in seen:
+                raise MlflowError(
+                    f"MLflow answered {path} with page token {shown(token)} "
+                    "twice: its paging would never end."
+                )
+            seen.add(token)
+        raise MlflowError(
+            f"MLflow's {path} goes on for more than {self.max_pages:,} pages "
+            "(MLFLOW_IMPORT_MAX_PAGES); raise it if the registry really is "
+            "that large."
+        )
+
+    def _search(self, path: str, key: str, size: int, **params: Any) -> Iterator[Any]:
+        return self._pages(
+            path,
+            key,
+            lambda token: self._get(path, max_results=size, page_token=token, **params),
+        )
+
+    def registered_models(self, names: list[str] | None = None) -> list[Any]:
         """Every registered model, or the named ones (an unknown name is an
-        error)."""
+        error), as MLflow sent them."""
         if names:
             found = []
             for name in names:
                 answer = self._not_found("registered-models/get", name=name)
                 if answer is None:
                     raise MlflowError(f"MLflow has no registered model {name!r}.")
-                found.append(answer["registered_model"])
+                found.append(answer.get("registered_model"))
             return found
         return list(
-            self._pages("registered-models/search", "registered_models", MODELS_PAGE)
+            self._search("registered-models/search", "registered_models", MODELS_PAGE)
         )
 
-    def _pages(self, path: str, key: str, size: int, **params: Any) -> Iterator[dict]:
-        token = None
-        while True:
-            page = self._get(path, max_results=size, page_token=token, **params)
-            yield from page.get(key, [])
-            token = page.get("next_page_token")
-            if not token:
-                return
-
-    def versions_of(self, names: list[str] | None) -> dict[str, list[dict[str, Any]]]:
-        """Model versions by model name: one search for all, or one per name."""
-        by_model: dict[str, list[dict[str, Any]]] = {}
+    def versions_of(self, names: list[str] | None) -> list[Any]:
+        """Model version rows, as MLflow sent them: one search for all, or one
+        per name."""
+        path, key = "model-versions/search", "model_versions"
         if names is None:
-            rows = self._pages("model-versions/search", "model_versions", VERSIONS_PAGE)
-        else:
-            rows = (
-                row
-                for name in names
-                for row in self._pages(
-                    "model-versions/search",
-                    "model_versions",
-                    VERSIONS_PAGE,
-                    filter=f"name='{name}'",
-                )
-            )
-        for row in rows:
-            by_model.setdefault(row["name"], []).append(row)
-        return by_model
+            return list(self._search(path, key, VERSIONS_PAGE))
+        return [
+            row
+            for name in names
+            for row in self._search(path, key, VERSIONS_PAGE, filter=f"name='{name}'")
+        ]
 
-    def run(self, run_id: str) -> dict[str, Any] | None:
-        """A run's data, or None when it was deleted."""
+    def run(self, run_id: str) -> Any:
+        """A run as MLflow sent it, or None when it was deleted."""
         answer = self._not_found("runs/get", run_id=run_id)
-        return None if answer is None else answer["run"]
+        return None if answer is None else answer.get("run")
 
-    def runs(self, run_ids: list[str]) -> dict[str, dict[str, Any] | None]:
+    def runs(self, run_ids: list[str]) -> dict[str, Any]:
         """Runs by id: searched a hundred at a time across every experiment;
         the few a search does not find are asked one by one, in parallel
         (None: deleted for good)."""
-        found: dict[str, dict[str, Any] | None] = {}
+        found: dict[str, Any] = {}
         searchable = [run_id for run_id in run_ids if RUN_ID.match(run_id)]
         if searchable:
             experiments = [
-                e["experiment_id"]
-                for e in self._pages(
-                    "experiments/search", "experiments", 1000, view_type="ALL"
+                read_experiment_id(raw, index)
+                for index, raw in enumerate(
+                    self._search(
+                        "experiments/search", "experiments", 1000, view_type="ALL"
+                    ),
+                    start=1,
                 )
             ]
-            for start in range(0, len(searchable), RUNS_PER_SEARCH):
+            for start in range(
+                0, len(searchable) if experiments else 0, RUNS_PER_SEARCH
+            ):
                 batch = searchable[start : start + RUNS_PER_SEARCH]
-                quoted = ", ".join(f"'{run_id}'" for run_id in batch)
-                token = None
-                while experiments:
-                    page = self._post(
-                        "runs/search",
-                        {
-                            "experiment_ids": experiments,
-                            "filter": f"attributes.run_id IN ({quoted})",
-                            "run_view_type": "ALL",
-                            "max_results": 1000,
-                            **({"page_token": token} if token else {}),
-                        },
-                    )
-                    for run in page.get("runs", []):
-                        found[run["info"]["run_id"]] = run
-                    token = page.get("next_page_token")
-                    if not token:
-                        break
+                pages = self._pages(
+                    "runs/search", "runs", self._run_search(experiments, batch)
+                )
+                for index, run in enumerate(pages, start=1):
+                    found[read_run_id(run, f"runs/search: run #{index}")] = run
         missing = [run_id for run_id in run_ids if run_id not in found]
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             found.update(zip(missing, pool.map(self.run, missing), strict=True))
         return found
 
+    def _run_search(
+        self, experiments: list[str], batch: list[str]
+    ) -> Callable[[str | None], Answer]:
+        quoted = ", ".join(f"'{run_id}'" for run_id in batch)
+
+        def fetch(token: str | None) -> Answer:
+            return self._post(
+                "runs/search",
+                {
+                    "experiment_ids": experiments,
+                    "filter": f"attributes.run_id IN ({quoted})",
+                    "run_view_type": "ALL",
+                    "max_results": 1000,
+                    **({"page_token": token} if token else {}),
+                },
+            )
+
+        return fetch
+
     def read_models(self, names: list[str] | None = None) -> list[MlflowModel]:
         """Registered models with their versions and each version's run."""
-        models = self.registered_models(names)
-        versions = self.versions_of([m["name"] for m in models] if names else None)
-        run_ids = sorted(
-            {
-                row["run_id"]
-                for rows in versions.values()
-                for row in rows
-                if row.get("run_id")
-            }
-        )
-        runs = self.runs(run_ids)
-        return [
-            _model(model, versions.get(model["name"], []), runs) for model in models
+        models = [
+            read_model(raw, index)
+            for index, raw in enumerate(self.registered_models(names), start=1)
         ]
-
-
-def _model(
-    raw: dict[str, Any], rows: list[dict[str, Any]], runs: dict[str, dict | None]
-) -> MlflowModel:
-    aliases = {a["alias"]: int(a["version"]) for a in raw.get("aliases", [])}
-    versions = []
-    for row in sorted(rows, key=lambda row: int(row["version"])):
-        number = int(row["version"])
-        run_id = row.get("run_id") or ""
-        run = runs.get(run_id) if run_id else None
-        data = (run or {}).get("data", {})
-        metrics, dropped = {}, []
-        for metric in data.get("metrics", []):
-            value = metric.get("value")
-            if isinstance(value, int | float) and math.isfinite(value):
-                metrics[metric["key"]] = float(value)
-            else:
-                dropped.append(metric["key"])
-        versions.append(
-            MlflowVersion(
-                name=row["name"],
-                version=number,
-                source=row.get("source", ""),
-                run_id=run_id,
-                status=row.get("status", "READY"),
-                description=row.get("description", ""),
-                tags=_pairs(row.get("tags")),
-                aliases=sorted(a for a, v in aliases.items() if v == number),
-                metrics=metrics,
-                params=_pairs(data.get("params")),
-                dropped_metrics=sorted(dropped),
-                run_missing=bool(run_id) and run is None,
+        refuse_duplicate_models(models)
+        rows = [
+            read_version_row(raw, index)
+            for index, raw in enumerate(
+                self.versions_of([m.name for m in models] if names else None), start=1
             )
-        )
-    return MlflowModel(
-        name=raw["name"],
-        description=raw.get("description", ""),
-        tags=_pairs(raw.get("tags")),
-        aliases=aliases,
-        versions=versions,
-    )
+        ]
+        runs = self.runs(sorted({row.run_id for row in rows if row.run_id}))
+        return assemble(models, rows, runs)

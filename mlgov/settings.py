@@ -487,6 +487,17 @@ DRIFT_MAX_BODY_BYTES = env.int("DRIFT_MAX_BODY_BYTES", default=32 * 1024 * 1024)
 DRIFT_DATASET_DRIFT_SHARE = env.float("DRIFT_DATASET_DRIFT_SHARE", default=0.5)
 DRIFT_WORKERS = env.int("DRIFT_WORKERS", default=2)
 
+# MLflow import (`manage.py import_mlflow`): the server is not trusted, so a
+# run reads for at most this long, each answer at most this many bytes, each
+# listing at most this many pages (docs/integrations.md).
+MLFLOW_IMPORT_DEADLINE_SECONDS = env.float(
+    "MLFLOW_IMPORT_DEADLINE_SECONDS", default=600.0
+)
+MLFLOW_IMPORT_MAX_ANSWER_BYTES = env.int(
+    "MLFLOW_IMPORT_MAX_ANSWER_BYTES", default=64 * 1024 * 1024
+)
+MLFLOW_IMPORT_MAX_PAGES = env.int("MLFLOW_IMPORT_MAX_PAGES", default=1000)
+
 # Webhooks (integrations): delivery by `manage.py deliver_webhooks`.
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=10)

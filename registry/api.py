@@ -20,7 +20,12 @@ from mlgov.api.permissions import (
 from mlgov.api.serializers import FiniteFloatField, StrictInputSerializer
 from mlgov.exceptions import NotFoundError
 from registry import selectors, services
-from registry.constants import MODEL_CARD_FIELDS
+from registry.constants import (
+    DESCRIPTION_MAX_LENGTH,
+    METRIC_NAME_MAX_LENGTH,
+    MODEL_CARD_FIELDS,
+    MODEL_NAME_MAX_LENGTH,
+)
 from registry.models import Environment, MLModel, ModelVersion, Team
 
 
@@ -159,7 +164,9 @@ class ModelCardSerializer(StrictInputSerializer):
 
 class ModelWriteSerializer(StrictInputSerializer):
     display_name = serializers.CharField(max_length=200)
-    description = serializers.CharField(allow_blank=True, required=False)
+    description = serializers.CharField(
+        max_length=DESCRIPTION_MAX_LENGTH, allow_blank=True, required=False
+    )
     owner = serializers.SlugRelatedField(
         slug_field="username",
         queryset=get_user_model().objects.filter(is_active=True),
@@ -173,7 +180,7 @@ class ModelWriteSerializer(StrictInputSerializer):
 
 
 class ModelCreateSerializer(ModelWriteSerializer):
-    name = serializers.SlugField(max_length=100)
+    name = serializers.SlugField(max_length=MODEL_NAME_MAX_LENGTH)
     team = serializers.SlugRelatedField(slug_field="name", queryset=Team.objects.all())
 
 
@@ -233,9 +240,12 @@ class VersionWriteSerializer(StrictInputSerializer):
     )
 
     def validate_metrics(self, metrics):
-        if any(not name.strip() or len(name) > 100 for name in metrics):
+        if any(
+            not name.strip() or len(name) > METRIC_NAME_MAX_LENGTH for name in metrics
+        ):
             raise serializers.ValidationError(
-                "Metric names must be non-blank and at most 100 characters."
+                "Metric names must be non-blank and at most "
+                f"{METRIC_NAME_MAX_LENGTH} characters."
             )
         return metrics
 

@@ -32,3 +32,12 @@ MODEL_CARD_FIELDS: tuple[str, ...] = (
 
 # The environment the portfolio's headline numbers and readiness speak about.
 PRODUCTION = "production"
+
+# Lengths the registry allows, enforced by the API's serializers and by every
+# other way in (the MLflow import). Model names are also the models' column
+# length.
+MODEL_NAME_MAX_LENGTH = 100
+# A model's description (and an imported MLflow version's): a page of prose.
+# MLflow's own SQL store keeps at most 5,000 characters.
+DESCRIPTION_MAX_LENGTH = 10_000
+METRIC_NAME_MAX_LENGTH = 100

@@ -123,7 +123,7 @@ class MLModel(models.Model):
         HIGH = constants.RISK_HIGH, "High"
         CRITICAL = constants.RISK_CRITICAL, "Critical"
 
-    name = models.SlugField(max_length=100, unique=True)
+    name = models.SlugField(max_length=constants.MODEL_NAME_MAX_LENGTH, unique=True)
     display_name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="models")

@@ -2,7 +2,6 @@
 
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from governance.engine import Verdict, evaluate
@@ -10,6 +9,7 @@ from governance.models import Evaluation
 from governance.selectors import (
     evaluation_inputs,
 )
+from mlgov.actors import Actor
 from mlgov.events import announce, publish
 from registry.models import Environment, ModelVersion
 
@@ -46,7 +46,7 @@ def record_evaluation(
     version: ModelVersion,
     environment: Environment | None,
     trigger: str,
-    actor: AbstractBaseUser | None,
+    actor: Actor | None,
     now: datetime | None = None,
 ) -> Evaluation:
     """Evaluate and store the verdict with the exact rules it used."""

@@ -1,22 +1,32 @@
 """Import registered models and their versions from MLflow: create or update
 mlgov models and draft versions, all or nothing, attributed to the importer."""
 
+import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Field
 from django.utils import timezone
 
-from integrations.mlflow_client import MlflowModel, MlflowVersion
+from integrations.mlflow_answers import MlflowModel, MlflowVersion, shown
 from integrations.models import MlflowModelLink, MlflowVersionLink
+from mlgov.actors import Actor
 from mlgov.exceptions import DomainError, PermissionDeniedError
 from mlgov.permissions import can_write_for_team
+from registry.constants import (
+    DESCRIPTION_MAX_LENGTH,
+    METRIC_NAME_MAX_LENGTH,
+    MODEL_NAME_MAX_LENGTH,
+)
 from registry.models import MLModel, Team
 from registry.services import create_version, register_model, update_model
 
-SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,100}$")
+SLUG = re.compile(rf"^[-a-zA-Z0-9_]{{1,{MODEL_NAME_MAX_LENGTH}}}$")
 RISK_TIER_TAG = "mlgov.risk_tier"
 
 
@@ -28,7 +38,9 @@ class ImportRefusedError(DomainError):
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__(
-            "Nothing was imported:\n" + "\n".join(f"  - {p}" for p in problems),
+            f"Nothing was imported: {problems[0]}"
+            if len(problems) == 1
+            else "Nothing was imported:\n" + "\n".join(f"  - {p}" for p in problems),
             details={"problems": problems},
         )
         self.problems = problems
@@ -52,7 +64,7 @@ class ImportRow:
 
 def _problems(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     team: Team,
     tracking_uri: str,
     models: list[MlflowModel],
@@ -72,11 +84,12 @@ def _problems(
         name = mlflow_model.name
         if not SLUG.match(name):
             problems.append(
-                f"MLflow model {name!r} cannot be an mlgov model name: use up to "
-                "100 letters, digits, hyphens or underscores (rename it in MLflow, "
-                "or leave it out with --model)."
+                f"MLflow model {shown(name, 120)} cannot be an mlgov model name: "
+                f"use up to {MODEL_NAME_MAX_LENGTH} letters, digits, hyphens or "
+                "underscores (rename it in MLflow, or leave it out with --model)."
             )
             continue
+        problems.extend(_oversized(mlflow_model))
         model = existing.get(name)
         if model is not None and model.team_id != team.pk:
             problems.append(
@@ -94,6 +107,64 @@ def _problems(
     return problems
 
 
+def _too_long(item: str, name: str, text: str, limit: int | None) -> list[str]:
+    if limit is None or len(text) <= limit:
+        return []
+    return [
+        f"{item}: {name} is {len(text):,} characters; mlgov allows at most {limit:,}."
+    ]
+
+
+def _too_large(item: str, name: str, value: Any) -> list[str]:
+    # Free-form JSON (params, tags, aliases) has no limit of its own in the
+    # registry; the API's is the request body, and so is the import's.
+    cap = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    size = len(json.dumps(value).encode())
+    if cap is None or size <= cap:
+        return []
+    return [
+        f"{item}: {name} are {size:,} bytes as JSON; the registry API takes at most "
+        f"{cap:,} bytes in one request (DATA_UPLOAD_MAX_MEMORY_SIZE)."
+    ]
+
+
+def _oversized(mlflow_model: MlflowModel) -> list[str]:
+    """Every field longer than the registry allows for it: the same limits as
+    the API, from the same constants and columns."""
+    item = f"MLflow model {mlflow_model.name!r}"
+    problems = [
+        *_too_long(
+            item, "description", mlflow_model.description, DESCRIPTION_MAX_LENGTH
+        ),
+        *_too_large(item, "tags", mlflow_model.tags),
+        *_too_large(item, "aliases", mlflow_model.aliases),
+    ]
+    for version in mlflow_model.versions:
+        where = f"{item} version {version.version}"
+        problems += [
+            *_too_long(
+                where, "description", version.description, DESCRIPTION_MAX_LENGTH
+            ),
+            *_too_long(where, "source", version.source, _column("source")),
+            *_too_long(where, "run_id", version.run_id, _column("run_id")),
+            *_too_large(where, "tags", version.tags),
+            *_too_large(where, "params", version.params),
+        ]
+        for metric in version.metrics:
+            if not metric.strip():
+                problems.append(f"{where}: metric name {metric!r} is blank.")
+            problems += _too_long(
+                where, f"metric name {shown(metric)}", metric, METRIC_NAME_MAX_LENGTH
+            )
+    return problems
+
+
+def _column(name: str) -> int | None:
+    """The length of a text column of MlflowVersionLink."""
+    column = MlflowVersionLink._meta.get_field(name)
+    return column.max_length if isinstance(column, Field) else None
+
+
 def _risk_tier(mlflow_model: MlflowModel, default: str) -> str:
     tier = mlflow_model.tags.get(RISK_TIER_TAG, "")
     return tier if tier in MLModel.RiskTier.values else default
@@ -101,7 +172,7 @@ def _risk_tier(mlflow_model: MlflowModel, default: str) -> str:
 
 def _import_model(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     team: Team,
     tracking_uri: str,
     mlflow_model: MlflowModel,
@@ -154,7 +225,7 @@ def _import_model(
 
 def _import_version(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     model: MLModel,
     link: MlflowModelLink,
     known: dict[int, MlflowVersionLink],
@@ -204,17 +275,19 @@ def _import_version(
 
 def import_mlflow_models(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     team: Team,
     tracking_uri: str,
     models: list[MlflowModel],
     risk_tier: str = MLModel.RiskTier.MEDIUM,
     dry_run: bool = False,
     progress: Callable[[int, int, ImportRow], None] | None = None,
+    deadline: float | None = None,
 ) -> list[ImportRow]:
     """Create or update one mlgov model per MLflow model and a draft per new
     MLflow version, in one transaction: any refusal writes nothing. A dry
-    run does all of it and rolls back."""
+    run does all of it and rolls back. `deadline` (a time.monotonic() instant)
+    bounds the whole run: past it, the import stops and writes nothing."""
     problems = _problems(
         actor=actor, team=team, tracking_uri=tracking_uri, models=models
     )
@@ -245,6 +318,14 @@ def import_mlflow_models(
             rows.append(row)
             if progress is not None:
                 progress(index, len(models), row)
+            if deadline is not None and time.monotonic() > deadline:
+                raise ImportRefusedError(
+                    [
+                        f"the import passed its deadline (--deadline, "
+                        f"MLFLOW_IMPORT_DEADLINE_SECONDS) after {index} of "
+                        f"{len(models)} model(s)."
+                    ]
+                )
         if dry_run:
             transaction.set_rollback(True)
     return rows

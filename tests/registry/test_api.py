@@ -1,6 +1,7 @@
 import pytest
 from auditlog.models import LogEntry
 
+from registry.constants import DESCRIPTION_MAX_LENGTH
 from registry.models import MLModel, ModelVersion
 from tests.factories import MLModelFactory, ModelVersionFactory
 
@@ -195,6 +196,34 @@ def test_register_model_refuses_a_taken_name(api_client_for, data_scientist, mod
     error = assert_error(response, 400, "invalid")
     assert "name" in error["details"]
     assert MLModel.objects.get().display_name == "Churn"
+
+
+def test_a_description_longer_than_the_registry_allows_is_refused(
+    api_client_for, data_scientist, model
+):
+    client = api_client_for(data_scientist)
+    too_long = "d" * (DESCRIPTION_MAX_LENGTH + 1)
+
+    created = client.post(
+        MODELS,
+        {
+            "name": "pricing",
+            "display_name": "Pricing",
+            "team": "fraud",
+            "risk_tier": "low",
+            "description": too_long,
+        },
+        format="json",
+    )
+    patched = client.patch(f"{MODELS}churn/", {"description": too_long}, format="json")
+    fits = client.patch(
+        f"{MODELS}churn/", {"description": too_long[:-1]}, format="json"
+    )
+
+    assert "description" in assert_error(created, 400)["details"]
+    assert "description" in assert_error(patched, 400)["details"]
+    assert fits.status_code == 200, fits.content
+    assert not MLModel.objects.filter(name="pricing").exists()
 
 
 def test_model_list_filters(api_client_for, viewer, team, other_team):

@@ -3,6 +3,7 @@ import sys
 import time
 
 from auditlog.context import set_actor
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
@@ -21,8 +22,9 @@ class Command(BaseCommand):
         "Import registered models and their versions from an MLflow tracking "
         "server into TEAM, as the user named by --as: new models, and a draft per "
         "new MLflow version (artifact_uri models:/NAME/N, the run's metrics and "
-        "params). Idempotent; all or nothing. Credentials come from "
-        "MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD."
+        "params). Idempotent; all or nothing: any refusal exits 2 with nothing "
+        "written. Credentials come from MLFLOW_TRACKING_TOKEN or "
+        "MLFLOW_TRACKING_USERNAME/PASSWORD."
     )
 
     def add_arguments(self, parser):
@@ -48,16 +50,39 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Report what would change only."
         )
+        parser.add_argument(
+            "--deadline",
+            type=float,
+            metavar="SECONDS",
+            help="Give up, importing nothing, after this long "
+            "(default: MLFLOW_IMPORT_DEADLINE_SECONDS).",
+        )
 
     def handle(
-        self, *args, tracking_uri, team, username, models, risk_tier, dry_run, **options
+        self,
+        *args,
+        tracking_uri,
+        team,
+        username,
+        models,
+        risk_tier,
+        dry_run,
+        deadline,
+        **options,
     ):
         actor = get_user_model().objects.filter(username=username).first()
         if actor is None:
-            raise CommandError(f"No user {username!r}.")
+            raise CommandError(f"No user {username!r}.", returncode=2)
         team_row = Team.objects.filter(name=team).first()
         if team_row is None:
-            raise CommandError(f"No team {team!r}.")
+            raise CommandError(f"No team {team!r}.", returncode=2)
+        seconds = (
+            settings.MLFLOW_IMPORT_DEADLINE_SECONDS if deadline is None else deadline
+        )
+        if not seconds > 0:
+            raise CommandError(
+                "--deadline must be a positive number of seconds.", returncode=2
+            )
         started = time.perf_counter()
         try:
             client = MlflowClient(
@@ -65,11 +90,16 @@ class Command(BaseCommand):
                 token=os.environ.get("MLFLOW_TRACKING_TOKEN", ""),
                 username=os.environ.get("MLFLOW_TRACKING_USERNAME", ""),
                 password=os.environ.get("MLFLOW_TRACKING_PASSWORD", ""),
+                deadline_seconds=seconds,
+                max_answer_bytes=settings.MLFLOW_IMPORT_MAX_ANSWER_BYTES,
+                max_pages=settings.MLFLOW_IMPORT_MAX_PAGES,
             )
             self.stderr.write(f"Reading {tracking_uri} …")
             mlflow_models = client.read_models(models or None)
         except MlflowError as error:
-            raise CommandError(f"{error} Nothing was imported.") from error
+            raise CommandError(
+                f"{error} Nothing was imported.", returncode=2
+            ) from error
         fetched = time.perf_counter()
         self.stderr.write(
             f"Read {len(mlflow_models)} model(s), "
@@ -86,9 +116,10 @@ class Command(BaseCommand):
                     risk_tier=risk_tier,
                     dry_run=dry_run,
                     progress=self._progress,
+                    deadline=client.deadline,
                 )
         except DomainError as error:
-            raise CommandError(error.message) from error
+            raise CommandError(error.message, returncode=2) from error
         self._summary(rows, dry_run=dry_run, seconds=time.perf_counter() - started)
 
     def _progress(self, index: int, total: int, row: ImportRow) -> None:
