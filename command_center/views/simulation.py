@@ -7,23 +7,14 @@ from django.http import Http404
 from django.shortcuts import redirect
 
 from command_center import selectors
-from command_center.portfolio import (
-    RISK_TIERS,
-)
-from command_center.proposals import (
-    form_policies,
-    form_with_submitted,
-    proposal_from_form,
-)
+from command_center.forms import SimulationForm
+from command_center.portfolio import RISK_TIERS
 from command_center.services import save_simulation
 from command_center.views.access import RolePage, acting_user
-from governance.engine import ENFORCEMENTS, RULE_KINDS
 from governance.selectors import policies_with_rules, policy_document
 from governance.services import run_simulation
-from mlgov.exceptions import DomainError, NotFoundError
-from mlgov.permissions import (
-    can_run_simulations,
-)
+from mlgov.exceptions import DomainError, FieldError, NotFoundError
+from mlgov.permissions import can_run_simulations
 from registry.selectors import environment_names
 
 
@@ -37,36 +28,31 @@ class SimulationView(RolePage):
     def has_role(self, user) -> bool:
         return can_run_simulations(user)
 
-    def _documents(self):
-        return [policy_document(policy) for policy in policies_with_rules()]
+    def _form(self, data=None) -> SimulationForm:
+        return SimulationForm(
+            data,
+            documents=[policy_document(policy) for policy in policies_with_rules()],
+            environments=environment_names(),
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        documents = kwargs.get("documents") or self._documents()
-        context.update(
-            policies=form_with_submitted(
-                form_policies(documents), kwargs.get("submitted")
-            ),
-            environments=environment_names(),
-            risk_tiers=RISK_TIERS,
-            enforcements=list(ENFORCEMENTS),
-            rule_kinds=list(RULE_KINDS),
-            saved_runs=list(selectors.saved_simulations()[:20]),
-        )
+        context.setdefault("form", self._form())
+        context["saved_runs"] = list(selectors.saved_simulations()[:20])
         return context
 
     def post(self, request, *args, **kwargs):
-        documents = self._documents()
-        context = self.get_context_data(documents=documents, submitted=request.POST)
-        context["submitted"] = request.POST
-        try:
-            proposal = proposal_from_form(
-                documents, request.POST, environments=context["environments"]
+        form = self._form(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(
+                self.get_context_data(form=form, invalid=True), status=400
             )
-            if request.POST.get("action") == "save":
+        proposal = form.proposal()
+        try:
+            if form.run.is_save:
                 run = save_simulation(
                     actor=acting_user(request),
-                    name=request.POST.get("name", ""),
+                    name=form.run.cleaned_data["name"],
                     upsert=proposal["upsert"],
                     remove=proposal["remove"],
                 )
@@ -77,11 +63,13 @@ class SimulationView(RolePage):
                 remove=proposal["remove"],
             )
         except DomainError as error:
-            context["error"] = error
+            shown = isinstance(error, FieldError) and form.show_error(error)
+            context = self.get_context_data(
+                form=form, invalid=shown, error=None if shown else error
+            )
             return self.render_to_response(context, status=error.status_code)
-        context.update(
-            proposal=proposal,
-            result=_tiers_in_order(result),
+        context = self.get_context_data(
+            form=form, proposal=proposal, result=_tiers_in_order(result)
         )
         return self.render_to_response(context)
 

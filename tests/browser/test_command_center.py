@@ -178,6 +178,43 @@ def test_a_simulation_runs_is_saved_and_compared(
     problems.assert_none()
 
 
+def test_a_simulation_adds_a_rule_and_shows_a_bad_parameter_beside_it(
+    live_server, browser_page, executive_user
+):
+    problems = Problems(browser_page)
+    sign_in(browser_page, live_server.url, "/simulation/")
+    review = browser_page.locator("fieldset[data-policy=review]")
+    new_row = review.locator(".new-rule")
+
+    new_row.locator("select").select_option("model_card_fields")
+    new_row.locator("input[type=text]").fill('{"fields": ["colour"]}')
+    browser_page.click("#run-simulation")
+    browser_page.wait_for_selector("[role=alert]")
+
+    invalid = review.locator("[aria-invalid=true]")
+    assert invalid.count() == 1
+    message = browser_page.locator("#" + invalid.get_attribute("aria-describedby"))
+    assert "Unknown value 'colour'" in message.inner_text()
+    assert browser_page.locator("#impact-table").count() == 0
+    browser_page.screenshot(
+        path=str(screenshot_dir() / "simulation-error.png"), full_page=True
+    )
+
+    review.locator(".new-rule input[type=text]").fill('{"fields": ["caveats"]}')
+    browser_page.click("#run-simulation")
+    browser_page.wait_for_selector("#impact-table")
+    # bravo's card has no caveats: the added rule fails it where review applies.
+    assert int(browser_page.inner_text('[data-number="newly_failing"]')) > 0
+    assert "bravo" in browser_page.inner_text("#impact-table")
+    assert "nothing here is enforced" in browser_page.inner_text("#not-enforced")
+    # The refused run answered 400, which Chromium logs; nothing else may show.
+    problems.console.remove(
+        "Failed to load resource: the server responded with a status of 400 "
+        "(Bad Request)"
+    )
+    problems.assert_none()
+
+
 def test_the_inventory_csv_downloads(
     live_server, browser_page, executive_user, tmp_path
 ):

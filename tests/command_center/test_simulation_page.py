@@ -1,6 +1,11 @@
 """The simulation page: a proposal from the form, the impact table, saved
 runs reopened and compared with now; nothing it does changes a policy."""
 
+import re
+from html import unescape
+from html.parser import HTMLParser
+from typing import Any
+
 import pytest
 from auditlog.models import LogEntry
 from django.test import Client
@@ -28,27 +33,64 @@ def policy_rows() -> list[tuple]:
     )
 
 
-def form(client: Client) -> dict[str, str]:
+class FormFields(HTMLParser):
+    """The fields of the simulation form as a browser would submit them:
+    text and hidden inputs, ticked boxes, the selected options."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: dict[str, list[str]] = {}
+        self.select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attr = dict(attrs)
+        name = attr.get("name")
+        if tag == "input" and name and attr.get("type") != "submit":
+            if attr.get("type") != "checkbox" or "checked" in attr:
+                self.data.setdefault(name, []).append(attr.get("value") or "")
+        elif tag == "select":
+            self.select = name
+        elif tag == "option" and self.select and "selected" in attr:
+            self.data.setdefault(self.select, []).append(attr.get("value") or "")
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self.select = None
+
+
+def form(client: Client) -> dict[str, Any]:
     """The form's fields as the page renders them (today's policies)."""
-    page = client.get("/simulation/")
-    data = (
-        {"csrfmiddlewaretoken": page.cookies["csrftoken"].value}
-        if "csrftoken" in page.cookies
-        else {}
-    )
-    for policy in page.context["policies"]:
-        data[f"{policy.prefix}-scope"] = "1"
-        data[f"{policy.prefix}-enforcement"] = policy.enforcement
-        data[f"{policy.prefix}-risk_tiers"] = list(policy.risk_tiers)
-        data[f"{policy.prefix}-environments"] = list(policy.environments)
-        for rule in policy.rules:
-            data[f"{rule.prefix}-params"] = rule.params_json
-    return data
+    html = client.get("/simulation/").content.decode()
+    form_html = html[html.index('<form method="post" action="/simulation/"') :]
+    parser = FormFields()
+    parser.feed(form_html[: form_html.index("</form>")])
+    return {
+        name: values
+        if len(values) > 1 or name.endswith(("risk_tiers", "environments"))
+        else values[0]
+        for name, values in parser.data.items()
+    }
 
 
 def prefix_of(client: Client, name: str) -> str:
-    policies = client.get("/simulation/").context["policies"]
-    return next(policy.prefix for policy in policies if policy.name == name)
+    policies = client.get("/simulation/").context["form"].policies
+    return next(policy.prefix for policy in policies if policy.document.name == name)
+
+
+def error_of(response, field: str) -> str:
+    """The text of the error list the page shows under one field ("" if none)."""
+    html = response.content.decode()
+    marker = f'<ul class="errorlist" id="id_{field}_error">'
+    if marker not in html:
+        return ""
+    start = html.index(marker) + len(marker)
+    text = re.sub(r"<[^>]+>", " ", html[start : html.index("</ul>", start)])
+    return unescape(text).strip()
+
+
+def new_rule(prefix: str, kind: str, params: str) -> dict[str, str]:
+    """The fields of a rule added in a policy's last row (its one rule is row 0)."""
+    return {f"{prefix}-rules-1-kind": kind, f"{prefix}-rules-1-params": params}
 
 
 def test_the_page_says_nothing_is_enforced(client, portfolio):
@@ -61,7 +103,7 @@ def test_the_page_says_nothing_is_enforced(client, portfolio):
 def test_raising_a_threshold_shows_who_would_newly_fail(client, portfolio):
     data = form(client)
     floor = prefix_of(client, "floor")
-    data[f"{floor}-r1-params"] = '{"metric": "auc", "op": ">=", "value": 0.92}'
+    data[f"{floor}-rules-0-params"] = '{"metric": "auc", "op": ">=", "value": 0.92}'
     before = policy_rows()
 
     response = client.post("/simulation/", {**data, "action": "run"})
@@ -110,9 +152,11 @@ def test_scope_changes_and_an_added_rule_reach_the_engine(client, portfolio):
     data = form(client)
     review = prefix_of(client, "review")
     data[f"{review}-risk_tiers"] = ["critical", "high"]
-    data["new_rule-policy"] = "floor"
-    data["new_rule-kind"] = "model_card_fields"
-    data["new_rule-params"] = '{"fields": ["caveats"]}'
+    data.update(
+        new_rule(
+            prefix_of(client, "floor"), "model_card_fields", '{"fields": ["caveats"]}'
+        )
+    )
 
     response = client.post("/simulation/", {**data, "action": "run"})
 
@@ -133,23 +177,39 @@ def test_scope_changes_and_an_added_rule_reach_the_engine(client, portfolio):
 def test_unreadable_parameters_name_the_field_and_run_nothing(client, portfolio):
     data = form(client)
     floor = prefix_of(client, "floor")
-    data[f"{floor}-r1-params"] = "{auc: high}"
+    data[f"{floor}-rules-0-params"] = "{auc: high}"
 
     response = client.post("/simulation/", {**data, "action": "run"})
 
     assert response.status_code == 400
-    assert f"{floor}-r1-params" in response.content.decode()
+    assert "Not valid JSON" in error_of(response, f"{floor}-rules-0-params")
     assert "result" not in response.context
 
 
 def test_a_proposal_the_engine_refuses_is_a_400_with_its_reason(client, portfolio):
     data = form(client)
-    data[f"{prefix_of(client, 'floor')}-r1-params"] = '{"metric": "auc", "op": "=="}'
+    floor = prefix_of(client, "floor")
+    data[f"{floor}-rules-0-params"] = '{"metric": "auc", "op": "=="}'
 
     response = client.post("/simulation/", {**data, "action": "run"})
 
     assert response.status_code == 400
-    assert "upsert[1].rules" in response.content.decode()
+    # The engine's own reason (validate_rule), next to the rule it is about.
+    assert "params.op: Unknown value '=='" in error_of(
+        response, f"{floor}-rules-0-params"
+    )
+    assert "result" not in response.context
+
+
+def test_a_simulation_the_service_refuses_shows_its_reason(client, portfolio, settings):
+    settings.SIMULATION_TIME_BUDGET_SECONDS = 0
+
+    response = client.post("/simulation/", {**form(client), "action": "run"})
+
+    assert response.status_code == 413
+    assert "The proposal could not run." in response.content.decode()
+    assert "did not finish within its budget" in response.content.decode()
+    assert "result" not in response.context
 
 
 def test_saving_keeps_inputs_results_author_and_time_and_changes_no_policy(
@@ -157,7 +217,7 @@ def test_saving_keeps_inputs_results_author_and_time_and_changes_no_policy(
 ):
     data = form(client)
     floor = prefix_of(client, "floor")
-    data[f"{floor}-r1-params"] = '{"metric": "auc", "op": ">=", "value": 0.92}'
+    data[f"{floor}-rules-0-params"] = '{"metric": "auc", "op": ">=", "value": 0.92}'
     before = policy_rows()
 
     response = client.post(
@@ -192,7 +252,7 @@ def test_a_saved_run_needs_a_name(client, portfolio):
 
 def test_a_saved_run_compared_with_now_shows_what_moved(client, portfolio, reviewer):
     data = form(client)
-    data[f"{prefix_of(client, 'floor')}-r1-params"] = (
+    data[f"{prefix_of(client, 'floor')}-rules-0-params"] = (
         '{"metric": "auc", "op": ">=", "value": 0.92}'
     )
     client.post("/simulation/", {**data, "action": "save", "name": "Floor at 0.92"})
@@ -232,3 +292,107 @@ def test_saved_runs_are_for_simulation_roles_only(client, portfolio, viewer):
     )
     assert SavedSimulation.objects.count() == 1
     assert client.get("/simulation/999999/").status_code == 404
+
+
+def test_an_invalid_rule_parameter_is_shown_on_its_own_rule(client, portfolio):
+    data = form(client)
+    floor = prefix_of(client, "floor")
+    data[f"{floor}-rules-0-params"] = '{"metric": "auc", "op": ">=", "value": 0.85}'
+    data.update(new_rule(floor, "model_card_fields", '{"fields": ["colour"]}'))
+
+    response = client.post("/simulation/", {**data, "action": "run"})
+
+    assert response.status_code == 400
+    assert "Unknown value 'colour'" in error_of(response, f"{floor}-rules-1-params")
+    assert error_of(response, f"{floor}-rules-0-params") == ""
+    html = response.content.decode()
+    assert re.search(rf'name="{floor}-rules-1-params"[^>]*aria-invalid="true"', html)
+    # The edits stay on the page to be corrected.
+    assert "0.85" in html and "colour" in html
+    assert "result" not in response.context
+
+
+def test_an_unknown_rule_kind_is_refused(client, portfolio):
+    data = form(client)
+    floor = prefix_of(client, "floor")
+    data.update(new_rule(floor, "coin_flip", '{"p": 0.5}'))
+
+    response = client.post("/simulation/", {**data, "action": "run"})
+
+    assert response.status_code == 400
+    assert "Unknown rule kind coin_flip" in error_of(response, f"{floor}-rules-1-kind")
+    assert "result" not in response.context
+
+
+def test_a_new_rule_needs_a_kind_and_a_blank_row_adds_none(client, portfolio):
+    data = form(client)
+    floor = prefix_of(client, "floor")
+    data.update(new_rule(floor, "", '{"count": 2}'))
+
+    response = client.post("/simulation/", {**data, "action": "run"})
+
+    assert response.status_code == 400
+    assert "Choose the kind" in error_of(response, f"{floor}-rules-1-kind")
+
+    # The page's own blank row, untouched, proposes nothing.
+    response = client.post("/simulation/", {**form(client), "action": "run"})
+
+    assert response.status_code == 200
+    assert response.context["proposal"] == {"upsert": [], "remove": []}
+
+
+def test_the_kind_of_todays_rule_cannot_be_swapped_by_a_posted_field(client, portfolio):
+    data = form(client)
+    floor = prefix_of(client, "floor")
+    data[f"{floor}-rules-0-kind"] = "min_approvals"
+    data[f"{floor}-rules-0-params"] = '{"metric": "auc", "op": ">=", "value": 0.92}'
+
+    response = client.post("/simulation/", {**data, "action": "run"})
+
+    assert response.status_code == 200
+    assert response.context["proposal"]["upsert"][0]["rules"][0]["kind"] == (
+        "metric_threshold"
+    )
+
+
+@pytest.mark.parametrize("total", ["51", "1000000000"])
+def test_a_tampered_rule_count_beyond_the_maximum_is_refused(client, portfolio, total):
+    data = form(client)
+    floor = prefix_of(client, "floor")
+    data[f"{floor}-rules-TOTAL_FORMS"] = total
+
+    response = client.post("/simulation/", {**data, "action": "run"})
+
+    assert response.status_code == 400
+    assert "Please submit at most 50 forms" in response.content.decode()
+    assert "result" not in response.context
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("rules-TOTAL_FORMS", "many", "ManagementForm data is missing"),
+        ("rules-TOTAL_FORMS", "0", "did not arrive; reload the page"),
+        ("name", "someone-else", "The policies changed since this page was drawn"),
+        ("enforcement", "strict", "Select a valid choice"),
+        ("risk_tiers", "extreme", "Select a valid choice"),
+    ],
+)
+def test_tampered_policy_fields_are_refused_with_a_message(
+    client, portfolio, field, value, message
+):
+    data = form(client)
+    data[f"{prefix_of(client, 'floor')}-{field}"] = value
+
+    response = client.post("/simulation/", {**data, "action": "run"})
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert "result" not in response.context
+
+
+def test_a_post_without_the_form_is_a_400_not_a_500(client, portfolio):
+    response = client.post("/simulation/", {"action": "run"})
+
+    assert response.status_code == 400
+    assert "Correct the fields marked below" in response.content.decode()
