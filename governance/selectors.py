@@ -280,6 +280,18 @@ class VersionVerdicts:
         self.now = now
         self._verdicts: dict[tuple, Verdict] = {}
 
+    @classmethod
+    def of_evidence(
+        cls, evidence: "EvaluationEvidence", *, now: datetime
+    ) -> "VersionVerdicts":
+        """The verdicts of the one version whose evidence was read."""
+        return cls(
+            facts={evidence.facts.version_id: evidence.facts},
+            policies=PolicySet(evidence.policies),
+            waivers={evidence.facts.version_id: evidence.waivers},
+            now=now,
+        )
+
     def __contains__(self, version_id: int) -> bool:
         return version_id in self.facts
 

@@ -4,11 +4,9 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from governance.engine import Verdict, evaluate
+from governance.engine import Verdict
 from governance.models import Evaluation
-from governance.selectors import (
-    evaluation_inputs,
-)
+from governance.selectors import VersionVerdicts, evaluation_evidence
 from mlgov.actors import Actor
 from mlgov.events import announce, publish
 from registry.models import Environment, ModelVersion
@@ -23,14 +21,10 @@ def evaluate_version(
     """The verdict for a version in an environment (None: the approval
     decision, which only environment-independent policies take part in)."""
     now = now or timezone.now()
-    facts, policies, waivers = evaluation_inputs(version=version, now=now)
     environment_name = environment.name if environment else None
-    verdict = evaluate(
-        facts,
-        policies,
-        environment=environment_name,
-        now=now,
-        waivers=waivers,
+    evidence = evaluation_evidence(version=version, now=now)
+    verdict = VersionVerdicts.of_evidence(evidence, now=now).verdict(
+        version.pk, environment_name
     )
     publish(
         "evaluation.computed",
