@@ -6,6 +6,7 @@ The cache may be down: django-redis then answers every read with a miss and
 drops every write, so callers compute from the database as if uncached.
 """
 
+import pickle
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -14,9 +15,14 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from mlgov.logging import log_event
+
 T = TypeVar("T")
 
 _MISSING = object()
+# What unpickling a value written by other code raises: a class or module
+# renamed or gone, a class whose fields changed.
+_UNLOADABLE = (AttributeError, ImportError, TypeError, pickle.UnpicklingError)
 
 
 # Bumped when Redis comes back after invalidations were lost during an
@@ -33,9 +39,20 @@ def namespaced_key(namespace: str, *parts: object) -> str:
     return ":".join([namespace, f"e{epoch}g{generation}", *map(str, parts)])
 
 
+def _stored(key: str) -> object:
+    """The value under `key`, or _MISSING; a value this code cannot load (it
+    was pickled by another release, during a rolling deploy) is a miss, not a
+    500: the caller computes and stores its own."""
+    try:
+        return cache.get(key, _MISSING)
+    except _UNLOADABLE as error:
+        log_event("cache.unloadable", key=key, error=type(error).__name__)
+        return _MISSING
+
+
 def cached(key: str, compute: Callable[[], T], *, timeout: int | None = None) -> T:
     """`compute()`, kept under `key` for `timeout` seconds (CACHE_TIMEOUT_SECONDS)."""
-    value = cache.get(key, _MISSING)
+    value = _stored(key)
     if value is _MISSING:
         value = compute()
         cache.set(
@@ -80,7 +97,7 @@ def cached_once(key: str, compute: Callable[[], T], *, timeout: int | None = Non
     that takes the key's lock computes and stores; the others wait for its
     value instead of computing the same thing at once (no stampede when many
     workers miss the same expensive key together)."""
-    value = cache.get(key, _MISSING)
+    value = _stored(key)
     if value is not _MISSING:
         return value
     lock = f"lock:{key}"
@@ -92,7 +109,7 @@ def cached_once(key: str, compute: Callable[[], T], *, timeout: int | None = Non
     deadline = time.monotonic() + SINGLE_FLIGHT_WAIT_SECONDS
     while time.monotonic() < deadline:
         time.sleep(_SINGLE_FLIGHT_POLL_SECONDS)
-        value = cache.get(key, _MISSING)
+        value = _stored(key)
         if value is not _MISSING:
             return value
         if cache.get(lock) is None:

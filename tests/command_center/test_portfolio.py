@@ -27,6 +27,7 @@ def row(name: str, tier: str = "low", **fields) -> ModelRow:
         "compliance": {"production": verdict()},
         "readiness_label": "v1 candidate",
         "readiness": 90.0,
+        "readiness_points": {},
     }
     return ModelRow(**{**defaults, **fields})
 

@@ -54,3 +54,16 @@ def test_a_failed_computation_releases_the_lock():
         cached_once("single-flight:c", fail)
 
     assert cached_once("single-flight:c", lambda: "fresh") == "fresh"
+
+
+class _GoneInTheNextRelease:
+    """Stands for a class another release of the code pickled."""
+
+
+def test_a_value_this_code_cannot_load_is_recomputed_not_a_500(monkeypatch):
+    mlgov_cache.cache.set("rolling:a", _GoneInTheNextRelease())
+    # The next release no longer has the class the cached value names.
+    monkeypatch.delattr(__import__(__name__, fromlist=["_"]), "_GoneInTheNextRelease")
+
+    assert cached_once("rolling:a", lambda: "recomputed") == "recomputed"
+    assert mlgov_cache.cached("rolling:a", lambda: "not again") == "recomputed"
