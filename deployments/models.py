@@ -146,13 +146,17 @@ class Deployment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["model", "environment"],
-                condition=models.Q(status=constants.STATUS_ACTIVE, traffic_percent=100),
+                condition=models.Q(
+                    status=constants.STATUS_ACTIVE,
+                    traffic_percent=constants.FULL_TRAFFIC,
+                ),
                 name="deployment_one_active_primary",
             ),
             models.UniqueConstraint(
                 fields=["model", "environment"],
                 condition=models.Q(
-                    status=constants.STATUS_ACTIVE, traffic_percent__lt=100
+                    status=constants.STATUS_ACTIVE,
+                    traffic_percent__lt=constants.FULL_TRAFFIC,
                 ),
                 name="deployment_one_active_canary",
             ),
@@ -162,11 +166,14 @@ class Deployment(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    models.Q(strategy=constants.STRATEGY_FULL, traffic_percent=100)
+                    models.Q(
+                        strategy=constants.STRATEGY_FULL,
+                        traffic_percent=constants.FULL_TRAFFIC,
+                    )
                     | models.Q(
                         strategy=constants.STRATEGY_CANARY,
                         traffic_percent__gte=1,
-                        traffic_percent__lte=100,
+                        traffic_percent__lte=constants.FULL_TRAFFIC,
                     )
                 ),
                 name="deployment_traffic_fits_strategy",
@@ -194,7 +201,7 @@ class Deployment(models.Model):
 
     @property
     def is_primary(self) -> bool:
-        return self.traffic_percent == 100
+        return self.traffic_percent == constants.FULL_TRAFFIC
 
 
 class DeploymentStep(SealedRecord):
