@@ -9,7 +9,7 @@ drops every write, so callers compute from the database as if uncached.
 import pickle
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -39,7 +39,7 @@ def namespaced_key(namespace: str, *parts: object) -> str:
     return ":".join([namespace, f"e{epoch}g{generation}", *map(str, parts)])
 
 
-def _stored(key: str) -> object:
+def _stored(key: str) -> Any:
     """The value under `key`, or _MISSING; a value this code cannot load (it
     was pickled by another release, during a rolling deploy) is a miss, not a
     500: the caller computes and stores its own."""

@@ -18,6 +18,7 @@ from deployments.models import Deployment, GateDecision
 from deployments.selectors import model_standings
 from drift.models import DriftAlert
 from governance.models import Approval, Policy, Rule, Waiver
+from mlgov.bulk import garbage_collection_paused
 from registry.models import Environment, MLModel, ModelVersion, Team
 from registry.selectors import environment_names
 
@@ -96,7 +97,11 @@ def model_rows(
 ) -> list[ModelRow]:
     """One ModelRow per model of `models`, ordered by name, in a constant
     number of queries: the verdicts are deployments' `model_standings`."""
-    now = now or timezone.now()
+    with garbage_collection_paused():
+        return _model_rows(models, now=now or timezone.now())
+
+
+def _model_rows(models: QuerySet[MLModel], *, now: datetime) -> list[ModelRow]:
     environments = environment_names()
     models = models.order_by()
     standings = model_standings(models, environments=environments, now=now)
