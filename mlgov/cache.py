@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from mlgov.bulk import garbage_collection_paused
 from mlgov.logging import log_event
 
 T = TypeVar("T")
@@ -44,7 +45,9 @@ def _stored(key: str) -> Any:
     was pickled by another release, during a rolling deploy) is a miss, not a
     500: the caller computes and stores its own."""
     try:
-        return cache.get(key, _MISSING)
+        # A cached portfolio unpickles into a hundred thousand objects.
+        with garbage_collection_paused():
+            return cache.get(key, _MISSING)
     except _UNLOADABLE as error:
         log_event("cache.unloadable", key=key, error=type(error).__name__)
         return _MISSING
