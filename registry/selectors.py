@@ -26,8 +26,8 @@ def model_inventory(
     """Models matching the filters, with what their list rows show."""
     # A correlated subquery, not Max() over a join: the database computes it
     # only for the rows of the page, where an aggregate groups every model
-    # before the page is cut (7 ms at 1,000 models, growing with the
-    # inventory; the subquery stays under 1 ms on the (model, version) index).
+    # before the page is cut: its cost grows with the inventory, the
+    # subquery's stays flat on the (model, version) index (docs/performance.md).
     latest = (
         ModelVersion.objects.filter(model=OuterRef("pk"))
         .order_by("-version")
@@ -102,8 +102,9 @@ def tag_names_of(model_ids: list[int]) -> dict[int, list[str]]:
         return names
     if connection.vendor == "postgresql":
         # The ids as one array parameter: `IN (%s, ... x 100)` made the ORM
-        # prepare and psycopg parse a hundred placeholders, a quarter of a
-        # search page's CPU. Same rows, same order as the ORM query below.
+        # prepare and psycopg parse a hundred placeholders, a large share of
+        # a search page's CPU (docs/performance.md). Same rows, same order as
+        # the ORM query below.
         with connection.cursor() as cursor:
             cursor.execute(_tag_names_sql(), [list(model_ids)])
             rows = cursor.fetchall()

@@ -236,8 +236,8 @@ def create_version_by_name(
     *, actor: AbstractBaseUser, name: str, **evidence: Any
 ) -> ModelVersion:
     """create_version for the model named `name`, found and locked in one
-    query (the API's path: a separate lookup first was a sixth of the
-    request). Another team's model is reported as missing, as
+    query (the API's path, where a separate lookup first was a round trip
+    and a compilation more). Another team's model is reported as missing, as
     registry.selectors.writable_model_by_name does."""
     model = model_locked_for_versions(name=name)
     if model is None or not can_write_model(actor, model):
