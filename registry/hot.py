@@ -57,13 +57,6 @@ model_lock_query: CompiledInstances[MLModel] = CompiledInstances(
 )
 
 
-def model_locked_for_versions(*, name: str) -> MLModel | None:
-    """The model named `name`, its row locked until the transaction ends;
-    None when there is none."""
-    models = model_lock_query(name=name)
-    return models[0] if models else None
-
-
 class LatestVersion(NamedTuple):
     version: int
 
@@ -83,6 +76,32 @@ def latest_version_number(*, model_id: int) -> int:
     """The highest version number of a model, 0 when it has none."""
     rows = latest_version_query(model_id=model_id)
     return rows[0].version if rows else 0
+
+
+latest_version_of_named_query = CompiledRows(
+    lambda name: (
+        ModelVersion.objects.filter(model__name=name)
+        .order_by("-version")
+        .values("version")[:1]
+    ),
+    LatestVersion,
+    name=str,
+)
+
+
+def model_locked_for_versions(*, name: str) -> tuple[MLModel | None, int]:
+    """The model named `name`, its row locked until the transaction ends
+    (None when there is none), and its highest version number read under
+    that lock (0 when it has none), in one round trip: PostgreSQL runs the
+    two statements of a pipeline in order, so the number is read once the
+    lock is held."""
+    models, latest = fetch_together(
+        model_lock_query.bound(name=name),
+        latest_version_of_named_query.bound(name=name),
+    )
+    found = model_lock_query.results(models)
+    numbers = latest_version_of_named_query.results(latest)
+    return (found[0] if found else None, numbers[0].version if numbers else 0)
 
 
 # The deployment gate's two lookups, in one round trip: a version with its

@@ -228,27 +228,33 @@ def create_version(
     model = MLModel.objects.select_for_update().get(pk=model.pk)
     if not can_write_model(actor, model):
         raise PermissionDeniedError(f"You may not add versions to {model.name}.")
-    return _create_version_of_locked(actor=actor, model=model, **evidence)
+    latest = latest_version_number(model_id=model.pk)
+    return _create_version_of_locked(
+        actor=actor, model=model, latest=latest, **evidence
+    )
 
 
 @transaction.atomic
 def create_version_by_name(
     *, actor: AbstractBaseUser, name: str, **evidence: Any
 ) -> ModelVersion:
-    """create_version for the model named `name`, found and locked in one
-    query (the API's path, where a separate lookup first was a round trip
-    and a compilation more). Another team's model is reported as missing, as
+    """create_version for the model named `name`, found, locked and its
+    latest number read in one round trip (the API's path). Another team's
+    model is reported as missing, as
     registry.selectors.writable_model_by_name does."""
-    model = model_locked_for_versions(name=name)
+    model, latest = model_locked_for_versions(name=name)
     if model is None or not can_write_model(actor, model):
         raise NotFoundError(f"No model named {name!r} that you may change.")
-    return _create_version_of_locked(actor=actor, model=model, **evidence)
+    return _create_version_of_locked(
+        actor=actor, model=model, latest=latest, **evidence
+    )
 
 
 def _create_version_of_locked(
     *,
     actor: AbstractBaseUser,
     model: MLModel,
+    latest: int,
     artifact_uri: str,
     artifact_sha256: str = "",
     framework: str = "",
@@ -260,7 +266,6 @@ def _create_version_of_locked(
 ) -> ModelVersion:
     if model.is_archived:
         raise ModelArchivedError(model)
-    latest = latest_version_number(model_id=model.pk)
     invalidate(model_detail_cache_namespace(model.name))
     version = ModelVersion(
         model=model,

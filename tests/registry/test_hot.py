@@ -59,6 +59,19 @@ def test_the_latest_version_number_is_the_orm_one(versions, team):
         versions[1].version
     )
     assert hot.latest_version_number(model_id=empty.pk) == 0
+    for name in ("churn", empty.name, "missing"):
+        assert hot.latest_version_of_named_query(name=name) == (
+            hot.latest_version_of_named_query.orm_rows(name=name)
+        )
+
+
+def test_the_locked_model_comes_with_its_latest_number(versions, team):
+    empty = MLModelFactory(team=team)
+    with transaction.atomic():
+        model, latest = hot.model_locked_for_versions(name="churn")
+        assert (model, latest) == (versions[0].model, versions[1].version)
+        assert hot.model_locked_for_versions(name=empty.name) == (empty, 0)
+        assert hot.model_locked_for_versions(name="missing") == (None, 0)
 
 
 def test_the_gates_version_and_environment_are_the_orm_instances(
