@@ -41,8 +41,9 @@ workers = int(_env("GUNICORN_WORKERS", str(_default_workers())))
 # gthread worker accepts while it is busy and queues behind itself, and a
 # keep-alive connection stays with the worker that accepted it: at 8 clients
 # on 4 workers, some waited behind two others while a worker sat idle, and
-# the gate's p95 was twice its median. Requests are short and the proxy in
-# front is close, so keep-alive to the app saves little (docs/decisions.md).
+# the gate's p95 was far above its median (docs/performance.md). Requests are
+# short and the proxy in front is close, so keep-alive to the app saves
+# little (docs/decisions.md).
 worker_class = _env("GUNICORN_WORKER_CLASS", "sync")
 threads = int(_env("GUNICORN_THREADS", "1"))
 timeout = int(_env("GUNICORN_TIMEOUT", "30"))
@@ -107,11 +108,11 @@ def pre_fork(server, worker) -> None:
     """Freeze the preloaded app's objects before a worker is forked.
 
     They live as long as the process (hundreds of thousands: Django, DRF,
-    SciPy), and a worker's full collection walked them all: a 94 ms pause
-    about once in a thousand requests, which the requests queued behind it
-    waited out. Frozen, a full collection sees only the worker's own objects
-    (3 ms), and it no longer writes to the pages a worker shares with the
-    master."""
+    SciPy), and a worker's full collection walked them all: a long pause,
+    now and then, which the requests queued behind it waited out
+    (docs/performance.md has the figures). Frozen, a full collection sees
+    only the worker's own objects, and it no longer writes to the pages a
+    worker shares with the master."""
     gc.freeze()
 
 

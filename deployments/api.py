@@ -16,6 +16,7 @@ from mlgov.exceptions import FieldError, NotFoundError
 from mlgov.http import client_ip
 from mlgov.logging import current_request_id
 from mlgov.permissions import can_write_model
+from registry import hot as registry_hot
 from registry import selectors as registry_selectors
 
 # Requests and moves: a data scientist of the owning team (or a governance
@@ -157,7 +158,7 @@ def _resolve(data: dict):
     """The version and environment a request names, read in one round trip;
     unknown ones are 400s naming the field (a missing model is told apart
     from a missing version by one more query, on that path only)."""
-    version, environment = registry_selectors.version_and_environment_refs(
+    version, environment = registry_hot.version_and_environment(
         name=data["model"], number=data["version"], environment=data["environment"]
     )
     if version is None:

@@ -20,6 +20,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from deployments import hot
 from deployments.constants import FULL_TRAFFIC
 from deployments.gates import GateFacts, Rollout, ServingPeriod
 from deployments.models import Deployment, DeploymentStep, GateDecision
@@ -29,75 +30,14 @@ from deployments.standing import (
     ModelStanding,
     verdict_subject,
 )
-from governance.selectors import (
-    evaluate_versions,
-    evidence_from_rows,
-    evidence_queries,
-)
-from mlgov.db import CompiledRows, fetch_together
+from governance.hot import EvidenceQuery
+from governance.selectors import evaluate_versions
+from mlgov.db import fetch_together
 from mlgov.exceptions import NotFoundError
 from registry.constants import PRODUCTION
 from registry.models import Environment, MLModel, ModelVersion
 from registry.refs import VersionRef
 from registry.selectors import candidate_version_ids, candidate_versions
-
-_DEPLOYMENT_COLUMNS = (
-    "pk",
-    "environment_id",
-    "status",
-    "version__version",
-    "activated_at",
-    "ended_at",
-)
-_SERVED_STATUSES = [Deployment.Status.ACTIVE, Deployment.Status.SUPERSEDED]
-
-
-def _rollouts(model_id: int, environment_id: int) -> QuerySet:
-    """The model's rollouts in progress in the target environment."""
-    return (
-        Deployment.objects.filter(
-            model_id=model_id,
-            environment_id=environment_id,
-            status=Deployment.Status.IN_PROGRESS,
-        )
-        .order_by("pk")
-        .values_list(*_DEPLOYMENT_COLUMNS)
-    )
-
-
-def _rollouts_and_service(
-    model_id: int, environment_id: int, required_id: int, version_id: int
-) -> QuerySet:
-    """The model's rollouts in progress in the target environment, and every
-    period the version served in the required one."""
-    return (
-        Deployment.objects.filter(model_id=model_id)
-        .filter(
-            Q(environment_id=environment_id, status=Deployment.Status.IN_PROGRESS)
-            | Q(
-                environment_id=required_id,
-                version_id=version_id,
-                status__in=_SERVED_STATUSES,
-                activated_at__isnull=False,
-            )
-        )
-        .order_by("pk")
-        .values_list(*_DEPLOYMENT_COLUMNS)
-    )
-
-
-# Compiled once: the gate's one deployments query, with or without a
-# required environment (placeholders are ids no table reaches).
-_rollout_rows = CompiledRows(
-    _rollouts, model_id=2_000_000_011, environment_id=2_000_000_012
-)
-_rollout_and_service_rows = CompiledRows(
-    _rollouts_and_service,
-    model_id=2_000_000_011,
-    environment_id=2_000_000_012,
-    required_id=2_000_000_013,
-    version_id=2_000_000_014,
-)
 
 
 @dataclass(frozen=True)
@@ -120,35 +60,34 @@ def gate_inputs(
     rollouts: list[Rollout] = []
     required = environment.requires
     if required is None:
-        deployments = _rollout_rows.bound(
+        deployments = hot.rollout_query.bound(
             model_id=version.model_id, environment_id=environment.pk
         )
     else:
-        deployments = _rollout_and_service_rows.bound(
+        deployments = hot.rollout_and_service_query.bound(
             model_id=version.model_id,
             environment_id=environment.pk,
             required_id=required.pk,
             version_id=version.pk,
         )
+    evidence_query = EvidenceQuery(version)
     deployment_rows, *evidence_rows = fetch_together(
-        deployments, *evidence_queries(version)
+        deployments, *evidence_query.queries
     )
-    evidence = evidence_from_rows(version, evidence_rows, now=now)
-    for (
-        pk,
-        environment_id,
-        status,
-        number,
-        activated_at,
-        ended_at,
-    ) in deployments.query.convert(deployment_rows):
-        if status == Deployment.Status.IN_PROGRESS and environment_id == environment.pk:
-            rollouts.append(Rollout(deployment_id=pk, version=number))
-        elif activated_at is not None:
+    evidence = evidence_query.decode(evidence_rows, now=now)
+    for row in deployments.query.results(deployment_rows):
+        if (
+            row.status == Deployment.Status.IN_PROGRESS
+            and row.environment_id == environment.pk
+        ):
+            rollouts.append(Rollout(deployment_id=row.id, version=row.version_number))
+        elif row.activated_at is not None:
             served.append(
                 ServingPeriod(
-                    started_at=activated_at,
-                    ended_at=None if status == Deployment.Status.ACTIVE else ended_at,
+                    started_at=row.activated_at,
+                    ended_at=(
+                        None if row.status == Deployment.Status.ACTIVE else row.ended_at
+                    ),
                 )
             )
     facts = GateFacts(

@@ -11,7 +11,8 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from drift.selectors import open_alert_rows, open_drift_by_version, worst_open_drift
+from drift.selectors import open_drift_by_version
+from governance import hot
 from governance.documents import PolicyDocument, RuleDocument
 from governance.engine import (
     PolicySet,
@@ -27,7 +28,7 @@ from governance.engine import (
     version_readiness,
 )
 from governance.models import Approval, Evaluation, Policy, Rule, Waiver
-from mlgov.db import BoundRows, CompiledRows, fetch_together
+from mlgov.db import fetch_together
 from mlgov.exceptions import NotFoundError
 from registry.models import MLModel, ModelVersion
 
@@ -71,72 +72,16 @@ def policy_spec(policy: Policy) -> PolicySpec:
     )
 
 
-# Every policy with its rules, one row per rule (a policy without rules has
-# one row of NULLs for them), in one query.
-_policy_rule_rows = CompiledRows(
-    lambda: Policy.objects.order_by("name", "rules__position").values_list(
-        "name",
-        "revision",
-        "enforcement",
-        "risk_tiers",
-        "environments",
-        "tags",
-        "rules__position",
-        "rules__kind",
-        "rules__params",
-    )
-)
-# Specs by the stored rows they were built from, exactly as the database
-# sent them (JSON as text): equal rows make equal specs, so a hit is sound
-# whatever changed the policies, and a hit keeps each rule's compiled form
-# (RuleSpec.compiled) instead of validating every rule on every request.
-_specs_by_rows: dict[tuple, tuple[PolicySpec, ...]] = {}
-_SPECS_KEPT = 16
-
-
-def _specs_from_rows(rows: list[tuple]) -> tuple[PolicySpec, ...]:
-    by_name: dict[str, tuple[tuple, list[RuleSpec]]] = {}
-    for name, *policy, position, kind, params in _policy_rule_rows.convert(rows):
-        _, rules = by_name.setdefault(name, (tuple(policy), []))
-        if position is not None:
-            rules.append(RuleSpec(position=position, kind=kind, params=params))
-    return tuple(
-        PolicySpec(
-            name=name,
-            revision=revision,
-            enforcement=enforcement,
-            risk_tiers=frozenset(risk_tiers),
-            environments=frozenset(environments),
-            tags=frozenset(tags),
-            rules=tuple(rules),
-        )
-        for name, (
-            (revision, enforcement, risk_tiers, environments, tags),
-            rules,
-        ) in by_name.items()
-    )
-
-
 def current_policy_specs() -> list[PolicySpec]:
     """Every stored policy as the engine sees it, by name, in one query; the
     specs are built (and their rules compiled) once per process for each
     state of the stored policies. Specs are immutable: do not change them."""
-    return _specs_of(_policy_rule_rows.raw())
-
-
-def _specs_of(raw_rows: list[tuple]) -> list[PolicySpec]:
-    rows = tuple(raw_rows)
-    specs = _specs_by_rows.get(rows)
-    if specs is None:
-        specs = _specs_from_rows(list(rows))
-        if len(_specs_by_rows) >= _SPECS_KEPT:
-            _specs_by_rows.clear()
-        _specs_by_rows[rows] = specs
-    return list(specs)
+    return hot.policy_specs()
 
 
 # What a version's facts are read from. `version_facts` runs these for any
-# number of versions; `evaluation_evidence` runs them, compiled once, for one.
+# number of versions; `evaluation_evidence` runs them, compiled once, for one
+# (governance.hot).
 FACT_COLUMNS = (
     "pk",
     "version",
@@ -352,90 +297,12 @@ class EvaluationEvidence:
     waiver_ids: list[int]
 
 
-# One version's rows, compiled once. Filtered on its id (and its model's),
-# not through the subqueries `version_facts` uses for many versions: the
-# planner took longer over a subquery than the database took to answer.
-_ONE_VERSION = 2_000_000_003  # placeholders no query uses as a constant
-_ONE_MODEL = 2_000_000_004
-_one_fact_row = CompiledRows(
-    lambda version_id: _fact_rows(ModelVersion.objects.filter(pk=version_id)),
-    version_id=_ONE_VERSION,
-)
-_one_tag_rows = CompiledRows(
-    lambda model_id: _tag_rows(mlmodel_id=model_id), model_id=_ONE_MODEL
-)
-_one_approval_rows = CompiledRows(
-    lambda version_id: _approval_rows(version_id=version_id), version_id=_ONE_VERSION
-)
-_one_drift_rows = CompiledRows(
-    lambda version_id: open_alert_rows(version_id=version_id),
-    version_id=_ONE_VERSION,
-)
-# Every waiver of the version, in force or not: `now` is not a parameter that
-# a compiled query can take on every database, and WaiverSpec.is_active is
-# the very test that Waiver.objects.active makes in SQL.
-_one_waiver_rows = CompiledRows(
-    lambda version_id: _waiver_rows(Waiver.objects.filter(version_id=version_id)),
-    version_id=_ONE_VERSION,
-)
-
-
-def evidence_queries(version: ModelVersion) -> list[BoundRows]:
-    """The queries of `evidence_from_rows`, for a caller that runs them in
-    one round trip with reads of its own (`fetch_together`)."""
-    pk = version.pk
-    return [
-        _one_fact_row.bound(version_id=pk),
-        _one_approval_rows.bound(version_id=pk),
-        _one_tag_rows.bound(model_id=version.model_id),
-        _one_drift_rows.bound(version_id=pk),
-        _one_waiver_rows.bound(version_id=pk),
-        _policy_rule_rows.bound(),
-    ]
-
-
-def evidence_from_rows(
-    version: ModelVersion, rows: list[list[tuple]], *, now: datetime
-) -> EvaluationEvidence:
-    """The evidence from the raw rows of `evidence_queries(version)`. They
-    read the columns `version_facts` and `waiver_specs` read, on the same
-    conditions, and the same functions turn them into facts and waivers."""
-    fact_rows, approval_rows, tag_rows, drift_rows, waiver_rows, policy_rows = rows
-    fact_rows = _one_fact_row.convert(fact_rows)
-    if not fact_rows:
-        raise NotFoundError(f"No version {version.pk}.")
-    approval_rows = _one_approval_rows.convert(approval_rows)
-    facts = _assemble_facts(
-        fact_rows,
-        _one_tag_rows.convert(tag_rows),
-        approval_rows,
-        worst_open_drift(_one_drift_rows.convert(drift_rows)),
-    )[version.pk]
-    authors = {facts.creator_id, facts.submitter_id} - {None}
-    in_force = [
-        row
-        for row in _one_waiver_rows.convert(waiver_rows)
-        if _waiver_spec(row).is_active(now)
-    ]
-    return EvaluationEvidence(
-        facts=facts,
-        policies=_specs_of(policy_rows),
-        waivers=[_waiver_spec(row) for row in in_force],
-        approval_ids=[
-            approval
-            for _, reviewer, approval in approval_rows
-            if reviewer not in authors
-        ],
-        waiver_ids=[row[-1] for row in in_force],
-    )
-
-
 def evaluation_evidence(*, version: ModelVersion, now: datetime) -> EvaluationEvidence:
     """Everything `evaluation_inputs` gives for one version, with the ids of
     the approvals and waivers it counted: six compiled queries in one round
-    trip."""
-    rows = fetch_together(*evidence_queries(version))
-    return evidence_from_rows(version, rows, now=now)
+    trip (governance.hot.EvidenceQuery)."""
+    query = hot.EvidenceQuery(version)
+    return query.decode(fetch_together(*query.queries), now=now)
 
 
 def evaluation_inputs(

@@ -11,13 +11,13 @@ from django.db import connection
 from django.utils import timezone
 
 from drift.models import DriftAlert
+from integrations.hot import active_subscriptions
 from integrations.models import (
     WebhookDelivery,
     WebhookEvent,
     WebhookEventType,
     WebhookSubscription,
 )
-from mlgov.db import CompiledRows, instance_from_row
 from mlgov.events import subscribe_in_transaction
 
 Payloads = Iterator[tuple[str, dict[str, Any]]]
@@ -191,21 +191,14 @@ TRANSLATIONS: dict[
 }
 
 
-# Every announcement asks, inside the transaction of the change it reports
-# (a deployment request's among them): compiled once per process.
-_active_subscription_rows = CompiledRows(
-    lambda: WebhookSubscription.objects.active().values("id", "event_types")
-)
-
-
 def record_domain_event(event: str, fields: Mapping[str, Any]) -> None:
     """Write an outbox event and one pending delivery per active subscription
     that wants it; nothing when nobody does."""
     event_types, translate = TRANSLATIONS[event]
     subscriptions = [
-        instance_from_row(WebhookSubscription, row)
-        for row in _active_subscription_rows()
-        if event_types & set(row["event_types"])
+        subscription
+        for subscription in active_subscriptions()
+        if event_types & set(subscription.event_types)
     ]
     if not subscriptions:
         return

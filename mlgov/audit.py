@@ -1,12 +1,18 @@
 """Attribution of changes in the audit trail."""
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from auditlog.cid import get_cid
 from auditlog.context import auditlog_value
-from auditlog.diff import model_instance_diff
+from auditlog.diff import (
+    get_field_value,
+    get_mask_function,
+    is_primitive,
+    track_field,
+)
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from django.conf import settings
@@ -16,6 +22,7 @@ from django.db import connection
 from django.db.models import Model, QuerySet
 from django.db.models.sql import InsertQuery
 from django.db.models.sql.compiler import SQLInsertCompiler
+from django.utils.encoding import smart_str
 
 from mlgov.actors import Actor
 
@@ -68,10 +75,13 @@ def record_bulk_changes(
 def record_creations(instances: Sequence[Model]) -> None:
     """The entries auditlog's post_save receiver would have written for rows
     just inserted with it off (`auditlog.context.disable_auditlog`): its diff
-    from nothing, its repr, the model's additional data, the correlation id,
-    the request's actor and address. One INSERT for all of them, where the
-    receiver makes one per row: on a hot write path (a deployment request)
-    that is a round trip less per row."""
+    from nothing (`creation_changes`), its repr, the model's additional
+    data, the correlation id, the request's actor and address. One INSERT for
+    all of them, where the receiver makes one per row, through the ORM: on a
+    hot write path (a version's creation, a deployment request) that is less
+    CPU, and a round trip less per row after the first.
+    tests/mlgov/test_audit.py compares these entries, field by field, with
+    the receiver's for the same rows."""
     context = _request_context()
     cid = get_cid()
     _insert(
@@ -80,13 +90,7 @@ def record_creations(instances: Sequence[Model]) -> None:
                 instance,
                 content_type=ContentType.objects.get_for_model(instance),
                 action=LogEntry.Action.CREATE,
-                changes=model_instance_diff(
-                    None,
-                    instance,
-                    use_json_for_changes=getattr(
-                        settings, "AUDITLOG_STORE_JSON_CHANGES", False
-                    ),
-                ),
+                changes=creation_changes(instance),
                 context=context,
                 cid=cid,
             )
@@ -95,13 +99,57 @@ def record_creations(instances: Sequence[Model]) -> None:
     )
 
 
+def creation_changes(instance: Model) -> dict[str, Any] | None:
+    """`auditlog.diff.model_instance_diff(None, instance)`, the changes of an
+    entry for a row just created, with what does not depend on the row
+    worked out once per model: the fields auditlog tracks for it, and their
+    "before" side, which for a creation is always the value of nothing."""
+    use_json = bool(getattr(settings, "AUDITLOG_STORE_JSON_CHANGES", False))
+    fields, masked, mask = _creation_plan(type(instance), use_json)
+    diff: dict[str, Any] = {}
+    for field, old in fields:
+        new = get_field_value(instance, field, use_json)
+        if old == new:
+            continue
+        if field.name in masked:
+            diff[field.name] = (mask(smart_str(old)), mask(smart_str(new)))
+        elif not use_json:
+            diff[field.name] = (smart_str(old), smart_str(new))
+        else:
+            diff[field.name] = (
+                old if is_primitive(old) else smart_str(old),
+                new if is_primitive(new) else smart_str(new),
+            )
+    return diff or None
+
+
+@functools.cache
+def _creation_plan(
+    model: type[Model], use_json: bool
+) -> tuple[list[tuple[Any, Any]], frozenset[str], Callable[[str], str]]:
+    # As model_instance_diff chooses them: every field but many-to-many ones,
+    # narrowed by the registration's include and exclude lists.
+    fields = [field for field in model._meta.get_fields() if track_field(field)]
+    registered = auditlog.get_model_fields(model)
+    if registered["include_fields"]:
+        fields = [f for f in fields if f.name in registered["include_fields"]]
+    if registered["exclude_fields"]:
+        fields = [f for f in fields if f.name not in registered["exclude_fields"]]
+    return (
+        [(field, get_field_value(None, field, use_json)) for field in fields],
+        frozenset(registered["mask_fields"]),
+        get_mask_function(registered.get("mask_callable")),
+    )
+
+
 # Django's PostgreSQL bulk insert sends each column as one array (UNNEST),
 # which spares the planner thousands of placeholders but costs the client
 # more to encode: an entry's JSON is escaped into an array literal character
-# by character. For the few entries of one request, plain VALUES took half
-# the CPU of UNNEST (0.9 against 2.0 ms for a deployment request's two).
+# by character. The few entries of one request go as plain VALUES, whose SQL
+# is compiled once per number of rows (docs/performance.md has the numbers).
 _FEW_ENTRIES = 10
 _ENTRY_FIELDS = [f for f in LogEntry._meta.concrete_fields if not f.primary_key]
+_values_sql: dict[tuple[str, int], str] = {}
 
 
 def _insert(entries: list[LogEntry]) -> None:
@@ -115,13 +163,37 @@ def _insert(entries: list[LogEntry]) -> None:
         return
     if not entries:
         return
+    # Each value as the insert compiler prepares it (pre_save fills the
+    # timestamp), without compiling the statement again.
+    params = [
+        field.get_db_prep_save(field.pre_save(entry, True), connection)
+        for entry in entries
+        for field in _ENTRY_FIELDS
+    ]
+    key = (connection.vendor, len(entries))
+    sql = _values_sql.get(key)
+    if sql is None:
+        sql = _values_sql[key] = _compiled_values_sql(entries, params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _compiled_values_sql(entries: list[LogEntry], params: list[Any]) -> str:
+    """The insert compiler's SQL for this many entries, checked to take the
+    parameters `_insert` prepares, in the same order."""
     query = InsertQuery(LogEntry)
-    query.insert_values(_ENTRY_FIELDS, entries)
+    # raw: the values as they are now, pre_save already applied.
+    query.insert_values(_ENTRY_FIELDS, entries, raw=True)
     # The generic compiler, not the vendor's: VALUES rows, no RETURNING.
     compiler = SQLInsertCompiler(query, connection, connection.alias)
-    with connection.cursor() as cursor:
-        for sql, params in compiler.as_sql():
-            cursor.execute(sql, params)
+    ((sql, compiled),) = compiler.as_sql()
+
+    def comparable(values: Iterable[Any]) -> list[tuple[type, Any]]:
+        return [(type(value), getattr(value, "obj", value)) for value in values]
+
+    if comparable(compiled) != comparable(params):
+        raise AssertionError("the audit entry insert takes other parameters")
+    return sql
 
 
 def _request_context() -> dict:
@@ -136,7 +208,7 @@ def _entry(
     *,
     content_type: ContentType,
     action: int,
-    changes: dict,
+    changes: dict | None,
     context: dict,
     cid: str | None,
 ) -> LogEntry:

@@ -22,13 +22,13 @@ seals at the INSERT.
 Each seal updates the head row, and within one transaction every update
 leaves a row version that no one can prune until the transaction ends: a
 lookup of the head by id steps over all of them, so sealing N entries in one
-transaction cost N² (10,000 entries took 6 s, 20,000 22 s, all inside COMMIT
-holding the head's lock). So on PostgreSQL only a transaction's first seal
+transaction cost N², all inside COMMIT holding the head's lock (the timings
+are in docs/performance.md). So on PostgreSQL only a transaction's first seal
 locks the head by id; it keeps the address (ctid) of the version it wrote in
 the transaction-local setting mlgov.audit_head_ctid, and each later seal
-reads and updates the head at that address, in constant time (20,000
-entries: 1.1 s). Settings changed in a savepoint are undone with it, as are
-its head updates, so the address stays that of the head's current version.
+reads and updates the head at that address, in constant time. Settings
+changed in a savepoint are undone with it, as are its head updates, so the
+address stays that of the head's current version.
 When it is not (something else updated the head, or the setting was tampered
 with), the read or the update there finds no row and the trigger falls back
 to the lock by id: an update by ctid applies only to the current version, so

@@ -1,10 +1,14 @@
 """Hot-path database reads: ORM queries compiled once per process.
 
 On the hottest endpoints (one version by name and number, the deployment
-gate) building a QuerySet and compiling its joins cost more CPU than
-everything else in the view, PostgreSQL's work included, and the SQL never
-changes between requests. `CompiledRows` keeps the query written with the
-ORM, so it follows the models; only the compilation is reused.
+gate, a version's creation) building a QuerySet and compiling its joins cost
+more CPU than everything else in the view, PostgreSQL's work included, and
+the SQL never changes between requests. `CompiledRows` and
+`CompiledInstances` keep the query written with the ORM, so it follows the
+models; only the compilation is reused. Domain code does not use them
+directly: each app keeps its compiled queries in one module, `hot.py`, beside
+the selectors whose QuerySets they compile, and tests each against its ORM
+twin (`orm_rows`).
 
 On PostgreSQL the database then planned each of them again on every request,
 which cost it more CPU than answering: with DATABASE_PREPARED_STATEMENTS
@@ -23,53 +27,119 @@ a busy host every wake-up waits for a core."""
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from django.conf import settings
 from django.db import connection, connections
 from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators
 
 M = TypeVar("M", bound=Model)
+R = TypeVar("R", bound=tuple)
+T = TypeVar("T")
+
+# The kinds of value a parameter may take: both reach the SQL unchanged on
+# every database (a datetime does not on SQLite, which adapts it to text).
+PARAMETER_KINDS = (int, str)
 
 
-class CompiledRows:
-    """A values() or values_list() query the ORM builds and compiles once per
-    process (and database vendor), then runs with new parameters, its rows
-    converted as the ORM converts them.
+def _samples(kinds: dict[str, type], round_: int) -> dict[str, Any]:
+    """Values for each parameter, distinct from one another and from the
+    values of any other round: where the query puts each one is found by
+    compiling it twice (see `_Compiled._compile`)."""
+    samples: dict[str, Any] = {}
+    for index, (name, kind) in enumerate(kinds.items()):
+        if kind is int:
+            # Small, so that they fit every integer column (Django refuses a
+            # lookup outside a column's range); 1 and 0 avoided, equal to
+            # True and False.
+            samples[name] = 1_000 + 2 * index + round_
+        else:
+            samples[name] = f"mlgov.db parameter {name} {round_}"
+    return samples
 
-    `build(**params)` makes the query; `placeholders` are sample values,
-    distinct from any constant of the query, that mark where each parameter
-    goes. Placeholders must reach the SQL unchanged (integers and text do;
-    datetimes do not on SQLite, which adapts them to text)."""
 
-    def __init__(self, build: Callable[..., QuerySet], **placeholders: Any) -> None:
+class _Plan(NamedTuple):
+    sql: str
+    # For each parameter of the SQL: the name of the caller's parameter that
+    # goes there and the type the ORM wraps it in (or None), or None and the
+    # query's own constant.
+    slots: list[tuple[str | None, Any]]
+    converters: list[tuple[int, tuple[list, Any]]]
+    # What turns a converted row into a result (see `_results_plan`).
+    shape: Any
+
+
+class _Compiled(Generic[T]):
+    """A query the ORM builds and compiles once per process (and database
+    vendor), run with new parameters.
+
+    `build(**params)` makes the QuerySet; `kinds` gives each parameter's type
+    (int or str). The positions of the parameters in the SQL are found by
+    compiling the query twice, with two sets of distinct sample values: a
+    position whose value follows the samples is the parameter's, one whose
+    value stays is the query's own constant, whatever its value. A parameter
+    that reaches the SQL changed (`icontains` wraps it in %), or that changes
+    the SQL itself (None, a slice), fails at the first compilation."""
+
+    def __init__(self, build: Callable[..., QuerySet], **kinds: type) -> None:
+        for name, kind in kinds.items():
+            if kind not in PARAMETER_KINDS:
+                raise TypeError(f"parameter {name}: int or str, not {kind!r}")
         self._build = build
-        self._placeholders = placeholders
-        self._compiled: dict[str, tuple] = {}
+        self._kinds = kinds
+        self._plans: dict[str, _Plan] = {}
 
-    def _compile(self) -> tuple:
-        query = self._build(**self._placeholders).query
-        compiler = query.get_compiler(connection=connection)
+    def _compile(self) -> _Plan:
+        first, second = _samples(self._kinds, 0), _samples(self._kinds, 1)
+        compiler = self._build(**first).query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
-        by_value = {value: name for name, value in self._placeholders.items()}
-        slots = [(by_value.get(param), param) for param in params]
-        if {name for name, _ in slots if name} != set(self._placeholders):
-            raise AssertionError("a placeholder is not a parameter of the query")
-        names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        other = self._build(**second).query.get_compiler(connection=connection)
+        other_sql, other_params = other.as_sql()
+        if sql != other_sql or len(params) != len(other_params):
+            raise AssertionError("the query's SQL depends on its parameters' values")
+        slots: list[tuple[str | None, Any]] = []
+        for value, changed in zip(params, other_params, strict=True):
+            names = [
+                name
+                for name in self._kinds
+                if isinstance(value, self._kinds[name])
+                and value == first[name]
+                and changed == second[name]
+            ]
+            if names:
+                # The ORM's own adaptation kept (on PostgreSQL an integer is
+                # sent typed, Int4 or Int8, as its column is).
+                wrap = None if type(value) in PARAMETER_KINDS else type(value)
+                slots.append((names[0], wrap))
+            elif value == changed:
+                slots.append((None, value))
+            else:
+                raise AssertionError(f"a parameter reaches the SQL changed: {value!r}")
+        if {name for name, _ in slots if name} != set(self._kinds):
+            raise AssertionError("a parameter is not a parameter of the query")
         fields = [column[0] for column in compiler.select[: compiler.col_count]]
         converters = list(compiler.get_converters(fields).items())
-        return sql, slots, names, converters
+        return _Plan(sql, slots, converters, self._results_plan(compiler))
 
-    def _compiled_query(self) -> tuple:
-        compiled = self._compiled.get(connection.vendor)
-        if compiled is None:
-            compiled = self._compiled[connection.vendor] = self._compile()
-        return compiled
+    def _results_plan(self, compiler: Any) -> Any:
+        """What turning converted rows into results needs, from the compiler
+        of the query (its select list filled in by `as_sql`)."""
+        raise NotImplementedError
+
+    def _plan(self) -> _Plan:
+        plan = self._plans.get(connection.vendor)
+        if plan is None:
+            plan = self._plans[connection.vendor] = self._compile()
+        return plan
 
     def statement(self, **params: Any) -> tuple[str, list[Any]]:
         """The SQL and its parameters for these values."""
-        sql, slots, _, _ = self._compiled_query()
-        return sql, [params[n] if n else value for n, value in slots]
+        plan = self._plan()
+        return plan.sql, [
+            (value(params[name]) if value else params[name]) if name else value
+            for name, value in plan.slots
+        ]
 
     def raw(self, **params: Any) -> list[tuple]:
         """The rows as the database driver returns them, unconverted (JSON
@@ -78,15 +148,28 @@ class CompiledRows:
             cursor.execute(*self.statement(**params))
             return cursor.fetchall()
 
-    def bound(self, **params: Any) -> "BoundRows":
+    def bound(self, **params: Any) -> "BoundRows[T]":
         """This query with its parameters, to run with `fetch_together`."""
         return BoundRows(self, params)
 
-    def convert(self, rows: Iterable[tuple]) -> list[tuple]:
-        """Rows from `raw` converted as the ORM converts them."""
-        converters = self._compiled_query()[3]
+    def results(self, rows: Iterable[tuple]) -> list[T]:
+        """Rows from `raw` (or `fetch_together`) as this query's results."""
+        plan = self._plan()
+        return self._make(plan.shape, self._converted(plan.converters, rows))
+
+    def __call__(self, **params: Any) -> list[T]:
+        """The query's results for these values."""
+        return self.results(self.raw(**params))
+
+    def orm_rows(self, **params: Any) -> list[T]:
+        """The same results through the ORM, uncompiled: the twin that the
+        tests compare with."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _converted(converters: list, rows: Iterable[tuple]) -> list[list[Any]]:
         if not converters:
-            return list(rows)
+            return [list(row) for row in rows]
         result = []
         for row in rows:
             values = list(row)
@@ -95,32 +178,101 @@ class CompiledRows:
                 for convert in functions:
                     value = convert(value, expression, connection)
                 values[position] = value
-            result.append(tuple(values))
+            result.append(values)
         return result
 
-    def dicts(self, rows: Iterable[tuple]) -> list[dict[str, Any]]:
-        """Rows from `raw` converted, as dicts by column name."""
-        names = self._compiled_query()[2]
-        return [dict(zip(names, row, strict=True)) for row in self.convert(rows)]
+    def _make(self, shape: Any, rows: list[list[Any]]) -> list[T]:
+        raise NotImplementedError
 
-    def __call__(self, **params: Any) -> list[dict[str, Any]]:
-        """The rows as dicts by column name."""
-        return self.dicts(self.raw(**params))
+
+class CompiledRows(_Compiled[R]):
+    """A values() or values_list() query, compiled once, whose rows come back
+    as `row`: a NamedTuple whose fields are the query's columns by name (in
+    any order), so no caller unpacks columns by position."""
+
+    def __init__(
+        self, build: Callable[..., QuerySet], row: type[R], **kinds: type
+    ) -> None:
+        super().__init__(build, **kinds)
+        self._row = row
+
+    def _results_plan(self, compiler: Any) -> Any:
+        query = compiler.query
+        names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        fields = list(self._row._fields)  # type: ignore[attr-defined]
+        if sorted(names) != sorted(fields):
+            raise AssertionError(
+                f"{self._row.__name__} has fields {fields}; the query gives {names}"
+            )
+        order = [names.index(field) for field in fields]
+        return names, (None if order == list(range(len(order))) else order)
+
+    def _make(self, shape: Any, rows: list[list[Any]]) -> list[R]:
+        make = self._row._make  # type: ignore[attr-defined]
+        _, order = shape
+        if order is None:
+            return [make(values) for values in rows]
+        return [make([values[i] for i in order]) for values in rows]
+
+    def orm_rows(self, **params: Any) -> list[R]:
+        names, _ = self._plan().shape
+        rows = []
+        for item in self._build(**params):
+            if isinstance(item, dict):
+                values = [item[name] for name in names]
+            elif isinstance(item, tuple):
+                values = list(item)
+            else:  # values_list(flat=True)
+                values = [item]
+            rows.append(values)
+        return self._make(self._plan().shape, rows)
+
+
+class CompiledInstances(_Compiled[M]):
+    """A query of model instances (select_related ones included), compiled
+    once, whose instances are built as the ORM builds them: every column
+    loaded, none deferred."""
+
+    def _results_plan(self, compiler: Any) -> Any:
+        if compiler.annotation_col_map or compiler.query.deferred_loading[0]:
+            raise AssertionError("only whole instances: no annotations, no only()")
+        klass_info, select = compiler.klass_info, compiler.select
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        init_list = [column[0].target.attname for column in select[start:end]]
+        # Django 5.2's signature; the stubs follow a later one.
+        populators = get_related_populators(  # type: ignore[call-arg]
+            klass_info, select, connection.alias
+        )
+        return klass_info["model"], start, end, init_list, populators
+
+    def _make(self, shape: Any, rows: list[list[Any]]) -> list[M]:
+        model, start, end, init_list, populators = shape
+        instances = []
+        for row in rows:
+            instance = model.from_db(connection.alias, init_list, row[start:end])
+            for populator in populators:
+                populator.populate(row, instance)
+            instances.append(instance)
+        return instances
+
+    def orm_rows(self, **params: Any) -> list[M]:
+        return list(self._build(**params))
 
 
 @dataclass(frozen=True)
-class BoundRows:
+class BoundRows(Generic[T]):
     """A compiled query and the values of its parameters."""
 
-    query: CompiledRows
+    query: _Compiled[T]
     params: dict[str, Any]
 
 
 def fetch_together(*queries: BoundRows) -> list[list[tuple]]:
-    """The raw rows (as `CompiledRows.raw` gives them) of each query, in
-    order. On PostgreSQL all of them reach the server in one round trip, a
-    pipeline; elsewhere they run one after the other. For reads that do not
-    depend on each other: a failing query aborts the ones after it."""
+    """The raw rows (as `raw` gives them) of each query, in order; each
+    query's `results` turns its own into results. On PostgreSQL all of them
+    reach the server in one round trip, a pipeline; elsewhere they run one
+    after the other. For reads that do not depend on each other: a failing
+    query aborts the ones after it."""
     if connection.vendor != "postgresql" or len(queries) < 2:
         return [bound.query.raw(**bound.params) for bound in queries]
     statements = [bound.query.statement(**bound.params) for bound in queries]
@@ -189,14 +341,3 @@ def _server_binding_cursor_class(prepare: bool) -> type:
             CompiledQueryCursor, connection.alias, "postgresql"
         )
     return CompiledQueryCursor
-
-
-def instance_from_row(model: type[M], values: dict[str, Any]) -> M:
-    """A model instance from some of its columns (by attname), as the ORM
-    builds one from `.only()`: the others are deferred and load on access."""
-    present = [f for f in model._meta.concrete_fields if f.attname in values]
-    return model.from_db(
-        connection.alias,
-        [f.attname for f in present],
-        [values[f.attname] for f in present],
-    )

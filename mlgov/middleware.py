@@ -354,7 +354,8 @@ class AuditActorMiddleware(AuditlogMiddleware):
     # Reads change nothing, so they write no audit entry to attribute: the
     # context (a signal receiver connected and disconnected per request, a
     # correlation id, the address) is set up for the methods that write
-    # only. It was a tenth of a cached read's CPU (bench/profile_registry.py).
+    # only: on reads it was a measurable share of a cached read's CPU
+    # (bench/profile_registry.py, docs/performance.md).
     READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
     def __call__(self, request):

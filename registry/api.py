@@ -17,9 +17,9 @@ from mlgov.api.permissions import (
     IsDataScientistForWrites,
     IsGovernanceAdminForWrites,
 )
-from mlgov.api.serializers import FiniteFloatField, StrictInputSerializer
+from mlgov.api.serializers import FiniteFloatField, StrictInputSerializer, validated
 from mlgov.exceptions import NotFoundError
-from registry import selectors, services
+from registry import hot, selectors, services
 from registry.constants import (
     DESCRIPTION_MAX_LENGTH,
     METRIC_NAME_MAX_LENGTH,
@@ -389,10 +389,10 @@ class VersionListView(generics.ListAPIView):
 
     @extend_schema(request=VersionWriteSerializer, responses={201: VersionSerializer})
     def post(self, request, name):
-        payload = VersionWriteSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
         version = services.create_version_by_name(
-            actor=request.user, name=name, **payload.validated_data
+            actor=request.user,
+            name=name,
+            **validated(VersionWriteSerializer, request.data),
         )
         return Response(
             version_data(version_row_of(version)), status=status.HTTP_201_CREATED
@@ -423,7 +423,7 @@ class VersionDetailView(APIView):
 
     @extend_schema(responses=VersionSerializer)
     def get(self, request, name, number):
-        return Response(version_data(selectors.version_row(name=name, number=number)))
+        return Response(_version_body(name=name, number=number))
 
     @extend_schema(request=VersionUpdateSerializer, responses=VersionSerializer)
     def patch(self, request, name, number):
@@ -436,7 +436,14 @@ class VersionDetailView(APIView):
             actor=request.user, version=version, **payload.validated_data
         )
         # The compiled row query: the same answer as the GET, one light query.
-        return Response(version_data(selectors.version_row(name=name, number=number)))
+        return Response(_version_body(name=name, number=number))
+
+
+def _version_body(*, name: str, number: int) -> dict[str, Any]:
+    row = hot.version_row(name=name, number=number)
+    if row is None:
+        raise selectors.missing_version(name=name, number=number)
+    return version_data(row._asdict())
 
 
 class EnvironmentListView(CachedListMixin, generics.ListAPIView):

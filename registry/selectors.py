@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import (
     Case,
@@ -24,7 +23,6 @@ from django.db.models.functions import RowNumber
 
 from mlgov.actors import Actor
 from mlgov.cache import cached, namespaced_key
-from mlgov.db import CompiledRows, fetch_together, instance_from_row
 from mlgov.exceptions import NotFoundError
 from mlgov.permissions import can_write_model
 from registry import constants
@@ -44,8 +42,8 @@ def model_inventory(
     """Models matching the filters, with what their list rows show."""
     # A correlated subquery, not Max() over a join: the database computes it
     # only for the rows of the page, where an aggregate groups every model
-    # before the page is cut (7 ms at 1,000 models, growing with the
-    # inventory; the subquery stays under 1 ms on the (model, version) index).
+    # before the page is cut: its cost grows with the inventory, the
+    # subquery's stays flat on the (model, version) index (docs/performance.md).
     latest = (
         ModelVersion.objects.filter(model=OuterRef("pk"))
         .order_by("-version")
@@ -120,8 +118,9 @@ def tag_names_of(model_ids: list[int]) -> dict[int, list[str]]:
         return names
     if connection.vendor == "postgresql":
         # The ids as one array parameter: `IN (%s, ... x 100)` made the ORM
-        # prepare and psycopg parse a hundred placeholders, a quarter of a
-        # search page's CPU. Same rows, same order as the ORM query below.
+        # prepare and psycopg parse a hundred placeholders, a large share of
+        # a search page's CPU (docs/performance.md). Same rows, same order as
+        # the ORM query below.
         with connection.cursor() as cursor:
             cursor.execute(_tag_names_sql(), [list(model_ids)])
             rows = cursor.fetchall()
@@ -347,21 +346,6 @@ def missing_environment(*, name: str) -> NotFoundError:
     return NotFoundError(f"No environment named {name!r}.")
 
 
-_version_row = CompiledRows(
-    lambda name, number: version_rows().filter(model__name=name, version=number)[:1],
-    name="\x00model-name\x00",
-    number=2_000_000_001,
-)
-
-
-def version_row(*, name: str, number: int) -> dict:
-    """One version as an API row, addressed as in URLs, in one query."""
-    rows = _version_row(name=name, number=number)
-    if not rows:
-        raise missing_version(name=name, number=number)
-    return rows[0]
-
-
 def version_rows_named(
     *, name: str, status: str | None = None, created_after: datetime | None = None
 ) -> QuerySet:
@@ -419,137 +403,4 @@ def environment_by_name(*, name: str) -> Environment:
     environment = environments().filter(name=name).first()
     if environment is None:
         raise missing_environment(name=name)
-    return environment
-
-
-_model_lock_row = CompiledRows(
-    lambda name: (
-        MLModel.objects.select_for_update()
-        .filter(name=name)
-        .values("id", "name", "team_id", "archived_at")[:1]
-    ),
-    name="\x00model-name\x00",
-)
-
-
-def model_locked_for_versions(*, name: str) -> MLModel | None:
-    """The model named `name`, its row locked until the transaction ends, with
-    what creating a version reads (its id, name, team and archived time;
-    other fields load when first read); None when there is none. Compiled
-    once and prepared: the first of a version POST's statements."""
-    rows = _model_lock_row(name=name)
-    return instance_from_row(MLModel, rows[0]) if rows else None
-
-
-_latest_version_row = CompiledRows(
-    lambda model_id: (
-        ModelVersion.objects.filter(model_id=model_id)
-        .order_by("-version")
-        .values("version")[:1]
-    ),
-    model_id=2_000_000_003,
-)
-
-
-def latest_version_number(*, model_id: int) -> int:
-    """The highest version number of a model, 0 when it has none."""
-    rows = _latest_version_row(model_id=model_id)
-    return rows[0]["version"] if rows else 0
-
-
-# A version and its model as the deployment gate and its records use them:
-# their keys, status, authors and the model's name, team and tier, in one
-# compiled query (the full selector joined four tables and every column of
-# two user rows, and its compilation cost more than the rest of a check).
-_VERSION_REF_COLUMNS = (
-    "id",
-    "model_id",
-    "version",
-    "status",
-    "created_by_id",
-    "submitted_by_id",
-)
-
-_version_ref_row = CompiledRows(
-    lambda name, number: ModelVersion.objects.filter(
-        model__name=name, version=number
-    ).values(
-        *_VERSION_REF_COLUMNS,
-        model_name=F("model__name"),
-        model_team_id=F("model__team_id"),
-        model_risk_tier=F("model__risk_tier"),
-    )[:1],
-    name="\x00model-name\x00",
-    number=2_000_000_001,
-)
-
-
-def _version_ref(rows: list[dict[str, Any]]) -> ModelVersion | None:
-    if not rows:
-        return None
-    row = rows[0]
-    version = instance_from_row(
-        ModelVersion, {key: row[key] for key in _VERSION_REF_COLUMNS}
-    )
-    version.model = instance_from_row(
-        MLModel,
-        {
-            "id": row["model_id"],
-            "name": row["model_name"],
-            "team_id": row["model_team_id"],
-            "risk_tier": row["model_risk_tier"],
-        },
-    )
-    return version
-
-
-ENVIRONMENT_COLUMNS = tuple(f.attname for f in Environment._meta.concrete_fields)
-
-_environment_ref_row = CompiledRows(
-    lambda name: Environment.objects.filter(name=name).values(
-        *ENVIRONMENT_COLUMNS,
-        requires_name=F("requires__name"),
-        frozen_by_username=F("frozen_by__username"),
-    )[:1],
-    name="\x00environment-name\x00",
-)
-
-
-def version_and_environment_refs(
-    *, name: str, number: int, environment: str
-) -> tuple[ModelVersion | None, Environment | None]:
-    """A version addressed as in URLs, and an environment by name, in one
-    round trip; None for either not found (`missing_version` and
-    `missing_environment` say so).
-
-    The version carries its key columns, status and authors, and its model
-    the name, team and risk tier; the environment carries its columns, the
-    name of the one it requires and the username of whoever froze it. Any
-    other field loads when first read."""
-    version_rows, environment_rows = fetch_together(
-        _version_ref_row.bound(name=name, number=number),
-        _environment_ref_row.bound(name=environment),
-    )
-    return (
-        _version_ref(_version_ref_row.dicts(version_rows)),
-        _environment_ref(_environment_ref_row.dicts(environment_rows)),
-    )
-
-
-def _environment_ref(rows: list[dict[str, Any]]) -> Environment | None:
-    if not rows:
-        return None
-    row = rows[0]
-    environment = instance_from_row(
-        Environment, {key: row[key] for key in ENVIRONMENT_COLUMNS}
-    )
-    if row["requires_id"] is not None:
-        environment.requires = instance_from_row(
-            Environment, {"id": row["requires_id"], "name": row["requires_name"]}
-        )
-    if row["frozen_by_id"] is not None:
-        environment.frozen_by = instance_from_row(
-            get_user_model(),
-            {"id": row["frozen_by_id"], "username": row["frozen_by_username"]},
-        )
     return environment

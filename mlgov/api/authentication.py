@@ -121,11 +121,12 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if key_hash is None:
             return None
         # Every API request authenticates, and resolving a token costs two
-        # queries (token with user, then the user's groups for the roles):
-        # about a fifth of a small read. The answer, roles included, is cached for
-        # API_TOKEN_CACHE_SECONDS under the token's hash. Revocation, a user's
-        # save (active flag) and changes of groups or team membership delete
-        # it (mlgov.apps wires those); expiry is checked on every hit.
+        # queries (token with user, then the user's groups for the roles), a
+        # large share of a small read (docs/performance.md). The answer,
+        # roles included, is cached for API_TOKEN_CACHE_SECONDS under the
+        # token's hash. Revocation, a user's save (active flag) and changes
+        # of groups or team membership delete it (mlgov.apps wires those);
+        # expiry is checked on every hit.
         key = token_cache_key(key_hash)
         timeout = settings.API_TOKEN_CACHE_SECONDS
         if not timeout:

@@ -6,9 +6,12 @@ from auditlog.context import disable_auditlog, set_actor
 from auditlog.models import LogEntry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from deployments.models import Deployment, GateDecision
 from mlgov.audit import record_creations
-from registry.models import Environment, Tag
+from registry.models import Environment, ModelVersion, Tag
+from tests.factories import MLModelFactory, ModelVersionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +51,96 @@ def test_recorded_creations_are_the_entries_auditlog_writes(viewer):
         k: v for k, v in expected.changes.items() if k not in different
     }
     assert entry.changes["name"] == ["None", "uat"]
+
+
+# Every column of an entry but its own key and time: what the receiver and
+# record_creations must agree on for the same row.
+COMPARED = [
+    f.attname
+    for f in LogEntry._meta.concrete_fields
+    if f.name not in {"id", "timestamp"}
+]
+
+
+def entries_of(instance) -> list[LogEntry]:
+    return list(LogEntry.objects.get_for_object(instance).order_by("pk"))
+
+
+def assert_recorded_as_auditlog_records(instance) -> None:
+    """`instance` was saved with auditlog's receiver on: record_creations
+    writes the same entry again, column by column."""
+    (by_receiver,) = entries_of(instance)
+    record_creations([instance])
+    by_receiver_again, recorded = entries_of(instance)
+
+    assert by_receiver_again.pk == by_receiver.pk
+    assert {name: getattr(recorded, name) for name in COMPARED} == {
+        name: getattr(by_receiver, name) for name in COMPARED
+    }
+
+
+def test_a_recorded_version_entry_is_auditlogs_column_by_column(
+    viewer, data_scientist, team
+):
+    model = MLModelFactory(team=team)
+    parent = ModelVersionFactory(model=model, created_by=data_scientist)
+    with set_actor(viewer, remote_addr="198.51.100.7", remote_port=4242):
+        version = ModelVersion.objects.create(
+            model=model,
+            version=parent.version + 1,
+            artifact_uri="s3://bucket/model.pkl",
+            artifact_sha256="a" * 64,
+            framework="sklearn",
+            metrics={"auc": 0.91, "f1": 0.5},
+            params={"depth": 3, "nested": {"a": [1, 2]}},
+            model_card={"intended_use": "churn"},
+            parent=parent,
+            created_by=data_scientist,
+        )
+        assert_recorded_as_auditlog_records(version)
+
+
+def test_a_recorded_environment_entry_is_auditlogs_column_by_column(viewer):
+    with set_actor(viewer, remote_addr="198.51.100.7"):
+        environment = Environment(name="qa", rank=7, min_soak_hours=2)
+        environment._audit_note = "new stage"
+        environment.save()
+        assert_recorded_as_auditlog_records(environment)
+
+
+def test_recorded_deployment_entries_are_auditlogs_column_by_column(
+    data_scientist, team
+):
+    model = MLModelFactory(team=team)
+    version = ModelVersionFactory(model=model, created_by=data_scientist)
+    environment = Environment.objects.create(name="qa", rank=7)
+    with set_actor(data_scientist, remote_addr="198.51.100.7"):
+        record = GateDecision.objects.create(
+            version=version,
+            environment=environment,
+            strategy="full",
+            traffic_percent=100,
+            decision="approved",
+            checks=[{"name": "governance", "passed": True}],
+            evaluation={"passed": True, "results": []},
+            requested_by=data_scientist,
+            requested_at=timezone.now(),
+        )
+        # Before its deployment exists: the reverse relation is in the diff.
+        assert_recorded_as_auditlog_records(record)
+        deployment = Deployment.objects.create(
+            gate_decision=record,
+            model=model,
+            version=version,
+            environment=environment,
+            strategy="full",
+            traffic_percent=100,
+            decision="approved",
+            status=Deployment.Status.APPROVED,
+            requested_by=data_scientist,
+            requested_at=record.requested_at,
+        )
+        assert_recorded_as_auditlog_records(deployment)
 
 
 def test_creations_of_several_types_share_one_insert_and_correlation_id(viewer):

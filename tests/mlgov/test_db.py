@@ -1,38 +1,60 @@
 """mlgov.db: hot-path queries compiled once, run as prepared statements on
 PostgreSQL, several in one round trip, with the rows the ORM would give."""
 
+from datetime import datetime
+from typing import NamedTuple
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.db.models import IntegerField
 from django.db.models.functions import Cast
 from django.test.utils import CaptureQueriesContext
 
-from mlgov.db import CompiledRows, fetch_together, instance_from_row
+from mlgov.db import CompiledInstances, CompiledRows, fetch_together
 from registry.models import MLModel
 from tests.factories import MLModelFactory
 
 pytestmark = pytest.mark.django_db
 
+
+class ModelRow(NamedTuple):
+    id: int
+    name: str
+    created_at: datetime
+
+
+class Name(NamedTuple):
+    name: str
+
+
+class NameAsNumber(NamedTuple):
+    as_number: int
+
+
 _models_named = CompiledRows(
     lambda name: MLModel.objects.filter(name=name).values("id", "name", "created_at"),
-    name="\x00placeholder\x00",
+    ModelRow,
+    name=str,
 )
-
-
 _models_of_team = CompiledRows(
     lambda team_id: (
         MLModel.objects.filter(team_id=team_id)
         .order_by("name")
         .values_list("name", flat=True)
     ),
-    team_id=2_000_000_099,
+    Name,
+    team_id=int,
 )
 # Fails in PostgreSQL, not in Python: a model name is not a number.
 _name_as_number = CompiledRows(
-    lambda name: MLModel.objects.filter(name=name).values_list(
-        Cast("name", IntegerField()), flat=True
+    lambda name: MLModel.objects.filter(name=name).values(
+        as_number=Cast("name", IntegerField())
     ),
-    name="\x00placeholder\x00",
+    NameAsNumber,
+    name=str,
+)
+_model_named = CompiledInstances(
+    lambda name: MLModel.objects.select_related("team").filter(name=name), name=str
 )
 
 postgresql_only = pytest.mark.skipif(
@@ -46,15 +68,20 @@ def prepared_statements() -> list[str]:
         return [statement for (statement,) in cursor.fetchall()]
 
 
-def test_compiled_rows_are_the_orm_rows(team):
+def test_compiled_rows_are_the_orm_rows_named(team):
     MLModelFactory(name="churn", team=team)
     MLModelFactory(name="fraud", team=team)
 
     for name in ("churn", "fraud", "missing"):
-        expected = list(
-            MLModel.objects.filter(name=name).values("id", "name", "created_at")
-        )
+        expected = [
+            ModelRow(**row)
+            for row in MLModel.objects.filter(name=name).values(
+                "id", "name", "created_at"
+            )
+        ]
         assert _models_named(name=name) == expected
+        assert _models_named.orm_rows(name=name) == expected
+    assert _models_named(name="churn")[0].name == "churn"
 
 
 def test_compiled_rows_are_logged_like_every_query(team):
@@ -66,13 +93,63 @@ def test_compiled_rows_are_logged_like_every_query(team):
     assert len(queries) == 1
 
 
-def test_an_instance_from_some_columns_defers_the_others(team):
+def test_the_parameters_take_the_place_of_the_values_they_stand_for(team):
+    """A constant of the query equal to a sample value stays a constant: the
+    places of the parameters are where the two compilations differ."""
+    MLModelFactory(name="churn", team=team)
+    MLModelFactory(name="fraud", team=team)
+    # 1000 is the first sample of the first int parameter (mlgov.db._samples).
+    sample = CompiledRows(
+        lambda team_id, name: (
+            MLModel.objects.exclude(pk=1000)
+            .filter(team_id=team_id, name=name)
+            .values_list("name", flat=True)
+        ),
+        Name,
+        team_id=int,
+        name=str,
+    )
+
+    assert sample(team_id=team.pk, name="churn") == [Name("churn")]
+    assert sample(team_id=team.pk, name="fraud") == [Name("fraud")]
+    assert sample(team_id=team.pk + 1, name="fraud") == []
+
+
+def test_a_parameter_that_does_not_reach_the_sql_unchanged_is_refused(team):
+    contains = CompiledRows(
+        lambda name: MLModel.objects.filter(name__contains=name).values("name"),
+        Name,
+        name=str,
+    )
+
+    with pytest.raises(AssertionError, match="changed"):
+        contains(name="churn")
+
+
+def test_a_row_class_that_is_not_the_query_columns_is_refused(team):
+    wrong = CompiledRows(
+        lambda name: MLModel.objects.filter(name=name).values("id", "name"),
+        Name,
+        name=str,
+    )
+
+    with pytest.raises(AssertionError, match="fields"):
+        wrong(name="churn")
+
+
+def test_compiled_instances_are_whole_as_the_orm_builds_them(team):
     model = MLModelFactory(name="churn", team=team, description="Churn model")
 
-    partial = instance_from_row(MLModel, {"id": model.pk, "name": "churn"})
+    (found,) = _model_named(name="churn")
+    (expected,) = _model_named.orm_rows(name="churn")
 
-    assert partial.get_deferred_fields() >= {"description", "team_id"}
-    assert partial.description == "Churn model"  # loaded on access
+    assert found.get_deferred_fields() == set()
+    assert [getattr(found, f.attname) for f in MLModel._meta.concrete_fields] == [
+        getattr(expected, f.attname) for f in MLModel._meta.concrete_fields
+    ]
+    assert found.pk == model.pk
+    assert found.team.name == team.name  # loaded with it
+    assert _model_named(name="missing") == []
 
 
 @pytest.mark.skipif(
@@ -85,10 +162,10 @@ def test_compiled_rows_run_prepared_on_postgresql(team, settings):
     _models_named(name="churn")
     _models_named(name="churn")
 
-    sql = _models_named._compiled_query()[0]
+    sql = _models_named.statement(name="churn")[0]
     prepared = [s for s in prepared_statements() if "registry_mlmodel" in s]
     assert prepared, sql
-    assert _models_named(name="churn")[0]["name"] == "churn"
+    assert _models_named(name="churn")[0].name == "churn"
 
 
 @pytest.mark.skipif(
@@ -117,9 +194,9 @@ def test_queries_fetched_together_give_what_each_gives_alone(team, settings, pre
             _models_of_team.bound(team_id=team.pk),
         )
 
-    assert _models_named.dicts(churn) == _models_named(name="churn")
+    assert _models_named.results(churn) == _models_named(name="churn")
     assert missing == []
-    assert _models_of_team.convert(names) == [("churn",), ("fraud",)]
+    assert _models_of_team.results(names) == [Name("churn"), Name("fraud")]
     assert len(queries) == 3  # each one logged, as the ORM's are
 
 
@@ -152,4 +229,4 @@ def test_a_failing_query_fetched_together_raises_and_the_connection_goes_on(team
         )
 
     assert not connection.connection.pgconn.pipeline_status  # left pipeline mode
-    assert _models_named(name="churn")[0]["name"] == "churn"
+    assert _models_named(name="churn")[0].name == "churn"

@@ -106,8 +106,8 @@ def test_status_moves_follow_the_transition_map(data_scientist, model):
 def test_twenty_concurrent_creations_get_numbers_one_to_twenty(
     data_scientist, model, by_name
 ):
-    # By name is the API's path: the model found and locked in one
-    # compiled statement (registry.selectors.model_locked_for_versions).
+    # By name is the API's path: the model locked and its latest number read
+    # in one round trip (registry.hot.model_locked_for_versions).
     if connection.vendor != "postgresql":
         pytest.skip("row locks and real concurrency need PostgreSQL")
     barrier = threading.Barrier(20)
