@@ -97,7 +97,9 @@ FACT_COLUMNS = (
 
 
 def _fact_rows(versions: QuerySet[ModelVersion]) -> QuerySet:
-    return versions.order_by().values_list(*FACT_COLUMNS)
+    """The versions' fact columns as named rows (governance.hot.FactRow's
+    names, which the compiled twin returns)."""
+    return versions.order_by().values_list(*FACT_COLUMNS, named=True)
 
 
 def _tag_rows(**models: Any) -> QuerySet:
@@ -121,7 +123,7 @@ def _waiver_rows(waivers: QuerySet[Waiver]) -> QuerySet:
 
 
 def _assemble_facts(
-    rows: Iterable[tuple],
+    rows: Iterable[Any],
     tag_rows: Iterable[tuple],
     approval_rows: Iterable[tuple],
     drift: dict[int, dict[str, str]],
@@ -134,32 +136,21 @@ def _assemble_facts(
         approvers[version_id].add(reviewer_id)
     frozen_tags = {model_id: frozenset(names) for model_id, names in tags.items()}
     return {
-        pk: VersionFacts(
-            version_id=pk,
-            model=model_name,
-            version=number,
-            risk_tier=risk_tier,
-            tags=frozen_tags.get(model_id, frozenset()),
-            metrics=metrics or {},
-            model_card=model_card or {},
-            approver_ids=frozenset(approvers.get(pk, ())),
-            creator_id=creator_id,
-            submitter_id=submitter_id,
-            created_at=created_at,
-            open_drift=drift.get(pk, {}),
+        row.pk: VersionFacts(
+            version_id=row.pk,
+            model=row.model__name,
+            version=row.version,
+            risk_tier=row.model__risk_tier,
+            tags=frozen_tags.get(row.model_id, frozenset()),
+            metrics=row.metrics or {},
+            model_card=row.model_card or {},
+            approver_ids=frozenset(approvers.get(row.pk, ())),
+            creator_id=row.created_by_id,
+            submitter_id=row.submitted_by_id,
+            created_at=row.created_at,
+            open_drift=drift.get(row.pk, {}),
         )
-        for (
-            pk,
-            number,
-            model_id,
-            model_name,
-            risk_tier,
-            metrics,
-            model_card,
-            creator_id,
-            submitter_id,
-            created_at,
-        ) in rows
+        for row in rows
     }
 
 
