@@ -143,13 +143,14 @@ def run_due_jobs(
     *,
     now: datetime,
     owner: str,
-    schedule: Sequence[Job] = SCHEDULE,
+    schedule: Sequence[Job] | None = None,
     runner: Callable[..., object] = call_command,
 ) -> list[Outcome]:
-    """One tick: every due job not claimed elsewhere, in schedule order. A
-    failing job does not keep the others from running."""
+    """One tick: every due job (of SCHEDULE unless given) not claimed
+    elsewhere, in schedule order. A failing job does not keep the others
+    from running."""
     outcomes = []
-    for job in schedule:
+    for job in SCHEDULE if schedule is None else schedule:
         outcome = run_job(job, now=now, owner=owner, runner=runner)
         if outcome is not None:
             outcomes.append(outcome)
