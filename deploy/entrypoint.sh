@@ -1,7 +1,7 @@
 #!/bin/sh
 # mlgov's container entrypoint: the first argument names the process.
 #
-#   web        gunicorn with /app/gunicorn.conf.py, on $PORT (8000)
+#   web        gunicorn with the project's gunicorn.conf.py, on $PORT (8000)
 #   worker     manage.py deliver_webhooks (runs until SIGTERM)
 #   scheduler  manage.py run_scheduler (the periodic jobs, locked in Redis)
 #   migrate    manage.py migrate --noinput (a one-shot job before web starts)
@@ -11,7 +11,8 @@
 # exec: the process replaces this shell, so it receives the orchestrator's
 # SIGTERM itself and drains (gunicorn) or stops after its current item.
 set -eu
-cd /app
+# /app in the image; the checkout's root when run from one (the tests).
+cd "$(dirname "$0")/.."
 
 usage() {
     echo "usage: entrypoint.sh web|worker|scheduler|migrate|manage <command> [args…]" >&2
@@ -25,7 +26,7 @@ shift
 
 case "$command" in
     web)
-        exec gunicorn --config /app/gunicorn.conf.py "$@" mlgov.wsgi
+        exec gunicorn --config gunicorn.conf.py "$@" mlgov.wsgi
         ;;
     worker)
         exec python3 manage.py deliver_webhooks "$@"
