@@ -1,0 +1,72 @@
+"""Races across the two instances: one winner per rollout, one audit chain."""
+
+import pytest
+
+from tests.cluster.conftest import issue_tokens
+from tests.cluster.flows import (
+    at_once,
+    register_model,
+    release,
+    request_deployment,
+    served_by,
+    unique_name,
+)
+
+pytestmark = pytest.mark.cluster
+
+RACERS = 20
+
+
+def test_twenty_starts_at_once_over_both_instances_leave_one_rollout(cluster):
+    scientist, reviewer = issue_tokens(cluster, "data_scientist", "reviewer")
+    model = unique_name("race")
+    register_model(scientist, model)
+    release(scientist, reviewer, model, 1)
+    requests_ = [request_deployment(scientist, model, 1) for _ in range(RACERS)]
+    assert {r["status"] for r in requests_} == {"approved"}
+    clients = [scientist.fresh() for _ in requests_]
+
+    answers = at_once(
+        [
+            lambda client=client, r=r: client.call("POST", f"deployments/{r['id']}/start/")
+            for client, r in zip(clients, requests_, strict=True)
+        ]
+    )
+
+    codes = sorted(answer.status_code for answer in answers)
+    assert codes == [200] + [409] * (RACERS - 1)
+    assert {served_by(answer) for answer in answers} == {"a", "b"}
+    refusals = [a.json()["error"]["code"] for a in answers if a.status_code == 409]
+    assert set(refusals) == {"concurrent_rollout"}
+    listed = scientist.ok(
+        "GET", f"deployments/?model={model}&environment=development&page_size=100"
+    )["results"]
+    assert [d["status"] for d in listed].count("in_progress") == 1
+    winner = next(a.json() for a in answers if a.status_code == 200)
+    assert winner["status"] == "in_progress"
+
+
+def test_concurrent_writes_through_both_instances_leave_an_intact_audit_chain(
+    cluster,
+):
+    scientist, reviewer = issue_tokens(cluster, "data_scientist", "reviewer")
+    models = [unique_name("audited") for _ in range(8)]
+
+    def write(model: str) -> set[str]:
+        client, approver = scientist.fresh(), reviewer.fresh()
+        register_model(client, model)
+        release(client, approver, model, 1)
+        answer = client.call(
+            "POST",
+            "deployments/",
+            {"model": model, "version": 1, "environment": "development"},
+        )
+        assert answer.status_code == 201, answer.text
+        return {served_by(answer)}
+
+    served = set().union(*at_once([lambda m=m: write(m) for m in models]))
+
+    assert served == {"a", "b"}
+    verified = cluster.manage("verify_audit")
+    assert verified.returncode == 0, verified.stderr
+    assert "audit chain intact" in verified.stdout
