@@ -6,7 +6,9 @@
 #   scripts/cluster.sh up [--weights 50,50] [--workers 2] [--b-checkout DIR]
 #   scripts/cluster.sh status
 #   scripts/cluster.sh weights 95,5     # shift traffic at once (the canary knob)
-#   scripts/cluster.sh restart a|b      # drain, stop, start, wait ready, enable
+#   scripts/cluster.sh restart a|b [--checkout DIR]
+#                                       # drain, stop, start (from DIR: another
+#                                       # release), wait ready, enable
 #   scripts/cluster.sh down
 #
 # Ports are chosen free at run time; every process is started in its own
@@ -254,12 +256,12 @@ EOF
     /usr/sbin/haproxy -c -q -f "$RUN/haproxy.cfg"
 }
 
-parse_weights() { # "95,5" -> "95 5", refusing anything else
+parse_weights() { # "95,5" -> WEIGHT_A=95 WEIGHT_B=5, refusing anything else
     [[ $1 =~ ^([0-9]{1,3}),([0-9]{1,3})$ ]] || die "weights must look like 95,5 (got '$1')"
-    local a=${BASH_REMATCH[1]} b=${BASH_REMATCH[2]}
-    [ "$a" -le 256 ] && [ "$b" -le 256 ] && [ $((a + b)) -gt 0 ] \
+    WEIGHT_A=$((10#${BASH_REMATCH[1]}))
+    WEIGHT_B=$((10#${BASH_REMATCH[2]}))
+    [ "$WEIGHT_A" -le 256 ] && [ "$WEIGHT_B" -le 256 ] && [ $((WEIGHT_A + WEIGHT_B)) -gt 0 ] \
         || die "weights are 0-256 each, not both 0 (got '$1')"
-    echo "$a $b"
 }
 
 # ------------------------------------------------------------ commands
@@ -274,8 +276,7 @@ cmd_up() {
             *) die "unknown option $1" ;;
         esac
     done
-    local weight_a weight_b
-    read -r weight_a weight_b <<<"$(parse_weights "$weights")"
+    parse_weights "$weights"
     if [ -f "$RUN/cluster.env" ] && { alive haproxy || alive a || alive b || alive pgbouncer; }; then
         die "already up (run dir $RUN); run down first"
     fi
@@ -342,12 +343,12 @@ EOF
     start_instance a
     start_instance b
 
-    write_haproxy_config "$weight_a" "$weight_b"
+    write_haproxy_config "$WEIGHT_A" "$WEIGHT_B"
     setsid /usr/sbin/haproxy -db -f "$RUN/haproxy.cfg" >>"$RUN/haproxy.log" 2>&1 </dev/null &
     echo $! >"$RUN/haproxy.pid"
     both_up() { [ "$(server_field a status)" = UP ] && [ "$(server_field b status)" = UP ]; }
     wait_until "HAProxy to see both instances UP" both_up
-    say "up: http://127.0.0.1:$FRONT_PORT (a :$A_PORT weight $weight_a, b :$B_PORT weight $weight_b, PgBouncer :$PGBOUNCER_PORT); run dir $RUN"
+    say "up: http://127.0.0.1:$FRONT_PORT (a :$A_PORT weight $WEIGHT_A, b :$B_PORT weight $WEIGHT_B, PgBouncer :$PGBOUNCER_PORT); run dir $RUN"
 }
 
 cmd_down() {
@@ -380,28 +381,40 @@ cmd_status() {
 }
 
 cmd_weights() {
-    local weight_a weight_b
-    read -r weight_a weight_b <<<"$(parse_weights "${1:-}")"
+    parse_weights "${1:-}"
     alive haproxy || die "not up"
-    haproxy_cmd "set server mlgov/a weight $weight_a" >/dev/null
-    haproxy_cmd "set server mlgov/b weight $weight_b" >/dev/null
-    say "weights a=$weight_a b=$weight_b"
+    local name weight answer
+    for name in a b; do
+        weight=WEIGHT_${name^^}
+        answer=$(haproxy_cmd "set server mlgov/$name weight ${!weight}")
+        [ -z "${answer//[[:space:]]/}" ] || die "HAProxy refused weight ${!weight} for $name: $answer"
+    done
+    say "weights a=$WEIGHT_A b=$WEIGHT_B"
 }
 
 cmd_restart() { # a rolling restart of one instance, losing no request
-    local name=${1:-}
-    [[ $name =~ ^[ab]$ ]] || die "restart a|b"
+    local name=${1:-} checkout=
+    [[ $name =~ ^[ab]$ ]] || die "restart a|b [--checkout DIR]"
+    if [ "${2:-}" = --checkout ]; then
+        checkout=$(cd "${3:?--checkout needs a directory}" && pwd)
+        [ -x "$checkout/.venv/bin/gunicorn" ] && [ -f "$checkout/gunicorn.conf.py" ] \
+            || die "$checkout is not an mlgov checkout with a .venv"
+    fi
     alive haproxy || die "not up"
     # Drain: HAProxy sends it nothing new, and the requests it holds finish.
     haproxy_cmd "set server mlgov/$name state maint" >/dev/null
     drained() { [ "$(server_field "$name" sessions)" = 0 ]; }
     wait_until "instance $name to drain" drained
     stop_pid "$name"
+    if [ -n "$checkout" ]; then
+        # The release this instance runs from now on (the canary's, or back).
+        sed -i "s|^${name^^}_CHECKOUT=.*|${name^^}_CHECKOUT=$checkout|" "$RUN/cluster.env"
+    fi
     start_instance "$name"
     haproxy_cmd "set server mlgov/$name state ready" >/dev/null
     is_up() { [ "$(server_field "$name" status)" = UP ]; }
     wait_until "HAProxy to see $name UP" is_up
-    say "restarted $name"
+    say "restarted $name (from $(grep "^${name^^}_CHECKOUT=" "$RUN/cluster.env" | cut -d= -f2))"
 }
 
 case ${1:-} in
@@ -409,7 +422,7 @@ case ${1:-} in
     down) cmd_down ;;
     status) cmd_status ;;
     weights) cmd_weights "${2:-}" ;;
-    restart) cmd_restart "${2:-}" ;;
+    restart) shift; cmd_restart "$@" ;;
     install) ensure_packages ;;
-    *) die "usage: $0 up [--weights A,B] [--workers N] [--b-checkout DIR] | down | status | weights A,B | restart a|b | install" ;;
+    *) die "usage: $0 up [--weights A,B] [--workers N] [--b-checkout DIR] | down | status | weights A,B | restart a|b [--checkout DIR] | install" ;;
 esac

@@ -26,12 +26,10 @@ def test_twenty_starts_at_once_over_both_instances_leave_one_rollout(cluster):
     assert {r["status"] for r in requests_} == {"approved"}
     clients = [scientist.fresh() for _ in requests_]
 
-    answers = at_once(
-        [
-            lambda client=client, r=r: client.call("POST", f"deployments/{r['id']}/start/")
-            for client, r in zip(clients, requests_, strict=True)
-        ]
-    )
+    def start(client, deployment):
+        return lambda: client.call("POST", f"deployments/{deployment['id']}/start/")
+
+    answers = at_once([start(c, r) for c, r in zip(clients, requests_, strict=True)])
 
     codes = sorted(answer.status_code for answer in answers)
     assert codes == [200] + [409] * (RACERS - 1)
