@@ -247,7 +247,10 @@ backend mlgov
     option httpchk
     http-check send meth GET uri /readyz
     http-check expect status 200
-    default-server inter 1s fall 2 rise 2
+    # Tolerant of a loaded host: a probe may take up to 5 s, and an instance
+    # is taken out after 3 failed probes in a row (about 6 s), back after 2.
+    timeout check 5s
+    default-server inter 2s fall 3 rise 2
     # Which instance answered (the weights test and operators read it).
     http-response set-header X-Served-By %s
     server a 127.0.0.1:$A_PORT weight $1 check

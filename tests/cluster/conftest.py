@@ -232,10 +232,12 @@ def issue_tokens(cluster: Cluster, *roles: str) -> list[Api]:
     return [Api(cluster.url, tokens[username]) for username, _ in users]
 
 
-def wait_for(predicate, *, timeout: float = 120, what: str) -> None:
+def wait_for(
+    predicate, *, timeout: float = 120, interval: float = 0.2, what: str
+) -> None:
     """Poll until predicate() is true; generous, for loaded CI machines."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.2)
+        time.sleep(interval)
