@@ -45,7 +45,8 @@ def variables_read() -> set[str]:
     names |= set(re.findall(r"\benv(?:\.\w+)?\(\s*\"([A-Z][A-Z0-9_]*)\"", settings))
     gunicorn = (ROOT / "gunicorn.conf.py").read_text()
     names |= set(re.findall(r"_env\(\s*\"([A-Z][A-Z0-9_]*)\"", gunicorn))
-    names |= set(re.findall(r"environ(?:\.get)?[\(\[]\s*\"([A-Z][A-Z0-9_]*)\"", gunicorn))
+    environ_read = r"environ(?:\.get)?[\(\[]\s*\"([A-Z][A-Z0-9_]*)\""
+    names |= set(re.findall(environ_read, gunicorn))
     entrypoint = DEPLOY / "entrypoint.sh"
     if entrypoint.exists():
         names |= set(re.findall(r"\$\{?([A-Z][A-Z0-9_]*)", entrypoint.read_text()))
@@ -221,7 +222,8 @@ def test_sessions_that_listen_or_migrate_bypass_pgbouncer():
         assert "@pgbouncer:6432/" in services[name]["environment"]["DATABASE_URL"]
     containers = k8s_containers(BASE)
     for name in ("mlgov-worker", "mlgov-migrate"):
-        (database,) = [e for e in containers[name]["env"] if e["name"] == "DATABASE_URL"]
+        env = containers[name]["env"]
+        (database,) = [e for e in env if e["name"] == "DATABASE_URL"]
         assert database["valueFrom"]["secretKeyRef"]["key"] == "DATABASE_DIRECT_URL"
 
 
