@@ -1,6 +1,10 @@
 """Reads for the webhook API and admin."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from integrations.models import DeliveryAttempt, WebhookDelivery, WebhookSubscription
 from mlgov.exceptions import NotFoundError
@@ -54,3 +58,34 @@ def delivery_log(
     if event_type:
         deliveries = deliveries.filter(event__event_type=event_type)
     return deliveries
+
+
+@dataclass(frozen=True)
+class DeliveryQueue:
+    """The webhook outbox as the worker sees it (deliveries of active
+    subscriptions only: a disabled subscription's wait for it to come back)."""
+
+    pending: int
+    retrying: int  # pending after at least one failed attempt
+    oldest_due_age_seconds: float  # 0 when nothing is due
+
+
+def delivery_queue(*, now: datetime | None = None) -> DeliveryQueue:
+    """One grouped read over the pending deliveries (the partial index on
+    pending rows keeps it cheap however many were delivered)."""
+    now = now or timezone.now()
+    pending = WebhookDelivery.objects.filter(
+        status=WebhookDelivery.Status.PENDING, subscription__is_active=True
+    ).aggregate(
+        pending=Count("pk"),
+        retrying=Count("pk", filter=Q(attempts__gt=0)),
+        oldest_due=Min("next_attempt_at", filter=Q(next_attempt_at__lte=now)),
+    )
+    oldest_due = pending["oldest_due"]
+    return DeliveryQueue(
+        pending=pending["pending"],
+        retrying=pending["retrying"],
+        oldest_due_age_seconds=(
+            (now - oldest_due).total_seconds() if oldest_due else 0.0
+        ),
+    )

@@ -12,7 +12,11 @@ class MlgovConfig(AppConfig):
         from mlgov import checks  # noqa: F401  (registers the system checks)
         from mlgov.api.authentication import connect_token_cache_invalidation
         from mlgov.audit_chain import register_sqlite_functions
-        from mlgov.metrics import subscribe_event_counters
+        from mlgov.metrics import (
+            AuditVerificationCollector,
+            register_state_collector,
+            subscribe_event_counters,
+        )
         from mlgov.roles import sync_role_permissions
         from mlgov.sentry import init_sentry
 
@@ -20,6 +24,9 @@ class MlgovConfig(AppConfig):
             sync_role_permissions, dispatch_uid="mlgov-role-permissions"
         )
         subscribe_event_counters()
+        register_state_collector(
+            "mlgov.audit_verification", AuditVerificationCollector()
+        )
         connection_created.connect(
             register_sqlite_functions, dispatch_uid="mlgov-audit-sqlite-functions"
         )

@@ -7,6 +7,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
+from mlgov.metrics import record_readiness_failure
+
 logger = logging.getLogger(__name__)
 
 
@@ -50,6 +52,8 @@ def readyz(request: HttpRequest) -> JsonResponse:
         "cache": "ok" if _cache_ok() else "unavailable",
     }
     failing = [name for name, state in checks.items() if state != "ok"]
+    for name in failing:
+        record_readiness_failure(check=name)
     return JsonResponse(
         {
             "status": "unavailable" if failing else "ok",

@@ -13,9 +13,11 @@ import hmac
 import ipaddress
 import logging
 import os
+import time
 from collections.abc import Iterator, Mapping
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -25,6 +27,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from mlgov.events import Subscriber, subscribe
@@ -76,6 +79,12 @@ CACHE_ERRORS = Counter(
     "mlgov_cache_errors_total",
     "Cache operations that failed and were ignored (Redis down or too slow).",
 )
+READINESS_FAILURES = Counter(
+    "mlgov_readiness_failures_total",
+    "Readiness probes (/readyz) that found a dependency failing, by check "
+    "(database | cache).",
+    ["check"],
+)
 
 ANY_ENVIRONMENT = "any"
 
@@ -110,6 +119,47 @@ def record_approval(*, decision: str) -> None:
 def record_version_submission(*, risk_tier: str) -> None:
     """Count one version sent to review."""
     VERSION_SUBMISSIONS.labels(risk_tier=risk_tier).inc()
+
+
+def record_readiness_failure(*, check: str) -> None:
+    """Count one /readyz answer on which `check` failed."""
+    READINESS_FAILURES.labels(check=check).inc()
+
+
+# The last `verify_audit` run, kept in the shared cache: the command runs in
+# its own process (the scheduler, a CronJob), whose counters no scrape of an
+# app server sees, while every app server reads the same Redis. Kept a week:
+# the daily run refreshes it long before (docs/decisions.md).
+AUDIT_VERIFICATION_KEY = "metrics:audit-verification"
+AUDIT_VERIFICATION_TTL_SECONDS = 7 * 24 * 3600
+
+
+def record_audit_verification(*, intact: bool) -> None:
+    """Remember the outcome and time of a `verify_audit` run for the scrape."""
+    cache.set(
+        AUDIT_VERIFICATION_KEY,
+        {"intact": intact, "at": time.time()},
+        timeout=AUDIT_VERIFICATION_TTL_SECONDS,
+    )
+
+
+class AuditVerificationCollector(Collector):
+    """mlgov_audit_verification_*: the last run's outcome and time, read from
+    the cache at scrape time (0 and 0 when no run is known)."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        last = cache.get(AUDIT_VERIFICATION_KEY) or {}
+        yield GaugeMetricFamily(
+            "mlgov_audit_verification_failed",
+            "1 when the last verify_audit run found the audit chain or a sealed "
+            "record broken, else 0 (also when no run is known).",
+            value=0 if last.get("intact", True) else 1,
+        )
+        yield GaugeMetricFamily(
+            "mlgov_audit_verification_last_run_timestamp_seconds",
+            "Unix time of the last verify_audit run, passed or failed (0: none known).",
+            value=float(last.get("at", 0)),
+        )
 
 
 class CacheErrorCounter(logging.Filter):

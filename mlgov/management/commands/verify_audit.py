@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from mlgov.audit_chain import verify_chain
+from mlgov.metrics import record_audit_verification
 from mlgov.sealed_records import verify_records
 
 
@@ -30,6 +31,7 @@ class Command(BaseCommand):
             )
         records = verify_records(using=database)
         problems += records.problems
+        record_audit_verification(intact=not problems)
         if problems:
             raise CommandError("\n".join(problems))
         self.stdout.write(
