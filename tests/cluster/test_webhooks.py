@@ -78,6 +78,15 @@ def test_two_workers_deliver_each_event_exactly_once(cluster, receiver):
     at_once([request(scientist.fresh()) for _ in range(EVENTS // 2)])
     workers = [cluster.start_manage("deliver_webhooks") for _ in range(2)]
     try:
+        # Stopping a worker that is still starting would kill it: wait until
+        # each has said it stops gracefully.
+        for worker in workers:
+            assert worker.stdout is not None
+            # Log lines may come first; EOF ("") means it died starting.
+            line = "starting"
+            while line and not line.startswith("Delivering webhooks"):
+                line = worker.stdout.readline()
+            assert line, "a webhook worker stopped before it was ready"
 
         def recorded_delivered(pk: int) -> bool:
             deliveries = admin.ok("GET", f"webhooks/{pk}/deliveries/")["results"]

@@ -61,6 +61,9 @@ class Command(BaseCommand):
         if not once:
             for stop in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(stop, lambda *_: stopping.append(True))
+            # A supervisor (or a test) may stop the worker gracefully from here.
+            self.stdout.write("Delivering webhooks until SIGTERM.")
+            self.stdout.flush()
         next_waiver_check = time.monotonic()
         delivered = 0
         wait = _idle_waiter(idle_seconds)
