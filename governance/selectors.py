@@ -18,7 +18,6 @@ from governance.engine import (
     PolicySet,
     PolicySpec,
     ReadinessBreakdown,
-    RuleSpec,
     Verdict,
     VersionFacts,
     WaiverSpec,
@@ -51,22 +50,6 @@ def policy_document(policy: Policy) -> PolicyDocument:
         tags=tuple(policy.tags),
         rules=tuple(
             RuleDocument(kind=rule.kind, params=rule.params)
-            for rule in policy.rules.all()
-        ),
-    )
-
-
-def policy_spec(policy: Policy) -> PolicySpec:
-    """A stored policy (rules prefetched) as the engine sees it."""
-    return PolicySpec(
-        name=policy.name,
-        revision=policy.revision,
-        enforcement=policy.enforcement,
-        risk_tiers=frozenset(policy.risk_tiers),
-        environments=frozenset(policy.environments),
-        tags=frozenset(policy.tags),
-        rules=tuple(
-            RuleSpec(position=rule.position, kind=rule.kind, params=rule.params)
             for rule in policy.rules.all()
         ),
     )

@@ -3,6 +3,8 @@
 from django import template
 from django.http import QueryDict
 
+from command_center.portfolio import readiness_band
+
 register = template.Library()
 
 
@@ -22,14 +24,9 @@ def score(value: float | None) -> str:
 
 @register.filter
 def band(value: float | None) -> str:
-    """The CSS class and label key of a readiness score."""
-    if value is None:
-        return "none"
-    if value >= 80:
-        return "ready"
-    if value >= 50:
-        return "partial"
-    return "low"
+    """The CSS class and label key of a readiness score: its band in
+    command_center.portfolio.READINESS_BANDS, "none" without a score."""
+    return readiness_band(value) or "none"
 
 
 @register.simple_tag
@@ -67,9 +64,3 @@ def label(value: str | None) -> str:
         return ""
     text = str(value).replace("_", " ")
     return text[:1].upper() + text[1:]
-
-
-@register.filter
-def get(mapping, key: str):
-    """`mapping[key]` for keys a template cannot spell (dashes)."""
-    return mapping.get(key, "")
