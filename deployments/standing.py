@@ -86,16 +86,6 @@ class EnvironmentStanding(NamedTuple):
     def label(self) -> str:
         return self.subject.label
 
-    @property
-    def serving_verdicts(self) -> tuple[bool, ...]:
-        """Whether each version serving here passes, primary then canary:
-        empty where only a candidate speaks."""
-        if not self.subject.is_serving:
-            return ()
-        if self.canary_verdict is None:
-            return (self.verdict.passed,)
-        return (self.verdict.passed, self.canary_verdict.passed)
-
 
 class ModelStanding(NamedTuple):
     """A model in every environment where a version speaks for it, and its

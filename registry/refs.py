@@ -10,7 +10,3 @@ class VersionRef:
 
     version_id: int
     version: int
-
-    @property
-    def label(self) -> str:
-        return f"v{self.version}"
