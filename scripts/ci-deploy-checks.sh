@@ -3,7 +3,7 @@
 # (promtool check rules, promtool test rules), the compose file
 # (podman-compose config) and the Kubernetes manifests (kubernetes-validate
 # against a pinned Kubernetes version). Installs what is missing: Debian's
-# prometheus package for promtool, and a virtualenv of its own
+# prometheus package for promtool, podman, and a virtualenv of its own
 # (.ci-deploy-venv) with the pinned podman-compose and kubernetes-validate.
 # Starts no server. The pytest side (tests/deploy) runs in the normal suite.
 set -euo pipefail
@@ -27,6 +27,15 @@ if ! command -v promtool >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
         prometheus >/dev/null
     $had_policy || rm -f "$policy"
+fi
+
+# podman-compose asks `podman version` before it renders anything, so the
+# config check needs podman itself even though it starts no container.
+if ! command -v podman >/dev/null; then
+    echo "== installing podman (podman-compose calls it)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        -o DPkg::Lock::Timeout=300 podman >/dev/null
 fi
 
 venv=.ci-deploy-venv
