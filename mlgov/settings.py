@@ -371,6 +371,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"validatorUrl": None},
 }
 
+# Days reviewers have to decide on a submitted version, by risk tier
+# (REVIEW_SLA_DAYS_<TIER> overrides one); past it the review is overdue.
+REVIEW_SLA_DAYS = {
+    tier: env.int(f"REVIEW_SLA_DAYS_{tier.upper()}", default=days)
+    for tier, days in {"critical": 3, "high": 5, "medium": 10, "low": 15}.items()
+}
+
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 

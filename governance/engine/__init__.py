@@ -8,7 +8,8 @@ policy caches its validated rules on first use, so do not mutate their params.
 The package, by subject: ``constants``, ``facts`` (``VersionFacts``), ``rules``
 (the rule-kind registry and its evaluators), ``validation`` (rule parameters and
 their schemas), ``specs`` (policies, rules and waivers as stored),
-``evaluation`` (``evaluate`` and its results) and ``readiness``.
+``evaluation`` (``evaluate`` and its results), ``readiness`` and
+``review_sla`` (when a review falls due).
 """
 
 from governance.engine.constants import (
@@ -33,6 +34,7 @@ from governance.engine.readiness import (
     readiness_score,
     version_readiness,
 )
+from governance.engine.review_sla import ReviewClock, review_clock, review_due_at
 from governance.engine.rules import (
     RULE_KINDS,
     RuleKind,
@@ -58,6 +60,7 @@ __all__ = [
     "PolicySet",
     "PolicySpec",
     "ReadinessBreakdown",
+    "ReviewClock",
     "RuleKind",
     "RuleParamsError",
     "RuleResult",
@@ -72,6 +75,8 @@ __all__ = [
     "policy_applies",
     "readiness_breakdown",
     "readiness_score",
+    "review_clock",
+    "review_due_at",
     "rule_param_schema",
     "validate_rule",
     "version_readiness",
