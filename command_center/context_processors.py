@@ -4,8 +4,10 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from mlgov.permissions import (
+    can_assign_reviewers,
     can_read_audit_trail,
     can_read_inventory,
+    can_review,
     can_run_simulations,
 )
 
@@ -24,6 +26,8 @@ def navigation(request: HttpRequest) -> dict:
         ("drift", "Drift", reverse("command_center:alert-list")),
         ("deployments", "Deployments", reverse("command_center:deployment-list")),
     ]
+    if can_review(user) or can_assign_reviewers(user):
+        links.append(("reviews", "Reviews", reverse("command_center:review-list")))
     if can_run_simulations(user):
         links.append(("simulation", "Simulation", reverse("command_center:simulation")))
     if can_read_audit_trail(user):

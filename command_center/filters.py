@@ -72,3 +72,9 @@ class DeploymentListFilter(PageFilter):
     status = serializers.CharField(required=False, max_length=20)
     decision = serializers.CharField(required=False, max_length=20)
     since_days = serializers.IntegerField(required=False, min_value=1, max_value=3650)
+
+
+class ReviewQueueFilter(PageFilter):
+    assigned = serializers.ChoiceField(
+        choices=["me"], required=False, help_text="me: only reviews assigned to me."
+    )

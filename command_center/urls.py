@@ -4,6 +4,8 @@ from command_center import views
 
 app_name = "command_center"
 
+REVIEW = "reviews/<slug:name>/v<int:number>/"
+
 urlpatterns = [
     path("", views.OverviewView.as_view(), name="overview"),
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
@@ -12,6 +14,13 @@ urlpatterns = [
     path("models/<slug:name>/", views.ModelDetailView.as_view(), name="model-detail"),
     path("drift/", views.DriftAlertListView.as_view(), name="alert-list"),
     path("deployments/", views.DeploymentListView.as_view(), name="deployment-list"),
+    path("reviews/", views.ReviewQueueView.as_view(), name="review-list"),
+    path(f"{REVIEW}", views.ReviewDetailView.as_view(), name="review-detail"),
+    path(f"{REVIEW}approve/", views.ApproveView.as_view(), name="review-approve"),
+    path(f"{REVIEW}reject/", views.RejectView.as_view(), name="review-reject"),
+    path(f"{REVIEW}comment/", views.CommentView.as_view(), name="review-comment"),
+    path(f"{REVIEW}assign/", views.AssignView.as_view(), name="review-assign"),
+    path(f"{REVIEW}waive/", views.WaiveView.as_view(), name="review-waive"),
     path("audit/", views.AuditListView.as_view(), name="audit"),
     path("simulation/", views.SimulationView.as_view(), name="simulation"),
     path(

@@ -8,7 +8,15 @@ from governance import services
 from governance.constants import WAIVER_STATES
 from governance.documents import PolicyDocument, RuleDocument
 from governance.engine import RuleParamsError, validate_rule
-from governance.models import Approval, Evaluation, Policy, Rule, Waiver
+from governance.models import (
+    Approval,
+    Evaluation,
+    Policy,
+    ReviewAssignment,
+    Rule,
+    VersionComment,
+    Waiver,
+)
 from mlgov.admin_tools import (
     NoteActionForm,
     ReadOnlyAdminMixin,
@@ -175,6 +183,27 @@ class ApprovalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["version__model", "reviewer"]
     search_fields = ["version__model__name", "reviewer__username", "comment"]
     readonly_fields = ["version", "reviewer", "decision", "comment", "created_at"]
+
+
+@admin.register(ReviewAssignment)
+class ReviewAssignmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Review assignments, read-only: governance admins make them on the
+    version's review page or through the API."""
+
+    list_display = ["version", "reviewer", "assigned_by", "assigned_at"]
+    list_select_related = ["version__model", "reviewer", "assigned_by"]
+    search_fields = ["version__model__name", "reviewer__username"]
+    readonly_fields = ["version", "reviewer", "assigned_by", "assigned_at"]
+
+
+@admin.register(VersionComment)
+class VersionCommentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Comments on versions, read-only: a thread is a record."""
+
+    list_display = ["version", "author", "created_at"]
+    list_select_related = ["version__model", "author"]
+    search_fields = ["version__model__name", "author__username", "body"]
+    readonly_fields = ["version", "author", "body", "created_at"]
 
 
 class WaiverStateFilter(admin.SimpleListFilter):

@@ -15,3 +15,7 @@ WAIVER_ACTIVE = "active"
 WAIVER_EXPIRED = "expired"
 WAIVER_REVOKED = "revoked"
 WAIVER_STATES: tuple[str, ...] = (WAIVER_ACTIVE, WAIVER_EXPIRED, WAIVER_REVOKED)
+
+# The longest comment a version's review thread takes (the API's limit on an
+# approval's comment too).
+VERSION_COMMENT_MAX_CHARS = 5000

@@ -55,3 +55,16 @@ class PolicyInUseError(DomainError):
     """Policies with waivers are disabled, not deleted, to keep the record."""
 
     code = "policy_in_use"
+
+
+class ReviewerNotIndependentError(DomainError):
+    """Four eyes: a version's creator or submitter is never its reviewer."""
+
+    code = "reviewer_not_independent"
+
+    def __init__(self, version, reviewer) -> None:
+        super().__init__(
+            f"{reviewer} created or submitted {version}; assign an independent "
+            "reviewer.",
+            details={"reviewer": [f"{reviewer} created or submitted {version}."]},
+        )

@@ -253,7 +253,69 @@ class Evaluation(models.Model):
         return Verdict.from_dict({"passed": self.passed, "results": self.results})
 
 
+class ReviewAssignment(models.Model):
+    """A governance admin's request that one reviewer decide on a version.
+
+    The reviewer must be independent of the version (neither its creator nor
+    its submitter); the service refuses it and a database trigger refuses it
+    again, as for approvals."""
+
+    version = models.ForeignKey(
+        ModelVersion, on_delete=models.PROTECT, related_name="review_assignments"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="review_assignments",
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="review_assignments_made",
+    )
+    assigned_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["version", "assigned_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "reviewer"], name="review_assignment_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} reviews {self.version}"
+
+
+class VersionComment(models.Model):
+    """One message in a version's review thread."""
+
+    version = models.ForeignKey(
+        ModelVersion, on_delete=models.PROTECT, related_name="comments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="version_comments",
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["version", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(body=""), name="version_comment_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"comment by {self.author} on {self.version}"
+
+
 auditlog.register(Policy, exclude_fields=["updated_at"])
 auditlog.register(Rule)
 auditlog.register(Approval)
 auditlog.register(Waiver)
+auditlog.register(ReviewAssignment)
+auditlog.register(VersionComment)

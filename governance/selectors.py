@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from drift.selectors import open_drift_by_version
@@ -26,9 +27,19 @@ from governance.engine import (
     evaluate,
     version_readiness,
 )
-from governance.models import Approval, Evaluation, Policy, Rule, Waiver
+from governance.models import (
+    Approval,
+    Evaluation,
+    Policy,
+    ReviewAssignment,
+    Rule,
+    VersionComment,
+    Waiver,
+)
+from mlgov.actors import Actor
 from mlgov.db import fetch_together
-from mlgov.exceptions import NotFoundError
+from mlgov.exceptions import FieldError, NotFoundError
+from mlgov.roles import ROLE_INCLUDES, Role
 from registry.models import MLModel, ModelVersion
 
 
@@ -387,3 +398,68 @@ def review_progress(
         "required_approvals": required,
         "summary": f"{approvals} of {required} required approvals",
     }
+
+
+# --- the reviewers' workspace ------------------------------------------------
+
+
+def versions_awaiting_review(*, reviewer: Actor) -> QuerySet[ModelVersion]:
+    """Versions in review that `reviewer` may still decide on: not created or
+    submitted by them, not decided by them; with their assignments."""
+    return (
+        ModelVersion.objects.filter(status=ModelVersion.Status.IN_REVIEW)
+        .exclude(created_by=reviewer)
+        .exclude(submitted_by=reviewer)
+        .exclude(approvals__reviewer=reviewer)
+        .select_related("model", "submitted_by")
+        .prefetch_related(
+            Prefetch(
+                "review_assignments",
+                queryset=ReviewAssignment.objects.select_related("reviewer"),
+            )
+        )
+    )
+
+
+def version_assignments(*, version: ModelVersion) -> QuerySet[ReviewAssignment]:
+    """A version's assigned reviewers, first assigned first."""
+    return (
+        ReviewAssignment.objects.filter(version=version)
+        .select_related("version__model", "reviewer", "assigned_by")
+        .order_by("assigned_at", "id")
+    )
+
+
+def version_comments(*, version: ModelVersion) -> QuerySet[VersionComment]:
+    """A version's comment thread, oldest first."""
+    return (
+        VersionComment.objects.filter(version=version)
+        .select_related("version__model", "author")
+        .order_by("created_at", "id")
+    )
+
+
+def _reviewer_groups() -> list[str]:
+    return [role for role, held in ROLE_INCLUDES.items() if Role.REVIEWER in held]
+
+
+def assignable_reviewers(*, version: ModelVersion) -> QuerySet:
+    """Active users holding the reviewer role who are independent of the
+    version (neither its creator nor its submitter), by username."""
+    authors = [pk for pk in (version.created_by_id, version.submitted_by_id) if pk]
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(groups__name__in=_reviewer_groups()) | Q(is_superuser=True))
+        .exclude(pk__in=authors)
+        .distinct()
+        .order_by("username")
+    )
+
+
+def reviewer_by_username(*, username: str) -> Actor:
+    """The active user named `username`, or a FieldError on `reviewer`."""
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise FieldError("reviewer", f"No active user named {username!r}.")
+    return user

@@ -27,6 +27,16 @@ urlpatterns = [
         api.EvaluationListView.as_view(),
         name="version-evaluation-list",
     ),
+    path(
+        f"{VERSION}reviewers/",
+        api.ReviewAssignmentListView.as_view(),
+        name="version-reviewer-list",
+    ),
+    path(
+        f"{VERSION}comments/",
+        api.VersionCommentListView.as_view(),
+        name="version-comment-list",
+    ),
     path("policies/", api.PolicyListView.as_view(), name="policy-list"),
     path("policies/<int:pk>/", api.PolicyDetailView.as_view(), name="policy-detail"),
     path("waivers/", api.WaiverListView.as_view(), name="waiver-list"),

@@ -106,3 +106,19 @@ def can_read_audit_trail(user: AnyUser) -> bool:
 def can_run_simulations(user: AnyUser) -> bool:
     """Governance admins and executives run what-if simulations."""
     return has_role(user, Role.GOVERNANCE_ADMIN) or has_role(user, Role.EXECUTIVE)
+
+
+def can_review(user: AnyUser) -> bool:
+    """Reviewers (and governance admins) approve or reject versions."""
+    return has_role(user, Role.REVIEWER)
+
+
+def can_assign_reviewers(user: AnyUser) -> bool:
+    """Governance admins ask reviewers to decide on versions."""
+    return can_administer_governance(user)
+
+
+def can_comment_on_version(user: AnyUser, model: TeamOwned) -> bool:
+    """Reviewers and governance admins comment on any version; data
+    scientists on the versions of their own teams' models."""
+    return can_review(user) or can_write_model(user, model)

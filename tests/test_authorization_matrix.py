@@ -73,6 +73,8 @@ OUTSIDERS = {"reviewer", "teamless_scientist", "other_team_scientist"}
 # A member of another team still gets 404 for a model it may not deploy.
 OTHER_TEAMS = {"other_team_scientist"}
 REVIEWERS = {"reviewer", "governance_admin"}
+# Comments on a version: reviewers and governance admins, and the model's team.
+COMMENTERS = {"data_scientist", "reviewer", "governance_admin"}
 GOVERNANCE = {"governance_admin"}
 SIMULATORS = {"governance_admin", "executive"}
 AUDIT_READERS = {"auditor", "governance_admin"}
@@ -305,6 +307,22 @@ MATRIX = [
     Row("GET", "governance:version-evaluation", READERS, IN_REVIEW),
     Row("GET", "governance:version-approval-list", READERS, IN_REVIEW),
     Row("GET", "governance:version-evaluation-list", READERS, IN_REVIEW),
+    Row("GET", "governance:version-reviewer-list", READERS, IN_REVIEW),
+    Row(
+        "POST",
+        "governance:version-reviewer-list",
+        GOVERNANCE,
+        IN_REVIEW,
+        lambda w: {"reviewer": "world-reviewer"},
+    ),
+    Row("GET", "governance:version-comment-list", READERS, IN_REVIEW),
+    Row(
+        "POST",
+        "governance:version-comment-list",
+        COMMENTERS,
+        IN_REVIEW,
+        lambda w: {"body": "Why did the AUC drop?"},
+    ),
     Row("GET", "governance:policy-list", READERS),
     Row(
         "POST",

@@ -13,6 +13,7 @@ from django.utils import timezone
 from command_center.models import PortfolioSnapshot
 from command_center.portfolio import RISK_TIERS, ModelRow, summarize
 from command_center.selectors.deployments import gate_decisions_last_30_days
+from command_center.selectors.reviews import reviews_past_due
 from command_center.selectors.rows import (
     TREND_DAYS,
     data_fingerprint,
@@ -149,6 +150,7 @@ class Overview:
     heat_map: tuple[HeatRow, ...]
     trend: tuple[TrendPoint, ...]
     computed_at: datetime
+    reviews_past_due: int
 
 
 def heat(rate: float | None) -> str:
@@ -203,6 +205,7 @@ def overview() -> Overview:
                 for snapshot in compliance_trend()
             ),
             computed_at=state.computed_at,
+            reviews_past_due=reviews_past_due(now=state.computed_at),
         )
 
     return cached(fingerprint_key("overview", fingerprint), compute)

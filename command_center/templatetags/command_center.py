@@ -4,6 +4,7 @@ from django import template
 from django.http import QueryDict
 
 from command_center.portfolio import readiness_band
+from governance.engine import format_number
 
 register = template.Library()
 
@@ -64,3 +65,19 @@ def label(value: str | None) -> str:
         return ""
     text = str(value).replace("_", " ")
     return text[:1].upper() + text[1:]
+
+
+@register.filter
+def metric(value: float | None) -> str:
+    """A metric as the rule sentences write it; an em dash when missing."""
+    return "—" if value is None else format_number(value)
+
+
+@register.filter
+def delta(value: float | None) -> str:
+    """A change between two metrics, signed, without float noise
+    (0.78 - 0.85 is -0.07, not -0.07000000000000006)."""
+    if value is None:
+        return "—"
+    rounded = round(value, 10)
+    return f"+{format_number(rounded)}" if rounded > 0 else format_number(rounded)

@@ -1,5 +1,6 @@
 """The read pages: the overview, the lists and the model page."""
 
+from django.conf import settings
 from django.http import Http404
 from django.utils import timezone
 from rest_framework import serializers
@@ -25,6 +26,7 @@ from command_center.views.access import (
     page_of,
     query_without,
 )
+from command_center.views.reviews import may_use_the_workspace
 from drift import constants as drift_vocabulary
 from drift.selectors import alert_list
 from governance.engine import READINESS_WEIGHTS
@@ -50,6 +52,11 @@ class OverviewView(RolePage):
             environments=data.environments,
             heat_map=data.heat_map,
             computed_at=data.computed_at,
+            reviews_past_due=data.reviews_past_due,
+            review_sla_days=[
+                (tier, settings.REVIEW_SLA_DAYS[tier]) for tier in RISK_TIERS
+            ],
+            can_open_reviews=may_use_the_workspace(self.request.user),
             trend_chart=charts.trend_chart(
                 "trend",
                 [(point.day, point.models_compliance_rate) for point in data.trend],

@@ -2,6 +2,16 @@
 waivers and simulations, one module per resource; the names are re-exported
 here for governance.urls and other importers."""
 
+from governance.api.assignments import (
+    AssignReviewerSerializer,
+    ReviewAssignmentListView,
+    ReviewAssignmentSerializer,
+)
+from governance.api.comments import (
+    AddCommentSerializer,
+    VersionCommentListView,
+    VersionCommentSerializer,
+)
 from governance.api.evaluations import (
     EvaluationFilter,
     EvaluationListFilter,
@@ -51,10 +61,12 @@ from governance.api.waivers import (
 )
 
 __all__ = [
+    "AddCommentSerializer",
     "ApprovalListFilter",
     "ApprovalListView",
     "ApprovalSerializer",
     "ApproveVersionView",
+    "AssignReviewerSerializer",
     "CommentSerializer",
     "DecisionSerializer",
     "EvaluationFilter",
@@ -68,6 +80,8 @@ __all__ = [
     "PolicySerializer",
     "RejectVersionView",
     "RejectionSerializer",
+    "ReviewAssignmentListView",
+    "ReviewAssignmentSerializer",
     "ReviewProgressSerializer",
     "RuleResultSerializer",
     "SimulationChangeSerializer",
@@ -81,6 +95,8 @@ __all__ = [
     "StoredEvaluationSerializer",
     "SubmissionSerializer",
     "SubmitVersionView",
+    "VersionCommentListView",
+    "VersionCommentSerializer",
     "WaiverGrantSerializer",
     "WaiverListFilter",
     "WaiverListView",

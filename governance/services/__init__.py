@@ -1,5 +1,9 @@
 """Every state change of governance, by subject."""
 
+from governance.services.assignments import (
+    assign_reviewer,
+)
+from governance.services.comments import add_comment
 from governance.services.evaluations import (
     evaluate_version,
     record_evaluation,
@@ -27,8 +31,10 @@ from governance.services.waivers import check_waiver_grant, grant_waiver, revoke
 
 __all__ = [
     "active_deployments_now",
+    "add_comment",
     "apply_policy_documents",
     "approve_version",
+    "assign_reviewer",
     "check_waiver_grant",
     "create_policy",
     "delete_policy",

@@ -9,7 +9,7 @@ from django.urls import reverse
 from command_center.models import PortfolioSnapshot, SavedSimulation
 from deployments.models import GateDecision
 from drift.models import DriftReport
-from governance.models import Approval, Evaluation
+from governance.models import Approval, Evaluation, ReviewAssignment, VersionComment
 from integrations.models import (
     MlflowModelLink,
     MlflowVersionLink,
@@ -37,6 +37,8 @@ READ_ONLY = [
     AuditChainHead,
     AuditRetention,
     AuditSeal,
+    ReviewAssignment,
+    VersionComment,
 ]
 
 
