@@ -3,6 +3,7 @@ deadline, and everything a reviewer weighs on one version's review page.
 Deadlines come from `governance.engine.review_clock`, verdicts from
 `governance.selectors.evaluate_versions`: nothing here re-derives either."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -137,6 +138,15 @@ class FailingRule:
 
 
 @dataclass(frozen=True)
+class WaiverLine:
+    """A waiver of the version, with the rule it excuses as the evaluation
+    names it (None when the policy no longer has or applies that rule)."""
+
+    waiver: Waiver
+    rule: RuleResult | None
+
+
+@dataclass(frozen=True)
 class MetricLine:
     """One metric, beside the previous version's value of it."""
 
@@ -176,7 +186,7 @@ class ReviewPage:
     open_alerts: tuple[DriftAlert, ...]
     approvals: tuple[Approval, ...]
     comments: tuple[VersionComment, ...]
-    waivers: tuple[Waiver, ...]
+    waivers: tuple[WaiverLine, ...]
     assignments: tuple[ReviewAssignment, ...]
     assignable: tuple[str, ...]
     permissions: ReviewPermissions
@@ -204,6 +214,20 @@ def _failing(result: RuleResult) -> FailingRule:
         kind=result.kind,
         enforcement=result.enforcement,
         detail=result.detail,
+    )
+
+
+def _waiver_lines(
+    waivers: Iterable[Waiver], verdicts: tuple[EnvironmentVerdict, ...]
+) -> tuple[WaiverLine, ...]:
+    rules = {
+        (result.policy, result.rule): result
+        for item in verdicts
+        for result in item.verdict.results
+    }
+    return tuple(
+        WaiverLine(waiver, rules.get((waiver.policy.name, waiver.rule_position)))
+        for waiver in waivers
     )
 
 
@@ -285,7 +309,9 @@ def review_page(
         open_alerts=tuple(alert_list(model=name, version=number, status=UNRESOLVED)),
         approvals=approvals,
         comments=tuple(version_comments(version=version)),
-        waivers=tuple(waiver_list(model=name, version=number)),
+        waivers=_waiver_lines(
+            waiver_list(model=name, version=number), environment_verdicts
+        ),
         assignments=assignments,
         assignable=tuple(
             candidate.get_username()

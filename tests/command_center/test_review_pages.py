@@ -373,7 +373,9 @@ def test_a_governance_admin_waives_the_chosen_failing_rule(workspace, governance
     assert (waiver.policy.name, waiver.rule_position) == ("floor", 1)
     assert (waiver.granted_by, waiver.ticket) == (governance_admin, "RISK-42")
     page = client.get(CHURN_V2)
-    assert '<span class="pill waived">waived</span>' in page.content.decode()
+    html = page.content.decode()
+    assert '<span class="pill waived">waived</span>' in html
+    assert "<strong>floor</strong> · Metric threshold <span" in html
     assert "floor#1" not in [rule.key for rule in page.context["page"].failing_rules]
 
 
