@@ -404,10 +404,13 @@ def review_progress(
 
 
 def versions_awaiting_review(*, reviewer: Actor) -> QuerySet[ModelVersion]:
-    """Versions in review that `reviewer` may still decide on: not created or
-    submitted by them, not decided by them; with their assignments."""
+    """Versions in review of inventory models that `reviewer` may still
+    decide on: not created or submitted by them, not decided by them; with
+    their assignments."""
     return (
-        ModelVersion.objects.filter(status=ModelVersion.Status.IN_REVIEW)
+        ModelVersion.objects.filter(
+            status=ModelVersion.Status.IN_REVIEW, model__archived_at__isnull=True
+        )
         .exclude(created_by=reviewer)
         .exclude(submitted_by=reviewer)
         .exclude(approvals__reviewer=reviewer)

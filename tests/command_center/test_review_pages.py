@@ -111,6 +111,18 @@ def test_another_reviewer_sees_the_versions_the_first_created_or_decided(
     ]
 
 
+def test_versions_of_archived_models_leave_the_queue_and_the_count(workspace, reviewer):
+    churn = churn_v2().model
+    churn.archived_at = timezone.now()
+    churn.save(update_fields=["archived_at"])
+    client = client_for(reviewer)
+
+    rows = client.get("/reviews/").context["page"].object_list
+
+    assert [(row.model, row.number) for row in rows] == [("pricing", 1)]
+    assert 'data-number="reviews_past_due">0<' in client.get("/").content.decode()
+
+
 def test_assigned_to_me_shows_only_my_assignments(
     workspace, reviewer, second_reviewer, governance_admin
 ):
