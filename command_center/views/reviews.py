@@ -164,7 +164,12 @@ class ApproveView(ReviewActionView):
             )
         except DomainError as error:
             return self.refused(page, form, error)
-        messages.success(request, f"You approved {page.version}.")
+        page.version.refresh_from_db(fields=["status"])
+        messages.success(
+            request,
+            f"You approved {page.version}. It is now "
+            f"{page.version.get_status_display().lower()}.",
+        )
         return self.back()
 
 

@@ -221,7 +221,8 @@ def test_approve_records_the_decision_and_shows_it(workspace, reviewer):
     assert (approval.reviewer, approval.decision) == (reviewer, "approve")
     assert approval.comment == "Drop explained."
     page = client.get(CHURN_V2)
-    assert "You approved churn v2." in page.content.decode()
+    # Two approvals are required and the AUC fails the floor: still in review.
+    assert "You approved churn v2. It is now in review." in page.content.decode()
     assert "✓ approved</span> by <strong>reviewer</strong>" in page.content.decode()
     assert not page.context["page"].permissions.can_decide
 
