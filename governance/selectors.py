@@ -387,3 +387,8 @@ def review_progress(
         "required_approvals": required,
         "summary": f"{approvals} of {required} required approvals",
     }
+
+
+def policy_ids_by_name() -> dict[str, int]:
+    """Every policy's primary key by its name, in one query."""
+    return dict(Policy.objects.values_list("name", "pk"))

@@ -106,3 +106,8 @@ def can_read_audit_trail(user: AnyUser) -> bool:
 def can_run_simulations(user: AnyUser) -> bool:
     """Governance admins and executives run what-if simulations."""
     return has_role(user, Role.GOVERNANCE_ADMIN) or has_role(user, Role.EXECUTIVE)
+
+
+def can_download_evidence_pack(user: AnyUser) -> bool:
+    """Evidence packs carry the audit trail: auditors and governance admins."""
+    return can_read_audit_trail(user)
