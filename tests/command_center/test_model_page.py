@@ -150,14 +150,16 @@ def test_open_alerts_show_where_they_were_raised(portfolio, viewer):
 def test_a_frozen_environment_says_so_on_the_model_page_and_the_overview(
     portfolio, viewer, governance_admin, django_assert_num_queries
 ):
+    client = signed_in(viewer)
+    assert "frozen-environments" not in client.get("/").content.decode()
     freeze_environment(
         actor=governance_admin,
         environment=Environment.objects.get(name="staging"),
         reason="Cluster upgrade.",
     )
-    client = signed_in(viewer)
 
     page = client.get("/models/bravo/").content.decode()
+    # The cached overview is not served: the freeze changed the data.
     with django_assert_num_queries(COLD_OVERVIEW):
         overview = client.get("/").content.decode()
 
