@@ -16,6 +16,7 @@ from deployments.models import Deployment
 from deployments.selectors import model_standings
 from deployments.standing import ModelStanding, canary_label
 from drift.models import DriftAlert, DriftReport, FeatureDrift
+from governance.constants import WAIVER_ACTIVE
 from governance.engine import RuleResult, Verdict
 from governance.models import Approval, Evaluation, Waiver
 from governance.selectors import policy_ids_by_name
@@ -194,7 +195,6 @@ def _speaking_version(
     environment: Environment,
     waivers: Sequence[Waiver],
     alerts: Sequence[DriftAlert],
-    now: datetime,
 ) -> SpeakingVersion:
     return SpeakingVersion(
         label=label,
@@ -203,9 +203,7 @@ def _speaking_version(
         waivers=tuple(
             waiver
             for waiver in waivers
-            if waiver.version_id == version_id
-            and waiver.expires_at > now
-            and (waiver.revoked_at is None or waiver.revoked_at > now)
+            if waiver.version_id == version_id and waiver.state == WAIVER_ACTIVE
         ),
         alerts=tuple(
             alert
@@ -221,7 +219,6 @@ def environment_statuses(
     standing: ModelStanding | None,
     waivers: Sequence[Waiver],
     alerts: Sequence[DriftAlert],
-    now: datetime,
 ) -> list[EnvironmentStatus]:
     """Per environment, the version that speaks for the model there (DESIGN
     §2, as deployments' `model_standings` decides it) and a canary beside it,
@@ -244,7 +241,6 @@ def environment_statuses(
                     environment=environment,
                     waivers=waivers,
                     alerts=alerts,
-                    now=now,
                 ),
                 _speaking_version(
                     label=canary_label(canary.version.version, canary.traffic_percent),
@@ -253,7 +249,6 @@ def environment_statuses(
                     environment=environment,
                     waivers=waivers,
                     alerts=alerts,
-                    now=now,
                 )
                 if canary is not None and found.canary_verdict is not None
                 else None,
@@ -334,7 +329,6 @@ def model_page(*, name: str, now: datetime | None = None) -> ModelPage:
             standing=standings.get(model.pk),
             waivers=waivers,
             alerts=open_alerts,
-            now=now,
         ),
         policy_ids=policy_ids_by_name(),
         mlflow_origins=mlflow_origins(model_id=model.pk),

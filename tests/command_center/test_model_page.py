@@ -15,7 +15,7 @@ from django.utils import timezone
 
 import command_center.urls
 from drift.models import FeatureDrift
-from governance.models import Policy
+from governance.models import Policy, Waiver
 from governance.services import grant_waiver
 from integrations.models import MlflowModelLink, MlflowVersionLink
 from registry.models import Environment
@@ -134,6 +134,32 @@ def test_waivers_covering_the_version_show_and_mark_the_rule_waived(
         f"floor rule 1, until {expires:%-d %b %Y}, granted by "
         f"{governance_admin.username}"
     )
+
+
+def test_an_expired_waiver_no_longer_covers_the_version(
+    portfolio, viewer, governance_admin
+):
+    version = portfolio.bravo.versions.get()
+    deploy(version)
+    waiver = grant_waiver(
+        actor=governance_admin,
+        version=version,
+        policy=Policy.objects.get(name="floor"),
+        rule_position=1,
+        justification="Retrained model ships next sprint.",
+        expires_at=timezone.now() + timedelta(days=30),
+    )
+    Waiver.objects.filter(pk=waiver.pk).update(
+        granted_at=timezone.now() - timedelta(days=10),
+        expires_at=timezone.now() - timedelta(hours=1),
+    )
+
+    html = signed_in(viewer).get("/models/bravo/").content.decode()
+
+    production = standing(html, "production")
+    assert "✗ fails policy" in production
+    assert "data-waiver=" not in production
+    assert "blocks" in text(block(production, 'data-rule="floor#1"', "</li>"))
 
 
 def test_open_alerts_show_where_they_were_raised(portfolio, viewer):
