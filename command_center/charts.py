@@ -10,6 +10,15 @@ from datetime import date, datetime
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from drift.stats import (
+    CHISQUARE,
+    JENSENSHANNON,
+    KS,
+    P_VALUE_METHODS,
+    PSI,
+    WASSERSTEIN,
+)
+
 WIDTH = 520
 HEIGHT = 210
 MARGIN_LEFT = 44
@@ -173,64 +182,115 @@ def _severity_mark(x: float, y: float, severity: str, label: str) -> SafeString:
     )
 
 
+# What each drift method's chart plots (docs/design.md §5): the quantity
+# that decides drift, against its own threshold.
+ALPHA = "\N{GREEK SMALL LETTER ALPHA}"
+_METHOD_NAMES = {
+    KS: "Kolmogorov-Smirnov",
+    CHISQUARE: "chi-square",
+    WASSERSTEIN: "Wasserstein",
+    JENSENSHANNON: "Jensen-Shannon",
+    PSI: "PSI",
+}
+
+
+def drift_measure(method: str) -> str:
+    """What a drift chart of `method` plots: "p-value" for the tests that
+    have one, else "<method> distance"."""
+    if method in P_VALUE_METHODS:
+        return "p-value"
+    return f"{_METHOD_NAMES.get(method, method)} distance"
+
+
+def drift_rule(method: str, threshold: float) -> str:
+    """When `method` alerts, in words: "p-value, alert below alpha = 0.05",
+    with the Greek letter."""
+    if method in P_VALUE_METHODS:
+        return f"p-value, alert below {ALPHA} = {threshold:.3g}"
+    return f"{drift_measure(method)}, alert at or above {threshold:.3g}"
+
+
+def _plotted(point, method: str) -> float | None:
+    return point.p_value if method in P_VALUE_METHODS else point.statistic
+
+
 def drift_chart(chart_id: str, series) -> SafeString:
-    """A feature's drift statistic over time, its threshold dashed, each
-    report marked by severity (shape and colour) with a tooltip."""
-    points = [point for point in series.points if point.statistic is not None]
+    """A feature's drift over time as its method decides it: the p-value
+    against alpha for KS and chi-square, the distance against its threshold for
+    the others; the threshold dashed and labelled with the rule, each report
+    marked by severity (shape and colour) with a tooltip."""
+    method = series.method
+    measure = drift_measure(method)
+    points = [
+        (point, value)
+        for point in series.points
+        if (value := _plotted(point, method)) is not None
+    ]
     if not points:
         return format_html(
             '<p class="empty">{}</p>', "No evaluable result to chart for this feature."
         )
-    thresholds = {point.threshold for point in points if point.threshold is not None}
-    top = max([point.statistic for point in points] + list(thresholds) + [1e-9]) * 1.15
+    thresholds = {
+        point.threshold for point, _value in points if point.threshold is not None
+    }
+    top = max([value for _point, value in points] + list(thresholds) + [1e-9]) * 1.15
+    if method in P_VALUE_METHODS:
+        top = min(top, 1.0)
     count = len(points)
     polyline = format_html(
         '<polyline class="line" points="{}"/>',
         " ".join(
-            f"{_x(i, count):.1f},{_y(p.statistic, top):.1f}"
-            for i, p in enumerate(points)
+            f"{_x(i, count):.1f},{_y(value, top):.1f}"
+            for i, (_point, value) in enumerate(points)
         ),
     )
     threshold_line = mark_safe("")
+    rule = measure
     if len(thresholds) == 1:
         (threshold,) = thresholds
+        rule = drift_rule(method, threshold)
+        # Label above the line, or below it when the line runs along the top.
+        label_y = _y(threshold, top) - 4
+        if label_y < MARGIN_TOP + 10:
+            label_y = _y(threshold, top) + 12
         threshold_line = _svg_html(
             '<line class="threshold" x1="{}" x2="{}" y1="{}" y2="{}"/>'
-            '<text class="tick" x="{}" y="{}" text-anchor="start">'
-            "threshold {}</text>",
+            '<text class="tick" x="{}" y="{}" text-anchor="start">{}</text>',
             MARGIN_LEFT,
             WIDTH - MARGIN_RIGHT,
             _y(threshold, top),
             _y(threshold, top),
             MARGIN_LEFT + 4,
-            _y(threshold, top) - 4,
-            f"{threshold:.3g}",
+            label_y,
+            rule,
         )
     marks = mark_safe(
         "".join(
             _severity_mark(
                 _x(i, count),
-                _y(p.statistic, top),
-                p.severity,
-                f"{p.at:%d %b %Y}: {p.method} {p.statistic:.3g}, {p.severity}"
-                f" (version {p.version})",
+                _y(value, top),
+                point.severity,
+                f"{point.at:%d %b %Y}: {measure} {value:.3g}, {point.severity}"
+                f" (version {point.version})",
             )
-            for i, p in enumerate(points)
+            for i, (point, value) in enumerate(points)
         )
     )
-    latest = points[-1]
+    latest, latest_value = points[-1]
     description = (
-        f"{count} reports of {series.feature} in {series.environment}; latest "
-        f"{latest.method} statistic {latest.statistic:.3g} on {latest.at:%d %b %Y}, "
-        f"severity {latest.severity}."
+        f"{count} reports of {series.feature} in {series.environment}, "
+        f"{_METHOD_NAMES.get(method, method)}: {rule}. Latest {measure} "
+        f"{latest_value:.3g} on {latest.at:%d %b %Y}, severity {latest.severity}."
     )
-    ticks = (0, top / 2 / 1.15, top / 1.15)
+    # A p-value's scale may stop at 1; a distance's has headroom above its top.
+    peak = top if method in P_VALUE_METHODS else top / 1.15
+    ticks = (0, peak / 2, peak)
     body = mark_safe(
-        _axis(top, ticks, "statistic", percent=False)
+        _axis(top, ticks, measure, percent=False)
         + threshold_line
         + polyline
         + marks
-        + _date_labels([p.at for p in points])
+        + _date_labels([point.at for point, _value in points])
     )
     return _svg(
         chart_id,

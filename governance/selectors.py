@@ -466,3 +466,8 @@ def reviewer_by_username(*, username: str) -> Actor:
     if user is None:
         raise FieldError("reviewer", f"No active user named {username!r}.")
     return user
+
+
+def policy_ids_by_name() -> dict[str, int]:
+    """Every policy's primary key by its name, in one query."""
+    return dict(Policy.objects.values_list("name", "pk"))

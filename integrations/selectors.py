@@ -1,12 +1,20 @@
-"""Reads for the webhook API and admin."""
+"""Reads for the webhook API and admin, and the MLflow origin of imported
+models."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
 from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from integrations.models import DeliveryAttempt, WebhookDelivery, WebhookSubscription
+from integrations.models import (
+    DeliveryAttempt,
+    MlflowVersionLink,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from mlgov.exceptions import NotFoundError
 
 
@@ -89,3 +97,92 @@ def delivery_queue(*, now: datetime | None = None) -> DeliveryQueue:
             (now - oldest_due).total_seconds() if oldest_due else 0.0
         ),
     )
+
+
+# --- where an imported model came from -----------------------------------------
+
+# MLflow keeps a run's artifacts under <root>/<experiment id>/<run id>/artifacts
+# unless the run was given another artifact location.
+_ARTIFACT_PATH = re.compile(r"/(?P<experiment>[0-9]+)/(?P<run>[0-9a-f]{32})/artifacts")
+
+
+@dataclass(frozen=True)
+class MlflowOrigin:
+    """Which MLflow registered model version (and run) a version came from,
+    with links into the MLflow UI when the tracking server speaks HTTP."""
+
+    version: int
+    tracking_uri: str
+    mlflow_name: str
+    mlflow_version: int
+    run_id: str
+    experiment_id: str | None
+
+    @property
+    def _ui(self) -> str | None:
+        if not self.tracking_uri.startswith(("http://", "https://")):
+            return None
+        return self.tracking_uri.rstrip("/") + "/#"
+
+    @property
+    def registry_url(self) -> str | None:
+        """The registered model version's page in the MLflow UI."""
+        if self._ui is None:
+            return None
+        name = quote(self.mlflow_name, safe="")
+        return f"{self._ui}/models/{name}/versions/{self.mlflow_version}"
+
+    @property
+    def run_url(self) -> str | None:
+        """The run's page in the MLflow UI (its experiment's when known)."""
+        if self._ui is None or not self.run_id:
+            return None
+        run = quote(self.run_id, safe="")
+        if self.experiment_id is None:
+            return f"{self._ui}/runs/{run}"
+        return f"{self._ui}/experiments/{self.experiment_id}/runs/{run}"
+
+    @property
+    def experiment_url(self) -> str | None:
+        """The experiment's page in the MLflow UI, when the source names it."""
+        if self._ui is None or self.experiment_id is None:
+            return None
+        return f"{self._ui}/experiments/{self.experiment_id}"
+
+
+def experiment_of_source(source: str, run_id: str) -> str | None:
+    """The experiment id in a version's artifact source, when the source is
+    MLflow's default layout for that run; None otherwise."""
+    found = _ARTIFACT_PATH.search(source)
+    if found is None or found["run"] != run_id:
+        return None
+    return found["experiment"]
+
+
+def mlflow_origins(*, model_id: int) -> list[MlflowOrigin]:
+    """Per imported version of the model, newest first, its MLflow origin;
+    one query, empty for a model that was not imported."""
+    links = (
+        MlflowVersionLink.objects.filter(version__model_id=model_id)
+        .select_related("model_link")
+        .order_by("-version__version")
+        .values_list(
+            "version__version",
+            "model_link__tracking_uri",
+            "model_link__mlflow_name",
+            "mlflow_version",
+            "run_id",
+            "source",
+        )
+    )
+    return [
+        MlflowOrigin(
+            version=version,
+            tracking_uri=tracking_uri,
+            mlflow_name=mlflow_name,
+            mlflow_version=mlflow_version,
+            run_id=run_id,
+            experiment_id=experiment_of_source(source, run_id),
+        )
+        for version, tracking_uri, mlflow_name, mlflow_version, run_id, source in links
+    ]

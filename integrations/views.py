@@ -21,7 +21,7 @@ from integrations.evidence import (
 from mlgov.api.filters import QueryFilter
 from mlgov.exceptions import NotFoundError
 from mlgov.logging import log_event
-from mlgov.permissions import can_read_audit_trail
+from mlgov.permissions import can_download_evidence_pack
 from registry.selectors import version_by_number
 
 TEMPLATE = "integrations/evidence_pack.html"
@@ -59,7 +59,9 @@ def _archive_response(pack: EvidencePack) -> HttpResponse:
 
 class _EvidenceView(LoginRequiredMixin, View):
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not can_read_audit_trail(request.user):
+        if request.user.is_authenticated and not can_download_evidence_pack(
+            request.user
+        ):
             raise PermissionDenied("Evidence packs are for auditors and admins.")
         return super().dispatch(request, *args, **kwargs)
 
@@ -84,11 +86,11 @@ class EvidenceArchiveView(_EvidenceView):
         return _archive_response(self.pack(request, name, number))
 
 
-class CanReadAuditTrail(BasePermission):
+class CanDownloadEvidencePack(BasePermission):
     message = "Evidence packs are for auditors and governance admins."
 
     def has_permission(self, request, view):
-        return can_read_audit_trail(request.user)
+        return can_download_evidence_pack(request.user)
 
 
 class EvidencePackFilter(QueryFilter):
@@ -101,7 +103,7 @@ class EvidencePackApiView(APIView):
     """The evidence pack of a model as a zip (JSON per section, the printable
     page, SHA256SUMS and manifest.json)."""
 
-    permission_classes = [CanReadAuditTrail]
+    permission_classes = [CanDownloadEvidencePack]
 
     @extend_schema(
         parameters=[EvidencePackFilter],

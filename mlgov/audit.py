@@ -1,7 +1,7 @@
 """Attribution of changes in the audit trail."""
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -19,7 +19,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.db.models.sql import InsertQuery
 from django.db.models.sql.compiler import SQLInsertCompiler
 from django.utils.encoding import smart_str
@@ -303,3 +303,24 @@ def audit_entries(
     if until is not None:
         entries = entries.filter(timestamp__lt=until)
     return entries
+
+
+def entries_about(
+    objects: Mapping[type[Model], QuerySet[Any]],
+) -> QuerySet[LogEntry]:
+    """Audit entries of the rows each queryset selects, newest first, in one
+    query: per model, its content type (joined by name, so no lookup of its
+    id comes first) and the rows' ids as a subquery, which the index on
+    `object_id` answers."""
+    about = Q()
+    for model, rows in objects.items():
+        about |= Q(
+            content_type__app_label=model._meta.app_label,
+            content_type__model=model._meta.model_name,
+            object_id__in=rows.values("pk"),
+        )
+    return (
+        LogEntry.objects.filter(about)
+        .select_related("actor", "content_type")
+        .order_by("-timestamp", "-id")
+    )

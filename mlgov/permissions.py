@@ -122,3 +122,8 @@ def can_comment_on_version(user: AnyUser, model: TeamOwned) -> bool:
     """Reviewers and governance admins comment on any version; data
     scientists on the versions of their own teams' models."""
     return can_review(user) or can_write_model(user, model)
+
+
+def can_download_evidence_pack(user: AnyUser) -> bool:
+    """Evidence packs carry the audit trail: auditors and governance admins."""
+    return can_read_audit_trail(user)

@@ -4,14 +4,20 @@ and built with bulk inserts so that 10,000 models take seconds."""
 
 import random
 import secrets
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
+from auditlog.context import set_actor
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 from django.db import transaction
+from django.db.models import Model
 
+from mlgov.audit import record_creations
 from mlgov.demo import DemoRun, demo_objects, mark_as_demo
 from mlgov.roles import Role
 from registry.models import MODEL_CARD_FIELDS, MLModel, ModelVersion, Tag, Team
@@ -178,6 +184,23 @@ def _final_status(rng: random.Random) -> str:
     )[0]
 
 
+Row = TypeVar("Row", bound=Model)
+
+
+def _record_creations_by(
+    rows: Sequence[Row], author: Callable[[Row], User | None]
+) -> None:
+    """The audit entries of rows bulk-inserted (bulk inserts send no signal,
+    so the model page's history would miss them), each attributed to the
+    user who made it."""
+    by_author: dict[User | None, list[Row]] = defaultdict(list)
+    for row in rows:
+        by_author[author(row)].append(row)
+    for user, made in by_author.items():
+        with set_actor(user):
+            record_creations(made)
+
+
 def _insert_models(
     indexes: range, teams: dict[str, Team], users: dict[str, User], now
 ) -> list[MLModel]:
@@ -266,6 +289,7 @@ def _insert_versions(
             )
         ModelVersion.objects.bulk_create(rows, batch_size=BATCH)
         mark_as_demo(ModelVersion, [row.pk for row in rows])
+        _record_creations_by(rows, lambda version: version.created_by)
         parents = {row.model_id: row for row in rows}
         created += len(rows)
     return created
@@ -289,6 +313,7 @@ def seed_portfolio(run: DemoRun) -> DemoResult:
                 .order_by("pk")
             )
             mark_as_demo(MLModel, [model.pk for model in inserted])
+            _record_creations_by(inserted, lambda model: users[f"ds-{model.team.name}"])
             _insert_tags(inserted)
             versions_created += _insert_versions(
                 inserted, users, now, run.versions_per_model

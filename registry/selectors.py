@@ -404,3 +404,8 @@ def environment_by_name(*, name: str) -> Environment:
     if environment is None:
         raise missing_environment(name=name)
     return environment
+
+
+def frozen_environments() -> QuerySet[Environment]:
+    """Environments under a change freeze, with who froze them, by rank."""
+    return environments().filter(frozen=True)

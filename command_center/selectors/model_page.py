@@ -6,20 +6,25 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from auditlog.models import LogEntry
-from django.db.models import (
-    Q,
-)
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from command_center.portfolio import ModelRow
 from command_center.selectors.deployments import deployment_timeline
 from command_center.selectors.rows import model_rows
 from deployments.models import Deployment
+from deployments.selectors import model_standings
+from deployments.standing import ModelStanding, canary_label
 from drift.models import DriftAlert, DriftReport, FeatureDrift
+from governance.constants import WAIVER_ACTIVE
+from governance.engine import RuleResult, Verdict
 from governance.models import Approval, Evaluation, Waiver
+from governance.selectors import policy_ids_by_name
+from integrations.selectors import MlflowOrigin, mlflow_origins
+from mlgov.audit import entries_about
 from mlgov.exceptions import NotFoundError
-from registry.models import MLModel, ModelVersion
-from registry.selectors import environment_names
+from registry.models import Environment, MLModel, ModelVersion
+from registry.selectors import environments as registry_environments
 
 # --- the model page ---------------------------------------------------------
 
@@ -32,6 +37,7 @@ class DriftPoint:
     version: int
     method: str
     statistic: float | None
+    p_value: float | None
     threshold: float | None
     psi: float | None
     severity: str
@@ -41,10 +47,12 @@ class DriftPoint:
 
 @dataclass(frozen=True)
 class DriftSeries:
-    """The history of one feature in one environment, oldest first."""
+    """The history of one feature in one environment by one method, oldest
+    first: a chart plots one method against its own threshold."""
 
     feature: str
     environment: str
+    method: str
     points: tuple[DriftPoint, ...]
 
     @property
@@ -58,7 +66,7 @@ DRIFT_HISTORY_REPORTS = 60
 def drift_history(
     *, model_id: int, reports: int = DRIFT_HISTORY_REPORTS
 ) -> list[DriftSeries]:
-    """Per feature and environment, the results of the model's latest
+    """Per feature, environment and method, the results of the model's latest
     `reports` drift reports, in two queries."""
     report_ids = list(
         DriftReport.objects.filter(version__model_id=model_id)
@@ -70,7 +78,11 @@ def drift_history(
     rows = (
         FeatureDrift.objects.filter(report_id__in=report_ids)
         .order_by(
-            "feature", "report__environment__rank", "report__window_end", "report_id"
+            "feature",
+            "report__environment__rank",
+            "method",
+            "report__window_end",
+            "report_id",
         )
         .values_list(
             "feature",
@@ -79,6 +91,7 @@ def drift_history(
             "report__version__version",
             "method",
             "statistic",
+            "p_value",
             "threshold",
             "psi",
             "severity",
@@ -86,7 +99,7 @@ def drift_history(
             "evaluable",
         )
     )
-    series: dict[tuple[str, str], list[DriftPoint]] = defaultdict(list)
+    series: dict[tuple[str, str, str], list[DriftPoint]] = defaultdict(list)
     for (
         feature,
         environment,
@@ -94,18 +107,20 @@ def drift_history(
         version,
         method,
         statistic,
+        p_value,
         threshold,
         psi,
         severity,
         drifted,
         evaluable,
     ) in rows:
-        series[(feature, environment)].append(
+        series[(feature, environment, method)].append(
             DriftPoint(
                 at=at,
                 version=version,
                 method=method,
                 statistic=statistic,
+                p_value=p_value,
                 threshold=threshold,
                 psi=psi,
                 severity=severity,
@@ -114,32 +129,132 @@ def drift_history(
             )
         )
     return [
-        DriftSeries(feature=feature, environment=environment, points=tuple(points))
-        for (feature, environment), points in series.items()
+        DriftSeries(
+            feature=feature,
+            environment=environment,
+            method=method,
+            points=tuple(points),
+        )
+        for (feature, environment, method), points in series.items()
     ]
 
 
-def model_audit_history(
-    *, model_id: int, version_ids: Sequence[int], limit: int = 50
-) -> list[LogEntry]:
-    """The latest audit entries of the model and its versions, in one query."""
-    keys = [str(pk) for pk in version_ids]
-    return list(
-        LogEntry.objects.filter(
-            Q(
-                content_type__app_label="registry",
-                content_type__model="mlmodel",
-                object_pk=str(model_id),
-            )
-            | Q(
-                content_type__app_label="registry",
-                content_type__model="modelversion",
-                object_pk__in=keys,
+def model_audit_history(*, model_id: int) -> QuerySet[LogEntry]:
+    """Audit entries of the model, its versions, their approvals, waivers,
+    deployments and drift alerts, newest first, in one query."""
+    return entries_about(
+        {
+            MLModel: MLModel.objects.filter(pk=model_id),
+            ModelVersion: ModelVersion.objects.filter(model_id=model_id),
+            Approval: Approval.objects.filter(version__model_id=model_id),
+            Waiver: Waiver.objects.filter(version__model_id=model_id),
+            Deployment: Deployment.objects.filter(model_id=model_id),
+            DriftAlert: DriftAlert.objects.filter(version__model_id=model_id),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class SpeakingVersion:
+    """A version that speaks for the model in one environment (its primary,
+    a canary beside it, or the candidate), with its verdict there computed
+    now as the gate computes it, the waivers covering it and its open drift
+    alerts there."""
+
+    label: str
+    version_id: int
+    verdict: Verdict
+    waivers: tuple[Waiver, ...]
+    alerts: tuple[DriftAlert, ...]
+
+    @property
+    def unmet_rules(self) -> tuple[RuleResult, ...]:
+        """Every rule that did not pass, waived and advisory ones included."""
+        return tuple(result for result in self.verdict.results if not result.passed)
+
+
+@dataclass(frozen=True)
+class EnvironmentStatus:
+    """The model in one environment: the freeze, and who speaks for it."""
+
+    environment: Environment
+    subject: SpeakingVersion | None
+    canary: SpeakingVersion | None
+
+    @property
+    def speaking(self) -> tuple[SpeakingVersion, ...]:
+        """The subject, then a canary serving beside it."""
+        return tuple(found for found in (self.subject, self.canary) if found)
+
+
+def _speaking_version(
+    *,
+    label: str,
+    version_id: int,
+    verdict: Verdict,
+    environment: Environment,
+    waivers: Sequence[Waiver],
+    alerts: Sequence[DriftAlert],
+) -> SpeakingVersion:
+    return SpeakingVersion(
+        label=label,
+        version_id=version_id,
+        verdict=verdict,
+        waivers=tuple(
+            waiver
+            for waiver in waivers
+            if waiver.version_id == version_id and waiver.state == WAIVER_ACTIVE
+        ),
+        alerts=tuple(
+            alert
+            for alert in alerts
+            if alert.version_id == version_id and alert.environment_id == environment.pk
+        ),
+    )
+
+
+def environment_statuses(
+    *,
+    environments: Sequence[Environment],
+    standing: ModelStanding | None,
+    waivers: Sequence[Waiver],
+    alerts: Sequence[DriftAlert],
+) -> list[EnvironmentStatus]:
+    """Per environment, the version that speaks for the model there (DESIGN
+    §2, as deployments' `model_standings` decides it) and a canary beside it,
+    each with its verdict, waivers and open alerts; no query."""
+    statuses = []
+    for environment in environments:
+        found = standing.environments.get(environment.name) if standing else None
+        if found is None:
+            statuses.append(EnvironmentStatus(environment, None, None))
+            continue
+        subject = found.subject
+        canary = subject.canary
+        statuses.append(
+            EnvironmentStatus(
+                environment,
+                _speaking_version(
+                    label=subject.label,
+                    version_id=subject.version.version_id,
+                    verdict=found.verdict,
+                    environment=environment,
+                    waivers=waivers,
+                    alerts=alerts,
+                ),
+                _speaking_version(
+                    label=canary_label(canary.version.version, canary.traffic_percent),
+                    version_id=canary.version.version_id,
+                    verdict=found.canary_verdict,
+                    environment=environment,
+                    waivers=waivers,
+                    alerts=alerts,
+                )
+                if canary is not None and found.canary_verdict is not None
+                else None,
             )
         )
-        .select_related("actor", "content_type")
-        .order_by("-timestamp", "-id")[:limit]
-    )
+    return statuses
 
 
 @dataclass(frozen=True)
@@ -155,8 +270,11 @@ class ModelPage:
     open_alerts: list[DriftAlert]
     drift: list[DriftSeries]
     deployments: list[Deployment]
-    audit: list[LogEntry]
+    audit: QuerySet[LogEntry]
     environments: tuple[str, ...]
+    statuses: list[EnvironmentStatus]
+    policy_ids: dict[str, int]
+    mlflow_origins: list[MlflowOrigin]
 
 
 def model_page(*, name: str, now: datetime | None = None) -> ModelPage:
@@ -165,7 +283,11 @@ def model_page(*, name: str, now: datetime | None = None) -> ModelPage:
     model = MLModel.objects.select_related("team", "owner").filter(name=name).first()
     if model is None:
         raise NotFoundError(f"No model named {name!r}.")
-    (row,) = model_rows(MLModel.objects.filter(pk=model.pk), now=now)
+    environments = list(registry_environments())
+    names = [environment.name for environment in environments]
+    this_model = MLModel.objects.filter(pk=model.pk)
+    standings = model_standings(this_model, environments=names, now=now)
+    (row,) = model_rows(this_model, now=now, standings=standings)
     versions = list(
         model.versions.select_related("created_by", "submitted_by").order_by("-version")
     )
@@ -200,8 +322,14 @@ def model_page(*, name: str, now: datetime | None = None) -> ModelPage:
         open_alerts=open_alerts,
         drift=drift_history(model_id=model.pk),
         deployments=deployment_timeline(model_id=model.pk),
-        audit=model_audit_history(
-            model_id=model.pk, version_ids=[version.pk for version in versions]
+        audit=model_audit_history(model_id=model.pk),
+        environments=tuple(names),
+        statuses=environment_statuses(
+            environments=environments,
+            standing=standings.get(model.pk),
+            waivers=waivers,
+            alerts=open_alerts,
         ),
-        environments=tuple(environment_names()),
+        policy_ids=policy_ids_by_name(),
+        mlflow_origins=mlflow_origins(model_id=model.pk),
     )

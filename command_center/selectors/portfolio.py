@@ -24,7 +24,7 @@ from command_center.selectors.rows import (
 from drift.models import DriftAlert
 from mlgov.cache import cached, cached_once
 from registry.models import ModelVersion
-from registry.selectors import environment_names
+from registry.selectors import environment_names, frozen_environments
 
 
 def open_alerts_by_severity() -> dict[str, int]:
@@ -141,9 +141,34 @@ class TrendPoint:
 
 
 @dataclass(frozen=True)
+class FrozenEnvironment:
+    """An environment under a change freeze: why, who froze it and when."""
+
+    name: str
+    reason: str
+    frozen_by: str | None
+    frozen_at: datetime | None
+
+
+def frozen_environment_list() -> tuple[FrozenEnvironment, ...]:
+    """The environments under a change freeze, in one query."""
+    return tuple(
+        FrozenEnvironment(
+            name=environment.name,
+            reason=environment.freeze_reason,
+            frozen_by=environment.frozen_by.get_username()
+            if environment.frozen_by
+            else None,
+            frozen_at=environment.frozen_at,
+        )
+        for environment in frozen_environments()
+    )
+
+
+@dataclass(frozen=True)
 class Overview:
     """Everything the overview page shows: the summary (the API's numbers),
-    the heat map and the trend."""
+    the heat map, the trend and the environments under a freeze."""
 
     summary: dict[str, Any]
     environments: tuple[str, ...]
@@ -151,6 +176,7 @@ class Overview:
     trend: tuple[TrendPoint, ...]
     computed_at: datetime
     reviews_past_due: int
+    frozen: tuple[FrozenEnvironment, ...]
 
 
 def heat(rate: float | None) -> str:
@@ -206,6 +232,7 @@ def overview() -> Overview:
             ),
             computed_at=state.computed_at,
             reviews_past_due=reviews_past_due(now=state.computed_at),
+            frozen=frozen_environment_list(),
         )
 
     return cached(fingerprint_key("overview", fingerprint), compute)

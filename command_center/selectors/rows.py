@@ -3,7 +3,7 @@ cache, and one `ModelRow` per model in a constant number of queries (the
 whole inventory for the overview, a batch at a time for the CSV)."""
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import cast
 
@@ -16,6 +16,7 @@ from command_center.models import PortfolioSnapshot
 from command_center.portfolio import Compliance, ModelRow, review_due
 from deployments.models import Deployment, GateDecision
 from deployments.selectors import model_standings
+from deployments.standing import ModelStanding
 from drift.models import DriftAlert
 from governance.models import Approval, Policy, Rule, Waiver
 from mlgov.bulk import garbage_collection_paused
@@ -93,18 +94,27 @@ def _last_approvals(models: QuerySet[MLModel]) -> dict[int, datetime]:
 
 
 def model_rows(
-    models: QuerySet[MLModel], *, now: datetime | None = None
+    models: QuerySet[MLModel],
+    *,
+    now: datetime | None = None,
+    standings: Mapping[int, ModelStanding] | None = None,
 ) -> list[ModelRow]:
     """One ModelRow per model of `models`, ordered by name, in a constant
-    number of queries: the verdicts are deployments' `model_standings`."""
-    with garbage_collection_paused():
-        return _model_rows(models, now=now or timezone.now())
-
-
-def _model_rows(models: QuerySet[MLModel], *, now: datetime) -> list[ModelRow]:
-    environments = environment_names()
+    number of queries: the verdicts are deployments' `model_standings`
+    (passed in when the caller has already read them for these models)."""
+    now = now or timezone.now()
     models = models.order_by()
-    standings = model_standings(models, environments=environments, now=now)
+    with garbage_collection_paused():
+        if standings is None:
+            standings = model_standings(
+                models, environments=environment_names(), now=now
+            )
+        return _model_rows(models, standings=standings)
+
+
+def _model_rows(
+    models: QuerySet[MLModel], *, standings: Mapping[int, ModelStanding]
+) -> list[ModelRow]:
     last_approvals = _last_approvals(models)
     # Equal verdicts are one object: the rows are cached, and pickle writes a
     # shared object once.

@@ -1,6 +1,7 @@
 """The read pages: the overview, the lists and the model page."""
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.utils import timezone
 from rest_framework import serializers
@@ -32,7 +33,7 @@ from drift.selectors import alert_list
 from governance.engine import READINESS_WEIGHTS
 from mlgov.audit import audit_entries
 from mlgov.exceptions import FieldError, NotFoundError
-from mlgov.permissions import can_read_audit_trail
+from mlgov.permissions import can_download_evidence_pack, can_read_audit_trail
 from registry.constants import PRODUCTION
 from registry.selectors import environment_names
 
@@ -63,6 +64,7 @@ class OverviewView(RolePage):
                 title="Share of models compliant in production, daily",
             ),
             trend_rows=data.trend[-7:],
+            frozen_environments=data.frozen,
             trend_days=len(data.trend),
             models_non_compliant=summary["models"] - summary["models_compliant"],
             models_heat=heat(summary["models_compliance_rate"]),
@@ -154,9 +156,13 @@ class ModelListView(RolePage):
         return context
 
 
+AUDIT_PAGE_SIZE = 25
+
+
 class ModelDetailView(RolePage):
-    """One model: readiness and its parts, versions, evaluations, reviews,
-    waivers, drift charts, deployments and the audit history."""
+    """One model: per environment who speaks for it and why it passes or
+    fails, readiness and its parts, versions, evaluations, reviews, waivers,
+    drift charts, deployments and the audit history, a page at a time."""
 
     template_name = "command_center/model_detail.html"
     section = "models"
@@ -169,6 +175,10 @@ class ModelDetailView(RolePage):
             raise Http404(str(error)) from error
         context.update(
             page=page,
+            audit_page=Paginator(page.audit, AUDIT_PAGE_SIZE).get_page(
+                self.request.GET.get("page")
+            ),
+            can_download_evidence_pack=can_download_evidence_pack(self.request.user),
             model=page.model,
             row=page.row,
             readiness_parts=[

@@ -171,10 +171,13 @@ def test_a_warm_page_does_not_recompute(client, portfolio, django_assert_num_que
 
 # Policies come with their rules in one query (governance.selectors); what
 # serves is read with the candidates, so deployments add no query. The
-# reviews past due are one more query (command_center.selectors.reviews).
-COLD_OVERVIEW = 22
+# reviews past due are one more query (command_center.selectors.reviews), and
+# the frozen environments one more.
+COLD_OVERVIEW = 23
 MODEL_LIST = 21
-MODEL_PAGE = 25
+# The model page: its audit history is paged (a count and a page), and it
+# reads the policies' ids (their links) and the MLflow origin in one each.
+MODEL_PAGE = 27
 ALERT_LIST = 6
 
 
@@ -361,8 +364,8 @@ def test_the_model_page_shows_readiness_parts_and_drift_charts(client, portfolio
     assert '<title id="drift-1-title">Drift of age in production</title>' in html
     # The severity is text as well as colour: in the tooltip, the description
     # and the table beside the chart.
-    assert "wasserstein 0.4, critical (version 1)" in html
-    assert "latest wasserstein statistic 0.4" in html and "severity critical" in html
+    assert "Wasserstein distance 0.4, critical (version 1)" in html
+    assert "Latest Wasserstein distance 0.4" in html and "severity critical" in html
     assert '<span class="pill sev-critical">critical</span>' in html
 
 

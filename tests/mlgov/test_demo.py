@@ -7,6 +7,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.utils import timezone
 
+from command_center.selectors.model_page import model_audit_history
 from drift.models import DriftAlert, DriftReport
 from governance.models import Approval, Policy, Waiver
 from mlgov.demo import demo_objects, demo_steps
@@ -184,6 +185,21 @@ def test_seeded_rows_are_attributed_in_the_audit_trail():
         expected = row.granted_by if isinstance(row, Waiver) else row.reviewer
         assert entry.actor == expected
     assert DriftAlert.objects.exists()
+
+
+def test_seeded_models_and_versions_have_their_creation_in_the_audit_trail():
+    call_command("seed_demo", "--models", "12")
+
+    models = list(demo_objects(MLModel).select_related("owner"))
+    versions = list(demo_objects(ModelVersion).select_related("created_by"))
+    assert models and versions
+    for row in [*models, *versions]:
+        entry = LogEntry.objects.get_for_object(row).get(action=LogEntry.Action.CREATE)
+        expected = row.owner if isinstance(row, MLModel) else row.created_by
+        assert entry.actor == expected
+    history = model_audit_history(model_id=models[0].pk)
+    kinds = {entry.content_type.model for entry in history}
+    assert {"mlmodel", "modelversion"} <= kinds
 
 
 def test_every_app_registers_its_demo_step_in_app_order():
