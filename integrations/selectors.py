@@ -1,4 +1,4 @@
-"""Reads for the webhook API and admin."""
+"""Reads for the webhook API and admin, and for e-mail notifications."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -6,7 +6,14 @@ from datetime import datetime
 from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from integrations.models import DeliveryAttempt, WebhookDelivery, WebhookSubscription
+from integrations.models import (
+    DeliveryAttempt,
+    EmailNotification,
+    NotificationPreference,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+from mlgov.actors import Actor
 from mlgov.exceptions import NotFoundError
 
 
@@ -85,6 +92,52 @@ def delivery_queue(*, now: datetime | None = None) -> DeliveryQueue:
     return DeliveryQueue(
         pending=pending["pending"],
         retrying=pending["retrying"],
+        oldest_due_age_seconds=(
+            (now - oldest_due).total_seconds() if oldest_due else 0.0
+        ),
+    )
+
+
+def notification_preference(*, user: Actor) -> NotificationPreference:
+    """The user's stored preferences, or the defaults (every kind, at once)
+    unsaved."""
+    stored = NotificationPreference.objects.filter(user=user).first()
+    return stored or NotificationPreference(user=user)
+
+
+@dataclass(frozen=True)
+class EmailQueue:
+    """The e-mail outbox as the worker sees it."""
+
+    pending: int
+    retrying: int  # pending after at least one failed attempt
+    held: int  # waiting for a daily digest
+    failed: int  # given up
+    oldest_due_age_seconds: float  # 0 when nothing is due
+
+
+def email_queue(*, now: datetime | None = None) -> EmailQueue:
+    """One grouped read; the partial indexes on pending and held rows keep
+    it cheap however many were sent (failed rows are few)."""
+    now = now or timezone.now()
+    state = EmailNotification.State
+    counts = EmailNotification.objects.filter(
+        state__in=[state.PENDING, state.HELD, state.FAILED]
+    ).aggregate(
+        pending=Count("pk", filter=Q(state=state.PENDING)),
+        retrying=Count("pk", filter=Q(state=state.PENDING, attempts__gt=0)),
+        held=Count("pk", filter=Q(state=state.HELD)),
+        failed=Count("pk", filter=Q(state=state.FAILED)),
+        oldest_due=Min(
+            "next_attempt_at", filter=Q(state=state.PENDING, next_attempt_at__lte=now)
+        ),
+    )
+    oldest_due = counts["oldest_due"]
+    return EmailQueue(
+        pending=counts["pending"],
+        retrying=counts["retrying"],
+        held=counts["held"],
+        failed=counts["failed"],
         oldest_due_age_seconds=(
             (now - oldest_due).total_seconds() if oldest_due else 0.0
         ),
