@@ -134,22 +134,26 @@ def review_waiting(
     )
 
 
-def eligible_reviewers(*, version: ModelVersion) -> list[Actor]:
-    """Who may still decide on `version`: active holders of the reviewer
-    role, neither its creator nor its submitter, not yet decided."""
-    decided = Approval.objects.filter(version=version).values("reviewer_id")
+def reviewer_pool() -> list[Actor]:
+    """Every active holder of the reviewer role, directly or by inclusion."""
     users = get_user_model().objects.filter(is_active=True)
-    authors = [pk for pk in (version.created_by_id, version.submitted_by_id) if pk]
     return list(
         (
             users.filter(groups__name__in=groups_granting(Role.REVIEWER))
             | users.filter(is_superuser=True)
         )
-        .exclude(pk__in=decided)
-        .exclude(pk__in=authors)
         .distinct()
         .order_by("pk")
     )
+
+
+def eligible_reviewers(version: ModelVersion, pool: list[Actor]) -> list[Actor]:
+    """Who of `pool` may still decide on `version` (its approvals prefetched):
+    neither its creator nor its submitter, not yet decided."""
+    excluded = {version.created_by_id, version.submitted_by_id} | {
+        approval.reviewer_id for approval in version.approvals.all()
+    }
+    return [reviewer for reviewer in pool if reviewer.pk not in excluded]
 
 
 def send_review_reminders(*, now: datetime | None = None) -> int:
@@ -162,8 +166,10 @@ def send_review_reminders(*, now: datetime | None = None) -> int:
             status=ModelVersion.Status.IN_REVIEW, submitted_at__isnull=False
         )
         .select_related("model")
+        .prefetch_related("approvals")
         .order_by("submitted_at", "pk")
     )
+    pool = reviewer_pool()
     written = 0
     for version in waiting:
         assert version.submitted_at is not None
@@ -172,7 +178,7 @@ def send_review_reminders(*, now: datetime | None = None) -> int:
         )
         if not clock.past_half:
             continue
-        for reviewer in eligible_reviewers(version=version):
+        for reviewer in eligible_reviewers(version, pool):
             with transaction.atomic():
                 if review_waiting(version=version, reviewer=reviewer, clock=clock):
                     written += 1
@@ -280,6 +286,8 @@ def gate_blocked(*, deployment: Deployment) -> list[EmailNotification]:
 
 
 def _approval_recorded(fields: Mapping[str, Any]) -> None:
+    if fields.get("reviewer_id") is None:
+        return
     approval = (
         Approval.objects.select_related(
             "reviewer", "version__model", "version__created_by", "version__submitted_by"
@@ -327,6 +335,8 @@ def _drift_report_ingested(fields: Mapping[str, Any]) -> None:
 
 
 def _waiver_expiring(fields: Mapping[str, Any]) -> None:
+    if fields.get("waiver_id") is None:
+        return
     waiver = (
         Waiver.objects.select_related(
             "version__model__owner", "version__model__team", "policy", "granted_by"
