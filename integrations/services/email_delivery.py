@@ -5,6 +5,7 @@ waits until NOTIFICATION_MAX_ATTEMPTS, then given up. Run by the
 `deliver_webhooks` worker beside the webhooks."""
 
 import contextlib
+import logging
 import smtplib
 import socket
 from datetime import timedelta
@@ -16,6 +17,8 @@ from django.utils import timezone
 
 from integrations.models import EmailNotification
 from mlgov.logging import log_event
+
+logger = logging.getLogger(__name__)
 
 
 def email_backoff(attempts: int) -> timedelta:
@@ -78,7 +81,11 @@ def _failure(error: Exception) -> str:
         return "connection refused"
     if isinstance(error, smtplib.SMTPException | OSError):
         return f"{type(error).__name__}: {error}"[:500]
-    raise error
+    # A fault of ours, not of the mail server: at ERROR with the traceback
+    # for Sentry, and recorded like any failure, so one bad message neither
+    # stops the worker nor holds up the others.
+    logger.error("e-mail notification failed unexpectedly", exc_info=error)
+    return f"unexpected error: {type(error).__name__}"
 
 
 def _record(notification: EmailNotification, error: str) -> EmailNotification:

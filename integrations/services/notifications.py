@@ -83,7 +83,8 @@ def enqueue_notification(
                 recipient=recipient,
                 address=recipient.email,
                 kind=kind,
-                subject=subject[:200],
+                # One line: a header cannot hold a line break.
+                subject=" ".join(subject.split())[:200],
                 body=body,
                 state=(
                     EmailNotification.State.HELD

@@ -451,3 +451,88 @@ def test_the_queue_gauges_count_what_waits():
 
     assert "mlgov_email_notifications_pending 1.0" in text
     assert "mlgov_email_notifications_held 0.0" in text
+
+
+def test_a_subject_is_kept_on_one_line(mail_server, reviewer):
+    from integrations.services import enqueue_notification
+
+    enqueue_notification(
+        recipient=reviewer,
+        kind="critical_drift",
+        subject="Critical drift: churn v7, feature age\r\nBcc: someone@example.com",
+        body="…",
+    )
+    send_due_emails()
+
+    (message,) = mail_server.received
+    assert message["Subject"] == (
+        "Critical drift: churn v7, feature age Bcc: someone@example.com"
+    )
+    assert message["Bcc"] is None
+
+
+def test_an_unexpected_error_is_recorded_and_the_others_still_go(
+    mail_server, reviewer, second_reviewer, monkeypatch
+):
+    from integrations.services import email_delivery, enqueue_notification
+
+    for user in (reviewer, second_reviewer):
+        enqueue_notification(
+            recipient=user, kind="review_assigned", subject="Hello", body="…"
+        )
+    real_message = email_delivery._message
+
+    def broken_for_the_first(notification):
+        if notification.recipient == reviewer:
+            raise KeyError("a bug")
+        return real_message(notification)
+
+    monkeypatch.setattr(email_delivery, "_message", broken_for_the_first)
+
+    assert send_due_emails() == 2
+
+    failed = EmailNotification.objects.get(recipient=reviewer)
+    assert (failed.state, failed.last_error) == (
+        "pending",
+        "unexpected error: KeyError",
+    )
+    assert len(mail_server.to("reviewer2@example.com")) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_workers_never_send_one_email_twice(mail_server, reviewer):
+    import threading
+
+    from django.db import connection
+
+    from integrations.services import enqueue_notification
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SKIP LOCKED needs PostgreSQL")
+    with transaction.atomic():
+        for n in range(30):
+            enqueue_notification(
+                recipient=reviewer, kind="review_assigned", subject=f"n{n}", body="…"
+            )
+    errors = []
+
+    def work():
+        try:
+            while send_due_emails(limit=3):
+                pass
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=work) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert errors == []
+    subjects = [message["Subject"] for message in mail_server.received]
+    assert sorted(subjects) == sorted(f"n{n}" for n in range(30))
+    assert EmailNotification.objects.filter(state="sent", attempts=1).count() == 30
