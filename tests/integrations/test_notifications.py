@@ -536,3 +536,31 @@ def test_concurrent_workers_never_send_one_email_twice(mail_server, reviewer):
     subjects = [message["Subject"] for message in mail_server.received]
     assert sorted(subjects) == sorted(f"n{n}" for n in range(30))
     assert EmailNotification.objects.filter(state="sent", attempts=1).count() == 30
+
+
+@pytest.mark.parametrize(
+    ("page", "shown"),
+    [
+        ("/admin/integrations/emailnotification/", "churn v7 rejected by reviewer"),
+        ("/admin/integrations/notificationpreference/", ">reviewer<"),
+    ],
+)
+def test_the_outbox_is_in_the_admin_for_governance_admins_only(
+    page, shown, version, reviewer, governance_admin, auditor
+):
+    from django.test import Client
+
+    set_notification_preferences(actor=reviewer, kinds=ALL_KINDS, delivery="digest")
+    reject_version(version=version, reviewer=reviewer, comment="No.")
+    for user in (governance_admin, auditor):
+        user.is_staff = True
+        user.save()
+    admin, other = Client(), Client()
+    admin.force_login(governance_admin)
+    other.force_login(auditor)
+
+    response = admin.get(page)
+
+    assert response.status_code == 200
+    assert shown in response.content.decode()
+    assert other.get(page).status_code == 403
