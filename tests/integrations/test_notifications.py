@@ -564,3 +564,30 @@ def test_the_outbox_is_in_the_admin_for_governance_admins_only(
     assert response.status_code == 200
     assert shown in response.content.decode()
     assert other.get(page).status_code == 403
+
+
+def test_a_model_without_an_owner_is_answered_for_by_its_team(
+    mail_server, team, data_scientist, governance_admin, make_policy
+):
+    colleague = UserFactory(username="colleague", email="colleague@example.com")
+    team.members.add(colleague)
+    version = ModelVersionFactory(
+        model=MLModelFactory(name="ownerless", team=team), version=1
+    )
+    grant_waiver(
+        actor=governance_admin,
+        version=version,
+        policy=make_policy("floor", [auc_floor(0.95)]),
+        rule_position=1,
+        justification="Retraining with this week's data",
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+
+    notify_expiring_waivers()
+    send_due_emails()
+
+    assert {message["To"] for message in mail_server.received} == {
+        "gov-admin@example.com",
+        "scientist@example.com",
+        "colleague@example.com",
+    }
