@@ -105,6 +105,16 @@ def notification_preference(*, user: Actor) -> NotificationPreference:
     return stored or NotificationPreference(user=user)
 
 
+def recent_notifications(*, user: Actor, limit: int = 10) -> list[EmailNotification]:
+    """The user's latest e-mail notifications (digests included), newest
+    first."""
+    return list(
+        EmailNotification.objects.filter(recipient=user)
+        .only("kind", "subject", "state", "created_at", "sent_at")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
 @dataclass(frozen=True)
 class EmailQueue:
     """The e-mail outbox as the worker sees it."""

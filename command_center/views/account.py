@@ -8,7 +8,7 @@ from django.views.generic import TemplateView
 from command_center.forms import NotificationPreferencesForm
 from command_center.views.access import acting_user
 from integrations.models import NotificationKind
-from integrations.selectors import notification_preference
+from integrations.selectors import notification_preference, recent_notifications
 from integrations.services import set_notification_preferences
 from mlgov.exceptions import FieldError
 
@@ -33,7 +33,9 @@ class NotificationPreferencesView(LoginRequiredMixin, TemplateView):
                     "delivery": preference.delivery,
                 }
             )
-        context["address"] = acting_user(self.request).email
+        user = acting_user(self.request)
+        context["address"] = user.email
+        context["recent"] = recent_notifications(user=user)
         return context
 
     def post(self, request, *args, **kwargs):

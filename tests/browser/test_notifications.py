@@ -1,6 +1,7 @@
-"""A data scientist chooses their e-mails in Chromium, then receives one on a
-real SMTP server on loopback. A full-page screenshot of the page is saved
-to $MLGOV_SCREENSHOT_DIR (default var/screenshots)."""
+"""A data scientist chooses their e-mails in Chromium, receives one on a real
+SMTP server on loopback, and sees it among their latest notifications. A
+full-page screenshot of the page is saved to $MLGOV_SCREENSHOT_DIR (default
+var/screenshots)."""
 
 import pytest
 
@@ -59,10 +60,6 @@ def test_a_user_sets_preferences_on_the_page_and_receives_the_email(
     assert stored.delivery == "immediate"
     assert not page.is_checked("text=The gate blocked a production deployment")
     assert page.is_checked("text=A reviewer decided on my version")
-    page.screenshot(
-        path=str(screenshot_dir() / "notification-preferences.png"), full_page=True
-    )
-    problems.assert_none()
 
     reject_version(version=version, reviewer=reviewer, comment="Labels leak.")
     send_due_emails()
@@ -70,3 +67,12 @@ def test_a_user_sets_preferences_on_the_page_and_receives_the_email(
     (message,) = mail_server.to("dana@example.com")
     assert message["Subject"] == "churn v4 rejected by rui"
     assert "Their comment: Labels leak." in message.get_content()
+    page.reload()
+    latest = page.locator("section[aria-labelledby=recent-title] tbody tr")
+    assert latest.count() == 1
+    assert "churn v4 rejected by rui" in latest.inner_text()
+    assert "Sent" in latest.inner_text()
+    page.screenshot(
+        path=str(screenshot_dir() / "notification-preferences.png"), full_page=True
+    )
+    problems.assert_none()

@@ -5,12 +5,14 @@ from auditlog.models import LogEntry
 from django.test import Client
 
 from integrations.models import NotificationKind, NotificationPreference
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 URL = "/account/notifications/"
-# Session, user, the stored preference, the roles for the navigation.
-PAGE_QUERIES = 4
+# Session, user, the stored preference, the latest notifications, the roles
+# for the navigation.
+PAGE_QUERIES = 5
 
 
 def signed_in(user) -> Client:
@@ -101,3 +103,26 @@ def test_a_user_without_an_address_is_told_nothing_is_sent(viewer):
     page = signed_in(viewer).get(URL).content.decode()
 
     assert "Your account has no e-mail address" in page
+
+
+def test_the_page_lists_the_users_latest_notifications_only(reviewer, viewer):
+    from integrations.services import enqueue_notification
+
+    set_digest = {"kinds": list(NotificationKind.values), "delivery": "digest"}
+    signed_in(reviewer).post(URL, set_digest)
+    for user, subject in (
+        (reviewer, "Review assigned: churn v7"),
+        (viewer, "Not yours"),
+    ):
+        enqueue_notification(
+            recipient=user, kind="review_assigned", subject=subject, body="…"
+        )
+
+    page = signed_in(reviewer).get(URL).content.decode()
+
+    assert "Review assigned: churn v7" in page
+    assert "Held for the digest" in page
+    assert "Not yours" not in page
+    assert "No notification has been written for you yet." in (
+        signed_in(UserFactory(username="fresh")).get(URL).content.decode()
+    )
