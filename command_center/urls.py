@@ -10,6 +10,11 @@ urlpatterns = [
     path("", views.OverviewView.as_view(), name="overview"),
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
     path("sign-out/", views.SignOutView.as_view(), name="sign-out"),
+    path(
+        "account/notifications/",
+        views.NotificationPreferencesView.as_view(),
+        name="notification-preferences",
+    ),
     path("models/", views.ModelListView.as_view(), name="model-list"),
     path("models/<slug:name>/", views.ModelDetailView.as_view(), name="model-detail"),
     path("drift/", views.DriftAlertListView.as_view(), name="alert-list"),

@@ -5,8 +5,10 @@ from django.utils.html import format_html
 from integrations import services
 from integrations.models import (
     DeliveryAttempt,
+    EmailNotification,
     MlflowModelLink,
     MlflowVersionLink,
+    NotificationPreference,
     WaiverExpiryNotice,
     WebhookDelivery,
     WebhookEvent,
@@ -238,3 +240,33 @@ class WaiverExpiryNoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["waiver", "expires_at", "notified_at"]
     list_select_related = ["waiver__policy", "waiver__version__model"]
     readonly_fields = ["waiver", "expires_at", "notified_at"]
+
+
+@admin.register(EmailNotification)
+class EmailNotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The e-mail outbox, to see what was sent, what waits and why it failed."""
+
+    list_display = [
+        "created_at",
+        "kind",
+        "recipient",
+        "subject",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+    ]
+    list_filter = ["state", "kind"]
+    search_fields = ["recipient__username", "address", "subject"]
+    list_select_related = ["recipient"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Users' choices, set by each user on /account/notifications/."""
+
+    list_display = ["user", "delivery", "muted_kinds", "updated_at"]
+    list_filter = ["delivery"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]

@@ -6,9 +6,11 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "Integrations"
 
     def ready(self) -> None:
-        from integrations.metrics import WebhookQueueCollector
-        from integrations.outbox import subscribe_to_domain_events
+        from integrations import notifications, outbox
+        from integrations.metrics import EmailQueueCollector, WebhookQueueCollector
         from mlgov.metrics import register_state_collector
 
-        subscribe_to_domain_events()
+        outbox.subscribe_to_domain_events()
+        notifications.subscribe_to_domain_events()
         register_state_collector("integrations.webhook_queue", WebhookQueueCollector())
+        register_state_collector("integrations.email_queue", EmailQueueCollector())

@@ -1,5 +1,5 @@
-"""Reads for the webhook API and admin, and the MLflow origin of imported
-models."""
+"""Reads for the webhook API and admin, e-mail notifications, and the MLflow
+origin of imported models."""
 
 import re
 from dataclasses import dataclass
@@ -11,10 +11,13 @@ from django.utils import timezone
 
 from integrations.models import (
     DeliveryAttempt,
+    EmailNotification,
     MlflowVersionLink,
+    NotificationPreference,
     WebhookDelivery,
     WebhookSubscription,
 )
+from mlgov.actors import Actor
 from mlgov.exceptions import NotFoundError
 
 
@@ -186,3 +189,59 @@ def mlflow_origins(*, model_id: int) -> list[MlflowOrigin]:
         )
         for version, tracking_uri, mlflow_name, mlflow_version, run_id, source in links
     ]
+
+
+def notification_preference(*, user: Actor) -> NotificationPreference:
+    """The user's stored preferences, or the defaults (every kind, at once)
+    unsaved."""
+    stored = NotificationPreference.objects.filter(user=user).first()
+    return stored or NotificationPreference(user=user)
+
+
+def recent_notifications(*, user: Actor, limit: int = 10) -> list[EmailNotification]:
+    """The user's latest e-mail notifications (digests included), newest
+    first."""
+    return list(
+        EmailNotification.objects.filter(recipient=user)
+        .only("kind", "subject", "state", "created_at", "sent_at")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class EmailQueue:
+    """The e-mail outbox as the worker sees it."""
+
+    pending: int
+    retrying: int  # pending after at least one failed attempt
+    held: int  # waiting for a daily digest
+    failed: int  # given up
+    oldest_due_age_seconds: float  # 0 when nothing is due
+
+
+def email_queue(*, now: datetime | None = None) -> EmailQueue:
+    """One grouped read; the partial indexes on pending and held rows keep
+    it cheap however many were sent (failed rows are few)."""
+    now = now or timezone.now()
+    state = EmailNotification.State
+    counts = EmailNotification.objects.filter(
+        state__in=[state.PENDING, state.HELD, state.FAILED]
+    ).aggregate(
+        pending=Count("pk", filter=Q(state=state.PENDING)),
+        retrying=Count("pk", filter=Q(state=state.PENDING, attempts__gt=0)),
+        held=Count("pk", filter=Q(state=state.HELD)),
+        failed=Count("pk", filter=Q(state=state.FAILED)),
+        oldest_due=Min(
+            "next_attempt_at", filter=Q(state=state.PENDING, next_attempt_at__lte=now)
+        ),
+    )
+    oldest_due = counts["oldest_due"]
+    return EmailQueue(
+        pending=counts["pending"],
+        retrying=counts["retrying"],
+        held=counts["held"],
+        failed=counts["failed"],
+        oldest_due_age_seconds=(
+            (now - oldest_due).total_seconds() if oldest_due else 0.0
+        ),
+    )

@@ -26,6 +26,12 @@ ROLE_INCLUDES: dict[str, frozenset[str]] = {
     Role.AUDITOR: frozenset({Role.VIEWER, Role.AUDITOR}),
 }
 
+
+def groups_granting(role: str) -> frozenset[str]:
+    """The groups whose members hold `role`, directly or by inclusion."""
+    return frozenset(name for name, held in ROLE_INCLUDES.items() if role in held)
+
+
 DOMAIN_APPS = ("registry", "governance", "drift", "deployments", "command_center")
 
 # Apps whose rows only governance admins see and change in the admin (webhook

@@ -12,9 +12,10 @@ failed run is claimed for RETRY_AFTER, then tried again.
 
 The jobs are named management commands, run by name: the kernel imports no
 app (tests/test_architecture.py). Every job is idempotent (a second
-snapshot the same day updates the day's row; a waiver is announced once;
-verify_audit only reads), so a claim lost with a flushed Redis costs at most
-one extra run, never a wrong result.
+snapshot the same day updates the day's row; a waiver is announced once, a
+review reminder and a day's digest written once; verify_audit only reads),
+so a claim lost with a flushed Redis costs at most one extra run, never a
+wrong result.
 """
 
 from __future__ import annotations
@@ -57,6 +58,11 @@ SCHEDULE: tuple[Job, ...] = (
     Job("snapshot_portfolio", every="day", offset=timedelta(minutes=15)),
     # The command's own advice: hourly (idempotent; a waiver is announced once).
     Job("notify_expiring_waivers", every="hour", offset=timedelta(minutes=5)),
+    # After the waiver check, whose e-mails it does not touch; a reminder is
+    # written once per version and reviewer.
+    Job("send_review_reminders", every="hour", offset=timedelta(minutes=10)),
+    # Before the working day in Europe; each user's digest is written once a day.
+    Job("send_notification_digests", every="day", offset=timedelta(hours=6)),
     # Tamper evidence checked daily; a broken chain fails the job (exit 1)
     # and is logged as scheduler.job_failed at ERROR, every RETRY_AFTER.
     Job("verify_audit", every="day", offset=timedelta(hours=2)),

@@ -506,6 +506,34 @@ MLFLOW_IMPORT_MAX_ANSWER_BYTES = env.int(
 )
 MLFLOW_IMPORT_MAX_PAGES = env.int("MLFLOW_IMPORT_MAX_PAGES", default=1000)
 
+# E-mail notifications (integrations): sent from the outbox by the
+# `manage.py deliver_webhooks` worker through Django's mail framework, SMTP
+# unless EMAIL_BACKEND says otherwise (scripts/run.sh prints to the console).
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="mlgov@localhost")
+# Where the links in e-mails point: the address users open mlgov at.
+NOTIFICATION_BASE_URL = env.str(
+    "NOTIFICATION_BASE_URL", default="http://127.0.0.1:8000"
+)
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+NOTIFICATION_BACKOFF_BASE_SECONDS = env.float(
+    "NOTIFICATION_BACKOFF_BASE_SECONDS", default=60.0
+)
+NOTIFICATION_BACKOFF_MAX_SECONDS = env.float(
+    "NOTIFICATION_BACKOFF_MAX_SECONDS", default=6 * 3600
+)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both.")
+
 # Webhooks (integrations): delivery by `manage.py deliver_webhooks`.
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=10)

@@ -7,6 +7,11 @@ bootstrap_requirements requirements.txt
 # Set-up is quiet (migrations at verbosity 0, logs at WARNING), so the demo's
 # domain events do not bury the login line; the server then logs its JSON
 # access events as usual.
+# E-mail notifications print to the console of whoever sends them (`manage.py
+# deliver_webhooks`, which this script does not start), never to a real
+# mail server.
+export EMAIL_BACKEND="${EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend}"
+
 echo "mlgov: preparing the database and the demo portfolio…"
 LOG_LEVEL=WARNING .venv/bin/python manage.py migrate --noinput --verbosity 0
 LOG_LEVEL=WARNING .venv/bin/python manage.py seed_demo

@@ -4,6 +4,9 @@ API's."""
 
 from command_center.views.access import SignInView as SignInView
 from command_center.views.access import SignOutView as SignOutView
+from command_center.views.account import (
+    NotificationPreferencesView as NotificationPreferencesView,
+)
 from command_center.views.exports import InventoryCSVView as InventoryCSVView
 from command_center.views.pages import AuditListView as AuditListView
 from command_center.views.pages import DeploymentListView as DeploymentListView

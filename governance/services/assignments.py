@@ -47,6 +47,7 @@ def assign_reviewer(
             "review.assigned",
             model=locked.model.name,
             version=locked.version,
+            version_id=locked.pk,
             reviewer_id=reviewer.pk,
             actor_id=actor.pk,
         )

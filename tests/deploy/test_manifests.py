@@ -32,7 +32,13 @@ OFFICIAL_IMAGES = (
 # Images the repository builds from its own files.
 BUILT_IMAGES = ("localhost/mlgov:", "localhost/mlgov-pgbouncer:")
 # The periodic commands (mlgov.scheduler.SCHEDULE where the scheduler exists).
-PERIODIC_COMMANDS = {"snapshot_portfolio", "notify_expiring_waivers", "verify_audit"}
+PERIODIC_COMMANDS = {
+    "snapshot_portfolio",
+    "notify_expiring_waivers",
+    "send_review_reminders",
+    "send_notification_digests",
+    "verify_audit",
+}
 # Read by libraries or the image rather than by mlgov's own source.
 READ_ELSEWHERE = {"DJANGO_SETTINGS_MODULE"}
 

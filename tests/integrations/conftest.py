@@ -9,6 +9,7 @@ import pytest
 from integrations.services import create_subscription
 from tests.integrations.mlflow_server import mlflow, mlflow_uri  # noqa: F401
 from tests.integrations.ports import loopback_server
+from tests.integrations.smtp_server import mail_server  # noqa: F401
 from tests.mlgov.conftest import log_lines  # noqa: F401  (shared fixture)
 
 

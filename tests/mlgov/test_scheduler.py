@@ -172,6 +172,7 @@ class TestCommand:
         )
         assert "notify_expiring_waivers [2026-12-03T03] succeeded" in first
         assert "verify_audit [2026-12-03] succeeded: audit chain intact" in first
+        assert "send_notification_digests [2026-12-03] succeeded" not in first
         assert PortfolioSnapshot.objects.filter(day="2026-12-03").count() == 1
 
         call_command("run_scheduler", "--once")
@@ -179,12 +180,14 @@ class TestCommand:
         assert "snapshot_portfolio [2026-12-03] skipped: done:" in second
         assert "succeeded" not in second
 
-    def test_before_the_snapshot_offset_only_the_hourly_job_runs(self, clock, capsys):
+    def test_before_the_snapshot_offset_only_the_hourly_jobs_run(self, clock, capsys):
         clock("2026-12-03T00:10:00")
         call_command("run_scheduler", "--once")
         assert capsys.readouterr().out.splitlines() == [
             "notify_expiring_waivers [2026-12-03T00] succeeded: "
-            "0 expiring waiver(s) announced."
+            "0 expiring waiver(s) announced.",
+            "send_review_reminders [2026-12-03T00] succeeded: "
+            "0 review reminder(s) written.",
         ]
         assert not PortfolioSnapshot.objects.exists()
 
@@ -207,3 +210,5 @@ class TestCommand:
         out = capsys.readouterr().out
         assert "snapshot_portfolio: every day" in out
         assert "notify_expiring_waivers: every hour" in out
+        assert "send_review_reminders: every hour" in out
+        assert "send_notification_digests: every day" in out

@@ -70,3 +70,10 @@ def test_unknown_mode_is_refused():
 
     assert result.returncode != 0
     assert "MLGOV_MODE" in result.stderr
+
+
+def test_smtp_with_both_tls_modes_is_refused():
+    result = run_manage("check", EMAIL_USE_TLS="true", EMAIL_USE_SSL="true")
+
+    assert result.returncode != 0
+    assert "EMAIL_USE_TLS or EMAIL_USE_SSL" in result.stderr

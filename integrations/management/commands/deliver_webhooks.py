@@ -10,6 +10,7 @@ from integrations.services import (
     allowed_networks,
     deliver_due,
     notify_expiring_waivers,
+    send_due_emails,
 )
 
 
@@ -31,7 +32,8 @@ def _idle_waiter(seconds: float) -> Callable[[], None]:
 
 class Command(BaseCommand):
     help = (
-        "Deliver pending webhook events (signed, retried with backoff). Runs "
+        "Deliver pending webhook events (signed, retried with backoff) and send "
+        "pending e-mail notifications (retried with backoff). Runs "
         "until stopped, or once with --once. Several workers may run at once on "
         "PostgreSQL; on SQLite run one. Also announces expiring waivers every "
         "--waiver-check-seconds."
@@ -71,9 +73,11 @@ class Command(BaseCommand):
             if waiver_check_seconds and time.monotonic() >= next_waiver_check:
                 notify_expiring_waivers()
                 next_waiver_check = time.monotonic() + waiver_check_seconds
-            done = deliver_due(limit=100)
+            webhooks = deliver_due(limit=100)
+            emails = send_due_emails(limit=100)
+            done = webhooks + emails
             delivered += done
-            if once and done < 100:
+            if once and webhooks < 100 and emails < 100:
                 break
             if not done:
                 wait()

@@ -13,7 +13,8 @@ from mlgov import scheduler
 class Command(BaseCommand):
     help = (
         "Run the periodic jobs (mlgov.scheduler.SCHEDULE: snapshot_portfolio "
-        "daily, notify_expiring_waivers hourly, verify_audit daily), each once "
+        "daily, notify_expiring_waivers and send_review_reminders hourly, "
+        "send_notification_digests and verify_audit daily), each once "
         "per period however many schedulers run: a job is claimed in the shared "
         "cache (Redis) before it runs. Runs until stopped, or one tick with --once."
     )
