@@ -34,9 +34,12 @@ class ReviewClock:
 
     @property
     def days_overdue(self) -> int:
-        """The day past the deadline the review is in (1 on the first day
-        late); 0 while it is not overdue."""
-        return -self.days_left if self.overdue else 0
+        """Whole days past the deadline, at least 1 once it has passed; 0
+        while it has not."""
+        if not self.overdue:
+            return 0
+        seconds = (self.now - self.due_at).total_seconds()
+        return max(1, int(seconds // 86400))
 
 
 class OverdueReview(NamedTuple):
