@@ -70,26 +70,34 @@ class Exposure(NamedTuple):
     reason: str
 
 
+def _parts(facts: ExposureFacts) -> tuple[float, float, float, float]:
+    """The points of serving, failing rules, critical drift and a late review."""
+    serving = facts.serving_share / 100
+    reach = 1 + SERVING_REACH * serving
+    rules = min(facts.failing_rules, FAILING_RULES_COUNTED)
+    return (
+        SERVING_POINTS * serving,
+        FAILING_RULE_POINTS * rules * (1 + SERVING_REACH * facts.failing_share / 100),
+        CRITICAL_DRIFT_POINTS * reach if facts.open_critical_alerts else 0.0,
+        OVERDUE_REVIEW_POINTS * reach
+        if facts.overdue_review_version is not None
+        else 0.0,
+    )
+
+
+def exposure_score(facts: ExposureFacts) -> float:
+    """The 0-100 score alone: what the lists sort by."""
+    points = sum(_parts(facts))
+    return round(100 * TIER_WEIGHTS[facts.risk_tier] * points / _MOST_POINTS, 1)
+
+
 def exposure(facts: ExposureFacts) -> Exposure:
     """The score and the sentence of its largest part."""
-    serving = facts.serving_share / 100
-    failing = facts.failing_share / 100
-    trouble = {
-        RULES: FAILING_RULE_POINTS
-        * min(facts.failing_rules, FAILING_RULES_COUNTED)
-        * (1 + SERVING_REACH * failing),
-        DRIFT: CRITICAL_DRIFT_POINTS
-        * (facts.open_critical_alerts > 0)
-        * (1 + SERVING_REACH * serving),
-        REVIEW: OVERDUE_REVIEW_POINTS
-        * (facts.overdue_review_version is not None)
-        * (1 + SERVING_REACH * serving),
-    }
-    points = SERVING_POINTS * serving + sum(trouble.values())
-    score = round(100 * TIER_WEIGHTS[facts.risk_tier] * points / _MOST_POINTS, 1)
-    # The dict's order breaks ties: rules, then drift, then the review.
-    top = max(trouble, key=lambda part: trouble[part])
-    return Exposure(score, _sentence(facts, top if trouble[top] else None))
+    _serving, *trouble = _parts(facts)
+    largest = max(trouble)
+    # Equal parts are named in this order: rules, then drift, then the review.
+    top = (RULES, DRIFT, REVIEW)[trouble.index(largest)] if largest else None
+    return Exposure(exposure_score(facts), _sentence(facts, top))
 
 
 def _plural(count: int, noun: str) -> str:

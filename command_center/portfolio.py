@@ -11,7 +11,12 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from command_center.exposure import Exposure, ExposureFacts, exposure
+from command_center.exposure import (
+    Exposure,
+    ExposureFacts,
+    exposure,
+    exposure_score,
+)
 from deployments.standing import EnvironmentStanding, canary_label, subject_label
 from drift import constants as drift_vocabulary
 from governance.engine import OverdueReview, Verdict
@@ -171,35 +176,39 @@ class ModelRow(NamedTuple):
         return self.review_due is not None and self.review_due < today
 
     @property
-    def exposure(self) -> Exposure:
-        """How exposed the model is in production now (command_center.exposure)."""
-        found = self.compliance.get(registry_vocabulary.PRODUCTION)
+    def exposure_facts(self) -> ExposureFacts:
+        """What the exposure score reads about this model (command_center.exposure)."""
         overdue = self.overdue_review
-        facts = ExposureFacts(
-            risk_tier=self.risk_tier,
-            open_critical_alerts=self.open_alerts.get(
-                drift_vocabulary.SEVERITY_CRITICAL, 0
-            ),
-            overdue_review_version=overdue.version if overdue else None,
-            overdue_review_days=overdue.days_overdue if overdue else 0,
+        found = self.compliance.get(registry_vocabulary.PRODUCTION)
+        serving_share = failing_share = 0
+        only_canary_fails = False
+        if found is not None and found.is_serving:
+            serving_share = 100
+            only_canary_fails = found.passed and found.canary_passed is False
+            if only_canary_fails:
+                failing_share = found.canary_percent or 0
+            elif not found.passed:
+                failing_share = 100
+        return ExposureFacts(
+            self.risk_tier,
+            serving_share,
+            failing_share,
+            found.failing_rule_count if found is not None else 0,
+            only_canary_fails,
+            self.open_alerts.get(drift_vocabulary.SEVERITY_CRITICAL, 0),
+            overdue.version if overdue else None,
+            overdue.days_overdue if overdue else 0,
         )
-        if found is None:
-            return exposure(facts)
-        only_canary_fails = found.passed and found.canary_passed is False
-        if not found.is_serving:
-            failing_share = 0
-        elif only_canary_fails:
-            failing_share = found.canary_percent or 0
-        else:
-            failing_share = 0 if found.passed else 100
-        return exposure(
-            facts._replace(
-                serving_share=100 if found.is_serving else 0,
-                failing_share=failing_share,
-                failing_rules=found.failing_rule_count,
-                only_canary_fails=only_canary_fails,
-            )
-        )
+
+    @property
+    def exposure_score(self) -> float:
+        """How exposed the model is in production now, 0-100."""
+        return exposure_score(self.exposure_facts)
+
+    @property
+    def exposure(self) -> Exposure:
+        """The exposure score with its top reason as a sentence."""
+        return exposure(self.exposure_facts)
 
     @property
     def readiness_band(self) -> str | None:
@@ -277,12 +286,8 @@ def overdue_reviews(rows: Sequence[ModelRow], today: date) -> dict[str, Any]:
 def attention(rows: Sequence[ModelRow], size: int = ATTENTION_SIZE) -> list[dict]:
     """The most exposed models, ties by lowest readiness, then by name; models
     without a version have nothing to deploy and are left out."""
-    scored = [
-        (row.exposure, row)
-        for row in rows
-        if row.readiness is not None and row.readiness_label is not None
-    ]
-    scored.sort(key=lambda pair: (-pair[0].score, pair[1].readiness, pair[1].name))
+    scored = [(row.exposure_score, row) for row in rows if row.readiness is not None]
+    scored.sort(key=lambda pair: (-pair[0], pair[1].readiness, pair[1].name))
     return [
         {
             "model": row.name,
@@ -293,7 +298,7 @@ def attention(rows: Sequence[ModelRow], size: int = ATTENTION_SIZE) -> list[dict
             "risk_tier": row.risk_tier,
             "team": row.team,
         }
-        for found, row in scored[:size]
+        for row, found in ((row, row.exposure) for _score, row in scored[:size])
     ]
 
 

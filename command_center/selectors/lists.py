@@ -24,7 +24,7 @@ MODEL_SORTS = {
         row.name,
     ),
     "exposure": lambda row: (
-        -row.exposure.score,
+        -row.exposure_score,
         row.readiness is None,
         row.readiness or 0,
         row.name,
