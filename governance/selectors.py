@@ -294,9 +294,12 @@ def overdue_reviews_by_model(
         .values_list("model_id", "version", "submitted_at", "model__risk_tier")
     )
     found: dict[int, OverdueReview] = {}
+    seen: set[int] = set()
     for model_id, number, submitted_at, risk_tier in rows:
-        if model_id in found or submitted_at is None:
+        # A model's versions share its tier: its oldest submission is due first.
+        if model_id in seen or submitted_at is None:
             continue
+        seen.add(model_id)
         clock = review_clock(submitted_at, risk_tier, settings.REVIEW_SLA_DAYS, now)
         if clock.overdue:
             found[model_id] = OverdueReview(number, clock.days_overdue)

@@ -18,7 +18,7 @@ from deployments.models import Deployment, GateDecision
 from deployments.selectors import model_standings
 from drift.constants import ALERT_SEVERITIES
 from drift.models import DriftAlert
-from drift.selectors import with_open_alert_counts
+from drift.selectors import open_alert_counts_by_model
 from governance.models import Approval, Policy, Rule, Waiver
 from governance.selectors import overdue_reviews_by_model
 from mlgov.bulk import garbage_collection_paused
@@ -110,27 +110,21 @@ def _model_rows(models: QuerySet[MLModel], *, now: datetime) -> list[ModelRow]:
     standings = model_standings(models, environments=environments, now=now)
     last_approvals = _last_approvals(models)
     overdue_reviews = overdue_reviews_by_model(models, now=now)
-    alert_columns = {
-        severity: f"open_{severity}_alerts" for severity in ALERT_SEVERITIES
-    }
+    open_alerts = open_alert_counts_by_model(models)
+    no_alerts = dict.fromkeys(ALERT_SEVERITIES, 0)
     # Equal verdicts are one object: the rows are cached, and pickle writes a
     # shared object once.
     shown: dict[Compliance, Compliance] = {}
     rows = []
-    for model in (
-        with_open_alert_counts(models)
-        .order_by("name")
-        .values(
-            *alert_columns.values(),
-            "pk",
-            "name",
-            "display_name",
-            "risk_tier",
-            "created_at",
-            team_name=F("team__name"),
-            team_display=F("team__display_name"),
-            owner_name=F("owner__username"),
-        )
+    for model in models.order_by("name").values(
+        "pk",
+        "name",
+        "display_name",
+        "risk_tier",
+        "created_at",
+        team_name=F("team__name"),
+        team_display=F("team__display_name"),
+        owner_name=F("owner__username"),
     ):
         standing = standings.get(model["pk"])
         last_approved_at = last_approvals.get(model["pk"])
@@ -164,10 +158,7 @@ def _model_rows(models: QuerySet[MLModel], *, now: datetime) -> list[ModelRow]:
                     last_approved_at=last_approved_at,
                     registered_at=model["created_at"],
                 ),
-                open_alerts={
-                    severity: model[column]
-                    for severity, column in alert_columns.items()
-                },
+                open_alerts=open_alerts.get(model["pk"], no_alerts),
                 overdue_review=overdue_reviews.get(model["pk"]),
             )
         )

@@ -157,10 +157,10 @@ def test_the_csv_lists_the_canarys_failures_beside_the_primarys(viewer, portfoli
 
 # Session, user, roles and environments; per batch of models, its names and
 # its rows (environments, what speaks and serves, governance's seven, the
-# last approvals, the reviews past their deadline, and the models with their
-# open alert counts in the rows' own query); then the empty batch that ends
-# it. The reviews past their deadline are the one query exposure added.
-CSV_QUERIES = 18
+# last approvals, the reviews past their deadline, the open alerts per model
+# and severity, and the models); then the empty batch that ends it. Exposure
+# added the reviews past their deadline and the open alerts.
+CSV_QUERIES = 19
 
 
 def test_csv_queries_do_not_grow_with_the_portfolio(
