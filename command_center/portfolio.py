@@ -11,8 +11,15 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
+from command_center.exposure import (
+    Exposure,
+    ExposureFacts,
+    exposure,
+    exposure_score,
+)
 from deployments.standing import EnvironmentStanding, canary_label, subject_label
 from drift import constants as drift_vocabulary
+from governance.engine import OverdueReview, Verdict
 from registry import constants as registry_vocabulary
 
 # The registry's tiers, gravest first: the order pages and tables show them in.
@@ -45,6 +52,28 @@ READINESS_PART_LABELS: Mapping[str, str] = {
 }
 
 
+class FailingRule(NamedTuple):
+    """An enforced, unwaived rule a version fails, and the engine's sentence."""
+
+    version: int
+    policy: str
+    rule: int
+    kind: str
+    reason: str
+
+    @property
+    def name(self) -> str:
+        """How the CSV names the rule: "floor rule 1 (metric_threshold)"."""
+        return f"{self.policy} rule {self.rule} ({self.kind})"
+
+    @classmethod
+    def all_of(cls, version: int, verdict: Verdict) -> tuple[FailingRule, ...]:
+        return tuple(
+            cls(version, result.policy, result.rule, result.kind, result.detail)
+            for result in verdict.failures
+        )
+
+
 class Compliance(NamedTuple):
     """A model's verdict in one environment as the pages show it: about the
     version that speaks for the model there (deployments.standing), named.
@@ -57,12 +86,18 @@ class Compliance(NamedTuple):
     canary_version: int | None = None
     canary_percent: int | None = None
     canary_passed: bool | None = None
+    # The subject's failures, then the canary's.
+    failures: tuple[FailingRule, ...] = ()
 
     @classmethod
     def of(cls, standing: EnvironmentStanding) -> Compliance:
         subject = standing.subject
         canary = subject.canary
         passed = standing.passed
+        canary_verdict = standing.canary_verdict
+        failures = FailingRule.all_of(subject.version.version, standing.verdict)
+        if canary and canary_verdict:
+            failures += FailingRule.all_of(canary.version.version, canary_verdict)
         return cls(
             subject.version.version,
             subject.is_serving,
@@ -70,8 +105,14 @@ class Compliance(NamedTuple):
             () if passed else standing.verdict.reasons,
             canary.version.version if canary else None,
             canary.traffic_percent if canary else None,
-            standing.canary_verdict.passed if standing.canary_verdict else None,
+            canary_verdict.passed if canary_verdict else None,
+            failures,
         )
+
+    @property
+    def failing_rule_count(self) -> int:
+        """The distinct rules failing on the versions this verdict speaks of."""
+        return len({(failure.policy, failure.rule) for failure in self.failures})
 
     @property
     def label(self) -> str:
@@ -116,6 +157,9 @@ class ModelRow(NamedTuple):
     readiness_points: Mapping[str, float]
     last_approved_at: datetime | None = None
     review_due: date | None = None
+    # Unresolved drift alerts of any of its versions, per alert severity.
+    open_alerts: Mapping[str, int] = {}
+    overdue_review: OverdueReview | None = None
 
     @property
     def is_compliant(self) -> bool:
@@ -130,6 +174,41 @@ class ModelRow(NamedTuple):
     def is_overdue(self, today: date) -> bool:
         """Whether its review is past due on `today`."""
         return self.review_due is not None and self.review_due < today
+
+    @property
+    def exposure_facts(self) -> ExposureFacts:
+        """What the exposure score reads about this model (command_center.exposure)."""
+        overdue = self.overdue_review
+        found = self.compliance.get(registry_vocabulary.PRODUCTION)
+        serving_share = failing_share = 0
+        only_canary_fails = False
+        if found is not None and found.is_serving:
+            serving_share = 100
+            only_canary_fails = found.passed and found.canary_passed is False
+            if only_canary_fails:
+                failing_share = found.canary_percent or 0
+            elif not found.passed:
+                failing_share = 100
+        return ExposureFacts(
+            self.risk_tier,
+            serving_share,
+            failing_share,
+            found.failing_rule_count if found is not None else 0,
+            only_canary_fails,
+            self.open_alerts.get(drift_vocabulary.SEVERITY_CRITICAL, 0),
+            overdue.version if overdue else None,
+            overdue.days_overdue if overdue else 0,
+        )
+
+    @property
+    def exposure_score(self) -> float:
+        """How exposed the model is in production now, 0-100."""
+        return exposure_score(self.exposure_facts)
+
+    @property
+    def exposure(self) -> Exposure:
+        """The exposure score with its top reason as a sentence."""
+        return exposure(self.exposure_facts)
 
     @property
     def readiness_band(self) -> str | None:
@@ -205,19 +284,21 @@ def overdue_reviews(rows: Sequence[ModelRow], today: date) -> dict[str, Any]:
 
 
 def attention(rows: Sequence[ModelRow], size: int = ATTENTION_SIZE) -> list[dict]:
-    """The models with the lowest readiness, ties by name; models without a
-    version have nothing to deploy and are left out."""
-    scored = [row for row in rows if row.readiness is not None]
-    scored.sort(key=lambda row: (row.readiness, row.name))
+    """The most exposed models, ties by lowest readiness, then by name; models
+    without a version have nothing to deploy and are left out."""
+    scored = [(row.exposure_score, row) for row in rows if row.readiness is not None]
+    scored.sort(key=lambda pair: (-pair[0], pair[1].readiness, pair[1].name))
     return [
         {
             "model": row.name,
             "version": row.readiness_label,
             "readiness": row.readiness,
+            "exposure": found.score,
+            "reason": found.reason,
             "risk_tier": row.risk_tier,
             "team": row.team,
         }
-        for row in scored[:size]
+        for row, found in ((row, row.exposure) for _score, row in scored[:size])
     ]
 
 

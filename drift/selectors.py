@@ -69,6 +69,27 @@ def with_open_alert_counts(models: QuerySet[MLModel]) -> QuerySet[MLModel]:
     return models.annotate(**counts)
 
 
+def open_alert_counts_by_model(models: QuerySet[MLModel]) -> dict[int, dict[str, int]]:
+    """Per model id of `models` with an unresolved alert, the unresolved alerts
+    of any of its versions per alert severity (each severity present, zero or
+    not). One grouped query over the unresolved alerts, which are few: the
+    portfolio's rows read this where `with_open_alert_counts`'s subqueries,
+    run once per model, cost seconds at ten thousand models."""
+    rows = (
+        DriftAlert.objects.unresolved()
+        .filter(version__model__in=models.values("pk"))
+        .values_list("version__model_id", "severity")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for model_id, severity, count in rows:
+        counts.setdefault(model_id, dict.fromkeys(ALERT_SEVERITIES, 0))[severity] = (
+            count
+        )
+    return counts
+
+
 def filter_rows(rows: QuerySet, **filters: object) -> QuerySet:
     """Apply the list filters that were given (model, version, environment,
     severity, status); absent or empty ones do not filter."""

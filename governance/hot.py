@@ -100,6 +100,8 @@ class FactRow(NamedTuple):
     created_by_id: int | None
     submitted_by_id: int | None
     created_at: datetime
+    status: str
+    submitted_at: datetime | None
 
 
 class TagRow(NamedTuple):

@@ -3,11 +3,12 @@ in a constant number of queries, so evaluating the portfolio costs the same
 handful of round trips as evaluating one version."""
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -16,6 +17,7 @@ from drift.selectors import open_drift_by_version
 from governance import hot
 from governance.documents import PolicyDocument, RuleDocument
 from governance.engine import (
+    OverdueReview,
     PolicySet,
     PolicySpec,
     ReadinessBreakdown,
@@ -25,6 +27,8 @@ from governance.engine import (
     approvals_required,
     count_independent_approvals,
     evaluate,
+    is_review_overdue,
+    review_clock,
     version_readiness,
 )
 from governance.models import (
@@ -40,6 +44,7 @@ from mlgov.actors import Actor
 from mlgov.db import fetch_together
 from mlgov.exceptions import FieldError, NotFoundError
 from mlgov.roles import ROLE_INCLUDES, Role
+from registry.constants import VERSION_IN_REVIEW
 from registry.models import MLModel, ModelVersion
 
 
@@ -87,6 +92,8 @@ FACT_COLUMNS = (
     "created_by_id",
     "submitted_by_id",
     "created_at",
+    "status",
+    "submitted_at",
 )
 
 
@@ -143,6 +150,9 @@ def _assemble_facts(
             submitter_id=row.submitted_by_id,
             created_at=row.created_at,
             open_drift=drift.get(row.pk, {}),
+            in_review_since=row.submitted_at
+            if row.status == VERSION_IN_REVIEW
+            else None,
         )
         for row in rows
     }
@@ -203,11 +213,15 @@ class VersionVerdicts:
         policies: PolicySet,
         waivers: dict[int, list[WaiverSpec]],
         now: datetime,
+        review_sla_days: Mapping[str, int] | None = None,
     ) -> None:
         self.facts = facts
         self.policies = policies
         self.waivers = waivers
         self.now = now
+        self.review_sla_days = (
+            settings.REVIEW_SLA_DAYS if review_sla_days is None else review_sla_days
+        )
         self._verdicts: dict[tuple, Verdict] = {}
 
     @classmethod
@@ -249,9 +263,15 @@ class VersionVerdicts:
         return verdict
 
     def readiness(self, version_id: int, environment: str | None) -> ReadinessBreakdown:
-        """The version's readiness from its verdict in `environment`."""
+        """The version's readiness from its verdict in `environment`, counting
+        a review past its deadline (settings.REVIEW_SLA_DAYS)."""
+        facts = self.facts[version_id]
         return version_readiness(
-            self.facts[version_id], self.verdict(version_id, environment)
+            facts,
+            self.verdict(version_id, environment),
+            review_overdue=is_review_overdue(
+                facts.in_review_since, facts.risk_tier, self.review_sla_days, self.now
+            ),
         )
 
 
@@ -267,6 +287,34 @@ def evaluate_versions(
         waivers=waiver_specs(versions=versions, now=now),
         now=now,
     )
+
+
+def overdue_reviews_by_model(
+    models: QuerySet[MLModel], *, now: datetime
+) -> dict[int, OverdueReview]:
+    """Per model id of `models`, its version in review longest past its
+    deadline (settings.REVIEW_SLA_DAYS); models with none are left out. One
+    query: the versions in review, few at any time."""
+    rows = (
+        ModelVersion.objects.filter(
+            model__in=models.values("pk"),
+            status=VERSION_IN_REVIEW,
+            submitted_at__isnull=False,
+        )
+        .order_by("submitted_at", "pk")
+        .values_list("model_id", "version", "submitted_at", "model__risk_tier")
+    )
+    found: dict[int, OverdueReview] = {}
+    seen: set[int] = set()
+    for model_id, number, submitted_at, risk_tier in rows:
+        # A model's versions share its tier: its oldest submission is due first.
+        if model_id in seen or submitted_at is None:
+            continue
+        seen.add(model_id)
+        clock = review_clock(submitted_at, risk_tier, settings.REVIEW_SLA_DAYS, now)
+        if clock.overdue:
+            found[model_id] = OverdueReview(number, clock.days_overdue)
+    return found
 
 
 @dataclass(frozen=True)

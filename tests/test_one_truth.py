@@ -55,6 +55,13 @@ EXPECTED = {
         "staging": ("v1 candidate", PASS),
         "production": ("v1 candidate", PASS),
     },
+    # In review past its deadline (medium: 10 days), the approval rule waived:
+    # it passes, but its readiness's approvals part scores nothing.
+    ("late", "medium"): {
+        "development": ("v1 candidate", PASS),
+        "staging": ("v1 candidate", PASS),
+        "production": ("v1 candidate", PASS),
+    },
     # The newest version is a draft: the approved v1 speaks.
     ("drafty", "low"): {
         "development": ("v1 candidate", PASS),
@@ -117,14 +124,19 @@ def portfolio(make_policy, reviewer, governance_admin):
     )
 
     waived = version(model("waived", "medium"), 1, "in_review", 0.9)
-    Waiver.objects.create(
-        version=waived,
-        policy=review,
-        rule_position=1,
-        justification="Second reviewer on leave; approved by the committee.",
-        granted_by=governance_admin,
-        expires_at=timezone.now() + timedelta(days=7),
+    late = version(model("late", "medium"), 1, "in_review", 0.9)
+    ModelVersion.objects.filter(pk=late.pk).update(
+        submitted_at=timezone.now() - timedelta(days=12)
     )
+    for in_review in (waived, late):
+        Waiver.objects.create(
+            version=in_review,
+            policy=review,
+            rule_position=1,
+            justification="Second reviewer on leave; approved by the committee.",
+            granted_by=governance_admin,
+            expires_at=timezone.now() + timedelta(days=7),
+        )
 
     drafty = model("drafty", "low")
     version(drafty, 1, "approved", 0.85, approved=True)
@@ -273,6 +285,22 @@ def test_every_surface_gives_the_same_version_and_verdict(
         assert f'<span class="hint" data-readiness-subject>{label}</span>' in (
             model_page
         )
+
+    # The overdue review costs the approvals part (20 points), the same on
+    # every surface, and it is the late model's exposure reason everywhere.
+    assert attention["late"]["readiness"] == attention["waived"]["readiness"] - 20
+    overview = pages.get("/").content.decode()
+    for name, item in attention.items():
+        assert csv_rows[name]["exposure"] == f"{item['exposure']:.1f}"
+        assert csv_rows[name]["exposure_reason"] == item["reason"]
+        assert f'data-exposure="{name}">{item["exposure"]:.1f}<' in overview
+    assert attention["late"]["reason"] == (
+        "Has v1 in review 2 days past its deadline; serves no production traffic"
+    )
+    assert summary["attention"][0]["model"] == "served"
+    assert attention["served"]["reason"] == (
+        "Serves 100% of production and fails 1 enforced rule"
+    )
 
     # The admin's production column, archived models included.
     admin = signed_in(UserFactory(username="root", is_staff=True, is_superuser=True))

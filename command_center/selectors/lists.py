@@ -23,6 +23,12 @@ MODEL_SORTS = {
         -(row.readiness or 0),
         row.name,
     ),
+    "exposure": lambda row: (
+        -row.exposure_score,
+        row.readiness is None,
+        row.readiness or 0,
+        row.name,
+    ),
     "risk_tier": lambda row: (RISK_TIERS.index(row.risk_tier), row.name),
     "review_due": lambda row: (row.review_due, row.name),
     "team": lambda row: (row.team, row.name),

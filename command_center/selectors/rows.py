@@ -17,8 +17,11 @@ from command_center.portfolio import Compliance, ModelRow, review_due
 from deployments.models import Deployment, GateDecision
 from deployments.selectors import model_standings
 from deployments.standing import ModelStanding
+from drift.constants import ALERT_SEVERITIES
 from drift.models import DriftAlert
+from drift.selectors import open_alert_counts_by_model
 from governance.models import Approval, Policy, Rule, Waiver
+from governance.selectors import overdue_reviews_by_model
 from mlgov.bulk import garbage_collection_paused
 from registry.models import Environment, MLModel, ModelVersion, Team
 from registry.selectors import environment_names
@@ -109,13 +112,19 @@ def model_rows(
             standings = model_standings(
                 models, environments=environment_names(), now=now
             )
-        return _model_rows(models, standings=standings)
+        return _model_rows(models, standings=standings, now=now)
 
 
 def _model_rows(
-    models: QuerySet[MLModel], *, standings: Mapping[int, ModelStanding]
+    models: QuerySet[MLModel],
+    *,
+    standings: Mapping[int, ModelStanding],
+    now: datetime,
 ) -> list[ModelRow]:
     last_approvals = _last_approvals(models)
+    overdue_reviews = overdue_reviews_by_model(models, now=now)
+    open_alerts = open_alert_counts_by_model(models)
+    no_alerts = dict.fromkeys(ALERT_SEVERITIES, 0)
     # Equal verdicts are one object: the rows are cached, and pickle writes a
     # shared object once.
     shown: dict[Compliance, Compliance] = {}
@@ -162,6 +171,8 @@ def _model_rows(
                     last_approved_at=last_approved_at,
                     registered_at=model["created_at"],
                 ),
+                open_alerts=open_alerts.get(model["pk"], no_alerts),
+                overdue_review=overdue_reviews.get(model["pk"]),
             )
         )
     return rows

@@ -1,6 +1,7 @@
 """The inventory as CSV, streamed a batch of models at a time."""
 
 import csv
+import json
 from collections.abc import Iterator
 
 from django.http import StreamingHttpResponse
@@ -8,7 +9,10 @@ from django.utils import timezone
 from django.views import View
 
 from command_center import selectors
+from command_center.portfolio import ModelRow
 from command_center.views.access import RoleRequiredMixin
+from drift.constants import ALERT_SEVERITIES
+from registry.constants import PRODUCTION
 from registry.selectors import environment_names
 
 
@@ -39,6 +43,11 @@ CSV_TAIL = [
     "last_approval",
     "next_review_due",
     "review_overdue",
+    f"{PRODUCTION}_failing_rules",
+    f"{PRODUCTION}_failing_details",
+    *(f"open_{severity}_alerts" for severity in ALERT_SEVERITIES),
+    "exposure",
+    "exposure_reason",
 ]
 
 
@@ -56,6 +65,7 @@ def _csv_lines(environments: list[str], today) -> Iterator[str]:
         + CSV_TAIL
     )
     for row in selectors.inventory_rows_in_batches():
+        exposure = row.exposure
         verdicts = []
         for environment in environments:
             found = row.compliance.get(environment)
@@ -80,8 +90,33 @@ def _csv_lines(environments: list[str], today) -> Iterator[str]:
                 row.last_approved_at.isoformat() if row.last_approved_at else "",
                 row.review_due.isoformat() if row.review_due else "",
                 "yes" if row.is_overdue(today) else "no",
+                *_failing_rules(row),
+                *(row.open_alerts.get(severity, 0) for severity in ALERT_SEVERITIES),
+                f"{exposure.score:.1f}",
+                exposure.reason,
             ]
         )
+
+
+def _failing_rules(row: ModelRow) -> tuple[str, str]:
+    """The enforced rules failing in production on the versions named in the
+    production column ("; "-separated names), and their details as JSON: one
+    object per failure with its version, policy, rule, kind and reason."""
+    found = row.compliance.get(PRODUCTION)
+    if found is None or not found.failures:
+        return "", ""
+    names = dict.fromkeys(failure.name for failure in found.failures)
+    details = [
+        {
+            "version": failure.version,
+            "policy": failure.policy,
+            "rule": failure.rule,
+            "kind": failure.kind,
+            "reason": failure.reason,
+        }
+        for failure in found.failures
+    ]
+    return _csv_safe("; ".join(names)), _csv_safe(json.dumps(details))
 
 
 def _csv_safe(value: str) -> str:

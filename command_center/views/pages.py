@@ -147,6 +147,7 @@ class ModelListView(RolePage):
                 ("name", "Name"),
                 ("readiness", "Readiness, lowest first"),
                 ("-readiness", "Readiness, highest first"),
+                ("exposure", "Exposure, highest first"),
                 ("risk_tier", "Risk tier"),
                 ("review_due", "Review due, soonest first"),
                 ("team", "Team"),

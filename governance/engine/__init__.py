@@ -34,7 +34,13 @@ from governance.engine.readiness import (
     readiness_score,
     version_readiness,
 )
-from governance.engine.review_sla import ReviewClock, review_clock, review_due_at
+from governance.engine.review_sla import (
+    OverdueReview,
+    ReviewClock,
+    is_review_overdue,
+    review_clock,
+    review_due_at,
+)
 from governance.engine.rules import (
     RULE_KINDS,
     RuleKind,
@@ -57,6 +63,7 @@ __all__ = [
     "OPERATORS",
     "READINESS_WEIGHTS",
     "RULE_KINDS",
+    "OverdueReview",
     "PolicySet",
     "PolicySpec",
     "ReadinessBreakdown",
@@ -72,6 +79,7 @@ __all__ = [
     "count_independent_approvals",
     "evaluate",
     "format_number",
+    "is_review_overdue",
     "policy_applies",
     "readiness_breakdown",
     "readiness_score",

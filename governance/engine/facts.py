@@ -23,3 +23,5 @@ class VersionFacts:
     submitter_id: int | None
     created_at: datetime
     open_drift: Mapping[str, str]
+    # When the version was submitted, while it waits in review; None otherwise.
+    in_review_since: datetime | None = None

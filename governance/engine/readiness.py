@@ -67,14 +67,19 @@ def readiness_breakdown(
     independent_approvals: int,
     model_card: Mapping[str, str],
     worst_open_drift: str | None,
+    review_overdue: bool = False,
 ) -> ReadinessBreakdown:
-    """The four parts of the readiness score (DESIGN §2)."""
+    """The four parts of the readiness score (DESIGN §2). While the version's
+    review is overdue its approvals part scores nothing: the approvals it
+    lacks are late, not merely pending (docs/decisions.md)."""
     enforced = [r for r in verdict.results if r.enforcement == ENFORCE]
     if enforced:
         rules_share = sum(r.passed or r.waived for r in enforced) / len(enforced)
     else:
         rules_share = 1.0
-    if approvals_required > 0:
+    if review_overdue:
+        approvals_share = 0.0
+    elif approvals_required > 0:
         approvals_share = min(max(independent_approvals, 0) / approvals_required, 1.0)
     else:
         approvals_share = 1.0
@@ -94,6 +99,7 @@ def readiness_score(
     independent_approvals: int,
     model_card: Mapping[str, str],
     worst_open_drift: str | None,
+    review_overdue: bool = False,
 ) -> float:
     """A 0-100 readiness score: rules 40, approvals 20, model card 15, drift 25."""
     return readiness_breakdown(
@@ -102,6 +108,7 @@ def readiness_score(
         independent_approvals=independent_approvals,
         model_card=model_card,
         worst_open_drift=worst_open_drift,
+        review_overdue=review_overdue,
     ).score
 
 
@@ -120,8 +127,11 @@ def approvals_required(verdict: Verdict) -> int:
     )
 
 
-def version_readiness(facts: VersionFacts, verdict: Verdict) -> ReadinessBreakdown:
-    """The readiness of a version from its facts and its verdict."""
+def version_readiness(
+    facts: VersionFacts, verdict: Verdict, *, review_overdue: bool = False
+) -> ReadinessBreakdown:
+    """The readiness of a version from its facts, its verdict and whether its
+    review is past its deadline (`review_sla.review_clock`)."""
     return readiness_breakdown(
         verdict=verdict,
         approvals_required=approvals_required(verdict),
@@ -130,4 +140,5 @@ def version_readiness(facts: VersionFacts, verdict: Verdict) -> ReadinessBreakdo
         ),
         model_card=facts.model_card,
         worst_open_drift=worst_drift_severity(facts.open_drift),
+        review_overdue=review_overdue,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,22 @@ class ReviewClock:
         seconds = (self.due_at - self.now).total_seconds()
         return int(seconds // 86400)
 
+    @property
+    def days_overdue(self) -> int:
+        """Whole days past the deadline, at least 1 once it has passed; 0
+        while it has not."""
+        if not self.overdue:
+            return 0
+        seconds = (self.now - self.due_at).total_seconds()
+        return max(1, int(seconds // 86400))
+
+
+class OverdueReview(NamedTuple):
+    """A version waiting in review past its deadline, and by how many days."""
+
+    version: int
+    days_overdue: int
+
 
 def review_due_at(
     submitted_at: datetime, risk_tier: str, sla_days: Mapping[str, int]
@@ -49,8 +66,22 @@ def review_clock(
     sla_days: Mapping[str, int],
     now: datetime,
 ) -> ReviewClock:
+    """The deadline of a review submitted at `submitted_at`, read at `now`."""
     return ReviewClock(
         submitted_at=submitted_at,
         due_at=review_due_at(submitted_at, risk_tier, sla_days),
         now=now,
     )
+
+
+def is_review_overdue(
+    in_review_since: datetime | None,
+    risk_tier: str,
+    sla_days: Mapping[str, int],
+    now: datetime,
+) -> bool:
+    """Whether a version in review since `in_review_since` (None: not in
+    review) is past its deadline at `now`."""
+    if in_review_since is None:
+        return False
+    return review_clock(in_review_since, risk_tier, sla_days, now).overdue

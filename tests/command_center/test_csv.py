@@ -2,12 +2,15 @@
 
 import csv
 import io
+import json
 
 import pytest
 from django.test import Client
 
 from command_center.selectors import rows as selectors
-from tests.factories import MLModelFactory
+from tests.command_center.conftest import deploy
+from tests.command_center.test_pages import grow_portfolio
+from tests.factories import MLModelFactory, ModelVersionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -90,3 +93,89 @@ def test_anonymous_users_cannot_download(db):
     response = Client().get("/exports/inventory.csv")
 
     assert response.status_code == 302
+
+
+def test_the_csv_names_the_failing_production_rules_and_the_open_alerts(
+    viewer, portfolio
+):
+    deploy(portfolio.bravo.versions.get())
+
+    _response, rows = download(viewer)
+
+    by_name = {row["model"]: row for row in rows}
+    bravo = by_name["bravo"]
+    assert bravo["production_failing_rules"] == "floor rule 1 (metric_threshold)"
+    (detail,) = json.loads(bravo["production_failing_details"])
+    assert {key: detail[key] for key in ("version", "policy", "rule", "kind")} == {
+        "version": 1,
+        "policy": "floor",
+        "rule": 1,
+        "kind": "metric_threshold",
+    }
+    assert "auc" in detail["reason"]
+    assert (bravo["open_warning_alerts"], bravo["open_critical_alerts"]) == ("1", "0")
+    assert (bravo["exposure"], bravo["exposure_reason"]) == (
+        "17.9",
+        "Serves 100% of production and fails 1 enforced rule",
+    )
+    charlie = by_name["charlie"]
+    assert charlie["production_failing_rules"] == "review rule 1 (min_approvals)"
+    # An acknowledged alert is still open; alpha's critical one is resolved.
+    assert (charlie["open_warning_alerts"], charlie["open_critical_alerts"]) == (
+        "0",
+        "1",
+    )
+    alpha = by_name["alpha"]
+    assert (alpha["production_failing_rules"], alpha["production_failing_details"]) == (
+        "",
+        "",
+    )
+    assert (alpha["open_warning_alerts"], alpha["open_critical_alerts"]) == ("0", "0")
+    assert by_name["delta"]["exposure"] == "0.0"
+
+
+def test_the_csv_lists_the_canarys_failures_beside_the_primarys(viewer, portfolio):
+    alpha_v1 = portfolio.alpha.versions.get()
+    canary = ModelVersionFactory(
+        model=portfolio.alpha, version=2, status="approved", metrics={"auc": 0.5}
+    )
+    deploy(alpha_v1)
+    deploy(canary, traffic_percent=10)
+
+    _response, rows = download(viewer)
+
+    alpha = next(row for row in rows if row["model"] == "alpha")
+    assert alpha["production_failing_rules"] == (
+        "floor rule 1 (metric_threshold); review rule 1 (min_approvals)"
+    )
+    details = json.loads(alpha["production_failing_details"])
+    assert [(item["version"], item["policy"]) for item in details] == [
+        (2, "floor"),
+        (2, "review"),
+    ]
+
+
+# Session, user, roles and environments; per batch of models, its names and
+# its rows (environments, what speaks and serves, governance's seven, the
+# last approvals, the reviews past their deadline, the open alerts per model
+# and severity, and the models); then the empty batch that ends it. Exposure
+# added the reviews past their deadline and the open alerts.
+CSV_QUERIES = 19
+
+
+def test_csv_queries_do_not_grow_with_the_portfolio(
+    viewer, portfolio, reviewer, django_assert_num_queries
+):
+    client = Client()
+    client.force_login(viewer)
+
+    def lines() -> list[str]:
+        response = client.get("/exports/inventory.csv")
+        return b"".join(response.streaming_content).decode().splitlines()
+
+    with django_assert_num_queries(CSV_QUERIES):
+        lines()
+    grow_portfolio(reviewer, 5, deployed=True)
+
+    with django_assert_num_queries(CSV_QUERIES):
+        assert len(lines()) == 1 + 9

@@ -172,12 +172,15 @@ def test_a_warm_page_does_not_recompute(client, portfolio, django_assert_num_que
 # Policies come with their rules in one query (governance.selectors); what
 # serves is read with the candidates, so deployments add no query. The
 # reviews past due are one more query (command_center.selectors.reviews), and
-# the frozen environments one more.
-COLD_OVERVIEW = 23
-MODEL_LIST = 21
+# the frozen environments one more. For exposure the rows read two more: the
+# versions in review past their deadline, and the open alerts per model and
+# severity.
+COLD_OVERVIEW = 25
+MODEL_LIST = 23
 # The model page: its audit history is paged (a count and a page), and it
-# reads the policies' ids (their links) and the MLflow origin in one each.
-MODEL_PAGE = 27
+# reads the policies' ids (their links) and the MLflow origin in one each,
+# and its row the two exposure queries.
+MODEL_PAGE = 29
 ALERT_LIST = 6
 
 

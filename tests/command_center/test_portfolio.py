@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime
 
 from command_center.portfolio import (
     Compliance,
+    FailingRule,
     ModelRow,
     readiness_band,
     review_due,
@@ -142,3 +143,40 @@ def test_no_active_deployment_has_no_rate_rather_than_zero():
         "compliant": 0,
         "compliance_rate": None,
     }
+
+
+def test_attention_ranks_exposure_above_readiness():
+    serving_and_failing = Compliance(
+        version=3,
+        is_serving=True,
+        passed=False,
+        reasons=("auc 0.7 is below the minimum 0.8",),
+        failures=(
+            FailingRule(3, "floor", 1, "metric_threshold", "auc 0.7 is below 0.8"),
+        ),
+    )
+    rows = [
+        row("unready", readiness=10.0),
+        row(
+            "exposed",
+            tier="critical",
+            readiness=70.0,
+            compliance={"production": serving_and_failing},
+        ),
+        row("drifting", readiness=90.0, open_alerts={"critical": 2, "warning": 0}),
+    ]
+
+    summary = summarize(
+        rows=rows,
+        versions=3,
+        environments=["production"],
+        drift_alerts_open={},
+        gate_decisions={},
+        today=NOW.date(),
+    )
+
+    assert [(item["model"], item["reason"]) for item in summary["attention"]] == [
+        ("exposed", "Serves 100% of production and fails 1 enforced rule"),
+        ("drifting", "Has 2 open critical drift alerts; serves no production traffic"),
+        ("unready", "Serves no production traffic; nothing fails"),
+    ]

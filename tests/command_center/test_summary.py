@@ -72,13 +72,20 @@ def test_overdue_reviews_follow_the_tier_cadence(portfolio):
     }
 
 
-def test_attention_lists_the_lowest_readiness_first(portfolio):
+def test_attention_lists_the_most_exposed_first(portfolio):
     attention = portfolio_summary()["attention"]
 
-    assert [(item["model"], item["readiness"]) for item in attention] == [
-        ("charlie", 20.0),
-        ("bravo", 55.0),
-        ("alpha", 100.0),
+    # bravo (high) fails one production rule; charlie (low) fails one and has
+    # an acknowledged critical alert; alpha passes with nothing open.
+    assert [(item["model"], item["exposure"]) for item in attention] == [
+        ("bravo", 7.1),
+        ("charlie", 5.4),
+        ("alpha", 0.0),
+    ]
+    assert [item["reason"] for item in attention] == [
+        "Fails 1 enforced rule for production; serves no production traffic",
+        "Has 1 open critical drift alert; serves no production traffic",
+        "Serves no production traffic; nothing fails",
     ]
 
 

@@ -5,8 +5,10 @@ from django.utils import timezone
 
 from governance import selectors
 from governance.constants import WAIVER_STATES
+from governance.engine import OverdueReview
 from governance.models import Waiver
 from mlgov.exceptions import NotFoundError
+from registry.models import MLModel
 from tests.factories import MLModelFactory, ModelVersionFactory
 from tests.governance.conftest import auc_floor
 
@@ -81,3 +83,52 @@ def test_version_facts_cost_four_queries_whatever_the_count(
 
     assert len(facts) == 5
     assert all(fact.tags == frozenset({"pii"}) for fact in facts.values())
+
+
+def test_overdue_reviews_name_each_models_longest_overdue_version(team, settings):
+    settings.REVIEW_SLA_DAYS = {"critical": 3, "high": 5, "medium": 10, "low": 15}
+    now = timezone.now()
+
+    def in_review(model, number, days_ago):
+        return ModelVersionFactory(
+            model=model,
+            version=number,
+            status="in_review",
+            submitted_at=now - timedelta(days=days_ago, hours=1),
+        )
+
+    late = MLModelFactory(team=team, risk_tier="critical")
+    in_review(late, 1, days_ago=9)
+    in_review(late, 2, days_ago=4)
+    on_time = MLModelFactory(team=team, risk_tier="low")
+    in_review(on_time, 1, days_ago=9)
+    decided = MLModelFactory(team=team, risk_tier="critical")
+    ModelVersionFactory(
+        model=decided,
+        version=1,
+        status="approved",
+        submitted_at=now - timedelta(days=30),
+    )
+
+    found = selectors.overdue_reviews_by_model(
+        MLModel.objects.filter(team=team), now=now
+    )
+
+    # critical: due 3 days after submission; v1 is 6 days and v2 1 day late.
+    assert found == {late.pk: OverdueReview(version=1, days_overdue=6)}
+
+
+def test_overdue_reviews_follow_the_configured_sla(team, settings):
+    model = MLModelFactory(team=team, risk_tier="high")
+    ModelVersionFactory(
+        model=model,
+        version=1,
+        status="in_review",
+        submitted_at=timezone.now() - timedelta(days=6),
+    )
+    models = MLModel.objects.filter(team=team)
+
+    settings.REVIEW_SLA_DAYS = {"critical": 3, "high": 5, "medium": 10, "low": 15}
+    assert selectors.overdue_reviews_by_model(models, now=timezone.now())
+    settings.REVIEW_SLA_DAYS = {"critical": 3, "high": 7, "medium": 10, "low": 15}
+    assert not selectors.overdue_reviews_by_model(models, now=timezone.now())

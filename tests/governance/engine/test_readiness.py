@@ -6,9 +6,13 @@ from governance.engine import (
     Verdict,
     approvals_required,
     readiness_score,
+    version_readiness,
 )
 from tests.governance.engine.builders import (
+    ALICE,
+    BOB,
     FULL_CARD,
+    make_facts,
     result,
 )
 
@@ -108,3 +112,27 @@ def test_a_waived_approval_rule_asks_for_no_approvals_in_readiness() -> None:
     verdict = Verdict(passed=True, results=(approvals_rule(2, waived=True),))
 
     assert approvals_required(verdict) == 0
+
+
+def test_an_overdue_review_scores_the_approvals_part_zero() -> None:
+    facts = make_facts(approver_ids=frozenset({ALICE, BOB}))
+    # One enforced min_approvals rule asking for one approval.
+    verdict = Verdict(passed=True, results=(result(passed=True),))
+
+    on_time = version_readiness(facts, verdict)
+    late = version_readiness(facts, verdict, review_overdue=True)
+
+    assert on_time.points["approvals"] == 20.0
+    assert late.points["approvals"] == 0.0
+    assert late.score == on_time.score - 20.0
+    assert (
+        readiness_score(
+            verdict=verdict,
+            approvals_required=0,
+            independent_approvals=0,
+            model_card=FULL_CARD,
+            worst_open_drift=None,
+            review_overdue=True,
+        )
+        == 80.0
+    )

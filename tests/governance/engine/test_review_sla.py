@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from governance.engine import review_clock, review_due_at
+from governance.engine import is_review_overdue, review_clock, review_due_at
 
 SLA = {"critical": 3, "high": 5, "medium": 10, "low": 15}
 SUBMITTED = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -32,3 +32,23 @@ def test_reminders_start_at_half_the_sla():
     assert not before.past_half
     assert review_clock(SUBMITTED, "medium", SLA, now=half).past_half
     assert before.days_left == 5
+
+
+def test_days_overdue_counts_whole_days_past_the_deadline_at_least_one():
+    due = SUBMITTED + timedelta(days=3)
+
+    def days_overdue(after: timedelta) -> int:
+        return review_clock(SUBMITTED, "critical", SLA, now=due + after).days_overdue
+
+    assert days_overdue(timedelta(0)) == 0
+    assert days_overdue(timedelta(seconds=1)) == 1
+    assert days_overdue(timedelta(days=2, hours=23)) == 2
+    assert days_overdue(timedelta(days=3)) == 3
+
+
+def test_a_version_not_in_review_is_never_overdue():
+    long_ago = SUBMITTED - timedelta(days=400)
+
+    assert not is_review_overdue(None, "critical", SLA, SUBMITTED)
+    assert is_review_overdue(long_ago, "critical", SLA, SUBMITTED)
+    assert not is_review_overdue(SUBMITTED, "low", SLA, SUBMITTED)
