@@ -8,7 +8,14 @@ from governance import services
 from governance.constants import WAIVER_STATES
 from governance.documents import PolicyDocument, RuleDocument
 from governance.engine import RuleParamsError, validate_rule
-from governance.models import Approval, Evaluation, Policy, Rule, Waiver
+from governance.models import (
+    Approval,
+    Evaluation,
+    Policy,
+    PolicyRevision,
+    Rule,
+    Waiver,
+)
 from mlgov.admin_tools import (
     NoteActionForm,
     ReadOnlyAdminMixin,
@@ -61,6 +68,11 @@ class PolicyForm(forms.ModelForm):
     tags = forms.CharField(
         required=False, help_text="Comma-separated model tags; empty means all."
     )
+    reason = forms.CharField(
+        label="Reason for the change",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept with the revision this save records.",
+    )
 
     class Meta:
         model = Policy
@@ -95,6 +107,7 @@ class PolicyAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
         "risk_tiers",
         "environments",
         "tags",
+        "reason",
         "revision",
         "created_at",
         "updated_at",
@@ -158,11 +171,33 @@ class PolicyAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
         )
         if change:
             services.update_policy(
-                actor=request.user, policy=form.instance, document=document
+                actor=request.user,
+                policy=form.instance,
+                document=document,
+                reason=data["reason"],
             )
         else:
-            policy = services.create_policy(actor=request.user, document=document)
+            policy = services.create_policy(
+                actor=request.user, document=document, reason=data["reason"]
+            )
             form.instance.pk = policy.pk
+
+
+@admin.register(PolicyRevision)
+class PolicyRevisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Each policy's revisions, read-only: saving a policy records them."""
+
+    list_display = ["policy", "revision", "changed_by", "reason", "created_at"]
+    list_select_related = ["policy", "changed_by"]
+    search_fields = ["policy__name", "reason"]
+    readonly_fields = [
+        "policy",
+        "revision",
+        "document",
+        "changed_by",
+        "reason",
+        "created_at",
+    ]
 
 
 @admin.register(Approval)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from drift.selectors import open_drift_by_version
@@ -26,7 +26,14 @@ from governance.engine import (
     evaluate,
     version_readiness,
 )
-from governance.models import Approval, Evaluation, Policy, Rule, Waiver
+from governance.models import (
+    Approval,
+    Evaluation,
+    Policy,
+    PolicyRevision,
+    Rule,
+    Waiver,
+)
 from mlgov.db import fetch_together
 from mlgov.exceptions import NotFoundError
 from registry.models import MLModel, ModelVersion
@@ -324,6 +331,28 @@ def policy_by_name(*, name: str) -> Policy:
     if policy is None:
         raise NotFoundError(f"No policy named {name!r}.")
     return policy
+
+
+def policies_with_last_change() -> QuerySet[Policy]:
+    """Every policy with its rules, annotated with who made its current
+    revision (`last_changed_by`, a username or None) and why (`last_reason`)."""
+    current = PolicyRevision.objects.filter(
+        policy=OuterRef("pk"), revision=OuterRef("revision")
+    )
+    return policies_with_rules().annotate(
+        last_changed_by=Subquery(current.values("changed_by__username")[:1]),
+        last_reason=Subquery(current.values("reason")[:1]),
+        last_changed_at=Subquery(current.values("created_at")[:1]),
+    )
+
+
+def policy_revisions(*, policy: Policy) -> QuerySet[PolicyRevision]:
+    """A policy's revisions, newest first, with their authors."""
+    return (
+        PolicyRevision.objects.filter(policy=policy)
+        .select_related("changed_by")
+        .order_by("-revision")
+    )
 
 
 def policy_by_id(*, pk: int) -> Policy:

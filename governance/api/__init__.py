@@ -15,6 +15,8 @@ from governance.api.policies import (
     PolicyDetailView,
     PolicyDocumentSchema,
     PolicyListView,
+    PolicyRevisionListView,
+    PolicyRevisionSerializer,
     PolicySerializer,
 )
 from governance.api.reviews import (
@@ -65,6 +67,8 @@ __all__ = [
     "PolicyDetailView",
     "PolicyDocumentSchema",
     "PolicyListView",
+    "PolicyRevisionListView",
+    "PolicyRevisionSerializer",
     "PolicySerializer",
     "RejectVersionView",
     "RejectionSerializer",

@@ -142,7 +142,9 @@ def test_a_policy_change_changes_the_next_page_load(
         base=policy_document(policy),
     )
 
-    update_policy(actor=governance_admin, policy=policy, document=document)
+    update_policy(
+        actor=governance_admin, policy=policy, document=document, reason="Relax"
+    )
 
     # bravo's auc 0.70 now clears the floor.
     assert number(client.get("/"), "models_compliance_rate") == "50.0%"

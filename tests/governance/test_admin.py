@@ -34,6 +34,7 @@ def policy_form(**overrides):
         "risk_tiers": ["high"],
         "environments": ["production"],
         "tags": "pii, batch",
+        "reason": "A floor for risky models",
         "rules-TOTAL_FORMS": "1",
         "rules-INITIAL_FORMS": "0",
         "rules-MIN_NUM_FORMS": "0",
