@@ -23,6 +23,7 @@ def navigation(request: HttpRequest) -> dict:
         ("models", "Models", reverse("command_center:model-list")),
         ("drift", "Drift", reverse("command_center:alert-list")),
         ("deployments", "Deployments", reverse("command_center:deployment-list")),
+        ("policies", "Policies", reverse("command_center:policy-list")),
     ]
     if can_run_simulations(user):
         links.append(("simulation", "Simulation", reverse("command_center:simulation")))

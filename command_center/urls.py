@@ -13,6 +13,21 @@ urlpatterns = [
     path("drift/", views.DriftAlertListView.as_view(), name="alert-list"),
     path("deployments/", views.DeploymentListView.as_view(), name="deployment-list"),
     path("audit/", views.AuditListView.as_view(), name="audit"),
+    path("policies/", views.PolicyListView.as_view(), name="policy-list"),
+    path("policies/new/", views.PolicyEditView.as_view(), name="policy-create"),
+    path(
+        "policies/<slug:name>/", views.PolicyDetailView.as_view(), name="policy-detail"
+    ),
+    path(
+        "policies/<slug:name>/edit/",
+        views.PolicyEditView.as_view(),
+        name="policy-edit",
+    ),
+    path(
+        "policies/<slug:name>/revisions/",
+        views.PolicyRevisionDiffView.as_view(),
+        name="policy-revisions",
+    ),
     path("simulation/", views.SimulationView.as_view(), name="simulation"),
     path(
         "simulation/<int:pk>/",

@@ -333,6 +333,14 @@ def policy_by_name(*, name: str) -> Policy:
     return policy
 
 
+def policy_with_rules_by_name(*, name: str) -> Policy:
+    """One policy by its unique name with its rules, or NotFoundError."""
+    policy = policies_with_rules().filter(name=name).first()
+    if policy is None:
+        raise NotFoundError(f"No policy named {name!r}.")
+    return policy
+
+
 def policies_with_last_change() -> QuerySet[Policy]:
     """Every policy with its rules, annotated with who made its current
     revision (`last_changed_by`, a username or None) and why (`last_reason`)."""

@@ -404,3 +404,8 @@ def environment_by_name(*, name: str) -> Environment:
     if environment is None:
         raise missing_environment(name=name)
     return environment
+
+
+def tag_names() -> list[str]:
+    """Every model tag's name, in order: what a policy scope may pick from."""
+    return list(Tag.objects.order_by("name").values_list("name", flat=True))

@@ -11,5 +11,11 @@ from command_center.views.pages import DriftAlertListView as DriftAlertListView
 from command_center.views.pages import ModelDetailView as ModelDetailView
 from command_center.views.pages import ModelListView as ModelListView
 from command_center.views.pages import OverviewView as OverviewView
+from command_center.views.policies import PolicyDetailView as PolicyDetailView
+from command_center.views.policies import PolicyEditView as PolicyEditView
+from command_center.views.policies import PolicyListView as PolicyListView
+from command_center.views.policies import (
+    PolicyRevisionDiffView as PolicyRevisionDiffView,
+)
 from command_center.views.simulation import SavedSimulationView as SavedSimulationView
 from command_center.views.simulation import SimulationView as SimulationView

@@ -69,7 +69,7 @@ class SimulationView(RolePage):
             )
             return self.render_to_response(context, status=error.status_code)
         context = self.get_context_data(
-            form=form, proposal=proposal, result=_tiers_in_order(result)
+            form=form, proposal=proposal, result=tiers_in_order(result)
         )
         return self.render_to_response(context)
 
@@ -90,7 +90,7 @@ class SavedSimulationView(RolePage):
         except NotFoundError as error:
             raise Http404(str(error)) from error
         context["run"] = run
-        context["result"] = _tiers_in_order(run.result)
+        context["result"] = tiers_in_order(run.result)
         context["proposal_json"] = json.dumps(run.proposal, indent=2, sort_keys=True)
         if self.request.GET.get("compare"):
             try:
@@ -107,7 +107,7 @@ class SavedSimulationView(RolePage):
         return context
 
 
-def _tiers_in_order(result: dict[str, Any]) -> dict[str, Any]:
+def tiers_in_order(result: dict[str, Any]) -> dict[str, Any]:
     """The simulation's answer with its risk tiers gravest first."""
     tiers = result["summary"]["by_risk_tier"]
     ordered = {tier: tiers[tier] for tier in RISK_TIERS if tier in tiers}
