@@ -30,6 +30,11 @@ urlpatterns = [
     ),
     path("simulation/", views.SimulationView.as_view(), name="simulation"),
     path(
+        "simulation/compare/",
+        views.SimulationCompareView.as_view(),
+        name="simulation-compare",
+    ),
+    path(
         "simulation/<int:pk>/",
         views.SavedSimulationView.as_view(),
         name="simulation-detail",

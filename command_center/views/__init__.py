@@ -18,4 +18,7 @@ from command_center.views.policies import (
     PolicyRevisionDiffView as PolicyRevisionDiffView,
 )
 from command_center.views.simulation import SavedSimulationView as SavedSimulationView
+from command_center.views.simulation import (
+    SimulationCompareView as SimulationCompareView,
+)
 from command_center.views.simulation import SimulationView as SimulationView

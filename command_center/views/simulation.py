@@ -13,9 +13,10 @@ from command_center.services import save_simulation
 from command_center.views.access import RolePage, acting_user
 from governance.selectors import policies_with_rules, policy_document
 from governance.services import run_simulation
+from governance.simulation import compare_outcomes
 from mlgov.exceptions import DomainError, FieldError, NotFoundError
 from mlgov.permissions import can_run_simulations
-from registry.selectors import environment_names
+from registry.selectors import environment_names, tag_names
 
 
 class SimulationView(RolePage):
@@ -33,6 +34,7 @@ class SimulationView(RolePage):
             data,
             documents=[policy_document(policy) for policy in policies_with_rules()],
             environments=environment_names(),
+            tags=tag_names(),
         )
 
     def get_context_data(self, **kwargs):
@@ -105,6 +107,45 @@ class SavedSimulationView(RolePage):
                 context["now"] = now
                 context["comparison"] = _compare(run.result["summary"], now["summary"])
         return context
+
+
+class SimulationCompareView(RolePage):
+    """Two saved runs side by side: their numbers, and every version and
+    environment one run fails and the other passes."""
+
+    template_name = "command_center/simulation_compare.html"
+    section = "simulation"
+
+    def has_role(self, user) -> bool:
+        return can_run_simulations(user)
+
+    def _run(self, field: str):
+        raw = self.request.GET.get(field, "")
+        if not raw.isdigit():
+            raise FieldError(field, "Choose a saved run (its number).")
+        try:
+            return selectors.saved_simulation(pk=int(raw))
+        except NotFoundError as error:
+            raise FieldError(field, f"No saved run {raw}.") from error
+
+    def get(self, request, *args, **kwargs):
+        context = self.get_context_data(**kwargs)
+        try:
+            first, second = self._run("a"), self._run("b")
+        except FieldError as error:
+            context["compare_error"] = error
+            return self.render_to_response(context, status=400)
+        context.update(
+            first=first,
+            second=second,
+            summary=_compare(first.result["summary"], second.result["summary"]),
+            rows=compare_outcomes(
+                first.result.get("changes", []), second.result.get("changes", [])
+            ),
+            truncated=first.result.get("changes_truncated")
+            or second.result.get("changes_truncated"),
+        )
+        return self.render_to_response(context)
 
 
 def tiers_in_order(result: dict[str, Any]) -> dict[str, Any]:
