@@ -110,7 +110,7 @@ class PolicyEditView(RolePage):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        policy = kwargs.get("policy", self._policy())
+        policy = kwargs["policy"] if "policy" in kwargs else self._policy()
         context["policy"] = policy
         context.setdefault("form", self._form(policy))
         return context

@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db
 POLICY_LIST = 5  # + policies with their last change, rules
 POLICY_PAGE = 6  # + the policy, its rules, its revisions
 POLICY_REVISIONS = 6  # + the policy, its rules, its revisions
+POLICY_EDITOR = 7  # + the policy, its rules, environments, tags
 
 
 def signed_in(user) -> Client:
@@ -436,3 +437,28 @@ def test_the_policy_page_and_diff_query_counts_are_pinned(
         client.get("/policies/floor/")
     with django_assert_num_queries(POLICY_REVISIONS):
         client.get("/policies/floor/revisions/")
+
+
+@pytest.mark.parametrize("extra_rules", [0, 5])
+def test_the_editor_query_count_is_pinned(
+    admin_client, portfolio, governance_admin, django_assert_num_queries, extra_rules
+):
+    policy = floor()
+    document = policy_document(policy)
+    if extra_rules:
+        update_policy(
+            actor=governance_admin,
+            policy=policy,
+            document=replace(
+                document,
+                rules=document.rules
+                + tuple(
+                    RuleDocument("max_age_days", {"days": 10 + index})
+                    for index in range(extra_rules)
+                ),
+            ),
+            reason="More rules",
+        )
+
+    with django_assert_num_queries(POLICY_EDITOR):
+        admin_client.get("/policies/floor/edit/")
