@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from governance.documents import parse_policy_document
 from governance.exceptions import PolicyInUseError
-from governance.models import Policy, Rule
+from governance.models import Policy, PolicyRevision, Rule
 from governance.selectors import policy_document
 from governance.services import (
     delete_policy,
@@ -188,6 +188,33 @@ def test_export_import_round_trip(make_policy, governance_admin, tmp_path, capsy
     call_command("import_policies", str(path), "--as", governance_admin.username)
 
     assert export_policy_documents() == yaml.safe_load(exported)["policies"]
+    imported = PolicyRevision.objects.filter(policy__isnull=False)
+    assert set(imported.values_list("reason", flat=True)) == {
+        "Imported from policies.yaml"
+    }
+
+
+def test_import_keeps_the_given_reason_with_each_revision(
+    make_policy, governance_admin, tmp_path
+):
+    make_policy("floor", [auc_floor(0.8)])
+    path = tmp_path / "policies.json"
+    path.write_text(json.dumps({"policies": [{"name": "floor", "rules": []}]}))
+
+    call_command(
+        "import_policies",
+        str(path),
+        "--as",
+        governance_admin.username,
+        "--reason",
+        "Quarterly policy review",
+    )
+
+    latest = PolicyRevision.objects.get(revision=2)
+    assert (latest.reason, latest.changed_by) == (
+        "Quarterly policy review",
+        governance_admin,
+    )
 
 
 def test_import_dry_run_reports_and_changes_nothing(
