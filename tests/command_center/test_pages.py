@@ -2,6 +2,8 @@
 their query counts (constant whatever the size of the portfolio) and the
 cache, which never serves a page older than the last write."""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -384,8 +386,20 @@ def test_an_archived_model_keeps_its_page(client, portfolio):
 def test_pages_carry_no_inline_style_or_script(client, portfolio, executive):
     exec_client = Client()
     exec_client.force_login(executive)
-    for path in ["/", "/models/", "/models/bravo/", "/drift/", "/simulation/"]:
+    for path in [
+        "/",
+        "/models/",
+        "/models/bravo/",
+        "/drift/",
+        "/simulation/",
+        "/policies/",
+        "/policies/floor/",
+        "/policies/floor/revisions/",
+    ]:
         html = exec_client.get(path).content.decode()
         assert " style=" not in html, path
-        assert "<script" not in html, path
+        # Scripts are static files only: a src, no body.
+        for tag, body in re.findall(r"(<script[^>]*>)(.*?)</script>", html, re.S):
+            assert 'src="/static/' in tag and not body.strip(), path
+        assert html.count("<script") == len(re.findall("</script>", html)), path
         assert "<style" not in html, path
