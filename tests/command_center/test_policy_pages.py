@@ -8,6 +8,7 @@ from dataclasses import replace
 from html import unescape
 
 import pytest
+from auditlog.models import LogEntry
 from django.test import Client
 
 from governance.documents import RuleDocument
@@ -165,6 +166,7 @@ def test_saving_after_the_simulation_records_the_next_revision(
     revision = policy.revisions.get(revision=2)
     assert revision.reason == "Auditors asked for a higher floor"
     assert revision.changed_by == governance_admin
+    assert LogEntry.objects.get_for_object(revision).get().actor == governance_admin
     detail = admin_client.get("/policies/floor/").content.decode()
     assert "saved as revision 2" in detail
 
