@@ -25,6 +25,7 @@ def navigation(request: HttpRequest) -> dict:
         ("models", "Models", reverse("command_center:model-list")),
         ("drift", "Drift", reverse("command_center:alert-list")),
         ("deployments", "Deployments", reverse("command_center:deployment-list")),
+        ("policies", "Policies", reverse("command_center:policy-list")),
     ]
     if can_review(user) or can_assign_reviewers(user):
         links.append(("reviews", "Reviews", reverse("command_center:review-list")))

@@ -1,7 +1,8 @@
 """The simulation page's forms: today's policies laid out as editable fields
-(one form per policy, a formset of its rules), read back into the
-simulation's request, `upsert` for the policies that change and `remove`
-for those dropped. Only what differs from today goes into the proposal.
+(one form per policy, a formset of its rules) and a new scoped policy, read
+back into the simulation's request, `upsert` for the policies that change or
+are added and `remove` for those dropped. Only what differs from today goes
+into the proposal.
 
 Rule parameters are checked by the engine's `validate_rule`, the function
 the API and the admin call, so the page refuses exactly what they refuse.
@@ -18,7 +19,13 @@ from django.forms.formsets import DELETION_FIELD_NAME, BaseFormSet, formset_fact
 from command_center.portfolio import RISK_TIERS
 from command_center.templatetags.command_center import label
 from governance.documents import MAX_RULES, PolicyDocument, RuleDocument
-from governance.engine import ENFORCEMENTS, RULE_KINDS, RuleParamsError, validate_rule
+from governance.engine import (
+    ENFORCEMENTS,
+    RULE_EXAMPLES,
+    RULE_KINDS,
+    RuleParamsError,
+    validate_rule,
+)
 from integrations.models import NotificationKind, NotificationPreference
 from mlgov.exceptions import FieldError
 
@@ -52,9 +59,21 @@ class RuleForm(forms.Form):
             # refuse, only if the rule is proposed.
             self.fields["kind"] = forms.CharField(disabled=True)
         else:
-            self.fields["params"].widget.attrs["aria-label"] = (
-                "Parameters of the rule to add (JSON)"
+            params = self.fields["params"].widget.attrs
+            params["aria-label"] = "Parameters of the rule to add (JSON)"
+            # The chosen kind's example as the placeholder: set here for the
+            # page as drawn, and by rules.js when another kind is chosen.
+            self.fields["kind"].widget.attrs.update(
+                {
+                    "data-examples": json.dumps(
+                        {kind: params_json(RULE_EXAMPLES[kind]) for kind in RULE_KINDS}
+                    ),
+                    "data-params-input": self["params"].auto_id,
+                }
             )
+            chosen = self["kind"].value()
+            if chosen in RULE_EXAMPLES:
+                params["placeholder"] = params_json(RULE_EXAMPLES[chosen])
 
     def clean_params(self) -> dict[str, Any]:
         text = self.cleaned_data["params"] or "{}"
@@ -258,6 +277,76 @@ class PolicyChangeForm(forms.Form):
         return {"name": document.name, **change} if change else None
 
 
+class NewPolicyForm(forms.Form):
+    """A scoped policy the proposal adds; left without a name, none is."""
+
+    name = forms.SlugField(
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. high-risk-floor"}),
+    )
+    enforcement = forms.ChoiceField(choices=[(value, value) for value in ENFORCEMENTS])
+    risk_tiers = forms.MultipleChoiceField(
+        choices=[(tier, tier) for tier in RISK_TIERS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    environments = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple
+    )
+    tags = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        taken: Sequence[str],
+        environments: Sequence[str],
+        tags: Sequence[str],
+    ) -> None:
+        super().__init__(data, prefix="new", initial={"enforcement": ENFORCEMENTS[0]})
+        self.taken = frozenset(taken)
+        cast(forms.MultipleChoiceField, self.fields["environments"]).choices = [
+            (name, name) for name in environments
+        ]
+        cast(forms.MultipleChoiceField, self.fields["tags"]).choices = [
+            (name, name) for name in tags
+        ]
+        self.rules = RuleFormSet(data, rules=(), prefix="new-rules")
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        if name in self.taken:
+            raise ValidationError(
+                f"A policy named {name!r} exists; propose changes to it above."
+            )
+        return name
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        if valid and not self.cleaned_data["name"]:
+            return True
+        return self.rules.is_valid() and valid
+
+    def document(self) -> dict[str, Any] | None:
+        """The new policy's document for `upsert`, or None when unnamed."""
+        cleaned = self.cleaned_data
+        if not cleaned["name"]:
+            return None
+        return {
+            "name": cleaned["name"],
+            "enforcement": cleaned["enforcement"],
+            "scope": {
+                "risk_tiers": [t for t in RISK_TIERS if t in cleaned["risk_tiers"]],
+                "environments": cleaned["environments"],
+                "tags": cleaned["tags"],
+            },
+            "rules": self.rules.proposed_rules(),
+        }
+
+
 class RunForm(forms.Form):
     """What to do with the proposal: run it, or run and save it by a name."""
 
@@ -292,7 +381,14 @@ class SimulationForm:
         *,
         documents: Sequence[PolicyDocument],
         environments: Sequence[str],
+        tags: Sequence[str] = (),
     ) -> None:
+        self.new_policy = NewPolicyForm(
+            data,
+            taken=[document.name for document in documents],
+            environments=environments,
+            tags=tags,
+        )
         self.policies = [
             PolicyChangeForm(
                 data, document=document, environments=environments, prefix=f"p{index}"
@@ -303,7 +399,8 @@ class SimulationForm:
 
     def is_valid(self) -> bool:
         """Validate every form, so each shows its own errors."""
-        results = [form.is_valid() for form in [*self.policies, self.run]]
+        forms = [*self.policies, self.new_policy, self.run]
+        results = [form.is_valid() for form in forms]
         return all(results)
 
     def proposal(self) -> dict[str, list[Any]]:
@@ -315,6 +412,8 @@ class SimulationForm:
                 remove.append(form.document.name)
             elif change := form.change():
                 upsert.append(change)
+        if new_policy := self.new_policy.document():
+            upsert.append(new_policy)
         return {"upsert": upsert, "remove": remove}
 
     def show_error(self, error: FieldError) -> bool:

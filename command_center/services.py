@@ -10,7 +10,7 @@ from django.utils import timezone
 from command_center.models import PortfolioSnapshot, SavedSimulation
 from command_center.selectors import compute_portfolio
 from governance.models import Policy
-from governance.services import run_simulation
+from governance.services import SavedRun, run_simulation
 from mlgov.actors import Actor
 from mlgov.exceptions import FieldError
 
@@ -75,3 +75,12 @@ def save_simulation(
         result=result,
         created_by=actor,
     )
+
+
+def store_simulation_run(
+    *, actor: Actor, name: str, upsert: list[Any], remove: list[str]
+) -> SavedRun:
+    """`save_simulation` as governance's simulation store (the API's
+    `"save": true`), so saved API runs join the page's list."""
+    run = save_simulation(actor=actor, name=name, upsert=upsert, remove=remove)
+    return SavedRun(id=run.pk, name=run.name, result=run.result)

@@ -27,7 +27,27 @@ urlpatterns = [
     path(f"{REVIEW}assign/", views.AssignView.as_view(), name="review-assign"),
     path(f"{REVIEW}waive/", views.WaiveView.as_view(), name="review-waive"),
     path("audit/", views.AuditListView.as_view(), name="audit"),
+    path("policies/", views.PolicyListView.as_view(), name="policy-list"),
+    path("policies/new/", views.PolicyEditView.as_view(), name="policy-create"),
+    path(
+        "policies/<slug:name>/", views.PolicyDetailView.as_view(), name="policy-detail"
+    ),
+    path(
+        "policies/<slug:name>/edit/",
+        views.PolicyEditView.as_view(),
+        name="policy-edit",
+    ),
+    path(
+        "policies/<slug:name>/revisions/",
+        views.PolicyRevisionDiffView.as_view(),
+        name="policy-revisions",
+    ),
     path("simulation/", views.SimulationView.as_view(), name="simulation"),
+    path(
+        "simulation/compare/",
+        views.SimulationCompareView.as_view(),
+        name="simulation-compare",
+    ),
     path(
         "simulation/<int:pk>/",
         views.SavedSimulationView.as_view(),

@@ -12,6 +12,7 @@ from governance.models import (
     Approval,
     Evaluation,
     Policy,
+    PolicyRevision,
     ReviewAssignment,
     Rule,
     VersionComment,
@@ -69,6 +70,11 @@ class PolicyForm(forms.ModelForm):
     tags = forms.CharField(
         required=False, help_text="Comma-separated model tags; empty means all."
     )
+    reason = forms.CharField(
+        label="Reason for the change",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept with the revision this save records.",
+    )
 
     class Meta:
         model = Policy
@@ -103,6 +109,7 @@ class PolicyAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
         "risk_tiers",
         "environments",
         "tags",
+        "reason",
         "revision",
         "created_at",
         "updated_at",
@@ -166,11 +173,33 @@ class PolicyAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
         )
         if change:
             services.update_policy(
-                actor=request.user, policy=form.instance, document=document
+                actor=request.user,
+                policy=form.instance,
+                document=document,
+                reason=data["reason"],
             )
         else:
-            policy = services.create_policy(actor=request.user, document=document)
+            policy = services.create_policy(
+                actor=request.user, document=document, reason=data["reason"]
+            )
             form.instance.pk = policy.pk
+
+
+@admin.register(PolicyRevision)
+class PolicyRevisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Each policy's revisions, read-only: saving a policy records them."""
+
+    list_display = ["policy", "revision", "changed_by", "reason", "created_at"]
+    list_select_related = ["policy", "changed_by"]
+    search_fields = ["policy__name", "reason"]
+    readonly_fields = [
+        "policy",
+        "revision",
+        "document",
+        "changed_by",
+        "reason",
+        "created_at",
+    ]
 
 
 @admin.register(Approval)

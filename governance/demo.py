@@ -103,7 +103,11 @@ def seed_governance(*, now: datetime) -> int:
     missing = [policy for policy in DEMO_POLICIES if policy["name"] not in stored]
     documents = parse_policy_documents(missing, environments=known_environment_names())
     with set_actor(admin):
-        apply_policy_documents(actor=admin, documents=documents)
+        apply_policy_documents(
+            actor=admin,
+            documents=documents,
+            reason="The demo's starting policies",
+        )
     mark_as_demo(
         Policy,
         Policy.objects.filter(

@@ -91,6 +91,25 @@ class PolicyDocument:
         )
 
 
+def stored_document(data: Mapping[str, Any]) -> PolicyDocument:
+    """A document as a policy revision stored it (validated when it was
+    stored), read back as is: scope names are kept even if an environment
+    named then is gone now."""
+    scope = data.get("scope", {})
+    return PolicyDocument(
+        name=data["name"],
+        description=data.get("description", ""),
+        enforcement=data.get("enforcement", ENFORCE),
+        risk_tiers=tuple(scope.get("risk_tiers", ())),
+        environments=tuple(scope.get("environments", ())),
+        tags=tuple(scope.get("tags", ())),
+        rules=tuple(
+            RuleDocument(kind=rule["kind"], params=dict(rule.get("params", {})))
+            for rule in data.get("rules", ())
+        ),
+    )
+
+
 def _require_mapping(value: object, field: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise FieldError(field, "Must be an object.")

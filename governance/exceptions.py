@@ -68,3 +68,17 @@ class ReviewerNotIndependentError(DomainError):
             "reviewer.",
             details={"reviewer": [f"{reviewer} created or submitted {version}."]},
         )
+
+
+class PolicyChangedError(DomainError):
+    """No lost update: the policy moved on since the editor read it."""
+
+    code = "policy_changed"
+
+    def __init__(self, policy, expected_revision: int) -> None:
+        super().__init__(
+            f"{policy.name} changed since you opened it: it is at revision "
+            f"{policy.revision}, your edit started from revision "
+            f"{expected_revision}. Reload it, then make your change again.",
+            details={"revision": policy.revision, "expected": expected_revision},
+        )

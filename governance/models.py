@@ -86,6 +86,63 @@ class Rule(models.Model):
         return f"{self.policy.name} #{self.position} ({self.kind})"
 
 
+# The only revisions without an author: those recorded, by migration, for the
+# policies that existed before revisions did.
+BACKFILL_REASON = "Recorded when revisions were introduced"
+
+
+class PolicyRevision(models.Model):
+    """A policy as it stood after one change: the document the API answers,
+    who made the change and why. One per revision number, never edited.
+
+    Deleting a policy keeps its revisions (the document names it): the record
+    of what was enforced, when and why outlives the policy."""
+
+    policy = models.ForeignKey(
+        Policy,
+        on_delete=models.SET_NULL,
+        related_name="revisions",
+        null=True,
+        blank=True,
+    )
+    revision = models.PositiveIntegerField()
+    document = models.JSONField(
+        help_text="The policy document (description, enforcement, scope, rules)."
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="policy_revisions",
+        null=True,
+        blank=True,
+    )
+    reason = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["policy", "-revision"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy", "revision"], name="policyrevision_unique_number"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(revision__gte=1),
+                name="policyrevision_number_positive",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(reason=""), name="policyrevision_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(changed_by__isnull=False)
+                | models.Q(reason=BACKFILL_REASON),
+                name="policyrevision_attributed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document.get('name', 'policy')} revision {self.revision}"
+
+
 class Approval(models.Model):
     """A reviewer's decision on a version: one per reviewer and version.
 
@@ -315,6 +372,7 @@ class VersionComment(models.Model):
 
 auditlog.register(Policy, exclude_fields=["updated_at"])
 auditlog.register(Rule)
+auditlog.register(PolicyRevision)
 auditlog.register(Approval)
 auditlog.register(Waiver)
 auditlog.register(ReviewAssignment)

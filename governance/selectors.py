@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from drift.selectors import open_drift_by_version
@@ -35,6 +35,7 @@ from governance.models import (
     Approval,
     Evaluation,
     Policy,
+    PolicyRevision,
     ReviewAssignment,
     Rule,
     VersionComment,
@@ -385,6 +386,36 @@ def policy_by_name(*, name: str) -> Policy:
     return policy
 
 
+def policy_with_rules_by_name(*, name: str) -> Policy:
+    """One policy by its unique name with its rules, or NotFoundError."""
+    policy = policies_with_rules().filter(name=name).first()
+    if policy is None:
+        raise NotFoundError(f"No policy named {name!r}.")
+    return policy
+
+
+def policies_with_last_change() -> QuerySet[Policy]:
+    """Every policy with its rules, annotated with who made its current
+    revision (`last_changed_by`, a username or None) and why (`last_reason`)."""
+    current = PolicyRevision.objects.filter(
+        policy=OuterRef("pk"), revision=OuterRef("revision")
+    )
+    return policies_with_rules().annotate(
+        last_changed_by=Subquery(current.values("changed_by__username")[:1]),
+        last_reason=Subquery(current.values("reason")[:1]),
+        last_changed_at=Subquery(current.values("created_at")[:1]),
+    )
+
+
+def policy_revisions(*, policy: Policy) -> QuerySet[PolicyRevision]:
+    """A policy's revisions, newest first, with their authors."""
+    return (
+        PolicyRevision.objects.filter(policy=policy)
+        .select_related("changed_by")
+        .order_by("-revision")
+    )
+
+
 def policy_by_id(*, pk: int) -> Policy:
     """One policy with its rules, or NotFoundError."""
     policy = policies_with_rules().filter(pk=pk).first()
@@ -514,8 +545,3 @@ def reviewer_by_username(*, username: str) -> Actor:
     if user is None:
         raise FieldError("reviewer", f"No active user named {username!r}.")
     return user
-
-
-def policy_ids_by_name() -> dict[str, int]:
-    """Every policy's primary key by its name, in one query."""
-    return dict(Policy.objects.values_list("name", "pk"))

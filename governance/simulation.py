@@ -145,3 +145,43 @@ def simulate(
         key=lambda c: (c["after"], c["model"], c["version"], c["environment"])
     )
     return result
+
+
+def _pair(change: Mapping[str, Any]) -> tuple[str, int, str]:
+    return (change["model"], change["version"], str(change["environment"]))
+
+
+def compare_outcomes(
+    first: Sequence[Mapping[str, Any]], second: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Where two runs' proposals disagree, per version and environment:
+    whether each passes, and the reasons of the side that fails.
+
+    A run lists only the verdicts its proposal changes; a pair it does not
+    list kept the verdict of the day, read from the other run's `before`."""
+    by_first = {_pair(change): change for change in first}
+    by_second = {_pair(change): change for change in second}
+    rows = []
+    for pair in sorted(set(by_first) | set(by_second)):
+        one, other = by_first.get(pair), by_second.get(pair)
+        listed = one or other
+        assert listed is not None
+        first_passes = one["after"] if one else listed["before"]
+        second_passes = other["after"] if other else listed["before"]
+        if first_passes == second_passes:
+            continue
+        # The failing side's own change says why; when it lists none, it kept
+        # today's failing verdict, which the other side's change explains.
+        failing = (one or other) if not first_passes else (other or one)
+        assert failing is not None
+        rows.append(
+            {
+                "model": pair[0],
+                "version": pair[1],
+                "environment": listed["environment"],
+                "first_passes": first_passes,
+                "second_passes": second_passes,
+                "reasons": list(failing["reasons"]),
+            }
+        )
+    return rows

@@ -39,6 +39,11 @@ urlpatterns = [
     ),
     path("policies/", api.PolicyListView.as_view(), name="policy-list"),
     path("policies/<int:pk>/", api.PolicyDetailView.as_view(), name="policy-detail"),
+    path(
+        "policies/<slug:name>/revisions/",
+        api.PolicyRevisionListView.as_view(),
+        name="policy-revision-list",
+    ),
     path("waivers/", api.WaiverListView.as_view(), name="waiver-list"),
     path(
         "waivers/<int:pk>/revoke/", api.WaiverRevokeView.as_view(), name="waiver-revoke"

@@ -409,3 +409,8 @@ def environment_by_name(*, name: str) -> Environment:
 def frozen_environments() -> QuerySet[Environment]:
     """Environments under a change freeze, with who froze them, by rank."""
     return environments().filter(frozen=True)
+
+
+def tag_names() -> list[str]:
+    """Every model tag's name, in order: what a policy scope may pick from."""
+    return list(Tag.objects.order_by("name").values_list("name", flat=True))

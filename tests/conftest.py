@@ -204,7 +204,9 @@ def make_policy(governance_admin):
             },
             environments=known_environment_names(),
         )
-        return create_policy(actor=governance_admin, document=document)
+        return create_policy(
+            actor=governance_admin, document=document, reason="Test policy"
+        )
 
     return make
 

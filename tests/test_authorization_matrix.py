@@ -336,7 +336,13 @@ MATRIX = [
         "governance:policy-detail",
         GOVERNANCE,
         lambda w: {"pk": w.policy.pk},
-        lambda w: {"description": "Stricter."},
+        lambda w: {"description": "Stricter.", "reason": "Say it plainly."},
+    ),
+    Row(
+        "GET",
+        "governance:policy-revision-list",
+        READERS,
+        lambda w: {"name": w.policy.name},
     ),
     Row(
         "DELETE",

@@ -19,7 +19,6 @@ from drift.models import DriftAlert, DriftReport, FeatureDrift
 from governance.constants import WAIVER_ACTIVE
 from governance.engine import RuleResult, Verdict
 from governance.models import Approval, Evaluation, Waiver
-from governance.selectors import policy_ids_by_name
 from integrations.selectors import MlflowOrigin, mlflow_origins
 from mlgov.audit import entries_about
 from mlgov.exceptions import NotFoundError
@@ -273,7 +272,6 @@ class ModelPage:
     audit: QuerySet[LogEntry]
     environments: tuple[str, ...]
     statuses: list[EnvironmentStatus]
-    policy_ids: dict[str, int]
     mlflow_origins: list[MlflowOrigin]
 
 
@@ -330,6 +328,5 @@ def model_page(*, name: str, now: datetime | None = None) -> ModelPage:
             waivers=waivers,
             alerts=open_alerts,
         ),
-        policy_ids=policy_ids_by_name(),
         mlflow_origins=mlflow_origins(model_id=model.pk),
     )

@@ -1,10 +1,7 @@
 """Formatting for the command center's pages."""
 
-from collections.abc import Mapping
-
 from django import template
 from django.http import QueryDict
-from django.urls import NoReverseMatch, reverse
 
 from command_center.charts import drift_measure, drift_rule
 from command_center.portfolio import readiness_band
@@ -85,20 +82,6 @@ def delta(value: float | None) -> str:
         return "—"
     rounded = round(value, 10)
     return f"+{format_number(rounded)}" if rounded > 0 else format_number(rounded)
-
-
-@register.simple_tag
-def policy_url(name: str, policy_ids: Mapping[str, int]) -> str:
-    """Where a policy is read: its command center page, or, in an installation
-    without one, its admin change page; "" for a policy no longer stored."""
-    try:
-        return reverse("command_center:policy-detail", args=[name])
-    except NoReverseMatch:
-        pass
-    pk = policy_ids.get(name)
-    if pk is None:
-        return ""
-    return reverse("admin:governance_policy_change", args=[pk])
 
 
 @register.filter

@@ -14,6 +14,12 @@ from command_center.views.pages import DriftAlertListView as DriftAlertListView
 from command_center.views.pages import ModelDetailView as ModelDetailView
 from command_center.views.pages import ModelListView as ModelListView
 from command_center.views.pages import OverviewView as OverviewView
+from command_center.views.policies import PolicyDetailView as PolicyDetailView
+from command_center.views.policies import PolicyEditView as PolicyEditView
+from command_center.views.policies import PolicyListView as PolicyListView
+from command_center.views.policies import (
+    PolicyRevisionDiffView as PolicyRevisionDiffView,
+)
 from command_center.views.reviews import ApproveView as ApproveView
 from command_center.views.reviews import AssignView as AssignView
 from command_center.views.reviews import CommentView as CommentView
@@ -22,4 +28,7 @@ from command_center.views.reviews import ReviewDetailView as ReviewDetailView
 from command_center.views.reviews import ReviewQueueView as ReviewQueueView
 from command_center.views.reviews import WaiveView as WaiveView
 from command_center.views.simulation import SavedSimulationView as SavedSimulationView
+from command_center.views.simulation import (
+    SimulationCompareView as SimulationCompareView,
+)
 from command_center.views.simulation import SimulationView as SimulationView

@@ -13,9 +13,10 @@ from command_center.services import save_simulation
 from command_center.views.access import RolePage, acting_user
 from governance.selectors import policies_with_rules, policy_document
 from governance.services import run_simulation
+from governance.simulation import compare_outcomes
 from mlgov.exceptions import DomainError, FieldError, NotFoundError
 from mlgov.permissions import can_run_simulations
-from registry.selectors import environment_names
+from registry.selectors import environment_names, tag_names
 
 
 class SimulationView(RolePage):
@@ -33,6 +34,7 @@ class SimulationView(RolePage):
             data,
             documents=[policy_document(policy) for policy in policies_with_rules()],
             environments=environment_names(),
+            tags=tag_names(),
         )
 
     def get_context_data(self, **kwargs):
@@ -69,7 +71,7 @@ class SimulationView(RolePage):
             )
             return self.render_to_response(context, status=error.status_code)
         context = self.get_context_data(
-            form=form, proposal=proposal, result=_tiers_in_order(result)
+            form=form, proposal=proposal, result=tiers_in_order(result)
         )
         return self.render_to_response(context)
 
@@ -90,7 +92,7 @@ class SavedSimulationView(RolePage):
         except NotFoundError as error:
             raise Http404(str(error)) from error
         context["run"] = run
-        context["result"] = _tiers_in_order(run.result)
+        context["result"] = tiers_in_order(run.result)
         context["proposal_json"] = json.dumps(run.proposal, indent=2, sort_keys=True)
         if self.request.GET.get("compare"):
             try:
@@ -107,7 +109,46 @@ class SavedSimulationView(RolePage):
         return context
 
 
-def _tiers_in_order(result: dict[str, Any]) -> dict[str, Any]:
+class SimulationCompareView(RolePage):
+    """Two saved runs side by side: their numbers, and every version and
+    environment one run fails and the other passes."""
+
+    template_name = "command_center/simulation_compare.html"
+    section = "simulation"
+
+    def has_role(self, user) -> bool:
+        return can_run_simulations(user)
+
+    def _run(self, field: str):
+        raw = self.request.GET.get(field, "")
+        if not raw.isdigit():
+            raise FieldError(field, "Choose a saved run (its number).")
+        try:
+            return selectors.saved_simulation(pk=int(raw))
+        except NotFoundError as error:
+            raise FieldError(field, f"No saved run {raw}.") from error
+
+    def get(self, request, *args, **kwargs):
+        context = self.get_context_data(**kwargs)
+        try:
+            first, second = self._run("a"), self._run("b")
+        except FieldError as error:
+            context["compare_error"] = error
+            return self.render_to_response(context, status=400)
+        context.update(
+            first=first,
+            second=second,
+            summary=_compare(first.result["summary"], second.result["summary"]),
+            rows=compare_outcomes(
+                first.result.get("changes", []), second.result.get("changes", [])
+            ),
+            truncated=first.result.get("changes_truncated")
+            or second.result.get("changes_truncated"),
+        )
+        return self.render_to_response(context)
+
+
+def tiers_in_order(result: dict[str, Any]) -> dict[str, Any]:
     """The simulation's answer with its risk tiers gravest first."""
     tiers = result["summary"]["by_risk_tier"]
     ordered = {tier: tiers[tier] for tier in RISK_TIERS if tier in tiers}

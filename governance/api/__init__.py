@@ -25,6 +25,8 @@ from governance.api.policies import (
     PolicyDetailView,
     PolicyDocumentSchema,
     PolicyListView,
+    PolicyRevisionListView,
+    PolicyRevisionSerializer,
     PolicySerializer,
 )
 from governance.api.reviews import (
@@ -77,6 +79,8 @@ __all__ = [
     "PolicyDetailView",
     "PolicyDocumentSchema",
     "PolicyListView",
+    "PolicyRevisionListView",
+    "PolicyRevisionSerializer",
     "PolicySerializer",
     "RejectVersionView",
     "RejectionSerializer",

@@ -8,8 +8,9 @@ from rest_framework.views import APIView
 from governance import selectors, services
 from governance.documents import parse_policy_document
 from governance.engine import RULE_KINDS
-from governance.models import Policy
+from governance.models import Policy, PolicyRevision
 from mlgov.api.permissions import IsGovernanceAdminForWrites
+from mlgov.exceptions import FieldError
 from registry import selectors as registry_selectors
 
 
@@ -46,6 +47,48 @@ class PolicySerializer(serializers.ModelSerializer):
         ]
 
 
+# A policy created without a stated reason: its description says what it is for.
+CREATED_REASON = "Policy created"
+
+
+def split_change_request(data: object, *extra: str) -> tuple[object, dict]:
+    """The policy document of a request and, apart, the change's own fields
+    (`reason`, `revision`), which are not part of the document."""
+    if not isinstance(data, dict):
+        return data, {}
+    document = {key: value for key, value in data.items() if key not in extra}
+    return document, {key: data[key] for key in extra if key in data}
+
+
+def _reason(fields: dict, *, default: str | None) -> str:
+    reason = fields.get("reason", default)
+    if reason is None:
+        raise FieldError("reason", "Say why the policy changes; the revision keeps it.")
+    if not isinstance(reason, str):
+        raise FieldError("reason", "Must be a string.")
+    return reason
+
+
+def _expected_revision(fields: dict) -> int | None:
+    revision = fields.get("revision")
+    if revision is None:
+        return None
+    if isinstance(revision, bool) or not isinstance(revision, int) or revision < 1:
+        raise FieldError("revision", "Must be the revision number you started from.")
+    return revision
+
+
+class PolicyRevisionSerializer(serializers.ModelSerializer):
+    changed_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = PolicyRevision
+        fields = ["revision", "document", "changed_by", "reason", "created_at"]
+        read_only_fields = fields
+
+
 PolicyDocumentSchema = inline_serializer(
     "PolicyDocument",
     {
@@ -70,6 +113,17 @@ PolicyDocumentSchema = inline_serializer(
                 "params": serializers.DictField(),
             },
             many=True,
+        ),
+        "reason": serializers.CharField(
+            required=False,
+            help_text="Why the policy changes, kept with the revision the change "
+            f"records. Required to change a policy; a new one defaults to "
+            f"{CREATED_REASON!r}.",
+        ),
+        "revision": serializers.IntegerField(
+            required=False,
+            help_text="On a change, the revision it starts from: if the policy "
+            "moved on since, 409 policy_changed and nothing is written.",
         ),
     },
 )
@@ -113,10 +167,14 @@ class PolicyListView(generics.ListAPIView):
         ],
     )
     def post(self, request):
+        data, fields = split_change_request(request.data, "reason")
         document = parse_policy_document(
-            request.data, environments=registry_selectors.environment_names()
+            data, environments=registry_selectors.environment_names()
         )
-        policy = services.create_policy(actor=request.user, document=document)
+        reason = _reason(fields, default=CREATED_REASON)
+        policy = services.create_policy(
+            actor=request.user, document=document, reason=reason
+        )
         return Response(
             PolicySerializer(selectors.policy_by_id(pk=policy.pk)).data,
             status=status.HTTP_201_CREATED,
@@ -135,15 +193,36 @@ class PolicyDetailView(APIView):
     @extend_schema(request=PolicyDocumentSchema, responses=PolicySerializer)
     def patch(self, request, pk):
         policy = selectors.policy_by_id(pk=pk)
+        data, fields = split_change_request(request.data, "reason", "revision")
         document = parse_policy_document(
-            request.data,
+            data,
             environments=registry_selectors.environment_names(),
             base=selectors.policy_document(policy),
         )
-        services.update_policy(actor=request.user, policy=policy, document=document)
+        reason = _reason(fields, default=None)
+        expected_revision = _expected_revision(fields)
+        services.update_policy(
+            actor=request.user,
+            policy=policy,
+            document=document,
+            reason=reason,
+            expected_revision=expected_revision,
+        )
         return Response(PolicySerializer(selectors.policy_by_id(pk=pk)).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk):
         services.delete_policy(actor=request.user, policy=selectors.policy_by_id(pk=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PolicyRevisionListView(generics.ListAPIView):
+    """A policy's revisions, newest first: each as the policy document it
+    recorded, who changed it and why."""
+
+    serializer_class = PolicyRevisionSerializer
+    cursor_ordering = "-revision"
+
+    def get_queryset(self):
+        policy = selectors.policy_by_name(name=self.kwargs["name"])
+        return selectors.policy_revisions(policy=policy)

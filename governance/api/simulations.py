@@ -65,6 +65,23 @@ class SimulationRequestSerializer(StrictInputSerializer):
         required=False,
         help_text="Names of stored policies to drop.",
     )
+    name = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="The saved run's name (required with save; at most 200).",
+    )
+
+    def get_fields(self):
+        # Added here: a field declared as `save` would shadow Serializer.save.
+        fields = super().get_fields()
+        fields["save"] = serializers.BooleanField(
+            required=False,
+            default=False,
+            help_text="Keep the run under `name`; it joins the command center's "
+            "saved runs, and the answer is 201 with `saved_run`.",
+        )
+        return fields
 
 
 class SimulationCountsSerializer(serializers.Serializer):
@@ -91,11 +108,19 @@ class SimulationChangeSerializer(serializers.Serializer):
     reasons = serializers.ListField(child=serializers.CharField())
 
 
+class SavedRunSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
 class SimulationResultSerializer(serializers.Serializer):
     summary = SimulationSummarySerializer()
     changes = SimulationChangeSerializer(many=True)
     changes_total = serializers.IntegerField()
     changes_truncated = serializers.BooleanField()
+    saved_run = SavedRunSerializer(
+        required=False, help_text="With save: the kept run's id and name."
+    )
 
 
 class SimulationView(BodyCapMixin, APIView):
@@ -108,7 +133,7 @@ class SimulationView(BodyCapMixin, APIView):
 
     @extend_schema(
         request=SimulationRequestSerializer,
-        responses=SimulationResultSerializer,
+        responses={200: SimulationResultSerializer, 201: SimulationResultSerializer},
         examples=[
             OpenApiExample(
                 "Raise one threshold",
@@ -193,9 +218,18 @@ class SimulationView(BodyCapMixin, APIView):
     def post(self, request):
         payload = SimulationRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
+        upsert = payload.validated_data.get("upsert", [])
+        remove = payload.validated_data.get("remove", [])
+        if payload.validated_data["save"]:
+            run = services.save_simulation_run(
+                actor=request.user,
+                name=payload.validated_data.get("name", ""),
+                upsert=upsert,
+                remove=remove,
+            )
+            saved_run = {"id": run.id, "name": run.name}
+            return Response({**run.result, "saved_run": saved_run}, status=201)
         result = services.run_simulation(
-            actor=request.user,
-            upsert=payload.validated_data.get("upsert", []),
-            remove=payload.validated_data.get("remove", []),
+            actor=request.user, upsert=upsert, remove=remove
         )
         return Response(result)

@@ -8,8 +8,8 @@ policy caches its validated rules on first use, so do not mutate their params.
 The package, by subject: ``constants``, ``facts`` (``VersionFacts``), ``rules``
 (the rule-kind registry and its evaluators), ``validation`` (rule parameters and
 their schemas), ``specs`` (policies, rules and waivers as stored),
-``evaluation`` (``evaluate`` and its results), ``readiness`` and
-``review_sla`` (when a review falls due).
+``evaluation`` (``evaluate`` and its results), ``readiness``,
+``review_sla`` (when a review falls due) and ``wording`` (rules in words).
 """
 
 from governance.engine.constants import (
@@ -55,6 +55,7 @@ from governance.engine.validation import (
     rule_param_schema,
     validate_rule,
 )
+from governance.engine.wording import RULE_EXAMPLES, describe_rule
 
 __all__ = [
     "DRIFT_SEVERITIES",
@@ -62,6 +63,7 @@ __all__ = [
     "MODEL_CARD_FIELDS",
     "OPERATORS",
     "READINESS_WEIGHTS",
+    "RULE_EXAMPLES",
     "RULE_KINDS",
     "OverdueReview",
     "PolicySet",
@@ -77,6 +79,7 @@ __all__ = [
     "WaiverSpec",
     "approvals_required",
     "count_independent_approvals",
+    "describe_rule",
     "evaluate",
     "format_number",
     "is_review_overdue",

@@ -42,13 +42,13 @@ def format_number(value: float, *, exact: bool = False) -> str:
 _format_limit = lru_cache(maxsize=1024)(format_number)
 
 
-def _join(names: Sequence[str]) -> str:
+def join_names(names: Sequence[str]) -> str:
     if len(names) == 1:
         return names[0]
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _plural(count: int, noun: str) -> str:
+def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
@@ -162,11 +162,11 @@ def _approvals_outcome(
     if approvals >= required:
         return (
             True,
-            f"{_plural(approvals, 'independent approval')}, {required} required",
+            f"{plural(approvals, 'independent approval')}, {required} required",
         )
     detail = f"{approvals} of {required} required independent approvals"
     if not_counted:
-        detail += f"; {_plural(not_counted, 'self-approval')} not counted"
+        detail += f"; {plural(not_counted, 'self-approval')} not counted"
     return False, detail
 
 
@@ -193,8 +193,8 @@ def _model_card_outcome(
     fields: tuple[str, ...], missing: tuple[str, ...]
 ) -> tuple[bool, str]:
     if missing:
-        return False, f"model card is missing or blank: {_join(missing)}"
-    return True, f"model card has {_join(fields)}"
+        return False, f"model card is missing or blank: {join_names(missing)}"
+    return True, f"model card has {join_names(fields)}"
 
 
 @_rule_kind(
@@ -235,13 +235,13 @@ def _drift_outcome(
     worst: str | None, places: tuple[str, ...], limit: str
 ) -> tuple[bool, str]:
     if worst is None or worst == SEVERITY_OK:
-        return True, f"no open drift alert in {_join(places)}"
+        return True, f"no open drift alert in {join_names(places)}"
     if _severity_rank(worst) <= SEVERITY_RANK[limit]:
         return (
             True,
-            f"open {worst} drift in {_join(places)} is within the limit {limit}",
+            f"open {worst} drift in {join_names(places)} is within the limit {limit}",
         )
-    return False, f"open {worst} drift in {_join(places)}; the limit is {limit}"
+    return False, f"open {worst} drift in {join_names(places)}; the limit is {limit}"
 
 
 @_rule_kind(
@@ -276,11 +276,11 @@ def _age_outcome(days: int, limit: int, passed: bool) -> tuple[bool, str]:
     if days == limit and not passed:
         return (
             False,
-            f"created more than {_plural(days, 'day')} ago; the limit is {limit}",
+            f"created more than {plural(days, 'day')} ago; the limit is {limit}",
         )
     if days <= 0:
         return passed, f"created less than a day ago; the limit is {limit}"
-    return passed, f"created {_plural(days, 'day')} ago; the limit is {limit}"
+    return passed, f"created {plural(days, 'day')} ago; the limit is {limit}"
 
 
 @_rule_kind("max_age_days", days={"type": "integer", "minimum": 1})

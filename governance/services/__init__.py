@@ -23,13 +23,17 @@ from governance.services.reviews import (
     submit_for_review,
 )
 from governance.services.simulations import (
+    SavedRun,
     active_deployments_now,
     register_active_deployments,
+    register_simulation_store,
     run_simulation,
+    save_simulation_run,
 )
 from governance.services.waivers import check_waiver_grant, grant_waiver, revoke_waiver
 
 __all__ = [
+    "SavedRun",
     "active_deployments_now",
     "add_comment",
     "apply_policy_documents",
@@ -44,9 +48,11 @@ __all__ = [
     "known_environment_names",
     "record_evaluation",
     "register_active_deployments",
+    "register_simulation_store",
     "reject_version",
     "revoke_waiver",
     "run_simulation",
+    "save_simulation_run",
     "settle_review",
     "submit_for_review",
     "update_policy",

@@ -11,8 +11,8 @@ from governance.documents import (
     diff_policy,
     diff_policy_sets,
 )
-from governance.exceptions import PolicyInUseError
-from governance.models import Policy, Rule
+from governance.exceptions import PolicyChangedError, PolicyInUseError
+from governance.models import Policy, PolicyRevision, Rule
 from governance.selectors import policies_with_rules, policy_document
 from mlgov.actors import Actor
 from mlgov.events import announce
@@ -42,6 +42,25 @@ def _require_admin(actor: Actor) -> None:
         raise PermissionDeniedError("Policies are managed by governance admins.")
 
 
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise FieldError("reason", "Say why the policy changes; the revision keeps it.")
+    return reason
+
+
+def _record_revision(
+    policy: Policy, document: PolicyDocument, actor: Actor, reason: str
+) -> PolicyRevision:
+    return PolicyRevision.objects.create(
+        policy=policy,
+        revision=policy.revision,
+        document=document.as_dict(),
+        changed_by=actor,
+        reason=reason,
+    )
+
+
 def _write_rules(policy: Policy, document: PolicyDocument) -> None:
     """Make the stored rules match the document, position by position, so the
     audit trail shows which rule changed rather than a wholesale rewrite."""
@@ -68,30 +87,45 @@ def _apply_fields(policy: Policy, document: PolicyDocument) -> None:
 
 
 @transaction.atomic
-def create_policy(*, actor: Actor, document: PolicyDocument) -> Policy:
-    """Store a new policy at revision 1."""
+def create_policy(*, actor: Actor, document: PolicyDocument, reason: str) -> Policy:
+    """Store a new policy at revision 1, recorded with the reason."""
     _require_admin(actor)
+    reason = _require_reason(reason)
     if Policy.objects.filter(name=document.name).exists():
         raise FieldError("name", f"A policy named {document.name!r} already exists.")
     policy = Policy(name=document.name, revision=1)
     _apply_fields(policy, document)
     policy.save()
     _write_rules(policy, document)
+    _record_revision(policy, document, actor, reason)
     _announce_policy("policy.created", policy, actor)
     return policy
 
 
 @transaction.atomic
-def update_policy(*, actor: Actor, policy: Policy, document: PolicyDocument) -> Policy:
-    """Apply a document to a policy; any change raises its revision by one."""
+def update_policy(
+    *,
+    actor: Actor,
+    policy: Policy,
+    document: PolicyDocument,
+    reason: str,
+    expected_revision: int | None = None,
+) -> Policy:
+    """Apply a document to a policy; any change raises its revision by one and
+    records the new revision with the reason. With `expected_revision` (the
+    revision the editor started from), a policy changed since is refused."""
     _require_admin(actor)
+    reason = _require_reason(reason)
     locked = policies_with_rules().select_for_update(of=("self",)).get(pk=policy.pk)
+    if expected_revision is not None and locked.revision != expected_revision:
+        raise PolicyChangedError(locked, expected_revision)
     if diff_policy(policy_document(locked), document).action == "unchanged":
         return locked
     _apply_fields(locked, document)
     locked.revision += 1
     locked.save()
     _write_rules(locked, document)
+    _record_revision(locked, document, actor, reason)
     _announce_policy("policy.changed", locked, actor)
     return locked
 
@@ -114,12 +148,15 @@ def apply_policy_documents(
     *,
     actor: Actor,
     documents: Sequence[PolicyDocument],
+    reason: str,
     prune: bool = False,
     dry_run: bool = False,
 ) -> list[PolicyChange]:
     """Make the stored policies match `documents` (with `prune`, remove the
-    ones the documents do not name). A dry run reports and changes nothing."""
+    ones the documents do not name). A dry run reports and changes nothing.
+    Every policy added or changed records its revision with `reason`."""
     _require_admin(actor)
+    reason = _require_reason(reason)
     stored = {policy.name: policy for policy in policies_with_rules()}
     changes = diff_policy_sets(
         [policy_document(policy) for policy in stored.values()],
@@ -131,10 +168,13 @@ def apply_policy_documents(
     by_name = {document.name: document for document in documents}
     for change in changes:
         if change.action == "add":
-            create_policy(actor=actor, document=by_name[change.name])
+            create_policy(actor=actor, document=by_name[change.name], reason=reason)
         elif change.action == "change":
             update_policy(
-                actor=actor, policy=stored[change.name], document=by_name[change.name]
+                actor=actor,
+                policy=stored[change.name],
+                document=by_name[change.name],
+                reason=reason,
             )
         elif change.action == "remove":
             delete_policy(actor=actor, policy=stored[change.name])

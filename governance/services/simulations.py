@@ -2,6 +2,7 @@
 
 import time
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -43,6 +44,45 @@ def register_active_deployments(source: ActiveDeployments) -> None:
 def active_deployments_now() -> set[tuple[int, str]]:
     """Every (version id, environment name) pair the registered sources report."""
     return {pair for source in _active_deployment_sources for pair in source()}
+
+
+@dataclass(frozen=True)
+class SavedRun:
+    """A simulation run kept for later, as its store reports it."""
+
+    id: int
+    name: str
+    result: dict[str, Any]
+
+
+# Where runs are saved: the command center keeps them and sits above
+# governance, so it registers its store here when it loads.
+SimulationStore = Callable[..., SavedRun]
+_simulation_stores: list[SimulationStore] = []
+
+
+def register_simulation_store(store: SimulationStore) -> None:
+    """Let `save_simulation_run` keep runs: `store(actor=, name=, upsert=,
+    remove=)` runs the simulation, keeps it and answers the SavedRun."""
+    if store not in _simulation_stores:
+        _simulation_stores.append(store)
+
+
+class SimulationNotSavedError(DomainError):
+    """No store to keep simulation runs is installed."""
+
+    code = "simulation_not_saved"
+
+
+def save_simulation_run(
+    *, actor: Actor, name: str, upsert: Sequence[object], remove: Sequence[str]
+) -> SavedRun:
+    """Run a simulation and keep it under `name` in the registered store."""
+    if not _simulation_stores:
+        raise SimulationNotSavedError("Saving simulation runs is not installed.")
+    return _simulation_stores[0](
+        actor=actor, name=name, upsert=list(upsert), remove=list(remove)
+    )
 
 
 class SimulationTooLargeError(DomainError):

@@ -34,6 +34,7 @@ def policy_form(**overrides):
         "risk_tiers": ["high"],
         "environments": ["production"],
         "tags": "pii, batch",
+        "reason": "A floor for risky models",
         "rules-TOTAL_FORMS": "1",
         "rules-INITIAL_FORMS": "0",
         "rules-MIN_NUM_FORMS": "0",
@@ -59,6 +60,22 @@ def test_admin_creates_a_policy_through_the_service(client, staff_admin):
         ["high"],
     )
     assert Rule.objects.get().params == {"metric": "auc", "op": ">=", "value": 0.8}
+    revision = policy.revisions.get()
+    assert (revision.reason, revision.changed_by) == (
+        "A floor for risky models",
+        staff_admin,
+    )
+
+
+def test_admin_refuses_a_policy_without_a_reason(client, staff_admin):
+    client.force_login(staff_admin)
+
+    response = client.post(
+        reverse("admin:governance_policy_add"), policy_form(reason="")
+    )
+
+    assert response.status_code == 200
+    assert not Policy.objects.exists()
 
 
 def test_admin_refuses_a_bad_rule_naming_the_parameter(client, staff_admin):

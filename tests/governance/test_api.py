@@ -4,7 +4,10 @@ import pytest
 from auditlog.models import LogEntry
 from django.utils import timezone
 
+from governance.documents import parse_policy_document
 from governance.models import Approval, Policy, Waiver
+from governance.selectors import policy_document
+from governance.services import update_policy
 from registry.models import ModelVersion
 from tests.factories import MLModelFactory, ModelVersionFactory
 from tests.governance.conftest import approvals, auc_floor
@@ -245,7 +248,11 @@ def test_patch_raises_the_revision_and_delete_removes(
 
     patched = client.patch(
         f"/api/v1/policies/{policy.pk}/",
-        {"enforcement": "advisory", "rules": [auc_floor(0.9)]},
+        {
+            "enforcement": "advisory",
+            "rules": [auc_floor(0.9)],
+            "reason": "Advisory while the floor is recalibrated",
+        },
         format="json",
     )
     deleted = client.delete(f"/api/v1/policies/{policy.pk}/")
@@ -543,3 +550,109 @@ def test_waiver_list_refuses_unknown_or_invalid_parameters(
     response = api_client_for(viewer).get(f"/api/v1/waivers/?{query}")
 
     assert field in assert_error(response, 400, "invalid")["details"]
+
+
+def test_a_policy_patch_needs_a_reason_and_writes_nothing_without(
+    api_client_for, governance_admin, make_policy
+):
+    policy = make_policy("floor", [auc_floor(0.8)])
+
+    error = assert_error(
+        api_client_for(governance_admin).patch(
+            f"/api/v1/policies/{policy.pk}/", {"enforcement": "advisory"}, format="json"
+        ),
+        400,
+        "invalid",
+    )
+
+    assert "reason" in error["details"]
+    policy.refresh_from_db()
+    assert (policy.revision, policy.enforcement) == (1, "enforce")
+
+
+def test_a_policy_patch_from_a_stale_revision_is_refused(
+    api_client_for, governance_admin, make_policy
+):
+    policy = make_policy("floor", [auc_floor(0.8)])
+    client = api_client_for(governance_admin)
+    client.patch(
+        f"/api/v1/policies/{policy.pk}/",
+        {"rules": [auc_floor(0.85)], "reason": "First", "revision": 1},
+        format="json",
+    )
+
+    error = assert_error(
+        client.patch(
+            f"/api/v1/policies/{policy.pk}/",
+            {"rules": [auc_floor(0.7)], "reason": "Second", "revision": 1},
+            format="json",
+        ),
+        409,
+        "policy_changed",
+    )
+
+    assert error["details"]["revision"] == 2
+    assert Policy.objects.get().rules.get().params["value"] == 0.85
+
+
+def test_policy_revisions_list_who_changed_what_and_why(
+    api_client_for, governance_admin, viewer
+):
+    admin_client = api_client_for(governance_admin)
+    created = admin_client.post("/api/v1/policies/", POLICY, format="json")
+    admin_client.patch(
+        f"/api/v1/policies/{created.json()['id']}/",
+        {"enforcement": "advisory", "reason": "Soften while recalibrating"},
+        format="json",
+    )
+
+    response = api_client_for(viewer).get(
+        f"/api/v1/policies/{POLICY['name']}/revisions/"
+    )
+
+    assert response.status_code == 200
+    newest, first = response.json()["results"]
+    assert (newest["revision"], newest["reason"], newest["changed_by"]) == (
+        2,
+        "Soften while recalibrating",
+        governance_admin.username,
+    )
+    assert newest["document"]["enforcement"] == "advisory"
+    assert (first["revision"], first["reason"]) == (1, "Policy created")
+    assert first["document"]["rules"] == POLICY["rules"]
+
+
+def test_policy_revisions_of_an_unknown_policy_are_a_404(api_client_for, viewer):
+    response = api_client_for(viewer).get("/api/v1/policies/nowhere/revisions/")
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("count", [2, 12])
+def test_policy_revision_list_query_count_is_constant(
+    api_client_for,
+    governance_admin,
+    viewer,
+    make_policy,
+    django_assert_num_queries,
+    count,
+):
+    policy = make_policy("floor", [auc_floor(0.8)])
+    for index in range(count):
+        update_policy(
+            actor=governance_admin,
+            policy=policy,
+            document=parse_policy_document(
+                {"rules": [auc_floor(0.5 + index / 100)]},
+                environments=["production"],
+                base=policy_document(Policy.objects.get()),
+            ),
+            reason=f"Step {index}",
+        )
+    client = api_client_for(viewer)
+
+    # token + user, roles, the policy, revisions page
+    with django_assert_num_queries(4):
+        response = client.get("/api/v1/policies/floor/revisions/")
+
+    assert len(response.json()["results"]) == count + 1

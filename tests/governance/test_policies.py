@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from governance.documents import parse_policy_document
 from governance.exceptions import PolicyInUseError
-from governance.models import Policy, Rule
+from governance.models import Policy, PolicyRevision, Rule
 from governance.selectors import policy_document
 from governance.services import (
     delete_policy,
@@ -34,6 +34,7 @@ def test_every_change_raises_the_revision(make_policy, governance_admin):
         actor=governance_admin,
         policy=policy,
         document=parse({"enforcement": "advisory"}, policy_document(policy)),
+        reason="Soften",
     )
     policy.refresh_from_db()
     assert policy.revision == 2
@@ -41,7 +42,9 @@ def test_every_change_raises_the_revision(make_policy, governance_admin):
     unchanged = parse(
         {"enforcement": "advisory"}, policy_document(Policy.objects.get())
     )
-    update_policy(actor=governance_admin, policy=policy, document=unchanged)
+    update_policy(
+        actor=governance_admin, policy=policy, document=unchanged, reason="Same"
+    )
     policy.refresh_from_db()
     assert policy.revision == 2
 
@@ -55,6 +58,7 @@ def test_rule_changes_are_audited_rule_by_rule(make_policy, governance_admin):
         document=parse(
             {"rules": [auc_floor(0.85), approvals(1)]}, policy_document(policy)
         ),
+        reason="Raise the floor",
     )
 
     changed = LogEntry.objects.get_for_model(Rule).filter(action=LogEntry.Action.UPDATE)
@@ -66,7 +70,11 @@ def test_only_governance_admins_manage_policies(reviewer):
     from governance.services import create_policy
 
     with pytest.raises(PermissionDeniedError):
-        create_policy(actor=reviewer, document=parse({"name": "x", "rules": []}))
+        create_policy(
+            actor=reviewer,
+            document=parse({"name": "x", "rules": []}),
+            reason="Mine",
+        )
 
 
 def test_policy_with_waivers_cannot_be_deleted(make_policy, governance_admin):
@@ -180,6 +188,33 @@ def test_export_import_round_trip(make_policy, governance_admin, tmp_path, capsy
     call_command("import_policies", str(path), "--as", governance_admin.username)
 
     assert export_policy_documents() == yaml.safe_load(exported)["policies"]
+    imported = PolicyRevision.objects.filter(policy__isnull=False)
+    assert set(imported.values_list("reason", flat=True)) == {
+        "Imported from policies.yaml"
+    }
+
+
+def test_import_keeps_the_given_reason_with_each_revision(
+    make_policy, governance_admin, tmp_path
+):
+    make_policy("floor", [auc_floor(0.8)])
+    path = tmp_path / "policies.json"
+    path.write_text(json.dumps({"policies": [{"name": "floor", "rules": []}]}))
+
+    call_command(
+        "import_policies",
+        str(path),
+        "--as",
+        governance_admin.username,
+        "--reason",
+        "Quarterly policy review",
+    )
+
+    latest = PolicyRevision.objects.get(revision=2)
+    assert (latest.reason, latest.changed_by) == (
+        "Quarterly policy review",
+        governance_admin,
+    )
 
 
 def test_import_dry_run_reports_and_changes_nothing(
@@ -246,7 +281,12 @@ def test_concurrent_policy_updates_each_raise_the_revision(
         try:
             document = parse({"enforcement": enforcement}, policy_document(policy))
             barrier.wait()
-            update_policy(actor=governance_admin, policy=policy, document=document)
+            update_policy(
+                actor=governance_admin,
+                policy=policy,
+                document=document,
+                reason="Race",
+            )
         except BaseException as error:
             errors.append(error)
         finally:

@@ -101,7 +101,7 @@ def test_patching_one_rule_of_a_policy_keeps_the_others(
 
     response = api_client_for(governance_admin).patch(
         f"/api/v1/policies/{policy.pk}/",
-        {"rules": {"2": {"params": {"value": 0.9}}}},
+        {"rules": {"2": {"params": {"value": 0.9}}}, "reason": "Stricter"},
         format="json",
     )
 

@@ -4,6 +4,7 @@ from django.apps import apps
 
 from governance.selectors import version_facts
 from governance.services import evaluate_version, run_simulation
+from governance.simulation import compare_outcomes
 from mlgov.exceptions import FieldError, PermissionDeniedError
 from registry.models import Environment, ModelVersion
 from tests.factories import MLModelFactory, ModelVersionFactory
@@ -204,3 +205,51 @@ def test_open_drift_feeds_the_drift_rule(team, make_policy):
 
     assert not verdict.passed
     assert "critical" in verdict.results[0].detail
+
+
+def _change(model, before, after, reasons, environment="production"):
+    return {
+        "model": model,
+        "version": 1,
+        "environment": environment,
+        "before": before,
+        "after": after,
+        "reasons": reasons,
+    }
+
+
+def test_compare_outcomes_lists_only_where_two_runs_disagree():
+    stricter = [
+        _change("alpha", True, False, ["auc 0.90 is below the minimum 0.92"]),
+        _change("delta", True, False, ["too old"], environment="staging"),
+    ]
+    looser = [
+        _change("bravo", False, True, ["auc 0.70 is below the minimum 0.80"]),
+        _change("delta", True, False, ["too old"], environment="staging"),
+    ]
+
+    rows = compare_outcomes(stricter, looser)
+
+    assert rows == [
+        {
+            "model": "alpha",
+            "version": 1,
+            "environment": "production",
+            "first_passes": False,
+            "second_passes": True,
+            "reasons": ["auc 0.90 is below the minimum 0.92"],
+        },
+        {
+            "model": "bravo",
+            "version": 1,
+            "environment": "production",
+            "first_passes": False,
+            "second_passes": True,
+            "reasons": ["auc 0.70 is below the minimum 0.80"],
+        },
+    ]
+    assert compare_outcomes(stricter, stricter) == []
+    assert [row["first_passes"] for row in compare_outcomes(looser, stricter)] == [
+        True,
+        True,
+    ]

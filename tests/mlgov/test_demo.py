@@ -124,7 +124,9 @@ def test_the_demo_leaves_a_users_alerts_and_policies_alone(governance_admin):
         },
         environments=known_environment_names(),
     )
-    policy = create_policy(actor=governance_admin, document=document)
+    policy = create_policy(
+        actor=governance_admin, document=document, reason="Our own floor"
+    )
 
     call_command("seed_demo", "--models", "20")
 

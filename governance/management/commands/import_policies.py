@@ -23,9 +23,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--prune", action="store_true", help="Remove policies the file omits."
         )
+        parser.add_argument(
+            "--reason",
+            help="Why the policies change, kept with each new revision "
+            "(default: 'Imported from <file name>').",
+        )
 
     def handle(
-        self, *args, path: Path, username: str, dry_run: bool, prune: bool, **options
+        self,
+        *args,
+        path: Path,
+        username: str,
+        dry_run: bool,
+        prune: bool,
+        reason: str | None,
+        **options,
     ):
         actor = get_user_model().objects.filter(username=username).first()
         if actor is None:
@@ -42,7 +54,11 @@ class Command(BaseCommand):
             )
             with set_actor(actor):
                 changes = apply_policy_documents(
-                    actor=actor, documents=documents, prune=prune, dry_run=dry_run
+                    actor=actor,
+                    documents=documents,
+                    reason=reason or f"Imported from {path.name}",
+                    prune=prune,
+                    dry_run=dry_run,
                 )
         except DomainError as error:
             raise CommandError(error.message) from error

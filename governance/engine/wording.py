@@ -1,0 +1,74 @@
+"""Rules in words, and an example of each kind's parameters, for the pages
+that show and edit policies. Every kind in RULE_KINDS has both (a test
+checks it), so adding a kind is adding its evaluator, its schema, a sentence
+and an example."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from governance.engine.rules import format_number, join_names, plural
+
+_OPERATOR_WORDS = {
+    ">=": "at least",
+    ">": "above",
+    "<=": "at most",
+    "<": "below",
+}
+
+RULE_EXAMPLES: Mapping[str, Mapping[str, Any]] = {
+    "metric_threshold": {"metric": "auc", "op": ">=", "value": 0.8},
+    "min_approvals": {"count": 2},
+    "model_card_fields": {"fields": ["intended_use", "limitations"]},
+    "max_drift_severity": {"severity": "warning"},
+    "max_age_days": {"days": 365},
+}
+
+
+def _metric_threshold(params: Mapping[str, Any]) -> str:
+    words = _OPERATOR_WORDS.get(params["op"], params["op"])
+    return f"{params['metric']} must be {words} {format_number(params['value'])}"
+
+
+def _min_approvals(params: Mapping[str, Any]) -> str:
+    return (
+        f"{plural(params['count'], 'independent approval')} "
+        "(never the creator's or submitter's own)"
+    )
+
+
+def _model_card_fields(params: Mapping[str, Any]) -> str:
+    names = [name.replace("_", " ") for name in params["fields"]]
+    return f"the model card fills in {join_names(names)}"
+
+
+def _max_drift_severity(params: Mapping[str, Any]) -> str:
+    if params["severity"] == "ok":
+        return "no open drift alert"
+    return f"no open drift alert worse than {params['severity']}"
+
+
+def _max_age_days(params: Mapping[str, Any]) -> str:
+    return f"created within the last {plural(params['days'], 'day')}"
+
+
+_SENTENCES: Mapping[str, Callable[[Mapping[str, Any]], str]] = {
+    "metric_threshold": _metric_threshold,
+    "min_approvals": _min_approvals,
+    "model_card_fields": _model_card_fields,
+    "max_drift_severity": _max_drift_severity,
+    "max_age_days": _max_age_days,
+}
+
+
+def describe_rule(kind: str, params: Mapping[str, Any]) -> str:
+    """What a rule asks of a version, as a sentence; a rule whose kind or
+    parameters the engine cannot read says so."""
+    sentence = _SENTENCES.get(kind)
+    if sentence is None:
+        return f"unknown rule kind {kind!r}"
+    try:
+        return sentence(params)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return f"{kind.replace('_', ' ')} with unreadable parameters {dict(params)!r}"
