@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.templatetags.static import static
 from django.utils.html import format_html, format_html_join
 
@@ -208,7 +208,14 @@ class DeploymentAdmin(admin.ModelAdmin):
         description="Roll back the selected active deployments", permissions=["change"]
     )
     def rollback(self, request, queryset):
-        reason = self._note(request)
+        reason = self._note(request).strip()
+        if not reason:
+            messages.error(
+                request,
+                "A rollback needs a reason: write it in “Comment or reason”, "
+                "then roll back again. Nothing was rolled back.",
+            )
+            return
         run_service_on_each(
             request,
             queryset,
