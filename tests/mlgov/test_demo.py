@@ -187,4 +187,10 @@ def test_seeded_rows_are_attributed_in_the_audit_trail():
 
 
 def test_every_app_registers_its_demo_step_in_app_order():
-    assert [name for name, _ in demo_steps()][:3] == ["registry", "drift", "governance"]
+    """Drift's step comes after the deployment history it reports on."""
+    assert [name for name, _ in demo_steps()][:4] == [
+        "registry",
+        "governance",
+        "deployments",
+        "drift",
+    ]
