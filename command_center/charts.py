@@ -7,6 +7,7 @@ never depend on seeing a colour."""
 from collections.abc import Sequence
 from datetime import date, datetime
 
+from django.template.defaultfilters import pluralize
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -220,7 +221,8 @@ def drift_chart(chart_id: str, series) -> SafeString:
     )
     latest = points[-1]
     description = (
-        f"{count} reports of {series.feature} in {series.environment}; latest "
+        f"{count} report{pluralize(count)} of {series.feature} in "
+        f"{series.environment}; latest "
         f"{latest.method} statistic {latest.statistic:.3g} on {latest.at:%d %b %Y}, "
         f"severity {latest.severity}."
     )

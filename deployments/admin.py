@@ -157,7 +157,7 @@ class DeploymentAdmin(admin.ModelAdmin):
             lambda deployment: services.start_deployment(
                 actor=request.user, deployment=deployment, reason=reason
             ),
-            "deployments started",
+            ("deployment started", "deployments started"),
         )
 
     @admin.action(description="Complete the selected rollouts", permissions=["change"])
@@ -169,7 +169,7 @@ class DeploymentAdmin(admin.ModelAdmin):
             lambda deployment: services.complete_deployment(
                 actor=request.user, deployment=deployment, reason=reason
             ),
-            "deployments completed",
+            ("deployment completed", "deployments completed"),
         )
 
     @admin.action(
@@ -183,7 +183,7 @@ class DeploymentAdmin(admin.ModelAdmin):
             lambda deployment: services.fail_deployment(
                 actor=request.user, deployment=deployment, reason=reason
             ),
-            "deployments failed",
+            ("deployment failed", "deployments failed"),
         )
 
     @admin.action(
@@ -201,7 +201,7 @@ class DeploymentAdmin(admin.ModelAdmin):
                 traffic_percent=100,
                 reason=reason,
             ),
-            "canaries promoted",
+            ("canary promoted", "canaries promoted"),
         )
 
     @admin.action(
@@ -222,7 +222,7 @@ class DeploymentAdmin(admin.ModelAdmin):
             lambda deployment: services.rollback_deployment(
                 actor=request.user, deployment=deployment, reason=reason
             ),
-            "deployments rolled back",
+            ("deployment rolled back", "deployments rolled back"),
         )
 
 
