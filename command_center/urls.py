@@ -13,6 +13,7 @@ urlpatterns = [
     path("drift/", views.DriftAlertListView.as_view(), name="alert-list"),
     path("deployments/", views.DeploymentListView.as_view(), name="deployment-list"),
     path("audit/", views.AuditListView.as_view(), name="audit"),
+    path("help/readiness/", views.ReadinessHelpView.as_view(), name="readiness-help"),
     path("simulation/", views.SimulationView.as_view(), name="simulation"),
     path(
         "simulation/<int:pk>/",

@@ -11,5 +11,6 @@ from command_center.views.pages import DriftAlertListView as DriftAlertListView
 from command_center.views.pages import ModelDetailView as ModelDetailView
 from command_center.views.pages import ModelListView as ModelListView
 from command_center.views.pages import OverviewView as OverviewView
+from command_center.views.pages import ReadinessHelpView as ReadinessHelpView
 from command_center.views.simulation import SavedSimulationView as SavedSimulationView
 from command_center.views.simulation import SimulationView as SimulationView
