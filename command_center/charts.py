@@ -7,6 +7,7 @@ never depend on seeing a colour."""
 from collections.abc import Sequence
 from datetime import date, datetime
 
+from django.template.defaultfilters import pluralize
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -278,9 +279,10 @@ def drift_chart(chart_id: str, series) -> SafeString:
     )
     latest, latest_value = points[-1]
     description = (
-        f"{count} reports of {series.feature} in {series.environment}, "
-        f"{_METHOD_NAMES.get(method, method)}: {rule}. Latest {measure} "
-        f"{latest_value:.3g} on {latest.at:%d %b %Y}, severity {latest.severity}."
+        f"{count} report{pluralize(count)} of {series.feature} in "
+        f"{series.environment}, {_METHOD_NAMES.get(method, method)}: {rule}. "
+        f"Latest {measure} {latest_value:.3g} on {latest.at:%d %b %Y}, "
+        f"severity {latest.severity}."
     )
     # A p-value's scale may stop at 1; a distance's has headroom above its top.
     peak = top if method in P_VALUE_METHODS else top / 1.15

@@ -8,8 +8,6 @@ import math
 import random
 from datetime import datetime, timedelta
 
-from django.utils import timezone
-
 from command_center.models import PortfolioSnapshot
 from command_center.services import take_portfolio_snapshot
 from mlgov.demo import DemoRun, mark_as_demo
@@ -47,7 +45,7 @@ def seed_snapshots(*, days: int = DEMO_DAYS, now: datetime | None = None) -> int
         rows.append(
             PortfolioSnapshot(
                 day=day,
-                taken_at=timezone.now() - timedelta(days=back),
+                taken_at=today_row.taken_at - timedelta(days=back),
                 model_count=models,
                 version_count=round(today_row.version_count * (0.75 + 0.25 * progress)),
                 models_compliant=compliant,

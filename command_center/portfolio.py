@@ -50,6 +50,27 @@ READINESS_PART_LABELS: Mapping[str, str] = {
     "model_card": "Model card fields filled",
     "drift": "Drift health",
 }
+# What each part measures, as the readiness help page explains it
+# (docs/design.md, "Readiness").
+READINESS_PART_MEANINGS: Mapping[str, str] = {
+    "rules": (
+        "The share of the enforced rules that apply to the version which pass "
+        "or are covered by an active waiver. Advisory rules do not count; with "
+        "no enforced rule the part is full."
+    ),
+    "approvals": (
+        "Independent approvals (not by the version's author or submitter) "
+        "against the most an enforced, unwaived minimum-approvals rule asks "
+        "for, at most 1. With no such rule the part is full. While the "
+        "version waits in review past its deadline (by risk tier) the part "
+        "scores 0."
+    ),
+    "model_card": "The share of the model card's fields that are filled.",
+    "drift": (
+        "The health of the worst unresolved drift alert on the version, in any "
+        "environment: none open is full health."
+    ),
+}
 
 
 class FailingRule(NamedTuple):

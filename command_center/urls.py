@@ -42,6 +42,7 @@ urlpatterns = [
         views.PolicyRevisionDiffView.as_view(),
         name="policy-revisions",
     ),
+    path("help/readiness/", views.ReadinessHelpView.as_view(), name="readiness-help"),
     path("simulation/", views.SimulationView.as_view(), name="simulation"),
     path(
         "simulation/compare/",

@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.templatetags.static import static
 from django.utils.html import format_html, format_html_join
 
@@ -157,7 +157,7 @@ class DeploymentAdmin(admin.ModelAdmin):
             lambda deployment: services.start_deployment(
                 actor=request.user, deployment=deployment, reason=reason
             ),
-            "deployments started",
+            ("deployment started", "deployments started"),
         )
 
     @admin.action(description="Complete the selected rollouts", permissions=["change"])
@@ -169,7 +169,7 @@ class DeploymentAdmin(admin.ModelAdmin):
             lambda deployment: services.complete_deployment(
                 actor=request.user, deployment=deployment, reason=reason
             ),
-            "deployments completed",
+            ("deployment completed", "deployments completed"),
         )
 
     @admin.action(
@@ -183,7 +183,7 @@ class DeploymentAdmin(admin.ModelAdmin):
             lambda deployment: services.fail_deployment(
                 actor=request.user, deployment=deployment, reason=reason
             ),
-            "deployments failed",
+            ("deployment failed", "deployments failed"),
         )
 
     @admin.action(
@@ -201,21 +201,28 @@ class DeploymentAdmin(admin.ModelAdmin):
                 traffic_percent=100,
                 reason=reason,
             ),
-            "canaries promoted",
+            ("canary promoted", "canaries promoted"),
         )
 
     @admin.action(
         description="Roll back the selected active deployments", permissions=["change"]
     )
     def rollback(self, request, queryset):
-        reason = self._note(request)
+        reason = self._note(request).strip()
+        if not reason:
+            messages.error(
+                request,
+                "A rollback needs a reason: write it in “Comment or reason”, "
+                "then roll back again. Nothing was rolled back.",
+            )
+            return
         run_service_on_each(
             request,
             queryset,
             lambda deployment: services.rollback_deployment(
                 actor=request.user, deployment=deployment, reason=reason
             ),
-            "deployments rolled back",
+            ("deployment rolled back", "deployments rolled back"),
         )
 
 

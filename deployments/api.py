@@ -58,6 +58,16 @@ class ReasonSerializer(StrictInputSerializer):
     reason = serializers.CharField(max_length=5000, required=False, allow_blank=True)
 
 
+class RollbackSerializer(StrictInputSerializer):
+    reason = serializers.CharField(
+        max_length=5000,
+        error_messages={
+            "required": services.ROLLBACK_REASON_REQUIRED,
+            "blank": services.ROLLBACK_REASON_REQUIRED,
+        },
+    )
+
+
 class PromoteSerializer(ReasonSerializer):
     traffic_percent = serializers.IntegerField(min_value=2, max_value=100)
 
@@ -344,9 +354,9 @@ class RollbackDeploymentView(APIView):
 
     permission_classes = MOVE_PERMISSIONS
 
-    @extend_schema(request=ReasonSerializer, responses=DeploymentSerializer)
+    @extend_schema(request=RollbackSerializer, responses=DeploymentSerializer)
     def post(self, request, pk):
-        payload = validated(ReasonSerializer, request.data)
+        payload = validated(RollbackSerializer, request.data)
         services.rollback_deployment(
             actor=request.user, deployment=_movable(request, pk), **payload
         )

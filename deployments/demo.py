@@ -1,8 +1,11 @@
 """Demo deployment history: months of rollouts for part of the demo portfolio,
-with blocked requests and their reasons, canaries, a rollback and a frozen
-environment. Every decision is the real gate run on the history as it stood
-(governance facts as of today), so the ledger reads as the gate would have
-answered."""
+with blocked requests and their reasons (a past freeze among them), canaries
+and a rollback, then drift reports for the versions that serve production.
+Every decision is the real gate run on the history as it stood (governance
+facts as of today), so the ledger reads as the gate would have answered. One
+timeline: a version is requested a day after its last review decision, each
+row and its audit entry carry the time it happened, and the newest rollouts
+fall in the last 30 days."""
 
 from collections import defaultdict
 from dataclasses import replace
@@ -11,20 +14,25 @@ from datetime import datetime, timedelta
 from auditlog.context import set_actor
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Max, Q
 
 from deployments.gates import GateFacts, GateResult, ServingPeriod, run_gate
 from deployments.models import Deployment, DeploymentStep, GateDecision
+from drift.demo import ServedVersion, seed_drift
 from governance.selectors import evaluation_inputs
 from mlgov.actors import Actor
+from mlgov.audit import audit_entries_dated
 from mlgov.demo import DemoRun, demo_objects, mark_as_demo
 from registry.models import Environment, ModelVersion
-from registry.services import freeze_environment
 
 PATH = ("development", "staging", "production")
-FREEZE_REASON = (
-    "Staging cluster upgrade: deployments resume when the platform team signs off."
-)
 PAST_FREEZE_REASON = "Year-end change freeze (no production changes)."
+# A model's first rollout starts about five months back, its newest in the
+# last 30 days; a rollout (development, staging, production after the soak)
+# takes three days and an hour.
+HISTORY_DAYS = 150
+RECENT_DAYS = 25
+ROLLOUT = timedelta(days=3, hours=1)
 
 
 class _History:
@@ -75,6 +83,14 @@ class _History:
         **facts_changes,
     ) -> Deployment | None:
         """Record a request at `at`; when approved, roll it out an hour later."""
+        with audit_entries_dated(at):
+            return self._request(
+                version, environment, at, actor, traffic, facts_changes
+            )
+
+    def _request(
+        self, version, environment, at, actor, traffic, facts_changes
+    ) -> Deployment | None:
         result = self.gate(version, environment, at, **facts_changes)
         target = self.environments[environment]
         strategy = "full" if traffic == 100 else "canary"
@@ -159,6 +175,14 @@ class _History:
             periods[-1] = ServingPeriod(periods[-1].started_at, at)
 
     def _step(self, deployment, action, from_status, to_status, at, actor, reason=""):
+        with audit_entries_dated(at):
+            self._write_step(
+                deployment, action, from_status, to_status, at, actor, reason
+            )
+
+    def _write_step(
+        self, deployment, action, from_status, to_status, at, actor, reason
+    ) -> None:
         DeploymentStep.objects.create(
             deployment=deployment,
             action=action,
@@ -179,8 +203,8 @@ def seed_deployments_demo(run: DemoRun) -> str:
 def seed_deployments(*, now: datetime, max_models: int = 24) -> int:
     """Deployment history for up to `max_models` of the demo's models with
     approved versions; returns the gate decisions added (none when the demo
-    has deployments already). Only demo versions are deployed, and staging is
-    frozen only by the run that writes the history."""
+    has deployments already). Only demo versions are deployed; no environment
+    is left frozen (the freeze is history, in the decisions it blocked)."""
     if demo_objects(Deployment).exists():
         return 0
     environments = {
@@ -193,6 +217,7 @@ def seed_deployments(*, now: datetime, max_models: int = 24) -> int:
     for version in (
         demo_objects(ModelVersion)
         .filter(status=ModelVersion.Status.APPROVED)
+        .annotate(decided_at=Max("approvals__created_at"))
         .select_related("model__team")
         .order_by("model_id", "version")
     ):
@@ -213,13 +238,6 @@ def seed_deployments(*, now: datetime, max_models: int = 24) -> int:
             mark_as_demo(GateDecision, history.decisions)
             mark_as_demo(Deployment, history.deployments)
             added += history.added
-        admin = users.get("gina")
-        staging = environments["staging"]
-        if added and admin is not None and not staging.frozen:
-            with set_actor(admin):
-                freeze_environment(
-                    actor=admin, environment=staging, reason=FREEZE_REASON
-                )
     return added
 
 
@@ -232,10 +250,22 @@ def _seed_model(
     wanted: dict[str, int],
 ) -> _History:
     history = _History(environments, now)
-    start = now - timedelta(days=150) + timedelta(days=2 * index)
+    first = now - timedelta(days=HISTORY_DAYS - 2 * index)
+    newest = now - timedelta(days=RECENT_DAYS - index % 20)
     production: Deployment | None = None
+    previous: datetime | None = None
     for position, version in enumerate(versions):
-        at = start + timedelta(days=30 * position)
+        planned = (
+            first + (newest - first) * position / (len(versions) - 1)
+            if len(versions) > 1
+            else newest
+        )
+        at = max(planned, _reviewed_at(version) + timedelta(days=1))
+        if previous is not None:
+            at = max(at, previous + ROLLOUT + timedelta(days=2))
+        if at + ROLLOUT > now:
+            break
+        previous = at
         history.request(version, "development", at, actor)
         history.request(version, "staging", at + timedelta(days=1), actor)
         if index % 5 == 0:
@@ -269,6 +299,7 @@ def _seed_model(
         and production is not None
         and production.supersedes_id
         and production.activated_at is not None
+        and production.activated_at + timedelta(days=2) < now
     ):
         wanted["rollback"] -= 1
         history.rollback(
@@ -278,3 +309,38 @@ def _seed_model(
             "Approval rate fell 4 % against the previous version.",
         )
     return history
+
+
+def _reviewed_at(version: ModelVersion) -> datetime:
+    """When the version's last review decision was made (its submission when
+    the demo recorded none)."""
+    decided = getattr(version, "decided_at", None) or version.submitted_at
+    assert decided is not None  # only approved versions are deployed
+    return decided
+
+
+def seed_serving_drift_demo(run: DemoRun) -> str:
+    """Drift's demo step, run after the deployment history: it reports drift
+    only for versions serving production, and only since they served."""
+    return f"{seed_drift(now=run.now, serving=served_in_production())} reports added"
+
+
+def served_in_production() -> list[ServedVersion]:
+    """The demo's deployments serving production now (primaries and canaries),
+    each since it last became active."""
+    serving = (
+        demo_objects(Deployment)
+        .filter(status="active", environment__name="production")
+        .annotate(since=Max("steps__at", filter=Q(steps__to_status="active")))
+        .select_related("version__model__team", "environment")
+        .order_by("pk")
+    )
+    return [
+        ServedVersion(
+            version=deployment.version,
+            environment=deployment.environment,
+            since=deployment.since,
+        )
+        for deployment in serving
+        if deployment.since is not None
+    ]

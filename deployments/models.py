@@ -223,6 +223,13 @@ class DeploymentStep(SealedRecord):
 
     class Meta:
         ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(action="rollback") | ~models.Q(reason=""),
+                name="deploymentstep_rollback_has_reason",
+                violation_error_message="A rollback needs a reason.",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.deployment}: {self.action}"

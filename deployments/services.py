@@ -42,6 +42,7 @@ FULL_TRAFFIC = 100
 # The name a refused start records when its approval had expired (the gate's
 # own checks record theirs).
 APPROVAL_EXPIRY = "approval_expiry"
+ROLLBACK_REASON_REQUIRED = "A rollback needs a reason: say what went wrong."
 
 
 @dataclass(frozen=True)
@@ -647,12 +648,17 @@ def promote_deployment(
 
 @transaction.atomic
 def rollback_deployment(
-    *, actor: Actor, deployment: Deployment, reason: str = ""
+    *, actor: Actor, deployment: Deployment, reason: str
 ) -> Deployment:
     """Take an active deployment out of service. A primary hands back to the
     deployment it superseded, which serves again (a new step, history kept);
     a canary simply stops, leaving the primary as it is. No gate check: a
-    rollback returns to what served before, and a freeze must not stop it."""
+    rollback returns to what served before, and a freeze must not stop it.
+    The reason is required: it is the ledger's answer to "why did this stop
+    serving", stored on the rollback step and in the audit trail."""
+    reason = reason.strip()
+    if not reason:
+        raise FieldError("reason", ROLLBACK_REASON_REQUIRED)
     locked = _lock_for(actor=actor, deployment=deployment, action="rollback")
     previous_id = locked.supersedes_id if locked.is_primary else None
     if locked.is_primary and previous_id is None:

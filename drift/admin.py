@@ -169,7 +169,7 @@ class DriftAlertAdmin(admin.ModelAdmin):
             lambda alert: services.acknowledge_alert(
                 actor=request.user, alert=alert, note=note
             ),
-            "alerts acknowledged",
+            ("alert acknowledged", "alerts acknowledged"),
         )
 
     @admin.action(description="Resolve the selected alerts (note required)")
@@ -181,5 +181,5 @@ class DriftAlertAdmin(admin.ModelAdmin):
             lambda alert: services.resolve_alert(
                 actor=request.user, alert=alert, note=note
             ),
-            "alerts resolved",
+            ("alert resolved", "alerts resolved"),
         )

@@ -1,6 +1,10 @@
-"""Demo drift: weekly reports for part of the demo portfolio, some features
-drifting, and alerts in every state."""
+"""Demo drift: weekly reports for the demo's versions serving production,
+some features drifting, and alerts in every state. The deployments app runs
+this step after its history, passing the versions that serve (drift comes
+before deployments in the import order, so it cannot read the ledger)."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -10,7 +14,8 @@ from django.contrib.auth import get_user_model
 from drift.models import DriftAlert, DriftReport
 from drift.services import acknowledge_alert, ingest_drift_report, resolve_alert
 from drift.stats import parse_features
-from mlgov.demo import DemoRun, demo_objects
+from mlgov.audit import audit_entries_dated
+from mlgov.demo import demo_objects
 from registry.models import Environment, ModelVersion
 
 WEEKS = 4
@@ -58,29 +63,31 @@ def _features(rng: np.random.Generator, drift: float) -> list[dict]:
     ]
 
 
-def seed_drift_demo(run: DemoRun) -> str:
-    """The drift app's demo step."""
-    return f"{seed_drift(now=run.now)} reports added"
+@dataclass(frozen=True)
+class ServedVersion:
+    """A version serving in an environment since a time: the demo reports
+    drift for it there, for the weeks it served."""
+
+    version: ModelVersion
+    environment: Environment
+    since: datetime
 
 
-def seed_drift(*, now: datetime, max_versions: int = 40) -> int:
-    """Weekly production reports for up to `max_versions` of the demo's approved
-    versions; returns the number of reports added (none when the demo's
-    versions have reports already). Other versions are never touched."""
-    demo_versions = demo_objects(ModelVersion)
-    if DriftReport.objects.filter(version__in=demo_versions).exists():
+def seed_drift(
+    *, now: datetime, serving: Sequence[ServedVersion], max_versions: int = 40
+) -> int:
+    """Weekly reports for up to `max_versions` of the demo's serving versions,
+    each window inside the time the version served, received an hour after
+    the window closed; returns the number of reports added (none when the
+    demo's versions have reports already). Other versions are never touched."""
+    if DriftReport.objects.filter(version__in=demo_objects(ModelVersion)).exists():
         return 0
-    production = Environment.objects.filter(name="production").first()
-    if production is None:
-        return 0
-    versions = list(
-        demo_versions.filter(status=ModelVersion.Status.APPROVED)
-        .select_related("model__team")
-        .order_by("pk")[:max_versions]
-    )
     users = {user.username: user for user in demo_objects(get_user_model())}
     added = 0
-    for index, version in enumerate(versions):
+    last_received: dict[int, datetime] = {}
+    reported: list[ModelVersion] = []
+    for index, served in enumerate(serving[:max_versions]):
+        version = served.version
         rng = np.random.default_rng(index)
         author = users.get(f"ds-{version.model.team.name}")
         if author is None:
@@ -89,33 +96,53 @@ def seed_drift(*, now: datetime, max_versions: int = 40) -> int:
         pace = (0.0, 0.08, 0.3)[index % 3]
         with set_actor(author):
             for week in range(WEEKS):
-                end = now - timedelta(days=7 * (WEEKS - 1 - week))
-                ingest_drift_report(
-                    actor=author,
-                    version=version,
-                    environment=production,
-                    window_start=end - timedelta(days=7),
-                    window_end=end,
-                    features=parse_features(_features(rng, pace * week)),
-                )
+                end = now - timedelta(days=1 + 7 * (WEEKS - 1 - week))
+                start = end - timedelta(days=7)
+                if start < served.since:
+                    continue
+                received = end + timedelta(hours=1)
+                with audit_entries_dated(received):
+                    ingest_drift_report(
+                        actor=author,
+                        version=version,
+                        environment=served.environment,
+                        window_start=start,
+                        window_end=end,
+                        features=parse_features(_features(rng, pace * week)),
+                        received_at=received,
+                    )
+                last_received[version.pk] = received
                 added += 1
+        reported.append(version)
     if "rita" in users:
-        _move_some_alerts(users["rita"], versions)
+        _move_some_alerts(users["rita"], reported, last_received)
     return added
 
 
-def _move_some_alerts(reviewer, versions: list[ModelVersion]) -> None:
+def _move_some_alerts(
+    reviewer, versions: list[ModelVersion], last_received: dict[int, datetime]
+) -> None:
+    """A reviewer acknowledges every fourth open alert and resolves the next,
+    six hours after the version's latest report."""
     alerts = list(
         DriftAlert.objects.unresolved().filter(version__in=versions).order_by("pk")
     )
     with set_actor(reviewer):
         for alert in alerts[::4]:
-            acknowledge_alert(
-                actor=reviewer, alert=alert, note="Seasonal campaign; watching it."
-            )
+            at = last_received[alert.version_id] + timedelta(hours=6)
+            with audit_entries_dated(at):
+                acknowledge_alert(
+                    actor=reviewer,
+                    alert=alert,
+                    note="Seasonal campaign; watching it.",
+                    at=at,
+                )
         for alert in alerts[1::4]:
-            resolve_alert(
-                actor=reviewer,
-                alert=alert,
-                note="Upstream schema fix deployed; retrained reference.",
-            )
+            at = last_received[alert.version_id] + timedelta(hours=6)
+            with audit_entries_dated(at):
+                resolve_alert(
+                    actor=reviewer,
+                    alert=alert,
+                    note="Upstream schema fix deployed; retrained reference.",
+                    at=at,
+                )

@@ -217,8 +217,11 @@ def ingest_drift_report(
     window_end: datetime,
     features: Sequence[FeatureInput],
     dataset_drift_share: float | None = None,
+    received_at: datetime | None = None,
 ) -> IngestedReport:
-    """Compute drift for each feature, store the report and track alerts."""
+    """Compute drift for each feature, store the report and track alerts.
+    `received_at` is for the demo loader, which replays past reports; a
+    report posted now is stamped now."""
     if not can_write_model(actor, version.model):
         raise PermissionDeniedError(
             f"Only {version.model.team} may post drift reports for {version.model}."
@@ -241,7 +244,7 @@ def ingest_drift_report(
             window_start=window_start,
             window_end=window_end,
             submitted_by=actor,
-            created_at=timezone.now(),
+            created_at=received_at or timezone.now(),
             severity=summary.severity,
             drift_share=summary.drift_share,
             dataset_drift=summary.dataset_drift,
@@ -270,7 +273,9 @@ def ingest_drift_report(
     return IngestedReport(report=report, features=feature_rows, alerts=alerts)
 
 
-def _move_alert(*, actor: Actor, alert: DriftAlert, to: str, note: str) -> DriftAlert:
+def _move_alert(
+    *, actor: Actor, alert: DriftAlert, to: str, note: str, at: datetime | None
+) -> DriftAlert:
     if not has_role(actor, Role.REVIEWER):
         raise PermissionDeniedError("Drift alerts are handled by reviewers.")
     if not note.strip():
@@ -278,7 +283,7 @@ def _move_alert(*, actor: Actor, alert: DriftAlert, to: str, note: str) -> Drift
     locked = DriftAlert.objects.select_for_update().get(pk=alert.pk)
     if to not in ALERT_TRANSITIONS[locked.status]:
         raise InvalidAlertTransitionError(locked, to)
-    now = timezone.now()
+    now = at or timezone.now()
     locked.status = to
     if to == DriftAlert.Status.ACKNOWLEDGED:
         locked.acknowledged_by, locked.acknowledged_at = actor, now
@@ -298,16 +303,22 @@ def _move_alert(*, actor: Actor, alert: DriftAlert, to: str, note: str) -> Drift
 
 
 @transaction.atomic
-def acknowledge_alert(*, actor: Actor, alert: DriftAlert, note: str) -> DriftAlert:
-    """Someone is on it: the alert stays unresolved and keeps blocking."""
+def acknowledge_alert(
+    *, actor: Actor, alert: DriftAlert, note: str, at: datetime | None = None
+) -> DriftAlert:
+    """Someone is on it: the alert stays unresolved and keeps blocking. `at`
+    is for the demo loader's past; a person acknowledges now."""
     return _move_alert(
-        actor=actor, alert=alert, to=DriftAlert.Status.ACKNOWLEDGED, note=note
+        actor=actor, alert=alert, to=DriftAlert.Status.ACKNOWLEDGED, note=note, at=at
     )
 
 
 @transaction.atomic
-def resolve_alert(*, actor: Actor, alert: DriftAlert, note: str) -> DriftAlert:
-    """Close the alert; drift seen again later opens a new one."""
+def resolve_alert(
+    *, actor: Actor, alert: DriftAlert, note: str, at: datetime | None = None
+) -> DriftAlert:
+    """Close the alert; drift seen again later opens a new one. `at` is for
+    the demo loader's past; a person resolves now."""
     return _move_alert(
-        actor=actor, alert=alert, to=DriftAlert.Status.RESOLVED, note=note
+        actor=actor, alert=alert, to=DriftAlert.Status.RESOLVED, note=note, at=at
     )

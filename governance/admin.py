@@ -336,7 +336,7 @@ class WaiverAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
             lambda waiver: services.revoke_waiver(
                 actor=request.user, waiver=waiver, reason=reason
             ),
-            "waivers revoked",
+            ("waiver revoked", "waivers revoked"),
         )
 
 
@@ -393,7 +393,7 @@ def submit(modeladmin, request, queryset):
         request,
         queryset.select_related("model"),
         lambda version: services.submit_for_review(actor=request.user, version=version),
-        "versions submitted",
+        ("version submitted", "versions submitted"),
     )
 
 
@@ -406,7 +406,7 @@ def approve(modeladmin, request, queryset):
         lambda version: services.approve_version(
             version=version, reviewer=request.user, comment=comment
         ),
-        "approvals recorded",
+        ("approval recorded", "approvals recorded"),
     )
 
 
@@ -419,7 +419,7 @@ def reject(modeladmin, request, queryset):
         lambda version: services.reject_version(
             version=version, reviewer=request.user, comment=comment
         ),
-        "rejections recorded",
+        ("rejection recorded", "rejections recorded"),
     )
 
 

@@ -7,15 +7,15 @@ from datetime import datetime, timedelta
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
 from django.contrib.auth import get_user_model
-from django.db.models import Model
+from django.db.models import Max, Model
 
 from governance.documents import parse_policy_documents
-from governance.models import Approval, Policy, Waiver
+from governance.models import Approval, Policy, PolicyRevision, Waiver
 from governance.services import apply_policy_documents, known_environment_names
-from mlgov.audit import record_bulk_changes
+from mlgov.audit import audit_entries_dated, record_bulk_changes
 from mlgov.demo import DemoRun, demo_objects, mark_as_demo
 from mlgov.permissions import is_author
-from registry.models import ModelVersion
+from registry.models import MLModel, ModelVersion
 
 DEMO_POLICIES = [
     {
@@ -76,6 +76,7 @@ DEMO_POLICIES = [
     },
 ]
 BATCH = 2000
+WAIVER_TERM_DAYS = 90
 
 
 def seed_governance_demo(run: DemoRun) -> str:
@@ -102,24 +103,33 @@ def seed_governance(*, now: datetime) -> int:
     stored = set(Policy.objects.values_list("name", flat=True))
     missing = [policy for policy in DEMO_POLICIES if policy["name"] not in stored]
     documents = parse_policy_documents(missing, environments=known_environment_names())
-    with set_actor(admin):
+    in_place_at = _policies_in_place_at(now)
+    with set_actor(admin), audit_entries_dated(in_place_at):
         apply_policy_documents(
             actor=admin,
             documents=documents,
             reason="The demo's starting policies",
         )
-    mark_as_demo(
-        Policy,
-        Policy.objects.filter(
-            name__in=[document.name for document in documents]
-        ).values_list("pk", flat=True),
+    added_policies = Policy.objects.filter(
+        name__in=[document.name for document in documents]
     )
+    added_policies.update(created_at=in_place_at, updated_at=in_place_at)
+    PolicyRevision.objects.filter(policy__in=added_policies).update(
+        created_at=in_place_at
+    )
+    mark_as_demo(Policy, added_policies.values_list("pk", flat=True))
     added = 0
     if "rita" in users and "ravi" in users:
         added = _seed_decisions(users["rita"], users["ravi"], now=now)
     if not demo_objects(Waiver).exists():
         _seed_waivers(admin, now=now)
     return added
+
+
+def _policies_in_place_at(now: datetime) -> datetime:
+    """A day before the demo's first model: the rules were there first."""
+    first = demo_objects(MLModel).order_by("created_at").first()
+    return (first.created_at if first else now) - timedelta(days=1)
 
 
 def _decision_time(version: ModelVersion, now: datetime) -> datetime:
@@ -172,7 +182,10 @@ def _seed_decisions(first, second, *, now: datetime) -> int:
         rows = Approval.objects.bulk_create(decisions[reviewer.pk], batch_size=BATCH)
         with set_actor(reviewer):
             record_bulk_changes(
-                rows, action=LogEntry.Action.CREATE, changes=_approval_changes
+                rows,
+                action=LogEntry.Action.CREATE,
+                changes=_approval_changes,
+                happened_at=lambda approval: approval.created_at,
             )
     return sum(len(rows) for rows in decisions.values())
 
@@ -190,7 +203,8 @@ def _approval_changes(approval: Model) -> dict[str, list[str | None]]:
 
 def _seed_waivers(admin, *, now: datetime) -> None:
     """A few latency waivers on the demo's versions: active, expired and
-    revoked, granted (and attributed in the audit trail) by the demo admin."""
+    revoked, granted (and attributed in the audit trail) by the demo admin a
+    day after the version's last review decision."""
     policy = demo_objects(Policy).filter(name="production-floor").first()
     if policy is None:
         return
@@ -198,30 +212,37 @@ def _seed_waivers(admin, *, now: datetime) -> None:
         version
         for version in demo_objects(ModelVersion)
         .filter(status=ModelVersion.Status.APPROVED, metrics__latency_ms__gt=200)
+        .annotate(decided_at=Max("approvals__created_at"))
+        .filter(decided_at__lt=now - timedelta(days=WAIVER_TERM_DAYS // 2))
         .select_related("model")
-        .order_by("pk")[:6]
+        .order_by("decided_at", "pk")[:6]
         if not is_author(admin, version)
     ]
     created = []
     with set_actor(admin):
         for index, version in enumerate(slow):
-            expired = index == 4
-            revoked = index == 5
-            waiver = Waiver.objects.create(
-                version=version,
-                policy=policy,
-                rule_position=2,
-                justification=(
-                    "Batch scoring: latency is not user-facing for this model."
-                ),
-                granted_by=admin,
-                granted_at=now - timedelta(days=120 if expired else 10),
-                expires_at=(
-                    now - timedelta(days=5) if expired else now + timedelta(days=80)
-                ),
-                revoked_by=admin if revoked else None,
-                revoked_at=now - timedelta(days=1) if revoked else None,
-                revocation_reason="Moved to real-time serving." if revoked else "",
-            )
+            granted_at = version.decided_at + timedelta(days=1)
+            # The oldest grant has run out; the newest was revoked since.
+            expired = index == 0
+            revoked = index == len(slow) - 1
+            with audit_entries_dated(granted_at):
+                waiver = Waiver.objects.create(
+                    version=version,
+                    policy=policy,
+                    rule_position=2,
+                    justification=(
+                        "Batch scoring: latency is not user-facing for this model."
+                    ),
+                    granted_by=admin,
+                    granted_at=granted_at,
+                    expires_at=(
+                        granted_at + (now - granted_at) / 2
+                        if expired
+                        else max(granted_at, now) + timedelta(days=WAIVER_TERM_DAYS)
+                    ),
+                    revoked_by=admin if revoked else None,
+                    revoked_at=granted_at + (now - granted_at) / 2 if revoked else None,
+                    revocation_reason="Moved to real-time serving." if revoked else "",
+                )
             created.append(waiver.pk)
     mark_as_demo(Waiver, created)

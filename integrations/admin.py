@@ -133,7 +133,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
             lambda s: services.update_subscription(
                 actor=request.user, subscription=s, is_active=True
             ),
-            "subscriptions enabled",
+            ("subscription enabled", "subscriptions enabled"),
         )
 
     @admin.action(description="Disable the selected subscriptions")
@@ -144,7 +144,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
             lambda s: services.update_subscription(
                 actor=request.user, subscription=s, is_active=False
             ),
-            "subscriptions disabled",
+            ("subscription disabled", "subscriptions disabled"),
         )
 
     @admin.action(description="Rotate the signing secret of the selected")

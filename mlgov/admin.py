@@ -38,7 +38,10 @@ class APITokenAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke the selected tokens")
     def revoke(self, request, queryset):
         run_service_on_each(
-            request, queryset, lambda token: revoke_token(token=token), "tokens revoked"
+            request,
+            queryset,
+            lambda token: revoke_token(token=token),
+            ("token revoked", "tokens revoked"),
         )
 
 

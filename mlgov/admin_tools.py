@@ -13,9 +13,14 @@ from mlgov.exceptions import DomainError
 
 
 def run_service_on_each(
-    request: HttpRequest, objects: Iterable, service: Callable, done: str
+    request: HttpRequest,
+    objects: Iterable,
+    service: Callable,
+    done: tuple[str, str],
 ) -> None:
-    """Apply a service to each selected row, reporting refusals as messages."""
+    """Apply a service to each selected row, reporting refusals as messages;
+    `done` says what happened to one row and to several ("model archived",
+    "models archived")."""
     changed = 0
     for obj in objects:
         try:
@@ -25,7 +30,7 @@ def run_service_on_each(
         else:
             changed += 1
     if changed:
-        messages.success(request, f"{changed} {done}.")
+        messages.success(request, f"{changed} {done[0] if changed == 1 else done[1]}.")
 
 
 class NoteActionForm(ActionForm):

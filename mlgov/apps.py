@@ -1,4 +1,12 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+
+
+class MlgovAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with mlgov's admin site as the default site."""
+
+    default = False
+    default_site = "mlgov.admin_site.MlgovAdminSite"
 
 
 class MlgovConfig(AppConfig):

@@ -1,7 +1,9 @@
 """Attribution of changes in the audit trail."""
 
 import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -20,8 +22,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import Model, Q, QuerySet
+from django.db.models.signals import pre_save
 from django.db.models.sql import InsertQuery
 from django.db.models.sql.compiler import SQLInsertCompiler
+from django.utils import timezone
 from django.utils.encoding import smart_str
 
 from mlgov.actors import Actor
@@ -29,6 +33,35 @@ from mlgov.actors import Actor
 AUDIT_BULK_BATCH = 500
 
 M = TypeVar("M", bound=Model)
+
+_entries_dated_at: ContextVar[datetime | None] = ContextVar(
+    "mlgov_audit_entries_dated_at", default=None
+)
+
+
+@contextmanager
+def audit_entries_dated(when: datetime) -> Iterator[None]:
+    """Date the audit entries written inside the block at `when`, not now.
+
+    Only for the demo loader, which writes a past on one timeline: a live
+    change is always stamped when it happens."""
+    token = _entries_dated_at.set(when)
+    pre_save.connect(_date_entry, sender=LogEntry, dispatch_uid=_DATING_RECEIVER)
+    try:
+        yield
+    finally:
+        _entries_dated_at.reset(token)
+        if _entries_dated_at.get() is None:
+            pre_save.disconnect(sender=LogEntry, dispatch_uid=_DATING_RECEIVER)
+
+
+_DATING_RECEIVER = "mlgov-audit-entries-dated"
+
+
+def _date_entry(sender, instance: LogEntry, **kwargs) -> None:
+    when = _entries_dated_at.get()
+    if when is not None and instance._state.adding:
+        instance.timestamp = when
 
 
 def attribute_changes_to(user: Actor) -> None:
@@ -49,9 +82,12 @@ def record_bulk_changes(
     *,
     action: int,
     changes: Callable[[M], dict[str, list[str | None]]],
+    happened_at: Callable[[M], datetime] | None = None,
 ) -> None:
     """Audit entries for rows written with bulk_create or bulk_update, which
-    send no signals: one entry per row, attributed like signal-made ones."""
+    send no signals: one entry per row, attributed like signal-made ones.
+    `happened_at` dates each entry when the rows carry their own past (the
+    demo loader's); otherwise entries are stamped now."""
     if not instances:
         return
     context = _request_context()
@@ -66,13 +102,16 @@ def record_bulk_changes(
                 changes=changes(instance),
                 context=context,
                 cid=cid,
+                timestamp=happened_at(instance) if happened_at else None,
             )
             for instance in instances
         ]
     )
 
 
-def record_creations(instances: Sequence[Model]) -> None:
+def record_creations(
+    instances: Sequence[M], *, happened_at: Callable[[M], datetime] | None = None
+) -> None:
     """The entries auditlog's post_save receiver would have written for rows
     just inserted with it off (`auditlog.context.disable_auditlog`): its diff
     from nothing (`creation_changes`), its repr, the model's additional
@@ -81,7 +120,8 @@ def record_creations(instances: Sequence[Model]) -> None:
     hot write path (a version's creation, a deployment request) that is less
     CPU, and a round trip less per row after the first.
     tests/mlgov/test_audit.py compares these entries, field by field, with
-    the receiver's for the same rows."""
+    the receiver's for the same rows. `happened_at` dates them, as in
+    `record_bulk_changes`."""
     context = _request_context()
     cid = get_cid()
     _insert(
@@ -93,6 +133,7 @@ def record_creations(instances: Sequence[Model]) -> None:
                 changes=creation_changes(instance),
                 context=context,
                 cid=cid,
+                timestamp=happened_at(instance) if happened_at else None,
             )
             for instance in instances
         ]
@@ -211,10 +252,12 @@ def _entry(
     changes: dict | None,
     context: dict,
     cid: str | None,
+    timestamp: datetime | None = None,
 ) -> LogEntry:
     actor = context.get("actor")
     additional_data = getattr(instance, "get_additional_data", None)
     return LogEntry(
+        timestamp=timestamp or _entries_dated_at.get() or timezone.now(),
         content_type=content_type,
         object_pk=str(instance.pk),
         object_id=instance.pk,

@@ -79,13 +79,19 @@ class EnvironmentAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     @admin.action(description="Freeze the selected environments (reason required)")
     def freeze(self, request, queryset):
         self._change_freeze(
-            request, queryset, services.freeze_environment, "environments frozen"
+            request,
+            queryset,
+            services.freeze_environment,
+            ("environment frozen", "environments frozen"),
         )
 
     @admin.action(description="Unfreeze the selected environments (reason required)")
     def unfreeze(self, request, queryset):
         self._change_freeze(
-            request, queryset, services.unfreeze_environment, "environments unfrozen"
+            request,
+            queryset,
+            services.unfreeze_environment,
+            ("environment unfrozen", "environments unfrozen"),
         )
 
 
@@ -208,7 +214,7 @@ class MLModelAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
             lambda model: services.update_model(
                 actor=request.user, model=model, archived=True
             ),
-            "models archived",
+            ("model archived", "models archived"),
         )
 
     @admin.action(description="Unarchive the selected models")
@@ -219,7 +225,7 @@ class MLModelAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
             lambda model: services.update_model(
                 actor=request.user, model=model, archived=False
             ),
-            "models unarchived",
+            ("model unarchived", "models unarchived"),
         )
 
 
@@ -326,7 +332,7 @@ class ModelVersionAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
             lambda version: services.retire_version(
                 actor=request.user, version=version
             ),
-            "versions retired",
+            ("version retired", "versions retired"),
         )
 
 

@@ -7,7 +7,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from auditlog.context import set_actor
@@ -15,9 +15,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 from django.db import transaction
-from django.db.models import Model
 
-from mlgov.audit import record_creations
+from mlgov.audit import audit_entries_dated, record_creations
 from mlgov.demo import DemoRun, demo_objects, mark_as_demo
 from mlgov.roles import Role
 from registry.models import MODEL_CARD_FIELDS, MLModel, ModelVersion, Tag, Team
@@ -71,6 +70,8 @@ CARD_TEXT = {
     "ethical_considerations": "Protected attributes excluded; disparity monitored.",
     "caveats": "Recalibrate after material product changes.",
 }
+# A model was registered this many days ago, at most and at least.
+MODEL_AGE_DAYS = (30, 900)
 BATCH = 2000
 
 
@@ -81,6 +82,11 @@ class DemoResult:
     models_created: int
     versions_created: int
     skipped_users: list[str]
+
+
+def teams_formed_at(now: datetime) -> datetime:
+    """The start of the demo's timeline: the teams exist before any model."""
+    return now - timedelta(days=MODEL_AGE_DAYS[1] + 1)
 
 
 def _ensure_users(
@@ -184,7 +190,7 @@ def _final_status(rng: random.Random) -> str:
     )[0]
 
 
-Row = TypeVar("Row", bound=Model)
+Row = TypeVar("Row", MLModel, ModelVersion)
 
 
 def _record_creations_by(
@@ -192,13 +198,13 @@ def _record_creations_by(
 ) -> None:
     """The audit entries of rows bulk-inserted (bulk inserts send no signal,
     so the model page's history would miss them), each attributed to the
-    user who made it."""
+    user who made it and dated when the row says it was made."""
     by_author: dict[User | None, list[Row]] = defaultdict(list)
     for row in rows:
         by_author[author(row)].append(row)
     for user, made in by_author.items():
         with set_actor(user):
-            record_creations(made)
+            record_creations(made, happened_at=lambda row: row.created_at)
 
 
 def _insert_models(
@@ -224,7 +230,7 @@ def _insert_models(
                 owner=users[f"ds-{team}"],
                 risk_tier=tier,
                 business_use=f"Supports {team.replace('-', ' ')} decisions.",
-                created_at=now - timedelta(days=rng.randint(30, 900)),
+                created_at=now - timedelta(days=rng.randint(*MODEL_AGE_DAYS)),
             )
         )
     MLModel.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
@@ -240,6 +246,16 @@ def _insert_tags(models: list[MLModel]) -> None:
         for tag in rng.sample(TAGS, rng.randint(0, 3)):
             links.append(through(mlmodel_id=model.pk, tag_id=tags[tag]))
     through.objects.bulk_create(links, batch_size=BATCH, ignore_conflicts=True)
+
+
+def _version_created_at(
+    model: MLModel, number: int, total: int, rng: random.Random, now
+) -> datetime:
+    """Versions spaced evenly (with jitter) between the model's creation and
+    two days ago: each after its parent, all before their review."""
+    span = now - timedelta(days=2) - model.created_at
+    gap = span / (total + 1)
+    return model.created_at + gap * number + gap * rng.uniform(-0.25, 0.25)
 
 
 def _insert_versions(
@@ -265,8 +281,7 @@ def _insert_versions(
                 if number == total
                 else rng.choice(["approved", "retired"])
             )
-            created_at = model.created_at + timedelta(days=number * rng.randint(20, 90))
-            created_at = min(created_at, now - timedelta(days=1))
+            created_at = _version_created_at(model, number, total, rng, now)
             submitted = status != "draft"
             rows.append(
                 ModelVersion(
@@ -299,7 +314,7 @@ def seed_portfolio(run: DemoRun) -> DemoResult:
     """Create (or grow) the demo portfolio to `run.models` models, each new one
     with `run.versions_per_model` versions (default: one to four)."""
     now = run.now
-    with transaction.atomic():
+    with transaction.atomic(), audit_entries_dated(teams_formed_at(now)):
         users, skipped = _ensure_users(run)
         teams = _ensure_teams(users)
     models_created = versions_created = 0

@@ -4,6 +4,11 @@
 source "$(dirname "$0")/bootstrap.sh"
 bootstrap_requirements requirements.txt
 
+# DEBUG off, so an error is the command center's own 404 or 500 page, never
+# Django's debug page. Without DEBUG, WhiteNoise serves the collected files
+# from STATIC_ROOT only, hence collectstatic.
+export DEBUG="${DEBUG:-false}"
+
 # Set-up is quiet (migrations at verbosity 0, logs at WARNING), so the demo's
 # domain events do not bury the login line; the server then logs its JSON
 # access events as usual.
@@ -13,6 +18,7 @@ bootstrap_requirements requirements.txt
 export EMAIL_BACKEND="${EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend}"
 
 echo "mlgov: preparing the database and the demo portfolio…"
+LOG_LEVEL=WARNING .venv/bin/python manage.py collectstatic --noinput --verbosity 0
 LOG_LEVEL=WARNING .venv/bin/python manage.py migrate --noinput --verbosity 0
 LOG_LEVEL=WARNING .venv/bin/python manage.py seed_demo
 echo "mlgov: http://127.0.0.1:${PORT:-8000}/  (admin: /admin/, API docs: /api/docs/)"

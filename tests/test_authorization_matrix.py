@@ -449,15 +449,15 @@ MATRIX = [
             f"deployments:deployment-{action}",
             TEAM_WRITERS,
             _deployment(state),
-            lambda w: {},
+            lambda w, body=body: body,
             hidden=OTHER_TEAMS,
             state_refusals=refusals,
         )
-        for action, state, refusals in (
-            ("start", "approved", frozenset()),
-            ("complete", "in_progress", frozenset()),
-            ("fail", "in_progress", frozenset()),
-            ("rollback", "active", frozenset({409})),
+        for action, state, body, refusals in (
+            ("start", "approved", {}, frozenset()),
+            ("complete", "in_progress", {}, frozenset()),
+            ("fail", "in_progress", {}, frozenset()),
+            ("rollback", "active", {"reason": "auc dropped"}, frozenset({409})),
         )
     ),
     Row(

@@ -14,6 +14,7 @@ from command_center.views.pages import DriftAlertListView as DriftAlertListView
 from command_center.views.pages import ModelDetailView as ModelDetailView
 from command_center.views.pages import ModelListView as ModelListView
 from command_center.views.pages import OverviewView as OverviewView
+from command_center.views.pages import ReadinessHelpView as ReadinessHelpView
 from command_center.views.policies import PolicyDetailView as PolicyDetailView
 from command_center.views.policies import PolicyEditView as PolicyEditView
 from command_center.views.policies import PolicyListView as PolicyListView

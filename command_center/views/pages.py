@@ -16,6 +16,7 @@ from command_center.filters import (
 from command_center.portfolio import (
     READINESS_BANDS,
     READINESS_PART_LABELS,
+    READINESS_PART_MEANINGS,
     REVIEW_CADENCE_DAYS,
     RISK_TIERS,
 )
@@ -30,7 +31,8 @@ from command_center.views.access import (
 from command_center.views.reviews import may_use_the_workspace
 from drift import constants as drift_vocabulary
 from drift.selectors import alert_list
-from governance.engine import READINESS_WEIGHTS
+from governance.engine import MODEL_CARD_FIELDS, READINESS_WEIGHTS
+from governance.engine.constants import DRIFT_HEALTH
 from mlgov.audit import audit_entries
 from mlgov.exceptions import FieldError, NotFoundError
 from mlgov.permissions import can_download_evidence_pack, can_read_audit_trail
@@ -274,3 +276,25 @@ class AuditListView(RolePage):
             return invalid_filters_page(request, error, self.template_name, context)
         context.update(page=page_of(request, audit_entries(), filters), query="")
         return self.render_to_response(context)
+
+
+class ReadinessHelpView(RolePage):
+    """How the readiness score is computed, from the engine's own weights."""
+
+    template_name = "command_center/readiness_help.html"
+    section = "models"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            parts=[
+                (READINESS_PART_LABELS[part], weight, READINESS_PART_MEANINGS[part])
+                for part, weight in READINESS_WEIGHTS.items()
+            ],
+            total=sum(READINESS_WEIGHTS.values()),
+            drift_health=sorted(DRIFT_HEALTH.items(), key=lambda item: -item[1]),
+            card_fields=MODEL_CARD_FIELDS,
+            bands=READINESS_BANDS,
+            review_sla=list(settings.REVIEW_SLA_DAYS.items()),
+        )
+        return context

@@ -51,6 +51,13 @@ class Problems:
         assert self.console == []
         assert self.errors == []
 
+    def assert_none_but_the_status_of(self, status: int) -> None:
+        """No problem besides Chromium's note that the page itself answered
+        `status` (an error page's own status is what it is for)."""
+        expected = f"the server responded with a status of {status}"
+        self.console = [m for m in self.console if expected not in m]
+        self.assert_none()
+
 
 @pytest.fixture
 def staff_user():

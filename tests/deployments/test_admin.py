@@ -79,13 +79,30 @@ def test_admin_actions_move_deployments_through_the_services(
 def test_a_refused_move_is_a_message(client, staff_admin, deployment):
     response = client.post(
         reverse("admin:deployments_deployment_changelist"),
-        {"action": "rollback", "_selected_action": [deployment.pk], "note": ""},
+        {"action": "rollback", "_selected_action": [deployment.pk], "note": "bad"},
         follow=True,
     )
 
     assert "it cannot rollback" in response.content.decode()
     deployment.refresh_from_db()
     assert deployment.status == "approved"
+
+
+def test_the_admin_rollback_needs_a_reason(client, staff_admin, approved, environments):
+    deployment = DeploymentFactory(
+        version=approved, environment=environments["production"]
+    )
+
+    response = client.post(
+        reverse("admin:deployments_deployment_changelist"),
+        {"action": "rollback", "_selected_action": [deployment.pk], "note": " "},
+        follow=True,
+    )
+
+    assert "A rollback needs a reason" in response.content.decode()
+    deployment.refresh_from_db()
+    assert deployment.status == "active"
+    assert not deployment.steps.exists()
 
 
 def test_nothing_is_added_or_deleted_in_the_admin(client, staff_admin, deployment):

@@ -212,7 +212,9 @@ def test_the_services_refuse_the_same_moves_inside_a_freeze(
         "promote",
         "start",
     ]
-    rolled_back = rollback_deployment(actor=data_scientist, deployment=canary)
+    rolled_back = rollback_deployment(
+        actor=data_scientist, deployment=canary, reason="errors up"
+    )
     assert rolled_back.status == "rolled_back"
 
 

@@ -2,8 +2,12 @@
 rollback; illegal moves answer 409 naming the status and the allowed moves."""
 
 import pytest
+from auditlog.models import LogEntry
+from django.db import IntegrityError, transaction
 
 from deployments.models import Deployment, DeploymentStep
+from deployments.services import rollback_deployment
+from mlgov.exceptions import FieldError
 from tests.factories import DeploymentFactory, ModelVersionFactory, UserFactory
 from tests.mlgov.conftest import metric
 
@@ -27,6 +31,15 @@ def primary(churn, production):
 def approved_request(version, environment, **fields):
     return DeploymentFactory(
         version=version, environment=environment, status="approved", **fields
+    )
+
+
+def canary_beside(primary, version):
+    return DeploymentFactory(
+        version=version,
+        environment=primary.environment,
+        strategy="canary",
+        traffic_percent=10,
     )
 
 
@@ -211,7 +224,7 @@ def test_rollback_returns_to_the_superseded_deployment_as_a_new_step(
 
 
 def test_rollback_with_nothing_to_return_to_is_a_clear_409(scientist_client, primary):
-    response = move(scientist_client, primary, "rollback")
+    response = move(scientist_client, primary, "rollback", reason="auc dropped")
 
     assert response.status_code == 409
     error = response.json()["error"]
@@ -231,7 +244,7 @@ def test_rolling_back_a_canary_leaves_the_primary(
         traffic_percent=10,
     )
 
-    response = move(scientist_client, canary, "rollback")
+    response = move(scientist_client, canary, "rollback", reason="errors up")
 
     assert response.json()["status"] == "rolled_back"
     primary.refresh_from_db()
@@ -259,7 +272,7 @@ def test_a_data_scientist_in_no_team_is_forbidden_to_move(
     teamless = UserFactory(username="teamless", roles=["data_scientist"])
     deployment = approved_request(approved, production)
 
-    response = move(api_client_for(teamless), deployment, action)
+    response = move(api_client_for(teamless), deployment, action, reason="why")
 
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "permission_denied"
@@ -308,7 +321,7 @@ def test_a_refused_move_announces_nothing(
     scientist_client, primary, log_lines, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        move(scientist_client, primary, "rollback")
+        move(scientist_client, primary, "rollback", reason="auc dropped")
 
     assert not [e for e in log_lines() if e.get("event") == "deployment.moved"]
 
@@ -395,3 +408,64 @@ def test_every_move_is_in_the_audit_trail_with_its_actor(
     assert (primary.pk, ["superseded", "active"], data_scientist) in statuses
     assert (deployment.pk, ["active", "rolled_back"], data_scientist) in statuses
     assert DeploymentStep.objects.filter(actor=data_scientist).count() == 5
+
+
+@pytest.mark.parametrize("body", [{}, {"reason": ""}])
+def test_a_rollback_without_a_reason_is_a_400_naming_the_field(
+    scientist_client, approved, production, primary, body
+):
+    deployment = canary_beside(primary, approved)
+
+    response = move(scientist_client, deployment, "rollback", **body)
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["details"] == {
+        "reason": ["A rollback needs a reason: say what went wrong."]
+    }
+    deployment.refresh_from_db()
+    assert deployment.status == "active"
+    assert not deployment.steps.filter(action="rollback").exists()
+
+
+def test_the_rollback_reason_is_on_the_step_and_in_the_audit_trail(
+    scientist_client, approved, production, primary
+):
+    deployment = canary_beside(primary, approved)
+
+    move(scientist_client, deployment, "rollback", reason="latency doubled")
+
+    step = deployment.steps.get(action="rollback")
+    assert step.reason == "latency doubled"
+    entry = LogEntry.objects.get_for_object(step).get()
+    assert entry.changes_dict["reason"] == ["None", "latency doubled"]
+
+
+def test_the_service_refuses_a_blank_rollback_reason(
+    data_scientist, approved, production, primary
+):
+    deployment = canary_beside(primary, approved)
+
+    with pytest.raises(FieldError) as refused:
+        rollback_deployment(actor=data_scientist, deployment=deployment, reason="  ")
+
+    assert refused.value.field == "reason"
+    deployment.refresh_from_db()
+    assert deployment.status == "active"
+
+
+def test_the_database_refuses_a_rollback_step_without_a_reason(
+    data_scientist, approved, primary
+):
+    deployment = canary_beside(primary, approved)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DeploymentStep.objects.create(
+            deployment=deployment,
+            action="rollback",
+            from_status="active",
+            to_status="rolled_back",
+            traffic_percent=100,
+            reason="",
+            actor=data_scientist,
+        )

@@ -1,6 +1,8 @@
 """mlgov.audit: entries written without auditlog's receivers are the entries
 its receivers write."""
 
+from datetime import timedelta
+
 import pytest
 from auditlog.context import disable_auditlog, set_actor
 from auditlog.models import LogEntry
@@ -9,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from deployments.models import Deployment, GateDecision
-from mlgov.audit import record_creations
+from mlgov.audit import audit_entries_dated, record_bulk_changes, record_creations
 from registry.models import Environment, ModelVersion, Tag
 from tests.factories import MLModelFactory, ModelVersionFactory
 
@@ -172,3 +174,35 @@ def test_an_entry_written_after_a_request_is_not_attributed_to_it(client, viewer
     recorded = LogEntry.objects.get_for_object(tag).exclude(pk=entry.pk).get()
     assert (entry.actor, recorded.actor) == (None, None)
     assert (entry.remote_addr, recorded.remote_addr) == (None, None)
+
+
+def test_entries_written_inside_audit_entries_dated_carry_that_time():
+    past = timezone.now() - timedelta(days=400)
+
+    with audit_entries_dated(past):
+        dated = Tag.objects.create(name="dated")
+        record_bulk_changes(
+            [dated], action=LogEntry.Action.UPDATE, changes=lambda tag: {}
+        )
+    live = Tag.objects.create(name="live")
+
+    dated_entries = LogEntry.objects.get_for_object(dated)
+    assert [entry.timestamp for entry in dated_entries] == [past, past]
+    live_entry = LogEntry.objects.get_for_object(live).get()
+    assert live_entry.timestamp > past + timedelta(days=399)
+
+
+def test_record_bulk_changes_dates_each_entry_by_its_row():
+    tags = [Tag.objects.create(name=f"t{day}") for day in (3, 9)]
+    now = timezone.now()
+
+    record_bulk_changes(
+        tags,
+        action=LogEntry.Action.UPDATE,
+        changes=lambda tag: {},
+        happened_at=lambda tag: now - timedelta(days=int(tag.name[1:])),
+    )
+
+    for tag, day in zip(tags, (3, 9), strict=True):
+        entry = LogEntry.objects.get_for_object(tag).get(action=LogEntry.Action.UPDATE)
+        assert entry.timestamp == now - timedelta(days=day)

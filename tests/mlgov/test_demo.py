@@ -205,4 +205,10 @@ def test_seeded_models_and_versions_have_their_creation_in_the_audit_trail():
 
 
 def test_every_app_registers_its_demo_step_in_app_order():
-    assert [name for name, _ in demo_steps()][:3] == ["registry", "drift", "governance"]
+    """Drift's step comes after the deployment history it reports on."""
+    assert [name for name, _ in demo_steps()][:4] == [
+        "registry",
+        "governance",
+        "deployments",
+        "drift",
+    ]

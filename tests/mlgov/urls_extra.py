@@ -26,5 +26,6 @@ urlpatterns = [
         name="dashboard-login",
     ),
     path("api/v1/failing/", failing_view, name="failing"),
+    path("failing/", failing_view, name="failing-page"),
     *project_urlpatterns,
 ]

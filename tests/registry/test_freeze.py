@@ -133,3 +133,33 @@ def test_the_admin_refuses_a_freeze_without_a_note(client, governance_admin):
     assert "Say why the environment is frozen" in response.content.decode()
     production.refresh_from_db()
     assert not production.frozen
+
+
+def test_the_admin_counts_frozen_environments_in_good_english(client, governance_admin):
+    governance_admin.is_staff = True
+    governance_admin.save()
+    client.force_login(governance_admin)
+    production, staging = (
+        Environment.objects.get(name=name) for name in ("production", "staging")
+    )
+
+    def freeze_in_admin(*environments):
+        return client.post(
+            "/admin/registry/environment/",
+            {
+                "action": "freeze",
+                "_selected_action": [e.pk for e in environments],
+                "note": "Incident 4711",
+            },
+            follow=True,
+        ).content.decode()
+
+    one = freeze_in_admin(production)
+    client.post(
+        "/admin/registry/environment/",
+        {"action": "unfreeze", "_selected_action": [production.pk], "note": "done"},
+    )
+    two = freeze_in_admin(production, staging)
+
+    assert "1 environment frozen." in one
+    assert "2 environments frozen." in two
