@@ -13,3 +13,5 @@ from command_center.views.pages import ModelListView as ModelListView
 from command_center.views.pages import OverviewView as OverviewView
 from command_center.views.simulation import SavedSimulationView as SavedSimulationView
 from command_center.views.simulation import SimulationView as SimulationView
+from command_center.views.sso import SsoCallbackView as SsoCallbackView
+from command_center.views.sso import SsoStartView as SsoStartView
