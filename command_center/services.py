@@ -116,6 +116,13 @@ def sign_in_with_sso(*, claims: Mapping[str, Any]) -> Actor:
             "that names you in mlgov."
         )
     username = username.strip()
+    if username_claim == "email" and claims.get("email_verified") is False:
+        # An address the person typed but never proved could name someone
+        # else's mlgov account.
+        raise SignInRefusedError(
+            "The identity provider has not verified your e-mail address, which "
+            "names you in mlgov. Verify it there and sign in again."
+        )
     user_model = get_user_model()
     try:
         user_model.username_validator(username)

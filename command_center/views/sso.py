@@ -3,6 +3,7 @@
 import logging
 
 import requests
+from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -12,6 +13,7 @@ from mozilla_django_oidc.views import (
 )
 
 from command_center.exceptions import SignInRefusedError
+from mlgov.ratelimit import check_login
 from mlgov.sso import sso_is_configured
 
 logger = logging.getLogger(__name__)
@@ -45,6 +47,19 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request):
+        # Each callback makes mlgov call the provider: counted like a password
+        # attempt, per client address.
+        if settings.RATELIMIT_ENABLE:
+            verdict = check_login(request)
+            if not verdict.allowed:
+                response = sign_in_refused(
+                    request,
+                    "Too many sign-in attempts from your address. Try again in "
+                    f"{verdict.retry_after} seconds.",
+                    status=503 if verdict.cache_failed else 429,
+                )
+                response["Retry-After"] = str(verdict.retry_after)
+                return response
         try:
             return super().get(request)
         except SignInRefusedError as refusal:

@@ -194,6 +194,19 @@ def test_a_break_glass_account_cannot_be_signed_in_through_the_provider(
     assert "governance_admin" in user_roles(fresh(existing))
 
 
+def test_an_unverified_e_mail_address_cannot_name_an_account(
+    sso_settings, oidc_provider
+):
+    existing = UserFactory(username=ALICE, roles=["governance_admin"])
+    oidc_provider.set_user(ALICE, groups=["mlgov-viewers"], email_verified=False)
+
+    response = sign_in_through_provider(Client(), ALICE)
+
+    assert response.status_code == 403
+    assert "not verified your e-mail address" in response.content.decode()
+    assert "governance_admin" in user_roles(fresh(existing))
+
+
 def test_a_deactivated_account_is_refused(sso_settings, oidc_provider):
     UserFactory(username=ALICE, roles=["viewer"], is_active=False)
     oidc_provider.set_user(ALICE, groups=["mlgov-viewers"])
@@ -241,6 +254,16 @@ def test_a_replayed_callback_is_refused(
 
     assert replay.status_code == 403
     assert "Start again from the sign-in page" in replay.content.decode()
+
+
+def test_callbacks_are_rate_limited_like_password_attempts(sso_settings):
+    sso_settings.RATELIMIT_LOGIN = "2/m"
+    client = Client()
+    statuses = [
+        client.get("/oidc/callback/?code=x&state=y").status_code for _ in range(3)
+    ]
+
+    assert statuses == [403, 403, 429]
 
 
 def test_the_sign_in_page_offers_the_provider_when_configured(sso_settings):
