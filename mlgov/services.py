@@ -83,7 +83,7 @@ def set_sso_roles(*, user: Actor, roles: Iterable[str], actor: Actor) -> frozens
         raise DomainError(
             f"Unknown role {', '.join(unknown)}.", details={"roles": unknown}
         )
-    role_groups = Group.objects.filter(name__in=Role.values)
+    role_groups = Group.objects.filter(name__in=Role.values).order_by("name")
     held = role_groups.filter(user=user)
     to_remove = list(held.exclude(name__in=wanted))
     to_add = list(role_groups.filter(name__in=wanted).exclude(user=user))
