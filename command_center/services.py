@@ -10,6 +10,7 @@ from typing import Any
 from auditlog.context import set_actor
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -158,9 +159,14 @@ def sign_in_with_sso(*, claims: Mapping[str, Any]) -> Actor:
     if user is not None and not user.is_active:
         raise SignInRefusedError(f"The account {username!r} is deactivated.")
     if user is None:
-        user = user_model(username=username, email=claims.get("email") or "")
-        user.set_unusable_password()
-        user.save()
+        # get_or_create: two first sign-ins of one person at once make one user.
+        user, _ = user_model.objects.get_or_create(
+            username=username,
+            defaults={
+                "email": claims.get("email") or "",
+                "password": make_password(None),
+            },
+        )
     # auditlog's set_actor leaves its context variable set; a copied context
     # keeps this user from being the actor of whatever the thread does next.
     contextvars.copy_context().run(_apply_sso_grant, user=user, grant=grant)
