@@ -15,6 +15,8 @@ urlpatterns = [
         views.NotificationPreferencesView.as_view(),
         name="notification-preferences",
     ),
+    path("oidc/authenticate/", views.SsoStartView.as_view(), name="sso-start"),
+    path("oidc/callback/", views.SsoCallbackView.as_view(), name="sso-callback"),
     path("models/", views.ModelListView.as_view(), name="model-list"),
     path("models/<slug:name>/", views.ModelDetailView.as_view(), name="model-detail"),
     path("drift/", views.DriftAlertListView.as_view(), name="alert-list"),

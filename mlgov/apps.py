@@ -14,6 +14,7 @@ class MlgovConfig(AppConfig):
     verbose_name = "Accounts and API access"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
         from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
 
@@ -27,6 +28,7 @@ class MlgovConfig(AppConfig):
         )
         from mlgov.roles import sync_role_permissions
         from mlgov.sentry import init_sentry
+        from mlgov.session_age import stamp_sign_in
 
         post_migrate.connect(
             sync_role_permissions, dispatch_uid="mlgov-role-permissions"
@@ -40,3 +42,4 @@ class MlgovConfig(AppConfig):
         )
         init_sentry()
         connect_token_cache_invalidation()
+        user_logged_in.connect(stamp_sign_in, dispatch_uid="mlgov-session-sign-in")

@@ -1,8 +1,10 @@
 """State changes of the project package: API tokens and service accounts."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from auditlog.models import LogEntry
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -68,3 +70,31 @@ def ensure_service_account(*, username: str, role: str) -> Actor:
         user.save(update_fields=["password"])
     user.groups.set([Group.objects.get(name=role)])
     return user
+
+
+@transaction.atomic
+def set_sso_roles(*, user: Actor, roles: Iterable[str], actor: Actor) -> frozenset[str]:
+    """Make the user's role groups exactly `roles` (other groups are left
+    alone), recording each addition and removal in the audit trail as
+    `actor`'s. Returns the roles the user now holds directly."""
+    wanted = frozenset(roles)
+    unknown = sorted(wanted - set(Role.values))
+    if unknown:
+        raise DomainError(
+            f"Unknown role {', '.join(unknown)}.", details={"roles": unknown}
+        )
+    role_groups = Group.objects.filter(name__in=Role.values).order_by("name")
+    held = role_groups.filter(user=user)
+    to_remove = list(held.exclude(name__in=wanted))
+    to_add = list(role_groups.filter(name__in=wanted).exclude(user=user))
+    if to_remove:
+        user.groups.remove(*to_remove)
+        LogEntry.objects.log_m2m_changes(
+            to_remove, user, "delete", "groups", actor=actor
+        )
+    if to_add:
+        user.groups.add(*to_add)
+        LogEntry.objects.log_m2m_changes(to_add, user, "add", "groups", actor=actor)
+    # The user's cached roles (mlgov.permissions) describe the old groups.
+    user.__dict__.pop("_mlgov_roles", None)
+    return wanted

@@ -98,6 +98,8 @@ MIDDLEWARE = [
     "mlgov.middleware.AuthenticationMiddleware",
     "mlgov.middleware.RateLimitMiddleware",
     "mlgov.middleware.MessageMiddleware",
+    # After the messages, so the sign-out it forces can say why.
+    "mlgov.session_age.SessionMaxAgeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "mlgov.middleware.AuditActorMiddleware",
     "mlgov.middleware.DatabaseRetryMiddleware",
@@ -269,6 +271,55 @@ STORAGES = {
 
 LOGIN_URL = "command_center:sign-in"
 LOGIN_REDIRECT_URL = "command_center:overview"
+
+# Single sign-on (OpenID Connect, mozilla-django-oidc): on when the client id
+# is set; mlgov.checks names whatever else is missing. Endpoints are given
+# explicitly (docs/operations.md lists them for Keycloak, Entra ID and Okta):
+# nothing is fetched from the provider at start-up.
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="single sign-on")
+OIDC_OP_ISSUER = env.str("OIDC_OP_ISSUER", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid email profile")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT_SECONDS", default=10.0)
+# Seconds of clock difference between mlgov and the provider tolerated when
+# checking a token's expiry and issue time.
+OIDC_CLOCK_SKEW_SECONDS = env.int("OIDC_CLOCK_SKEW_SECONDS", default=60)
+OIDC_AUTHENTICATION_CALLBACK_URL = "command_center:sso-callback"
+# The claim that names the user (its value becomes the username) and the one
+# that lists the user's groups at the provider.
+OIDC_USERNAME_CLAIM = env.str("OIDC_USERNAME_CLAIM", default="email")
+OIDC_GROUPS_CLAIM = env.str("OIDC_GROUPS_CLAIM", default="groups")
+# Provider group -> mlgov role (one role or a list), applied at every sign-in;
+# a user none of whose groups maps to a role is refused.
+try:
+    OIDC_GROUP_ROLES = env.json("OIDC_GROUP_ROLES", default={})
+except ValueError as _error:
+    raise ImproperlyConfigured(
+        f"OIDC_GROUP_ROLES must be a JSON object (group -> role): {_error}"
+    ) from _error
+# Provider groups named <prefix><team> make the user a member of that team;
+# empty leaves team membership to the admin.
+OIDC_TEAM_PREFIX = env.str("OIDC_TEAM_PREFIX", default="")
+# A signed-in session ends this many hours after the sign-in, active or not.
+SESSION_MAX_AGE_HOURS = env.int("SESSION_MAX_AGE_HOURS", default=12)
+if SESSION_MAX_AGE_HOURS < 1:
+    raise ImproperlyConfigured("SESSION_MAX_AGE_HOURS must be at least 1.")
+SESSION_COOKIE_AGE = SESSION_MAX_AGE_HOURS * 3600
+# Local passwords: off means only the break-glass users may use one (the
+# sign-in page then shows the password form at /sign-in/?local=1).
+LOCAL_PASSWORD_LOGIN = env.bool("LOCAL_PASSWORD_LOGIN", default=True)
+BREAK_GLASS_USERS = env.list("BREAK_GLASS_USERS", default=[])
+AUTHENTICATION_BACKENDS = [
+    "mlgov.auth_backends.LocalPasswordBackend",
+    "command_center.sso.SsoBackend",
+]
 
 # The header the trusted reverse proxy sets to the client's address (for
 # example "X-Real-IP"). Empty means no proxy: the socket address is used.

@@ -134,6 +134,23 @@ def join_teams(*, user: Actor, team_names: Iterable[str]) -> list[Team]:
 
 
 @transaction.atomic
+def set_sso_teams(*, user: Actor, team_names: Iterable[str]) -> list[Team]:
+    """Make the user a member of exactly the named teams that exist, as the
+    identity provider says at sign-in; names of no team are ignored (an admin
+    creates teams). Returns the user's teams, by name."""
+    wanted = set(team_names)
+    current = set(Team.objects.filter(members=user))
+    target = set(Team.objects.filter(name__in=wanted))
+    for team in sorted(current - target, key=lambda team: team.name):
+        team.members.remove(user)
+    for team in sorted(target - current, key=lambda team: team.name):
+        team.members.add(user)
+    # The user's cached team ids (mlgov.permissions) describe the old teams.
+    user.__dict__.pop("_mlgov_team_ids", None)
+    return sorted(target, key=lambda team: team.name)
+
+
+@transaction.atomic
 def register_model(
     *,
     actor: Actor,

@@ -33,3 +33,5 @@ from command_center.views.simulation import (
     SimulationCompareView as SimulationCompareView,
 )
 from command_center.views.simulation import SimulationView as SimulationView
+from command_center.views.sso import SsoCallbackView as SsoCallbackView
+from command_center.views.sso import SsoStartView as SsoStartView

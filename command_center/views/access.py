@@ -2,6 +2,7 @@
 
 from typing import cast
 
+from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import LoginView, LogoutView
 from django.core.exceptions import PermissionDenied
@@ -19,6 +20,7 @@ from mlgov.exceptions import FieldError
 from mlgov.permissions import (
     can_read_inventory,
 )
+from mlgov.sso import sso_is_configured
 
 
 def acting_user(request: HttpRequest) -> Actor:
@@ -32,6 +34,19 @@ class SignInView(LoginView):
 
     template_name = "command_center/sign_in.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["sso_enabled"] = sso_is_configured()
+        context["sso_provider_name"] = settings.OIDC_PROVIDER_NAME
+        # With local passwords off, the form is for the break-glass users, at
+        # /sign-in/?local=1 (docs/operations.md), and after a failed attempt.
+        context["show_password_form"] = (
+            settings.LOCAL_PASSWORD_LOGIN
+            or "local" in self.request.GET
+            or self.request.method == "POST"
+        )
+        return context
 
 
 class SignOutView(LogoutView):

@@ -24,6 +24,10 @@ from django.utils import timezone
 from drift.models import DriftAlert, FeatureDrift
 from governance.models import Approval
 from registry.models import MLModel, ModelVersion
+from tests.command_center.oidc_provider import (  # noqa: F401 - fixtures
+    oidc_provider,
+    sso_settings,
+)
 from tests.factories import (
     DriftAlertFactory,
     DriftReportFactory,
