@@ -1,7 +1,8 @@
 """Policies in a real Chromium, as a governance admin: edit a policy through
 its form, simulate the change, save it with a reason and read the revision
-diff; propose a new policy on the simulation page and compare two saved
-runs. Full-page screenshots of every new page go to screenshot_dir()."""
+diff; propose a new policy on the simulation page and save two runs, which
+an executive then compares. Full-page screenshots of every new page go to
+screenshot_dir()."""
 
 import pytest
 
@@ -24,10 +25,10 @@ def policy_admin(portfolio):  # noqa: F811 - the fixture imported above
     return UserFactory(username="gail", password=PASSWORD, roles=["governance_admin"])
 
 
-def sign_in(page, base_url: str, next_path: str) -> None:
+def sign_in(page, base_url: str, next_path: str, username: str = "gail") -> None:
     page.goto(f"{base_url}{next_path}")
     page.wait_for_url(f"{base_url}/sign-in/**")
-    page.fill("#id_username", "gail")
+    page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base_url}{next_path}")
@@ -108,7 +109,7 @@ def save_run(page, base_url: str, floor: str, name: str) -> None:
     page.wait_for_url("**/simulation/*/")
 
 
-def test_an_admin_proposes_a_new_policy_and_compares_two_saved_runs(
+def test_an_admin_saves_two_runs_and_an_executive_compares_them(
     live_server, browser_page, policy_admin
 ):
     page = browser_page
@@ -131,7 +132,10 @@ def test_an_admin_proposes_a_new_policy_and_compares_two_saved_runs(
 
     save_run(page, live_server.url, "0.92", "Floor 0.92")
     save_run(page, live_server.url, "0.6", "Floor 0.60")
-    page.goto(f"{live_server.url}/simulation/")
+
+    UserFactory(username="eve", password=PASSWORD, roles=["executive"])
+    page.context.clear_cookies()
+    sign_in(page, live_server.url, "/simulation/", username="eve")
     page.click("#compare-runs")
     page.wait_for_selector("#compare-table")
     table = page.inner_text("#compare-table")
