@@ -98,9 +98,17 @@ def test_the_overview_shows_the_summary_apis_numbers(
     assert attention[: len(api["attention"])] == [
         f"{item['readiness']:.1f}" for item in api["attention"]
     ]
-    # The navigation an executive gets: simulation yes, audit no.
+    # The navigation an executive gets: policies (to read) and simulation yes,
+    # reviews and audit no.
     nav = browser_page.locator("nav[aria-label=Main] a").all_inner_texts()
-    assert nav == ["Overview", "Models", "Drift", "Deployments", "Simulation"]
+    assert nav == [
+        "Overview",
+        "Models",
+        "Drift",
+        "Deployments",
+        "Policies",
+        "Simulation",
+    ]
     assert (
         browser_page.locator("svg.chart title")
         .first.text_content()

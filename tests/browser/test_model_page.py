@@ -119,7 +119,7 @@ def test_an_auditor_reads_why_the_serving_version_fails(
     assert "✗ fails policy" in primary.inner_text()
     rule = primary.locator('[data-rule="floor#1"]')
     assert "auc 0.70 is below the minimum 0.80" in rule.inner_text()
-    assert rule.locator("a").get_attribute("href").startswith("/admin/governance/")
+    assert rule.locator("a").get_attribute("href") == "/policies/floor/"
     canary = production.locator('[data-speaking="v2 canary at 10%"]')
     assert "✓ passes policy" in canary.inner_text()
     assert "Staging is frozen" in browser_page.inner_text("[data-frozen=staging]")
