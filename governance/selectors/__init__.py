@@ -9,26 +9,21 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from drift.selectors import open_drift_by_version
 from governance import hot
 from governance.documents import PolicyDocument, RuleDocument
 from governance.engine import (
-    OverdueReview,
     PolicySet,
     PolicySpec,
     ReadinessBreakdown,
     Verdict,
     VersionFacts,
     WaiverSpec,
-    approvals_required,
-    count_independent_approvals,
     evaluate,
     is_review_overdue,
-    review_clock,
     version_readiness,
 )
 from governance.models import (
@@ -36,15 +31,35 @@ from governance.models import (
     Evaluation,
     Policy,
     PolicyRevision,
-    ReviewAssignment,
     Rule,
-    VersionComment,
     Waiver,
 )
-from mlgov.actors import Actor
+from governance.selectors.reviews import (
+    assignable_reviewers as assignable_reviewers,
+)
+from governance.selectors.reviews import (
+    overdue_reviews_by_model as overdue_reviews_by_model,
+)
+from governance.selectors.reviews import (
+    review_progress as review_progress,
+)
+from governance.selectors.reviews import (
+    reviewer_by_username as reviewer_by_username,
+)
+from governance.selectors.reviews import (
+    version_approvals as version_approvals,
+)
+from governance.selectors.reviews import (
+    version_assignments as version_assignments,
+)
+from governance.selectors.reviews import (
+    version_comments as version_comments,
+)
+from governance.selectors.reviews import (
+    versions_awaiting_review as versions_awaiting_review,
+)
 from mlgov.db import fetch_together
-from mlgov.exceptions import FieldError, NotFoundError
-from mlgov.roles import ROLE_INCLUDES, Role
+from mlgov.exceptions import NotFoundError
 from registry.constants import VERSION_IN_REVIEW
 from registry.models import MLModel, ModelVersion
 
@@ -290,34 +305,6 @@ def evaluate_versions(
     )
 
 
-def overdue_reviews_by_model(
-    models: QuerySet[MLModel], *, now: datetime
-) -> dict[int, OverdueReview]:
-    """Per model id of `models`, its version in review longest past its
-    deadline (settings.REVIEW_SLA_DAYS); models with none are left out. One
-    query: the versions in review, few at any time."""
-    rows = (
-        ModelVersion.objects.filter(
-            model__in=models.values("pk"),
-            status=VERSION_IN_REVIEW,
-            submitted_at__isnull=False,
-        )
-        .order_by("submitted_at", "pk")
-        .values_list("model_id", "version", "submitted_at", "model__risk_tier")
-    )
-    found: dict[int, OverdueReview] = {}
-    seen: set[int] = set()
-    for model_id, number, submitted_at, risk_tier in rows:
-        # A model's versions share its tier: its oldest submission is due first.
-        if model_id in seen or submitted_at is None:
-            continue
-        seen.add(model_id)
-        clock = review_clock(submitted_at, risk_tier, settings.REVIEW_SLA_DAYS, now)
-        if clock.overdue:
-            found[model_id] = OverdueReview(number, clock.days_overdue)
-    return found
-
-
 @dataclass(frozen=True)
 class EvaluationEvidence:
     """What `governance.engine.evaluate` needs for one version, and the
@@ -424,13 +411,6 @@ def policy_by_id(*, pk: int) -> Policy:
     return policy
 
 
-def version_approvals(*, version: ModelVersion) -> QuerySet[Approval]:
-    """A version's review decisions with the rows their list shows."""
-    return Approval.objects.filter(version=version).select_related(
-        "version__model", "reviewer"
-    )
-
-
 def version_evaluations(
     *, version: ModelVersion, environment: str | None = None, trigger: str | None = None
 ) -> QuerySet[Evaluation]:
@@ -455,93 +435,3 @@ def latest_approval_evaluation(*, version: ModelVersion) -> Evaluation | None:
         .order_by("-evaluated_at", "-id")
         .first()
     )
-
-
-def review_progress(
-    *, version: ModelVersion, evaluation: Evaluation | None
-) -> dict[str, object]:
-    """Independent approvals counted against the most any enforced, unwaived
-    `min_approvals` rule of `evaluation` requires: "1 of 2 required approvals"."""
-    approver_ids = frozenset(
-        Approval.objects.filter(
-            version=version, decision=Approval.Decision.APPROVE
-        ).values_list("reviewer_id", flat=True)
-    )
-    approvals = count_independent_approvals(
-        approver_ids, version.created_by_id, version.submitted_by_id
-    )
-    required = approvals_required(evaluation.verdict) if evaluation else 0
-    return {
-        "status": version.status,
-        "approvals": approvals,
-        "required_approvals": required,
-        "summary": f"{approvals} of {required} required approvals",
-    }
-
-
-# --- the reviewers' workspace ------------------------------------------------
-
-
-def versions_awaiting_review(*, reviewer: Actor) -> QuerySet[ModelVersion]:
-    """Versions in review of inventory models that `reviewer` may still
-    decide on: not created or submitted by them, not decided by them; with
-    their assignments."""
-    return (
-        ModelVersion.objects.filter(
-            status=ModelVersion.Status.IN_REVIEW, model__archived_at__isnull=True
-        )
-        .exclude(created_by=reviewer)
-        .exclude(submitted_by=reviewer)
-        .exclude(approvals__reviewer=reviewer)
-        .select_related("model", "submitted_by")
-        .prefetch_related(
-            Prefetch(
-                "review_assignments",
-                queryset=ReviewAssignment.objects.select_related("reviewer"),
-            )
-        )
-    )
-
-
-def version_assignments(*, version: ModelVersion) -> QuerySet[ReviewAssignment]:
-    """A version's assigned reviewers, first assigned first."""
-    return (
-        ReviewAssignment.objects.filter(version=version)
-        .select_related("version__model", "reviewer", "assigned_by")
-        .order_by("assigned_at", "id")
-    )
-
-
-def version_comments(*, version: ModelVersion) -> QuerySet[VersionComment]:
-    """A version's comment thread, oldest first."""
-    return (
-        VersionComment.objects.filter(version=version)
-        .select_related("version__model", "author")
-        .order_by("created_at", "id")
-    )
-
-
-def _reviewer_groups() -> list[str]:
-    return [role for role, held in ROLE_INCLUDES.items() if Role.REVIEWER in held]
-
-
-def assignable_reviewers(*, version: ModelVersion) -> QuerySet:
-    """Active users holding the reviewer role who are independent of the
-    version (neither its creator nor its submitter), by username."""
-    authors = [pk for pk in (version.created_by_id, version.submitted_by_id) if pk]
-    return (
-        get_user_model()
-        .objects.filter(is_active=True)
-        .filter(Q(groups__name__in=_reviewer_groups()) | Q(is_superuser=True))
-        .exclude(pk__in=authors)
-        .distinct()
-        .order_by("username")
-    )
-
-
-def reviewer_by_username(*, username: str) -> Actor:
-    """The active user named `username`, or a FieldError on `reviewer`."""
-    user = get_user_model().objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise FieldError("reviewer", f"No active user named {username!r}.")
-    return user
