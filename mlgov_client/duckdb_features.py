@@ -210,14 +210,12 @@ def _histogram(side: _Side, edges: np.ndarray) -> np.ndarray:
     counts = np.zeros(n_bins, dtype=np.int64)
     if side.n == 0:
         return counts
-    finite = edges[np.isfinite(edges)]
-    first, last = float(finite[0]), float(finite[-1])
-    if not np.isfinite(edges[-1]):
-        # value bins: one bin per distinct value, counted exactly
-        positions = {float(v): i for i, v in enumerate(edges[:-1].tolist())}
+    if not np.isfinite(edges[-1]):  # one bin per distinct value: count them
+        positions = {value: index for index, value in enumerate(edges[:-1].tolist())}
         for value, count in _value_counts(side).items():
             counts[positions[value]] += count
         return counts
+    first, last = float(edges[0]), float(edges[-1])
     scale = n_bins / (last - first)
     edge_list = "[" + ", ".join(_sql_float(edge) for edge in edges.tolist()) + "]"
     rows = _query(

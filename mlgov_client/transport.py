@@ -70,17 +70,18 @@ class Transport:
         """Send one call (retrying 429 and 503); the decoded JSON answer."""
         url = self.url(path, params)
         data = None if body is None else json.dumps(body).encode()
-        for attempt in range(self.retry.max_retries + 1):
+        attempt = 0
+        while True:
             try:
                 return self._send(method, url, data)
             except ApiError as error:
                 if (
                     error.status not in RETRY_STATUSES
-                    or attempt == self.retry.max_retries
+                    or attempt >= self.retry.max_retries
                 ):
                     raise
                 self.sleep(self.retry.wait(attempt, error.retry_after))
-        raise AssertionError("unreachable")  # the loop returns or raises
+                attempt += 1
 
     def _send(self, method: str, url: str, data: bytes | None) -> Any:
         headers = {
