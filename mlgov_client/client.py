@@ -189,6 +189,18 @@ class Client:
         """Alerts, filtered by model, version, environment, severity, status."""
         return cast(Iterator[DriftAlert], self.pages("/drift/alerts/", **filters))
 
+    def acknowledge_alert(self, alert_id: int, *, note: str) -> DriftAlert:
+        """A reviewer has seen the alert; it stays open until resolved."""
+        return cast(
+            DriftAlert,
+            self.post(f"/drift/alerts/{alert_id}/acknowledge/", {"note": note}),
+        )
+
+    def resolve_alert(self, alert_id: int, *, note: str) -> DriftAlert:
+        return cast(
+            DriftAlert, self.post(f"/drift/alerts/{alert_id}/resolve/", {"note": note})
+        )
+
     # --- command center -------------------------------------------------------
 
     def portfolio_summary(self) -> PortfolioSummary:

@@ -114,7 +114,9 @@ def test_the_gate_and_every_deployment_move(connect, data_scientist, team):
     assert listed == dict(Deployment.objects.values_list("id", "status"))
 
 
-def test_a_drift_report_from_histograms_opens_alerts(connect, data_scientist, team):
+def test_a_drift_report_from_histograms_opens_alerts(
+    connect, data_scientist, reviewer, team
+):
     model = MLModelFactory(name="churn", team=team)
     ModelVersionFactory(model=model, version=1, status="approved")
     rng = np.random.default_rng(5)
@@ -142,6 +144,16 @@ def test_a_drift_report_from_histograms_opens_alerts(connect, data_scientist, te
     assert (plan["feature"], plan["drifted"]) == ("plan", False)
     assert [(a["feature"], a["severity"]) for a in alerts] == [("age", "critical")]
     assert DriftAlert.objects.get().latest_report_id == report["id"]
+
+    acknowledged = connect(reviewer).acknowledge_alert(alerts[0]["id"], note="seen")
+    resolved = connect(reviewer).resolve_alert(alerts[0]["id"], note="retrained")
+
+    assert (acknowledged["status"], acknowledged["acknowledged_by"]) == (
+        "acknowledged",
+        "reviewer",
+    )
+    assert resolved["status"] == "resolved"
+    assert not list(mlgov.drift_alerts(model="churn", status="open"))
 
 
 def test_the_portfolio_summary(connect, executive, team):
