@@ -1,0 +1,167 @@
+"""The shapes mlgov answers with (DESIGN.md §3), as TypedDicts.
+
+They type the client's return values for editors and mypy; the client does
+not check answers against them, so a field mlgov adds later passes through.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+
+class Model(TypedDict):
+    name: str
+    display_name: str
+    description: str
+    team: str
+    owner: str | None
+    risk_tier: str
+    business_use: str
+    tags: list[str]
+    latest_version: int | None
+    archived: bool
+    archived_at: str | None
+    created_at: str
+    updated_at: str
+
+
+class Version(TypedDict):
+    model: str
+    version: int
+    status: str
+    artifact_uri: str
+    artifact_sha256: str
+    framework: str
+    training_data_ref: str
+    metrics: dict[str, float]
+    params: dict[str, Any]
+    model_card: dict[str, str]
+    parent_version: int | None
+    created_by: str | None
+    submitted_by: str | None
+    submitted_at: str | None
+    created_at: str
+    updated_at: str
+
+
+class GateCheck(TypedDict):
+    check: str
+    passed: bool
+    detail: str
+
+
+class GateDecision(TypedDict, total=False):
+    """The dry run's answer; a recorded request adds `id` and the rollout."""
+
+    model: str
+    version: int
+    environment: str
+    strategy: str
+    traffic_percent: int
+    decision: str
+    status: str
+    checks: list[GateCheck]
+    warnings: list[str]
+    evaluation: dict[str, Any]
+    requested_by: str
+    requested_at: str
+
+
+class Deployment(GateDecision, total=False):
+    id: int
+    approvals: list[int]
+    waivers: list[int]
+    started_at: str | None
+    activated_at: str | None
+    ended_at: str | None
+    supersedes: int | None
+    steps: list[dict[str, Any]]
+
+
+class Histogram(TypedDict, total=False):
+    """One side of a feature: raw `values`, or `bin_edges` with `counts`, or
+    `categories`."""
+
+    values: list[Any]
+    bin_edges: list[float | None]
+    counts: list[int]
+    categories: dict[str, int]
+
+
+class FeaturePayload(TypedDict, total=False):
+    name: str
+    kind: str
+    reference: Histogram
+    current: Histogram
+    method: str
+    threshold: float
+
+
+class FeatureDrift(TypedDict):
+    feature: str
+    kind: str
+    method: str
+    threshold: float
+    statistic: float | None
+    p_value: float | None
+    psi: float | None
+    drifted: bool
+    severity: str
+    n_reference: int
+    n_current: int
+    excluded: int
+    evaluable: bool
+    reason: str | None
+    approximation: str | None
+    bins: str | None
+    reference_histogram: Histogram
+    current_histogram: Histogram
+
+
+class DriftAlert(TypedDict, total=False):
+    id: int
+    model: str
+    version: int
+    environment: str
+    feature: str
+    severity: str
+    status: str
+    first_seen_at: str
+    last_seen_at: str
+    latest_report: int
+    acknowledged_by: str | None
+    acknowledged_at: str | None
+    acknowledgement_note: str
+    resolved_by: str | None
+    resolved_at: str | None
+
+
+class DriftReport(TypedDict, total=False):
+    id: int
+    model: str
+    version: int
+    environment: str
+    window_start: str
+    window_end: str
+    submitted_by: str
+    created_at: str
+    severity: str
+    drift_share: float
+    dataset_drift: bool
+    dataset_drift_share: float
+    n_features: int
+    n_evaluable: int
+    n_drifted: int
+    features: list[FeatureDrift]
+    alerts: list[DriftAlert]
+
+
+class PortfolioSummary(TypedDict, total=False):
+    models: int
+    versions: int
+    production: dict[str, Any]
+    by_risk_tier: dict[str, dict[str, int]]
+    drift_alerts_open: dict[str, int]
+    gate_decisions_30d: dict[str, Any]
+    overdue_reviews: dict[str, Any]
+    attention: list[dict[str, Any]]
