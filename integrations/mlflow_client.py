@@ -27,10 +27,12 @@ from integrations.mlflow_answers import (
     MlflowError,
     MlflowModel,
     MlflowVersion,
+    ModelChange,
     as_list,
     as_object,
     as_text,
     assemble,
+    read_change_time,
     read_experiment_id,
     read_model,
     read_run_id,
@@ -417,6 +419,27 @@ class MlflowClient:
             )
 
         return fetch
+
+    def model_changes(self) -> list[ModelChange]:
+        """Every registered model with the time it or a version of it last
+        changed, and its aliases: two listings, no runs read."""
+        raws = self.registered_models()
+        models = [read_model(raw, index) for index, raw in enumerate(raws, start=1)]
+        refuse_duplicate_models(models)
+        changed = {
+            model.name: read_change_time(raw)
+            for model, raw in zip(models, raws, strict=True)
+        }
+        for index, raw in enumerate(self.versions_of(None), start=1):
+            row = read_version_row(raw, index)
+            if row.name in changed:
+                changed[row.name] = max(changed[row.name], read_change_time(raw))
+        return [
+            ModelChange(
+                name=model.name, changed_ms=changed[model.name], aliases=model.aliases
+            )
+            for model in models
+        ]
 
     def read_models(self, names: list[str] | None = None) -> list[MlflowModel]:
         """Registered models with their versions and each version's run."""

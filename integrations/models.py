@@ -269,6 +269,99 @@ class MlflowVersionLink(models.Model):
         return f"models:/{self.model_link.mlflow_name}/{self.mlflow_version}"
 
 
+class MlflowSyncQuerySet(models.QuerySet["MlflowSync"]):
+    def active(self) -> Self:
+        return self.filter(is_active=True)
+
+
+class MlflowSync(models.Model):
+    """An MLflow tracking server kept in step with mlgov: its webhooks are
+    received under this sync's name, its registered models (those matching
+    `model_filter`) are imported into `team` as `account`, and `alias`
+    names the version that serves in `environment`."""
+
+    name = models.SlugField(max_length=100, unique=True)
+    tracking_uri = models.CharField(max_length=1000)
+    model_filter = models.CharField(
+        max_length=500,
+        default="*",
+        help_text="Which MLflow models to follow: a shell pattern on the name.",
+    )
+    team = models.ForeignKey(
+        "registry.Team", on_delete=models.PROTECT, related_name="mlflow_syncs"
+    )
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="mlflow_syncs",
+        help_text="The integration's user: every change the sync makes is its.",
+    )
+    alias = models.CharField(max_length=255, default="production")
+    environment = models.ForeignKey(
+        "registry.Environment", on_delete=models.PROTECT, related_name="mlflow_syncs"
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = MlflowSyncQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(tracking_uri__startswith="https://")
+                | models.Q(tracking_uri__startswith="http://"),
+                name="mlflow_sync_uri_is_http",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(alias=""), name="mlflow_sync_has_alias"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def secret_variable(self) -> str:
+        """The environment variable holding this sync's webhook secret."""
+        return "MLFLOW_WEBHOOK_SECRET_" + self.name.upper().replace("-", "_")
+
+
+class MlflowWebhookReceipt(models.Model):
+    """One MLflow webhook delivery, applied once: its delivery id is unique
+    per sync, so a replayed request is refused."""
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied", "Applied"
+        IGNORED = "ignored", "Ignored (not followed)"
+
+    sync = models.ForeignKey(
+        MlflowSync, on_delete=models.PROTECT, related_name="receipts"
+    )
+    delivery_id = models.CharField(max_length=100)
+    event = models.CharField(max_length=100)
+    model_name = models.CharField(max_length=500, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    summary = models.TextField(blank=True)
+    sent_at = models.DateTimeField()
+    received_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sync", "delivery_id"], name="one_receipt_per_mlflow_delivery"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=["applied", "ignored"]),
+                name="mlflow_receipt_outcome_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sync.name} {self.event} {self.delivery_id}"
+
+
 class NotificationKind(models.TextChoices):
     """What a user may be told by e-mail."""
 
@@ -424,3 +517,5 @@ auditlog.register(
     exclude_fields=["secret", "updated_at", "consecutive_failures", "claimed_until"],
 )
 auditlog.register(NotificationPreference, exclude_fields=["updated_at"])
+auditlog.register(MlflowSync)
+auditlog.register(MlflowWebhookReceipt)

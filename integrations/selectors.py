@@ -12,6 +12,7 @@ from django.utils import timezone
 from integrations.models import (
     DeliveryAttempt,
     EmailNotification,
+    MlflowSync,
     MlflowVersionLink,
     NotificationPreference,
     WebhookDelivery,
@@ -40,6 +41,18 @@ def subscription_list(
         ]
         subscriptions = subscriptions.filter(pk__in=wanted)
     return subscriptions
+
+
+def mlflow_sync_or_404(*, name: str) -> MlflowSync:
+    """The MLflow sync of that name, with what applying its events needs."""
+    sync = (
+        MlflowSync.objects.select_related("team", "account", "environment")
+        .filter(name=name)
+        .first()
+    )
+    if sync is None:
+        raise NotFoundError(f"No MLflow sync named {name!r}.")
+    return sync
 
 
 def subscription_by_id(*, pk: int) -> WebhookSubscription:

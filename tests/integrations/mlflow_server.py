@@ -166,6 +166,16 @@ class MlflowSeeder:
             {"name": name, "alias": alias, "version": str(version)},
         )
 
+    def delete_alias(self, name: str, alias: str) -> None:
+        request = urllib.request.Request(
+            f"{self.uri}/api/2.0/mlflow/registered-models/alias",
+            data=json.dumps({"name": name, "alias": alias}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="DELETE",
+        )
+        with urllib.request.urlopen(request, timeout=30):
+            pass
+
 
 @pytest.fixture
 def mlflow(mlflow_uri):
