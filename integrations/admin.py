@@ -10,6 +10,7 @@ from integrations.models import (
     MlflowSync,
     MlflowVersionLink,
     MlflowWebhookReceipt,
+    MlflowWriteBack,
     NotificationPreference,
     WaiverExpiryNotice,
     WebhookDelivery,
@@ -270,6 +271,36 @@ class MlflowWebhookReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "summary",
         "sent_at",
         "received_at",
+    ]
+
+
+@admin.register(MlflowWriteBack)
+class MlflowWriteBackAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "sync",
+        "kind",
+        "mlflow_name",
+        "mlflow_version",
+        "status",
+        "attempts",
+    ]
+    list_filter = ["status", "kind", "sync"]
+    list_select_related = ["sync"]
+    search_fields = ["mlflow_name"]
+    readonly_fields = [
+        "sync",
+        "kind",
+        "model",
+        "mlflow_name",
+        "mlflow_version",
+        "tags",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "created_at",
+        "done_at",
     ]
 
 

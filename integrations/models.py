@@ -362,6 +362,81 @@ class MlflowWebhookReceipt(models.Model):
         return f"{self.sync.name} {self.event} {self.delivery_id}"
 
 
+class MlflowWriteBackQuerySet(models.QuerySet["MlflowWriteBack"]):
+    def due(self, now=None) -> Self:
+        """Pending write-backs of active syncs whose time has come."""
+        return self.filter(
+            status=MlflowWriteBack.Status.PENDING,
+            next_attempt_at__lte=now or timezone.now(),
+            sync__is_active=True,
+        )
+
+
+class MlflowWriteBack(models.Model):
+    """One thing mlgov tells MLflow, written in the transaction of the
+    decision and pushed by the worker, retried until done or given up: a
+    verdict as version tags, or the sync's alias set to what serves now."""
+
+    class Kind(models.TextChoices):
+        VERDICT_TAGS = "verdict_tags", "Verdict tags"
+        ALIAS = "alias", "Alias to the serving version"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed (gave up)"
+
+    sync = models.ForeignKey(
+        MlflowSync, on_delete=models.PROTECT, related_name="write_backs"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    model = models.ForeignKey(
+        "registry.MLModel", on_delete=models.PROTECT, related_name="+"
+    )
+    mlflow_name = models.CharField(max_length=500)
+    # The version tagged; for an alias, the version it was pointed at when
+    # pushed (none: the alias was removed, nothing from MLflow serves).
+    mlflow_version = models.PositiveIntegerField(null=True, blank=True)
+    tags = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MlflowWriteBackQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["verdict_tags", "alias"]),
+                name="mlflow_write_back_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "done", "failed"]),
+                name="mlflow_write_back_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="done") | models.Q(done_at__isnull=False),
+                name="mlflow_write_back_done_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status="pending"),
+                name="mlflow_write_back_due",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.mlflow_name} ({self.status})"
+
+
 class NotificationKind(models.TextChoices):
     """What a user may be told by e-mail."""
 

@@ -18,6 +18,10 @@ from integrations.services.mlflow_sync import (
     read_mlflow_event,
     receive_mlflow_webhook,
 )
+from integrations.services.mlflow_write_back import (
+    push_due_write_backs,
+    serving_mlflow_version,
+)
 from integrations.services.notifications import (
     enqueue_notification,
     send_digests,
@@ -54,10 +58,12 @@ __all__ = [
     "mlflow_sent_at",
     "models_to_reconcile",
     "notify_expiring_waivers",
+    "push_due_write_backs",
     "read_mlflow_event",
     "receive_mlflow_webhook",
     "send_digests",
     "send_due_emails",
+    "serving_mlflow_version",
     "set_notification_preferences",
     "update_subscription",
 ]

@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
@@ -180,3 +181,22 @@ class MlflowSeeder:
 @pytest.fixture
 def mlflow(mlflow_uri):
     return MlflowSeeder(mlflow_uri)
+
+
+def mlflow_get(uri: str, path: str, **params) -> dict:
+    """A GET of MLflow's REST API, as the tests read MLflow back."""
+    query = urllib.parse.urlencode(params)
+    with urllib.request.urlopen(
+        f"{uri}/api/2.0/mlflow/{path}?{query}", timeout=30
+    ) as response:
+        return json.loads(response.read())
+
+
+def aliases_of(uri: str, name: str) -> dict[str, int]:
+    model = mlflow_get(uri, "registered-models/get", name=name)["registered_model"]
+    return {a["alias"]: int(a["version"]) for a in model.get("aliases", [])}
+
+
+def version_tags(uri: str, name: str, version: int) -> dict[str, str]:
+    answer = mlflow_get(uri, "model-versions/get", name=name, version=str(version))
+    return {t["key"]: t["value"] for t in answer["model_version"].get("tags", [])}
