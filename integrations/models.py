@@ -23,6 +23,10 @@ class WebhookEventType(models.TextChoices):
     DRIFT_ALERT_ESCALATED = "drift_alert.escalated", "Drift alert escalated"
     DRIFT_ALERT_RESOLVED = "drift_alert.resolved", "Drift alert resolved"
     WAIVER_EXPIRING = "waiver.expiring", "Waiver expiring"
+    MLFLOW_UNGOVERNED_CHANGE = (
+        "mlflow.ungoverned_change",
+        "MLflow alias moved outside the gate",
+    )
 
 
 class WebhookSubscriptionQuerySet(models.QuerySet["WebhookSubscription"]):
@@ -437,6 +441,62 @@ class MlflowWriteBack(models.Model):
         return f"{self.kind} {self.mlflow_name} ({self.status})"
 
 
+class UngovernedChangeQuerySet(models.QuerySet["UngovernedChange"]):
+    def open(self) -> Self:
+        return self.filter(resolved_at__isnull=True)
+
+
+class UngovernedChange(models.Model):
+    """MLflow's alias for an environment was moved outside the gate: it names
+    a version other than the one mlgov serves there. Open until MLflow agrees
+    with mlgov again."""
+
+    model = models.ForeignKey(
+        "registry.MLModel", on_delete=models.PROTECT, related_name="ungoverned_changes"
+    )
+    sync = models.ForeignKey(
+        MlflowSync, on_delete=models.PROTECT, related_name="ungoverned_changes"
+    )
+    alias = models.CharField(max_length=255)
+    # None: the alias was removed in MLflow.
+    mlflow_version = models.PositiveIntegerField(null=True, blank=True)
+    # None: nothing from MLflow serves all traffic there in mlgov.
+    serving_mlflow_version = models.PositiveIntegerField(null=True, blank=True)
+    delivery_id = models.CharField(max_length=100)
+    detected_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = UngovernedChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-detected_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model", "sync"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="one_open_ungoverned_change",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model} @{self.alias}: {self.described_move}"
+
+    @property
+    def described_move(self) -> str:
+        """What MLflow says against what mlgov serves, in a few words."""
+        moved = (
+            f"points at MLflow version {self.mlflow_version}"
+            if self.mlflow_version is not None
+            else "was removed"
+        )
+        serving = (
+            f"mlgov serves version {self.serving_mlflow_version}"
+            if self.serving_mlflow_version is not None
+            else "mlgov serves no MLflow version"
+        )
+        return f"{moved}; {serving}"
+
+
 class NotificationKind(models.TextChoices):
     """What a user may be told by e-mail."""
 
@@ -594,3 +654,4 @@ auditlog.register(
 auditlog.register(NotificationPreference, exclude_fields=["updated_at"])
 auditlog.register(MlflowSync)
 auditlog.register(MlflowWebhookReceipt)
+auditlog.register(UngovernedChange)

@@ -18,10 +18,7 @@ from integrations.services.mlflow_sync import (
     read_mlflow_event,
     receive_mlflow_webhook,
 )
-from integrations.services.mlflow_write_back import (
-    push_due_write_backs,
-    serving_mlflow_version,
-)
+from integrations.services.mlflow_write_back import push_due_write_backs
 from integrations.services.notifications import (
     enqueue_notification,
     send_digests,
@@ -63,7 +60,6 @@ __all__ = [
     "receive_mlflow_webhook",
     "send_digests",
     "send_due_emails",
-    "serving_mlflow_version",
     "set_notification_preferences",
     "update_subscription",
 ]

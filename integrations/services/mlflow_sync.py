@@ -11,13 +11,23 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from integrations.mlflow_answers import MlflowModel, ModelChange
 from integrations.mlflow_client import MlflowClient, MlflowError
 from integrations.mlflow_signing import is_fresh, is_signed_by
-from integrations.models import MlflowModelLink, MlflowSync, MlflowWebhookReceipt
+from integrations.models import (
+    MlflowModelLink,
+    MlflowSync,
+    MlflowWebhookReceipt,
+    MlflowWriteBack,
+    UngovernedChange,
+)
+from integrations.selectors import serving_mlflow_version
 from integrations.services.mlflow_import import ImportRow, import_mlflow_models
+from mlgov.events import announce
 from mlgov.exceptions import DomainError, FieldError
+from registry.models import MLModel
 
 # MLflow waits 30 s for an answer (MLFLOW_WEBHOOK_REQUEST_TIMEOUT); reading
 # the model back must end before that.
@@ -75,6 +85,7 @@ class MlflowEvent:
     entity: str
     action: str
     model_name: str
+    alias: str = ""
 
     @property
     def name(self) -> str:
@@ -157,7 +168,12 @@ def read_mlflow_event(body: bytes) -> MlflowEvent:
     name = data.get("name", "")
     if not isinstance(name, str):
         raise FieldError("data.name", "is not a string.")
-    event = MlflowEvent(entity=str(entity), action=str(action), model_name=name)
+    alias = data.get("alias", "")
+    if not isinstance(alias, str):
+        raise FieldError("data.alias", "is not a string.")
+    event = MlflowEvent(
+        entity=str(entity), action=str(action), model_name=name, alias=alias
+    )
     if event.is_followed and not name:
         raise FieldError("data.name", "is missing.")
     return event
@@ -248,6 +264,14 @@ def receive_mlflow_webhook(
                 models=models,
             )
             outcome, summary = MlflowWebhookReceipt.Outcome.APPLIED, describe(rows)
+            if event.entity == "model_version_alias" and event.alias == sync.alias:
+                change = check_alias(
+                    sync=sync, mlflow_name=event.model_name, delivery_id=delivery_id
+                )
+                if change is not None:
+                    summary += (
+                        f" Ungoverned change: {sync.alias} {change.described_move}."
+                    )
         try:
             with transaction.atomic():
                 return MlflowWebhookReceipt.objects.create(
@@ -295,3 +319,71 @@ def models_to_reconcile(
             or (change.name in held and held[change.name] != change.aliases)
         )
     ]
+
+
+def resolve_ungoverned_changes(*, sync: MlflowSync, model: MLModel) -> int:
+    """MLflow agrees with mlgov again: the model's open change is resolved."""
+    resolved = 0
+    for change in UngovernedChange.objects.open().filter(sync=sync, model=model):
+        change.resolved_at = timezone.now()
+        change.save(update_fields=["resolved_at"])
+        resolved += 1
+    return resolved
+
+
+def check_alias(
+    *, sync: MlflowSync, mlflow_name: str, delivery_id: str
+) -> UngovernedChange | None:
+    """After an alias event: when MLflow's alias (as just imported) names a
+    version other than the one mlgov serves in the sync's environment, and
+    mlgov is not about to move it itself, record the ungoverned change on
+    the model and announce it; when they agree, resolve what was open."""
+    link = (
+        MlflowModelLink.objects.filter(
+            tracking_uri=sync.tracking_uri, mlflow_name=mlflow_name
+        )
+        .select_related("model")
+        .first()
+    )
+    if link is None:
+        return None
+    model = link.model
+    in_mlflow = link.aliases.get(sync.alias)
+    serving = serving_mlflow_version(sync=sync, model=model)
+    if in_mlflow == serving:
+        resolve_ungoverned_changes(sync=sync, model=model)
+        return None
+    if MlflowWriteBack.objects.filter(
+        sync=sync,
+        model=model,
+        kind=MlflowWriteBack.Kind.ALIAS,
+        status=MlflowWriteBack.Status.PENDING,
+    ).exists():
+        return None
+    change = UngovernedChange.objects.open().filter(sync=sync, model=model).first()
+    if change is not None and (
+        change.mlflow_version,
+        change.serving_mlflow_version,
+    ) == (
+        in_mlflow,
+        serving,
+    ):
+        return change
+    if change is None:
+        change = UngovernedChange(model=model, sync=sync, alias=sync.alias)
+    change.mlflow_version = in_mlflow
+    change.serving_mlflow_version = serving
+    change.delivery_id = delivery_id
+    change.detected_at = timezone.now()
+    change.save()
+    announce(
+        "mlflow.ungoverned_change",
+        change_id=change.pk,
+        model=model.name,
+        sync=sync.name,
+        environment=sync.environment.name,
+        alias=sync.alias,
+        mlflow_version=in_mlflow,
+        serving_mlflow_version=serving,
+    )
+    return change

@@ -13,15 +13,18 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from deployments.constants import FULL_TRAFFIC
-from deployments.models import Deployment, GateDecision
+from deployments.models import GateDecision
 from integrations.mlflow_client import MlflowError
 from integrations.models import (
     MlflowSync,
     MlflowVersionLink,
     MlflowWriteBack,
 )
-from integrations.services.mlflow_sync import mlflow_client
+from integrations.selectors import serving_mlflow_version
+from integrations.services.mlflow_sync import (
+    mlflow_client,
+    resolve_ungoverned_changes,
+)
 from integrations.services.webhooks import backoff
 from mlgov.logging import log_event
 from registry.models import MLModel
@@ -129,26 +132,6 @@ def enqueue_alias_move(fields: Mapping[str, Any]) -> list[MlflowWriteBack]:
     ]
 
 
-def serving_mlflow_version(*, sync: MlflowSync, model: MLModel) -> int | None:
-    """The MLflow version of what serves all traffic of `model` in the sync's
-    environment now; None when nothing does, or it did not come from MLflow."""
-    version_id = (
-        Deployment.objects.active()
-        .filter(model=model, environment=sync.environment, traffic_percent=FULL_TRAFFIC)
-        .values_list("version_id", flat=True)
-        .first()
-    )
-    if version_id is None:
-        return None
-    return (
-        MlflowVersionLink.objects.filter(
-            version_id=version_id, model_link__tracking_uri=sync.tracking_uri
-        )
-        .values_list("mlflow_version", flat=True)
-        .first()
-    )
-
-
 def _claim(now: datetime) -> MlflowWriteBack | None:
     with transaction.atomic():
         write_back = (
@@ -181,6 +164,7 @@ def _push(write_back: MlflowWriteBack) -> None:
     else:
         client.set_alias(write_back.mlflow_name, sync.alias, version)
     write_back.mlflow_version = version
+    resolve_ungoverned_changes(sync=sync, model=write_back.model)
 
 
 def push_one(write_back: MlflowWriteBack, *, now: datetime | None = None) -> str:

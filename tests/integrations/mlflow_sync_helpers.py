@@ -6,6 +6,12 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+from deployments.services import (
+    complete_deployment,
+    request_deployment,
+    start_deployment,
+)
+from governance.services import approve_version, submit_for_review
 from integrations.mlflow_signing import (
     DELIVERY_ID_HEADER,
     SIGNATURE_HEADER,
@@ -59,3 +65,18 @@ def post_delivery(client, sync_name: str, body: bytes, headers: dict):
         content_type="application/json",
         headers=headers,
     )
+
+
+def approved(version, data_scientist, reviewer):
+    submit_for_review(actor=data_scientist, version=version)
+    approve_version(version=version, reviewer=reviewer)
+    version.refresh_from_db()
+    return version
+
+
+def deployed(version, environment, actor):
+    deployment = request_deployment(
+        actor=actor, version=version, environment=environment
+    )
+    start_deployment(actor=actor, deployment=deployment)
+    return complete_deployment(actor=actor, deployment=deployment)

@@ -7,18 +7,12 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from deployments.services import (
-    complete_deployment,
-    request_deployment,
-    rollback_deployment,
-    start_deployment,
-)
-from governance.services import approve_version, submit_for_review
+from deployments.services import request_deployment, rollback_deployment
 from integrations.models import MlflowWriteBack
 from integrations.services import push_due_write_backs
 from registry.models import Environment, ModelVersion
 from tests.integrations.mlflow_server import aliases_of, version_tags
-from tests.integrations.mlflow_sync_helpers import make_sync
+from tests.integrations.mlflow_sync_helpers import approved, deployed, make_sync
 
 pytestmark = pytest.mark.django_db
 
@@ -46,21 +40,6 @@ def import_from_mlflow(sync):
     call_command(
         "import_mlflow", "--sync", sync.name, stdout=io.StringIO(), stderr=io.StringIO()
     )
-
-
-def approved(version, data_scientist, reviewer):
-    submit_for_review(actor=data_scientist, version=version)
-    approve_version(version=version, reviewer=reviewer)
-    version.refresh_from_db()
-    return version
-
-
-def deployed(version, environment, actor):
-    deployment = request_deployment(
-        actor=actor, version=version, environment=environment
-    )
-    start_deployment(actor=actor, deployment=deployment)
-    return complete_deployment(actor=actor, deployment=deployment)
 
 
 @pytest.fixture
