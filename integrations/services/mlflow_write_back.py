@@ -136,7 +136,9 @@ def _claim(now: datetime) -> MlflowWriteBack | None:
     with transaction.atomic():
         write_back = (
             MlflowWriteBack.objects.due(now)
-            .select_for_update(skip_locked=True)
+            # Only the row: a receiver holding its sync's row (while it reads
+            # MLflow back) must not make the worker skip the sync's pushes.
+            .select_for_update(skip_locked=True, of=("self",))
             .select_related("sync__environment", "model")
             .order_by("next_attempt_at", "id")
             .first()
