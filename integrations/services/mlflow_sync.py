@@ -233,9 +233,9 @@ def receive_mlflow_webhook(
 ) -> MlflowWebhookReceipt:
     """Apply one checked MLflow delivery once: the event's model is read back
     from MLflow and imported (idempotent) as the sync's account (the caller
-    makes it the audit trail's actor), and the
-    delivery id is stored in the same transaction, so a replay is refused and
-    a failure leaves nothing behind for MLflow's retry to trip over.
+    makes it the audit trail's actor), and the delivery id is stored in the
+    same transaction, so a replay is refused and a failure leaves nothing
+    behind for MLflow's retry to trip over.
 
     The sync's row is locked while MLflow is read and the import runs, so
     deliveries about the same sync apply one at a time, each with what MLflow

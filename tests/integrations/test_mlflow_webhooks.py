@@ -222,6 +222,24 @@ def test_an_unreachable_mlflow_answers_502_and_records_nothing_so_mlflow_retries
     assert not MLModel.objects.exists()
 
 
+def test_a_model_the_import_refuses_is_a_400_and_nothing_is_written(sync, monkeypatch):
+    monkeypatch.setattr(
+        "integrations.services.mlflow_sync.read_model_from_mlflow",
+        lambda sync, name: [
+            MlflowModel(name="not a slug", description="", tags={}, aliases={})
+        ],
+    )
+    body = body_of("model_version", "created", name="not a slug", version="1")
+
+    response = deliver("main", body)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "import_refused"
+    assert "cannot be an mlgov model name" in response.json()["error"]["message"]
+    assert not MlflowWebhookReceipt.objects.exists()
+    assert not MLModel.objects.exists()
+
+
 # Each followed event, against a real MLflow server: the receiver reads the
 # model back and imports it.
 
