@@ -7,7 +7,10 @@ from integrations.models import (
     DeliveryAttempt,
     EmailNotification,
     MlflowModelLink,
+    MlflowSync,
     MlflowVersionLink,
+    MlflowWebhookReceipt,
+    MlflowWriteBack,
     NotificationPreference,
     WaiverExpiryNotice,
     WebhookDelivery,
@@ -232,6 +235,72 @@ class MlflowVersionLinkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "description",
         "tags",
         "aliases",
+    ]
+
+
+@admin.register(MlflowSync)
+class MlflowSyncAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "tracking_uri",
+        "model_filter",
+        "team",
+        "account",
+        "alias",
+        "environment",
+        "is_active",
+    ]
+    list_filter = ["is_active", "environment"]
+    list_select_related = ["team", "account", "environment"]
+    search_fields = ["name", "tracking_uri"]
+    autocomplete_fields = ["account"]
+
+
+@admin.register(MlflowWebhookReceipt)
+class MlflowWebhookReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["received_at", "sync", "event", "model_name", "outcome"]
+    list_filter = ["outcome", "event", "sync"]
+    list_select_related = ["sync"]
+    search_fields = ["delivery_id", "model_name"]
+    readonly_fields = [
+        "sync",
+        "delivery_id",
+        "event",
+        "model_name",
+        "outcome",
+        "summary",
+        "sent_at",
+        "received_at",
+    ]
+
+
+@admin.register(MlflowWriteBack)
+class MlflowWriteBackAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "sync",
+        "kind",
+        "mlflow_name",
+        "mlflow_version",
+        "status",
+        "attempts",
+    ]
+    list_filter = ["status", "kind", "sync"]
+    list_select_related = ["sync"]
+    search_fields = ["mlflow_name"]
+    readonly_fields = [
+        "sync",
+        "kind",
+        "model",
+        "mlflow_name",
+        "mlflow_version",
+        "tags",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "created_at",
+        "done_at",
     ]
 
 

@@ -1,11 +1,15 @@
-"""Webhook subscriptions and their delivery log, for governance admins."""
+"""Webhook subscriptions and their delivery log, for governance admins; the
+receiver of MLflow's webhooks."""
+
+import time
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from integrations import selectors, services
+from integrations import mlflow_signing, selectors, services
 from integrations.models import (
     DeliveryAttempt,
     WebhookDelivery,
@@ -15,6 +19,7 @@ from integrations.models import (
 from mlgov.api.filters import QueryFilter
 from mlgov.api.permissions import role_required
 from mlgov.api.serializers import StrictInputSerializer
+from mlgov.audit import attribute_changes_to
 from mlgov.roles import Role
 
 IsGovernanceAdmin = role_required(Role.GOVERNANCE_ADMIN, for_writes_only=False)
@@ -208,3 +213,43 @@ class DeliveryListView(generics.ListAPIView):
     @extend_schema(parameters=[DeliveryListFilter])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+
+class MlflowWebhookView(APIView):
+    """MLflow's registry webhooks for one sync. No session or token: MLflow
+    signs each delivery with the sync's secret, and only a signed, fresh,
+    new delivery is applied."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=None, responses={200: None})
+    def post(self, request, name):
+        sync = selectors.mlflow_sync_or_404(name=name)
+        body = request.body
+        headers = request.headers
+        timestamp = headers.get(mlflow_signing.TIMESTAMP_HEADER, "")
+        delivery_id = headers.get(mlflow_signing.DELIVERY_ID_HEADER, "")
+        services.check_mlflow_delivery(
+            sync=sync,
+            delivery_id=delivery_id,
+            timestamp=timestamp,
+            signature=headers.get(mlflow_signing.SIGNATURE_HEADER, ""),
+            body=body,
+            now=int(time.time()),
+        )
+        attribute_changes_to(sync.account)
+        receipt = services.receive_mlflow_webhook(
+            sync=sync,
+            delivery_id=delivery_id,
+            sent_at=services.mlflow_sent_at(timestamp),
+            event=services.read_mlflow_event(body),
+        )
+        return Response(
+            {
+                "delivery_id": receipt.delivery_id,
+                "event": receipt.event,
+                "outcome": receipt.outcome,
+                "summary": receipt.summary,
+            }
+        )

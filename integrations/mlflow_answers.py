@@ -199,6 +199,29 @@ def read_version_row(raw: Any, index: int) -> VersionRow:
     )
 
 
+@dataclass(frozen=True)
+class ModelChange:
+    """When a registered model or any of its versions last changed (epoch
+    milliseconds), and where its aliases point now."""
+
+    name: str
+    changed_ms: int
+    aliases: dict[str, int]
+
+
+def read_change_time(raw: Answer) -> int:
+    """The later of an item's creation and last update, in epoch
+    milliseconds (0 when MLflow sends neither as a whole number)."""
+    times = [
+        raw.get("creation_timestamp"),
+        raw.get("last_updated_timestamp"),
+    ]
+    return max(
+        [int(t) for t in times if isinstance(t, int | str) and str(t).isdigit()],
+        default=0,
+    )
+
+
 def read_run_id(raw: Any, item: str) -> str:
     """The id of a run as runs/search lists it."""
     info = as_object(as_object(raw, item).get("info"), item, "info")

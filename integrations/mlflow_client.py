@@ -1,5 +1,6 @@
 """A small client for the parts of MLflow's REST API (2.0) that the import
-reads: registered models, their versions, and the runs behind them. Standard
+reads (registered models, their versions, and the runs behind them) and the
+sync writes back (version tags, aliases). Standard
 library only, no Django: the whole mlflow package is not a dependency.
 
 The server is not trusted: it may redirect elsewhere, page forever, answer
@@ -27,10 +28,12 @@ from integrations.mlflow_answers import (
     MlflowError,
     MlflowModel,
     MlflowVersion,
+    ModelChange,
     as_list,
     as_object,
     as_text,
     assemble,
+    read_change_time,
     read_experiment_id,
     read_model,
     read_run_id,
@@ -417,6 +420,50 @@ class MlflowClient:
             )
 
         return fetch
+
+    def set_version_tag(self, name: str, version: int, key: str, value: str) -> None:
+        """Set one tag on a model version."""
+        self._post(
+            "model-versions/set-tag",
+            {"name": name, "version": str(version), "key": key, "value": value},
+        )
+
+    def set_alias(self, name: str, alias: str, version: int) -> None:
+        """Point a registered model's alias at a version."""
+        self._post(
+            "registered-models/alias",
+            {"name": name, "alias": alias, "version": str(version)},
+        )
+
+    def delete_alias(self, name: str, alias: str) -> None:
+        """Remove a registered model's alias; an alias already gone is fine."""
+        query = urllib.parse.urlencode({"name": name, "alias": alias})
+        try:
+            self._call("DELETE", "registered-models/alias", query, None)
+        except MlflowError as error:
+            if "RESOURCE_DOES_NOT_EXIST" not in str(error):
+                raise
+
+    def model_changes(self) -> list[ModelChange]:
+        """Every registered model with the time it or a version of it last
+        changed, and its aliases: two listings, no runs read."""
+        raws = self.registered_models()
+        models = [read_model(raw, index) for index, raw in enumerate(raws, start=1)]
+        refuse_duplicate_models(models)
+        changed = {
+            model.name: read_change_time(raw)
+            for model, raw in zip(models, raws, strict=True)
+        }
+        for index, raw in enumerate(self.versions_of(None), start=1):
+            row = read_version_row(raw, index)
+            if row.name in changed:
+                changed[row.name] = max(changed[row.name], read_change_time(raw))
+        return [
+            ModelChange(
+                name=model.name, changed_ms=changed[model.name], aliases=model.aliases
+            )
+            for model in models
+        ]
 
     def read_models(self, names: list[str] | None = None) -> list[MlflowModel]:
         """Registered models with their versions and each version's run."""

@@ -148,6 +148,10 @@ def _waiver_expiring(fields: Mapping[str, Any]) -> Payloads:
     yield WebhookEventType.WAIVER_EXPIRING, dict(fields)
 
 
+def _ungoverned_change(fields: Mapping[str, Any]) -> Payloads:
+    yield WebhookEventType.MLFLOW_UNGOVERNED_CHANGE, dict(fields)
+
+
 # Domain announcement → what it means to a webhook receiver. Each entry names
 # the event types it can produce, so nothing is read when nobody subscribed.
 TRANSLATIONS: dict[
@@ -187,6 +191,10 @@ TRANSLATIONS: dict[
     "waiver.expiring": (
         frozenset({WebhookEventType.WAIVER_EXPIRING}),
         _waiver_expiring,
+    ),
+    "mlflow.ungoverned_change": (
+        frozenset({WebhookEventType.MLFLOW_UNGOVERNED_CHANGE}),
+        _ungoverned_change,
     ),
 }
 

@@ -9,16 +9,21 @@ from urllib.parse import quote
 from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from deployments.constants import FULL_TRAFFIC
+from deployments.models import Deployment
 from integrations.models import (
     DeliveryAttempt,
     EmailNotification,
+    MlflowSync,
     MlflowVersionLink,
     NotificationPreference,
+    UngovernedChange,
     WebhookDelivery,
     WebhookSubscription,
 )
 from mlgov.actors import Actor
 from mlgov.exceptions import NotFoundError
+from registry.models import MLModel
 
 
 def subscription_list(
@@ -40,6 +45,38 @@ def subscription_list(
         ]
         subscriptions = subscriptions.filter(pk__in=wanted)
     return subscriptions
+
+
+def mlflow_sync_or_404(*, name: str) -> MlflowSync:
+    """The MLflow sync of that name, with what applying its events needs."""
+    sync = (
+        MlflowSync.objects.select_related("team", "account", "environment")
+        .filter(name=name)
+        .first()
+    )
+    if sync is None:
+        raise NotFoundError(f"No MLflow sync named {name!r}.")
+    return sync
+
+
+def serving_mlflow_version(*, sync: MlflowSync, model: MLModel) -> int | None:
+    """The MLflow version of what serves all traffic of `model` in the sync's
+    environment now; None when nothing does, or it did not come from MLflow."""
+    version_id = (
+        Deployment.objects.active()
+        .filter(model=model, environment=sync.environment, traffic_percent=FULL_TRAFFIC)
+        .values_list("version_id", flat=True)
+        .first()
+    )
+    if version_id is None:
+        return None
+    return (
+        MlflowVersionLink.objects.filter(
+            version_id=version_id, model_link__tracking_uri=sync.tracking_uri
+        )
+        .values_list("mlflow_version", flat=True)
+        .first()
+    )
 
 
 def subscription_by_id(*, pk: int) -> WebhookSubscription:
@@ -120,6 +157,7 @@ class MlflowOrigin:
     mlflow_version: int
     run_id: str
     experiment_id: str | None
+    aliases: tuple[str, ...] = ()
 
     @property
     def _ui(self) -> str | None:
@@ -176,6 +214,7 @@ def mlflow_origins(*, model_id: int) -> list[MlflowOrigin]:
             "mlflow_version",
             "run_id",
             "source",
+            "aliases",
         )
     )
     return [
@@ -186,8 +225,17 @@ def mlflow_origins(*, model_id: int) -> list[MlflowOrigin]:
             mlflow_version=mlflow_version,
             run_id=run_id,
             experiment_id=experiment_of_source(source, run_id),
+            aliases=tuple(sorted(aliases)),
         )
-        for version, tracking_uri, mlflow_name, mlflow_version, run_id, source in links
+        for (
+            version,
+            tracking_uri,
+            mlflow_name,
+            mlflow_version,
+            run_id,
+            source,
+            aliases,
+        ) in links
     ]
 
 
@@ -245,3 +293,13 @@ def email_queue(*, now: datetime | None = None) -> EmailQueue:
             (now - oldest_due).total_seconds() if oldest_due else 0.0
         ),
     )
+
+
+def open_ungoverned_changes(*, model_id: int | None = None) -> list[UngovernedChange]:
+    """Open ungoverned changes, newest first, of one model or all; one query."""
+    changes = UngovernedChange.objects.open().select_related(
+        "model", "sync__environment"
+    )
+    if model_id is not None:
+        changes = changes.filter(model_id=model_id)
+    return list(changes)

@@ -17,6 +17,11 @@ urlpatterns = [
         name="webhook-deliveries",
     ),
     path(
+        "integrations/mlflow/<slug:name>/webhooks/",
+        api.MlflowWebhookView.as_view(),
+        name="mlflow-webhook",
+    ),
+    path(
         "models/<slug:name>/evidence-pack/",
         views.EvidencePackApiView.as_view(),
         name="evidence-pack-api",

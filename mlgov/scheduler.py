@@ -63,6 +63,15 @@ SCHEDULE: tuple[Job, ...] = (
     Job("send_review_reminders", every="hour", offset=timedelta(minutes=10)),
     # Before the working day in Europe; each user's digest is written once a day.
     Job("send_notification_digests", every="day", offset=timedelta(hours=6)),
+    # What a missed MLflow webhook left behind: two hours back, so an hour's
+    # run that failed is covered by the next (idempotent: a second run
+    # finds nothing to reconcile).
+    Job(
+        "import_mlflow",
+        every="hour",
+        offset=timedelta(minutes=20),
+        args=("--every-sync", "--since", "2h"),
+    ),
     # Tamper evidence checked daily; a broken chain fails the job (exit 1)
     # and is logged as scheduler.job_failed at ERROR, every RETRY_AFTER.
     Job("verify_audit", every="day", offset=timedelta(hours=2)),

@@ -23,11 +23,12 @@ from rest_framework.test import APIClient
 from drift.models import DriftAlert
 from governance.models import Approval
 from governance.services import grant_waiver
+from integrations.models import MlflowSync
 from integrations.services.webhooks import create_subscription
 from mlgov.models import APIToken
 from mlgov.roles import Role
 from mlgov.services import issue_token, revoke_token
-from registry.models import Environment
+from registry.models import Environment, Team
 from tests.factories import (
     DeploymentFactory,
     DriftAlertFactory,
@@ -532,8 +533,15 @@ def api_routes() -> set[tuple[str, str]]:
     return routes
 
 
+# Routes a caller's credentials never open: MLflow's webhook receiver takes
+# MLflow's signature with the sync's secret, and refuses everything else
+# (test_signed_routes_refuse_every_caller; its own tests, including the
+# signed deliveries, are in tests/integrations/test_mlflow_webhooks.py).
+SIGNED_ROUTES = {("POST", "integrations:mlflow-webhook")}
+
+
 def test_every_api_route_is_in_the_matrix():
-    missing = api_routes() - {row.key for row in MATRIX}
+    missing = api_routes() - SIGNED_ROUTES - {row.key for row in MATRIX}
     assert not missing, (
         "API routes missing from the authorization matrix (add a Row to "
         f"tests/test_authorization_matrix.py): {sorted(missing)}"
@@ -542,6 +550,24 @@ def test_every_api_route_is_in_the_matrix():
 
 def test_the_matrix_names_no_route_that_does_not_exist():
     assert {row.key for row in MATRIX} <= api_routes()
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_signed_routes_refuse_every_caller(caller, world, monkeypatch):
+    monkeypatch.setenv("MLFLOW_WEBHOOK_SECRET_MAIN", "mlflow-secret")
+    MlflowSync.objects.create(
+        name="main",
+        tracking_uri="http://127.0.0.1:9",
+        team=Team.objects.get(name="fraud"),
+        account=world.scientist,
+        environment=Environment.objects.get(name="production"),
+    )
+    url = reverse("integrations:mlflow-webhook", kwargs={"name": "main"})
+
+    response = client_for(caller, world).post(url, {}, format="json")
+
+    assert response.status_code == 401, response.content[:300]
+    assert not MlflowSync.objects.get().receipts.exists()
 
 
 def test_the_matrix_has_one_row_per_route():

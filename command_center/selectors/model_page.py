@@ -19,7 +19,12 @@ from drift.models import DriftAlert, DriftReport, FeatureDrift
 from governance.constants import WAIVER_ACTIVE
 from governance.engine import RuleResult, Verdict
 from governance.models import Approval, Evaluation, Waiver
-from integrations.selectors import MlflowOrigin, mlflow_origins
+from integrations.models import UngovernedChange
+from integrations.selectors import (
+    MlflowOrigin,
+    mlflow_origins,
+    open_ungoverned_changes,
+)
 from mlgov.audit import entries_about
 from mlgov.exceptions import NotFoundError
 from registry.models import Environment, MLModel, ModelVersion
@@ -273,6 +278,7 @@ class ModelPage:
     environments: tuple[str, ...]
     statuses: list[EnvironmentStatus]
     mlflow_origins: list[MlflowOrigin]
+    ungoverned_changes: list[UngovernedChange]
 
 
 def model_page(*, name: str, now: datetime | None = None) -> ModelPage:
@@ -329,4 +335,5 @@ def model_page(*, name: str, now: datetime | None = None) -> ModelPage:
             alerts=open_alerts,
         ),
         mlflow_origins=mlflow_origins(model_id=model.pk),
+        ungoverned_changes=open_ungoverned_changes(model_id=model.pk),
     )

@@ -33,6 +33,7 @@ from drift import constants as drift_vocabulary
 from drift.selectors import alert_list
 from governance.engine import MODEL_CARD_FIELDS, READINESS_WEIGHTS
 from governance.engine.constants import DRIFT_HEALTH
+from integrations.selectors import open_ungoverned_changes
 from mlgov.audit import audit_entries
 from mlgov.exceptions import FieldError, NotFoundError
 from mlgov.permissions import can_download_evidence_pack, can_read_audit_trail
@@ -60,6 +61,8 @@ class OverviewView(RolePage):
                 (tier, settings.REVIEW_SLA_DAYS[tier]) for tier in RISK_TIERS
             ],
             can_open_reviews=may_use_the_workspace(self.request.user),
+            # Read on every view, outside the cached overview: an alert.
+            ungoverned_changes=open_ungoverned_changes(),
             trend_chart=charts.trend_chart(
                 "trend",
                 [(point.day, point.models_compliance_rate) for point in data.trend],

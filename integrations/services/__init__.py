@@ -6,6 +6,19 @@ from integrations.services.mlflow_import import (
     ImportRow,
     import_mlflow_models,
 )
+from integrations.services.mlflow_sync import (
+    FOLLOWED_EVENTS,
+    MlflowEvent,
+    ReplayedDeliveryError,
+    WebhookRefusedError,
+    check_mlflow_delivery,
+    mlflow_client,
+    mlflow_sent_at,
+    models_to_reconcile,
+    read_mlflow_event,
+    receive_mlflow_webhook,
+)
+from integrations.services.mlflow_write_back import push_due_write_backs
 from integrations.services.notifications import (
     enqueue_notification,
     send_digests,
@@ -23,17 +36,28 @@ from integrations.services.webhooks import (
 )
 
 __all__ = [
+    "FOLLOWED_EVENTS",
     "ImportRefusedError",
     "ImportRow",
+    "MlflowEvent",
+    "ReplayedDeliveryError",
+    "WebhookRefusedError",
     "allowed_networks",
     "backoff",
+    "check_mlflow_delivery",
     "check_subscription",
     "create_subscription",
     "deliver_due",
     "deliver_next",
     "enqueue_notification",
     "import_mlflow_models",
+    "mlflow_client",
+    "mlflow_sent_at",
+    "models_to_reconcile",
     "notify_expiring_waivers",
+    "push_due_write_backs",
+    "read_mlflow_event",
+    "receive_mlflow_webhook",
     "send_digests",
     "send_due_emails",
     "set_notification_preferences",

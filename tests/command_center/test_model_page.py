@@ -15,7 +15,12 @@ from django.utils import timezone
 from drift.models import FeatureDrift
 from governance.models import Policy, Waiver
 from governance.services import grant_waiver
-from integrations.models import MlflowModelLink, MlflowVersionLink
+from integrations.models import (
+    MlflowModelLink,
+    MlflowSync,
+    MlflowVersionLink,
+    UngovernedChange,
+)
 from registry.models import Environment
 from registry.services import freeze_environment
 from tests.command_center.conftest import approve, deploy
@@ -344,6 +349,79 @@ def test_a_run_outside_mlflows_layout_links_the_run_alone(portfolio, viewer):
 
     assert f'href="http://mlflow:5000/#/runs/{"b" * 32}"' in origin
     assert "not in the source path" in origin
+
+
+def ungoverned(portfolio, viewer, *, mlflow_version):
+    link = MlflowModelLink.objects.create(
+        model=portfolio.bravo,
+        tracking_uri="http://mlflow:5000",
+        mlflow_name="bravo",
+        imported_by=viewer,
+        aliases={"production": mlflow_version},
+    )
+    MlflowVersionLink.objects.create(
+        version=portfolio.bravo.versions.get(),
+        model_link=link,
+        mlflow_version=1,
+        aliases=["champion", "production"],
+    )
+    sync = MlflowSync.objects.create(
+        name="main",
+        tracking_uri="http://mlflow:5000",
+        team=portfolio.bravo.team,
+        account=viewer,
+        environment=Environment.objects.get(name="production"),
+    )
+    return UngovernedChange.objects.create(
+        model=portfolio.bravo,
+        sync=sync,
+        alias="production",
+        mlflow_version=mlflow_version,
+        serving_mlflow_version=None,
+        delivery_id="d-1",
+    )
+
+
+def test_the_origin_shows_each_versions_mlflow_aliases(portfolio, viewer):
+    ungoverned(portfolio, viewer, mlflow_version=1)
+
+    html = signed_in(viewer).get("/models/bravo/").content.decode()
+
+    aliases = block(html, 'data-aliases="1"', "</td>")
+    assert "@champion" in aliases
+    assert "@production" in aliases
+
+
+def test_an_open_ungoverned_change_is_shown_on_the_model_page_and_overview(
+    portfolio, viewer
+):
+    ungoverned(portfolio, viewer, mlflow_version=1)
+    client = signed_in(viewer)
+
+    page = client.get("/models/bravo/").content.decode()
+    overview = client.get("/").content.decode()
+
+    alert = block(page, 'id="ungoverned-changes"', "</div>")
+    assert "Ungoverned change in MLflow" in alert
+    assert (
+        "<code>@production</code> in production points at MLflow version 1; "
+        "mlgov serves no MLflow version"
+    ) in alert
+    card = block(overview, 'id="ungoverned-card"', "</div>")
+    assert 'data-number="ungoverned_changes">1<' in card
+    assert 'href="/models/bravo/#origin-title"' in card
+
+
+def test_a_resolved_ungoverned_change_is_no_longer_shown(portfolio, viewer):
+    change = ungoverned(portfolio, viewer, mlflow_version=1)
+    change.resolved_at = timezone.now()
+    change.save()
+    client = signed_in(viewer)
+
+    assert "ungoverned-changes" not in client.get("/models/bravo/").content.decode()
+    card = block(client.get("/").content.decode(), 'id="ungoverned-card"', "</div>")
+    assert 'data-number="ungoverned_changes">0<' in card
+    assert "Aliases in MLflow follow mlgov" in card
 
 
 def test_a_model_registered_directly_says_so(portfolio, viewer):

@@ -415,10 +415,11 @@ def test_a_service_account_with_the_role_may_request(api_client_for, soaked, tea
 # trips (mlgov.db.fetch_together).
 CHECK_QUERIES = 9
 # A recorded request: the check's nine, the decision, the deployment, both
-# their audit entries in one INSERT, the webhook subscriptions, and the
+# their audit entries in one INSERT, the webhook subscriptions, the version's
+# MLflow origin (for the verdict tags written back to MLflow), and the
 # savepoint's two (the request's transaction, nested in the test's). The
 # answer is built from the rows written, not read back.
-REQUEST_QUERIES = 9 + 3 + 1 + 2
+REQUEST_QUERIES = 9 + 3 + 1 + 1 + 2
 
 
 def grow_portfolio(churn, make_policy, governance_admin, reviewer, size):

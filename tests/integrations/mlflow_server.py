@@ -5,6 +5,7 @@ fills it through MLflow's REST API.
 own from .ci-mlflow-venv (scripts/mlflow-venv.sh builds it), and skips only
 when that virtualenv is missing."""
 
+import contextlib
 import json
 import os
 import signal
@@ -12,6 +13,7 @@ import subprocess
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
@@ -40,19 +42,22 @@ def wait_until_healthy(uri: str, seconds: float = 300) -> None:
         time.sleep(1)
 
 
-@pytest.fixture(scope="session")
-def mlflow_uri():
-    uri = os.environ.get("MLGOV_TEST_MLFLOW_URI")
-    if uri:
-        wait_until_healthy(uri)
-        yield uri.rstrip("/")
-        return
+def mlflow_binary() -> Path:
+    """The MLflow executable, or the test is skipped (not in CI: .ci/run
+    always builds it)."""
     binary = Path(os.environ.get("MLGOV_TEST_MLFLOW_BIN", MLFLOW_BIN))
     if not binary.exists():
         pytest.skip(
             f"no MLflow server: {binary} is missing (scripts/mlflow-venv.sh "
             "builds it; .ci/run always does)"
         )
+    return binary
+
+
+@contextlib.contextmanager
+def running_mlflow_server(extra_env: dict[str, str] | None = None):
+    """An MLflow server of our own on loopback, stopped on exit."""
+    binary = mlflow_binary()
     with tempfile.TemporaryDirectory(prefix="mlgov-mlflow-") as directory:
         port = free_port()
         uri = f"http://127.0.0.1:{port}"
@@ -74,7 +79,11 @@ def mlflow_uri():
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             # No background job runner: the registry API is all the tests use.
-            env={**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"},
+            env={
+                **os.environ,
+                "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+                **(extra_env or {}),
+            },
             start_new_session=True,
         )
         try:
@@ -88,6 +97,17 @@ def mlflow_uri():
             except subprocess.TimeoutExpired:
                 os.killpg(server.pid, signal.SIGKILL)
                 server.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def mlflow_uri():
+    uri = os.environ.get("MLGOV_TEST_MLFLOW_URI")
+    if uri:
+        wait_until_healthy(uri)
+        yield uri.rstrip("/")
+        return
+    with running_mlflow_server() as uri:
+        yield uri
 
 
 class MlflowSeeder:
@@ -166,7 +186,36 @@ class MlflowSeeder:
             {"name": name, "alias": alias, "version": str(version)},
         )
 
+    def delete_alias(self, name: str, alias: str) -> None:
+        request = urllib.request.Request(
+            f"{self.uri}/api/2.0/mlflow/registered-models/alias",
+            data=json.dumps({"name": name, "alias": alias}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="DELETE",
+        )
+        with urllib.request.urlopen(request, timeout=30):
+            pass
+
 
 @pytest.fixture
 def mlflow(mlflow_uri):
     return MlflowSeeder(mlflow_uri)
+
+
+def mlflow_get(uri: str, path: str, **params) -> dict:
+    """A GET of MLflow's REST API, as the tests read MLflow back."""
+    query = urllib.parse.urlencode(params)
+    with urllib.request.urlopen(
+        f"{uri}/api/2.0/mlflow/{path}?{query}", timeout=30
+    ) as response:
+        return json.loads(response.read())
+
+
+def aliases_of(uri: str, name: str) -> dict[str, int]:
+    model = mlflow_get(uri, "registered-models/get", name=name)["registered_model"]
+    return {a["alias"]: int(a["version"]) for a in model.get("aliases", [])}
+
+
+def version_tags(uri: str, name: str, version: int) -> dict[str, str]:
+    answer = mlflow_get(uri, "model-versions/get", name=name, version=str(version))
+    return {t["key"]: t["value"] for t in answer["model_version"].get("tags", [])}

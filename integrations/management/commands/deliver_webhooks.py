@@ -10,6 +10,7 @@ from integrations.services import (
     allowed_networks,
     deliver_due,
     notify_expiring_waivers,
+    push_due_write_backs,
     send_due_emails,
 )
 
@@ -75,9 +76,10 @@ class Command(BaseCommand):
                 next_waiver_check = time.monotonic() + waiver_check_seconds
             webhooks = deliver_due(limit=100)
             emails = send_due_emails(limit=100)
-            done = webhooks + emails
+            write_backs = push_due_write_backs(limit=100)
+            done = webhooks + emails + write_backs
             delivered += done
-            if once and webhooks < 100 and emails < 100:
+            if once and max(webhooks, emails, write_backs) < 100:
                 break
             if not done:
                 wait()
