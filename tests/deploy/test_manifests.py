@@ -37,6 +37,7 @@ PERIODIC_COMMANDS = {
     "notify_expiring_waivers",
     "send_review_reminders",
     "send_notification_digests",
+    "import_mlflow",
     "verify_audit",
 }
 # Read by libraries or the image rather than by mlgov's own source.
