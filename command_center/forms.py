@@ -26,7 +26,6 @@ from governance.engine import (
     RuleParamsError,
     validate_rule,
 )
-from integrations.models import NotificationKind, NotificationPreference
 from mlgov.exceptions import FieldError
 
 
@@ -422,26 +421,3 @@ class SimulationForm:
             return False
         self.run.add_error(error.field, error.details[error.field][0])
         return True
-
-
-class NotificationPreferencesForm(forms.Form):
-    """Which notifications a user receives by e-mail, and when."""
-
-    kinds = forms.MultipleChoiceField(
-        choices=NotificationKind.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        label="Send me an e-mail when",
-        error_messages={
-            "invalid_choice": "Unknown notification %(value)s; choose from the list."
-        },
-    )
-    delivery = forms.ChoiceField(
-        choices=NotificationPreference.Delivery.choices,
-        widget=forms.RadioSelect,
-        label="How",
-        error_messages={
-            "required": "Choose each notification at once or a daily digest.",
-            "invalid_choice": "Choose each notification at once or a daily digest.",
-        },
-    )

@@ -5,7 +5,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import redirect
 from django.views.generic import TemplateView
 
-from command_center.forms import NotificationPreferencesForm
+from command_center.account_forms import NotificationPreferencesForm
 from command_center.views.access import acting_user
 from integrations.models import NotificationKind
 from integrations.selectors import notification_preference, recent_notifications
