@@ -13,7 +13,6 @@ from django.utils import timezone
 from command_center.models import PortfolioSnapshot
 from command_center.portfolio import RISK_TIERS, ModelRow, summarize
 from command_center.selectors.deployments import gate_decisions_last_30_days
-from command_center.selectors.reviews import reviews_past_due
 from command_center.selectors.rows import (
     TREND_DAYS,
     data_fingerprint,
@@ -22,6 +21,7 @@ from command_center.selectors.rows import (
     model_rows,
 )
 from drift.models import DriftAlert
+from governance.selectors import overdue_review_count
 from mlgov.cache import cached, cached_once
 from registry.models import ModelVersion
 from registry.selectors import environment_names, frozen_environments
@@ -231,7 +231,7 @@ def overview() -> Overview:
                 for snapshot in compliance_trend()
             ),
             computed_at=state.computed_at,
-            reviews_past_due=reviews_past_due(now=state.computed_at),
+            reviews_past_due=overdue_review_count(now=state.computed_at),
             frozen=frozen_environment_list(),
         )
 

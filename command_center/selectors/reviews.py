@@ -90,21 +90,6 @@ def review_queue(
     return rows
 
 
-def reviews_past_due(*, now: datetime | None = None) -> int:
-    """Versions of inventory models whose review is past its deadline, in one
-    query."""
-    now = now or timezone.now()
-    pending = ModelVersion.objects.filter(
-        status=ModelVersion.Status.IN_REVIEW,
-        model__archived_at__isnull=True,
-    ).values_list("submitted_at", "model__risk_tier")
-    return sum(
-        review_clock(submitted_at, tier, settings.REVIEW_SLA_DAYS, now).overdue
-        for submitted_at, tier in pending
-        if submitted_at is not None
-    )
-
-
 # --- the review page ---------------------------------------------------------
 
 

@@ -38,6 +38,9 @@ from governance.selectors.reviews import (
     assignable_reviewers as assignable_reviewers,
 )
 from governance.selectors.reviews import (
+    overdue_review_count as overdue_review_count,
+)
+from governance.selectors.reviews import (
     overdue_reviews_by_model as overdue_reviews_by_model,
 )
 from governance.selectors.reviews import (

@@ -2,6 +2,7 @@
 decisions and their progress against the rules, and reviews past their
 deadline."""
 
+from collections.abc import Iterator
 from datetime import datetime
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from governance.engine import (
     OverdueReview,
+    ReviewClock,
     approvals_required,
     count_independent_approvals,
     review_clock,
@@ -22,29 +24,45 @@ from registry.constants import VERSION_IN_REVIEW
 from registry.models import MLModel, ModelVersion
 
 
+def _review_clocks(
+    versions: QuerySet[ModelVersion], *, now: datetime
+) -> Iterator[tuple[int, int, ReviewClock]]:
+    """(model id, version number, review clock) of each of `versions` in
+    review, oldest submission first, in one query (few are in review at any
+    time)."""
+    rows = (
+        versions.filter(status=VERSION_IN_REVIEW, submitted_at__isnull=False)
+        .order_by("submitted_at", "pk")
+        .values_list("model_id", "version", "submitted_at", "model__risk_tier")
+    )
+    for model_id, number, submitted_at, risk_tier in rows:
+        assert submitted_at is not None  # the filter leaves out unsubmitted ones
+        yield (
+            model_id,
+            number,
+            review_clock(submitted_at, risk_tier, settings.REVIEW_SLA_DAYS, now),
+        )
+
+
+def overdue_review_count(*, now: datetime) -> int:
+    """Versions of inventory models whose review is past its deadline."""
+    versions = ModelVersion.objects.filter(model__archived_at__isnull=True)
+    return sum(clock.overdue for _, _, clock in _review_clocks(versions, now=now))
+
+
 def overdue_reviews_by_model(
     models: QuerySet[MLModel], *, now: datetime
 ) -> dict[int, OverdueReview]:
     """Per model id of `models`, its version in review longest past its
-    deadline (settings.REVIEW_SLA_DAYS); models with none are left out. One
-    query: the versions in review, few at any time."""
-    rows = (
-        ModelVersion.objects.filter(
-            model__in=models.values("pk"),
-            status=VERSION_IN_REVIEW,
-            submitted_at__isnull=False,
-        )
-        .order_by("submitted_at", "pk")
-        .values_list("model_id", "version", "submitted_at", "model__risk_tier")
-    )
+    deadline (settings.REVIEW_SLA_DAYS); models with none are left out."""
+    versions = ModelVersion.objects.filter(model__in=models.values("pk"))
     found: dict[int, OverdueReview] = {}
     seen: set[int] = set()
-    for model_id, number, submitted_at, risk_tier in rows:
+    for model_id, number, clock in _review_clocks(versions, now=now):
         # A model's versions share its tier: its oldest submission is due first.
-        if model_id in seen or submitted_at is None:
+        if model_id in seen:
             continue
         seen.add(model_id)
-        clock = review_clock(submitted_at, risk_tier, settings.REVIEW_SLA_DAYS, now)
         if clock.overdue:
             found[model_id] = OverdueReview(number, clock.days_overdue)
     return found

@@ -116,6 +116,11 @@ def test_overdue_reviews_name_each_models_longest_overdue_version(team, settings
 
     # critical: due 3 days after submission; v1 is 6 days and v2 1 day late.
     assert found == {late.pk: OverdueReview(version=1, days_overdue=6)}
+    # The overview counts versions, not models: both of the late model's.
+    assert selectors.overdue_review_count(now=now) == 2
+    late.archived_at = now
+    late.save(update_fields=["archived_at"])
+    assert selectors.overdue_review_count(now=now) == 0
 
 
 def test_overdue_reviews_follow_the_configured_sla(team, settings):
