@@ -20,12 +20,12 @@ from deployments.models import Decision, Deployment
 from drift.models import DriftAlert, Severity
 from governance.engine import ReviewClock, review_clock
 from governance.models import Approval, Waiver
+from governance.selectors import reviewers
 from integrations.models import EmailNotification, NotificationKind
 from integrations.services.notifications import enqueue_notification
 from mlgov.actors import Actor
 from mlgov.events import subscribe_in_transaction
 from mlgov.logging import log_event
-from mlgov.roles import Role, groups_granting
 from registry.constants import PRODUCTION
 from registry.models import MLModel, ModelVersion
 
@@ -134,19 +134,6 @@ def review_waiting(
     )
 
 
-def reviewer_pool() -> list[Actor]:
-    """Every active holder of the reviewer role, directly or by inclusion."""
-    users = get_user_model().objects.filter(is_active=True)
-    return list(
-        (
-            users.filter(groups__name__in=groups_granting(Role.REVIEWER))
-            | users.filter(is_superuser=True)
-        )
-        .distinct()
-        .order_by("pk")
-    )
-
-
 def eligible_reviewers(version: ModelVersion, pool: list[Actor]) -> list[Actor]:
     """Who of `pool` may still decide on `version` (its approvals and
     assignments prefetched): neither its creator nor its submitter, not yet
@@ -177,7 +164,7 @@ def send_review_reminders(*, now: datetime | None = None) -> int:
         .prefetch_related("approvals", "review_assignments")
         .order_by("submitted_at", "pk")
     )
-    pool = reviewer_pool()
+    pool = list(reviewers().order_by("pk"))
     written = 0
     for version in waiting:
         assert version.submitted_at is not None

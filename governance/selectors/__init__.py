@@ -50,6 +50,9 @@ from governance.selectors.reviews import (
     reviewer_by_username as reviewer_by_username,
 )
 from governance.selectors.reviews import (
+    reviewers as reviewers,
+)
+from governance.selectors.reviews import (
     version_approvals as version_approvals,
 )
 from governance.selectors.reviews import (

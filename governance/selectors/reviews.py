@@ -19,7 +19,7 @@ from governance.engine import (
 from governance.models import Approval, Evaluation, ReviewAssignment, VersionComment
 from mlgov.actors import Actor
 from mlgov.exceptions import FieldError
-from mlgov.roles import ROLE_INCLUDES, Role
+from mlgov.roles import Role, groups_granting
 from registry.constants import VERSION_IN_REVIEW
 from registry.models import MLModel, ModelVersion
 
@@ -136,22 +136,24 @@ def version_comments(*, version: ModelVersion) -> QuerySet[VersionComment]:
     )
 
 
-def _reviewer_groups() -> list[str]:
-    return [role for role, held in ROLE_INCLUDES.items() if Role.REVIEWER in held]
-
-
-def assignable_reviewers(*, version: ModelVersion) -> QuerySet:
-    """Active users holding the reviewer role who are independent of the
-    version (neither its creator nor its submitter), by username."""
-    authors = [pk for pk in (version.created_by_id, version.submitted_by_id) if pk]
+def reviewers() -> QuerySet:
+    """Active users holding the reviewer role, directly, by inclusion (a
+    governance admin) or as superusers."""
     return (
         get_user_model()
         .objects.filter(is_active=True)
-        .filter(Q(groups__name__in=_reviewer_groups()) | Q(is_superuser=True))
-        .exclude(pk__in=authors)
+        .filter(
+            Q(groups__name__in=groups_granting(Role.REVIEWER)) | Q(is_superuser=True)
+        )
         .distinct()
-        .order_by("username")
     )
+
+
+def assignable_reviewers(*, version: ModelVersion) -> QuerySet:
+    """Reviewers independent of the version (neither its creator nor its
+    submitter), by username."""
+    authors = [pk for pk in (version.created_by_id, version.submitted_by_id) if pk]
+    return reviewers().exclude(pk__in=authors).order_by("username")
 
 
 def reviewer_by_username(*, username: str) -> Actor:
