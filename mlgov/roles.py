@@ -32,7 +32,14 @@ def groups_granting(role: str) -> frozenset[str]:
     return frozenset(name for name, held in ROLE_INCLUDES.items() if role in held)
 
 
-DOMAIN_APPS = ("registry", "governance", "drift", "deployments", "command_center")
+DOMAIN_APPS = (
+    "registry",
+    "governance",
+    "drift",
+    "deployments",
+    "compliance",
+    "command_center",
+)
 
 # Apps whose rows only governance admins see and change in the admin (webhook
 # subscriptions hold signing secrets).

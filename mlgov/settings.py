@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "drift",
     "governance",
     "deployments",
+    "compliance",
     "integrations",
     "command_center",
 ]

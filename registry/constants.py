@@ -21,6 +21,22 @@ VERSION_STATUSES: tuple[str, ...] = (
     VERSION_RETIRED,
 )
 
+# The EU AI Act's risk categories (Art. 5 prohibited practices, Art. 6 and
+# Annex III high-risk, Art. 50 transparency duties, the rest minimal), as the
+# use-case intake derives them; "unassessed" until a model's intake is answered.
+AI_ACT_UNASSESSED = "unassessed"
+AI_ACT_PROHIBITED = "prohibited"
+AI_ACT_HIGH_RISK = "high_risk"
+AI_ACT_LIMITED_RISK = "limited_risk"
+AI_ACT_MINIMAL = "minimal"
+AI_ACT_CATEGORIES: tuple[str, ...] = (
+    AI_ACT_UNASSESSED,
+    AI_ACT_PROHIBITED,
+    AI_ACT_HIGH_RISK,
+    AI_ACT_LIMITED_RISK,
+    AI_ACT_MINIMAL,
+)
+
 MODEL_CARD_FIELDS: tuple[str, ...] = (
     "intended_use",
     "limitations",

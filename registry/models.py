@@ -135,6 +135,16 @@ class MLModel(models.Model):
         blank=True,
     )
     risk_tier = models.CharField(max_length=10, choices=RiskTier.choices)
+    ai_act_category = models.CharField(
+        "EU AI Act category",
+        max_length=20,
+        choices=[
+            (name, name.replace("_", " ").capitalize())
+            for name in constants.AI_ACT_CATEGORIES
+        ],
+        default=constants.AI_ACT_UNASSESSED,
+        help_text="Derived from the model's use-case intake, never typed in.",
+    )
     business_use = models.TextField(blank=True)
     tags = models.ManyToManyField(Tag, related_name="models", blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -148,7 +158,13 @@ class MLModel(models.Model):
             models.CheckConstraint(
                 condition=models.Q(risk_tier__in=list(constants.RISK_TIERS)),
                 name="mlmodel_risk_tier_known",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    ai_act_category__in=list(constants.AI_ACT_CATEGORIES)
+                ),
+                name="mlmodel_ai_act_category_known",
+            ),
         ]
         indexes = [models.Index(fields=["team", "risk_tier"])]
 

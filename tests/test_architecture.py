@@ -13,6 +13,7 @@ LAYERS = (
     "drift",
     "governance",
     "deployments",
+    "compliance",
     "integrations",
     "command_center",
 )
