@@ -1,6 +1,26 @@
+"""Regulatory compliance: obligation frameworks (EU AI Act, NIST AI RMF,
+ISO/IEC 42001) mapped to mlgov's evidence, coverage per model, and the
+generated technical documentation (Annex IV)."""
+
 from django.apps import AppConfig
+
+# The guards compliance migration 0002 installs, as verify_audit looks for them.
+_GUARDS = {
+    "postgresql": [
+        "compliance_technicaldocument_append_only ON compliance_technicaldocument"
+    ],
+    "sqlite": [
+        "compliance_technicaldocument_no_update",
+        "compliance_technicaldocument_no_delete",
+    ],
+}
 
 
 class ComplianceConfig(AppConfig):
     name = "compliance"
     verbose_name = "Regulatory compliance"
+
+    def ready(self) -> None:
+        from mlgov.sealed_records import register_guard_triggers
+
+        register_guard_triggers(_GUARDS)

@@ -15,6 +15,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, Prefetch, Q
 from django.utils import timezone
 
+from compliance.documentation.models import TechnicalDocument
+from compliance.documentation.selectors import (
+    technical_document_pdfs,
+    technical_documents_of_versions,
+)
 from deployments.models import Deployment, DeploymentStep, GateDecision
 from drift.models import DriftAlert, DriftReport, FeatureDrift
 from governance.models import Approval, Evaluation, Waiver
@@ -32,8 +37,12 @@ SECTIONS = {
     "drift_reports": "Drift reports",
     "drift_alerts": "Drift alerts",
     "deployments": "Deployment ledger",
+    "technical_documents": "Technical documentation (Annex IV) revisions",
     "audit_log": "Audit trail",
 }
+
+# Where the archive keeps each stored technical document's PDF.
+TECHNICAL_DOCUMENTS_FOLDER = "technical-documentation"
 
 
 @dataclass(frozen=True)
@@ -252,6 +261,29 @@ def _deployment_row(deployment: Deployment) -> dict[str, Any]:
     }
 
 
+def technical_document_file(row: dict[str, Any]) -> str:
+    """The archive path of a technical document's PDF."""
+    return (
+        f"{TECHNICAL_DOCUMENTS_FOLDER}/{row['model']}-v{row['version']}"
+        f"-r{row['revision']}.pdf"
+    )
+
+
+def _technical_document_row(document: TechnicalDocument) -> dict[str, Any]:
+    row = {
+        "id": document.pk,
+        "model": document.version.model.name,
+        "version": document.version.version,
+        "revision": document.revision,
+        "generated_by": _user(document.generated_by),
+        "generated_at": _time(document.generated_at),
+        "pdf_sha256": document.pdf_sha256,
+        "gaps": document.gaps,
+    }
+    row["file"] = technical_document_file(row)
+    return row
+
+
 def _deployments(versions: list[ModelVersion]) -> list[Deployment]:
     return list(
         Deployment.objects.filter(version__in=versions)
@@ -320,6 +352,9 @@ def evidence_pack(
         .order_by("first_seen_at", "pk")
     )
     deployments = _deployments(versions)
+    documents = list(technical_documents_of_versions(versions))
+    for document in documents:
+        document.version.model = model
     model_link = (
         []
         if version
@@ -343,6 +378,7 @@ def evidence_pack(
             Deployment: [d.pk for d in deployments],
             GateDecision: [d.gate_decision_id for d in deployments],
             DeploymentStep: [s.pk for d in deployments for s in d.steps.all()],
+            TechnicalDocument: [d.pk for d in documents],
         }
     )
     return EvidencePack(
@@ -359,6 +395,7 @@ def evidence_pack(
             "drift_reports": [_report_row(r) for r in reports],
             "drift_alerts": [_alert_row(a) for a in alerts],
             "deployments": [_deployment_row(d) for d in deployments],
+            "technical_documents": [_technical_document_row(d) for d in documents],
             "audit_log": [_audit_row(entry) for entry in audit],
         },
     )
@@ -370,12 +407,27 @@ def _json(value: Any) -> bytes:
     ).encode()
 
 
-def build_archive(pack: EvidencePack, *, page_html: str) -> bytes:
-    """A zip of one JSON file per section, the printable page, and a manifest:
-    `SHA256SUMS` (for `sha256sum -c`) and `manifest.json` with the same
-    digests and who generated the pack when."""
+def technical_document_attachments(pack: EvidencePack) -> dict[str, bytes]:
+    """The stored PDF of every technical document revision in the pack, by
+    its archive path (one query)."""
+    rows = pack.sections["technical_documents"]
+    pdfs = technical_document_pdfs([row["id"] for row in rows])
+    return {row["file"]: pdfs[row["id"]] for row in rows}
+
+
+def build_archive(
+    pack: EvidencePack,
+    *,
+    page_html: str,
+    attachments: dict[str, bytes] | None = None,
+) -> bytes:
+    """A zip of one JSON file per section, the printable page, the stored
+    documents in `attachments` (path: bytes), and a manifest: `SHA256SUMS`
+    (for `sha256sum -c`) and `manifest.json` with the same digests and who
+    generated the pack when."""
     files = {f"{name}.json": _json(pack.sections[name]) for name in SECTIONS}
     files["evidence.html"] = page_html.encode()
+    files.update(attachments or {})
     digests = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
     manifest = {
         "model": pack.model.name,

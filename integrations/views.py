@@ -17,6 +17,7 @@ from integrations.evidence import (
     build_archive,
     evidence_pack,
     model_for_evidence,
+    technical_document_attachments,
 )
 from mlgov.api.filters import QueryFilter
 from mlgov.exceptions import NotFoundError
@@ -44,7 +45,9 @@ def _page(pack: EvidencePack, request=None) -> str:
 
 
 def _archive_response(pack: EvidencePack) -> HttpResponse:
-    archive = build_archive(pack, page_html=_page(pack))
+    archive = build_archive(
+        pack, page_html=_page(pack), attachments=technical_document_attachments(pack)
+    )
     log_event(
         "evidence_pack.exported",
         model=pack.model.name,

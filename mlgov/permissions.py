@@ -127,3 +127,15 @@ def can_comment_on_version(user: AnyUser, model: TeamOwned) -> bool:
 def can_download_evidence_pack(user: AnyUser) -> bool:
     """Evidence packs carry the audit trail: auditors and governance admins."""
     return can_read_audit_trail(user)
+
+
+def can_generate_technical_documentation(user: AnyUser, model: TeamOwned) -> bool:
+    """Governance admins, and the data scientists of the model's team, generate
+    a version's technical documentation (auditors change nothing)."""
+    return can_write_model(user, model)
+
+
+def can_read_technical_documentation(user: AnyUser, model: TeamOwned) -> bool:
+    """Those who may download evidence packs (auditors, governance admins), and
+    the model's team who generates it, read a version's technical documents."""
+    return can_download_evidence_pack(user) or can_write_model(user, model)

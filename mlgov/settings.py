@@ -491,6 +491,10 @@ LOGGING = {
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         # runserver's request line duplicates the access event.
         "django.server": {"handlers": [], "level": "WARNING", "propagate": True},
+        # WeasyPrint (technical documentation PDFs) logs each layout step at
+        # INFO, and fontTools each font it subsets.
+        "weasyprint": {"handlers": [], "level": "WARNING", "propagate": True},
+        "fontTools": {"handlers": [], "level": "WARNING", "propagate": True},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

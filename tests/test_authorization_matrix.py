@@ -11,6 +11,7 @@ An allowed call succeeds (the rows' bodies are valid); a denied one answers
 401 (no valid credentials), 403 (the role does not allow it) or, for a team's
 model written by a data scientist outside the team, 404. Nothing answers 5xx."""
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -20,6 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from compliance.models import TechnicalDocument
 from drift.models import DriftAlert
 from governance.models import Approval
 from governance.services import grant_waiver
@@ -79,6 +81,9 @@ COMMENTERS = {"data_scientist", "reviewer", "governance_admin"}
 GOVERNANCE = {"governance_admin"}
 SIMULATORS = {"governance_admin", "executive"}
 AUDIT_READERS = {"auditor", "governance_admin"}
+# Technical documentation: read by audit readers and the model's team, which
+# generates it with governance admins.
+DOCUMENTATION_READERS = {"auditor", "governance_admin", "data_scientist"}
 
 
 # ------------------------------------------------------------------- world
@@ -112,6 +117,16 @@ def world(make_policy):
         model=model, version=1, status="in_review", created_by=scientist
     )
     draft = ModelVersionFactory(model=model, version=2, created_by=scientist)
+    pdf = b"%PDF-1.7 matrix"
+    TechnicalDocument.objects.create(
+        version=in_review,
+        revision=1,
+        generated_by=admin,
+        content={"sections": []},
+        html="<p>matrix</p>",
+        pdf=pdf,
+        pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+    )
     policy = make_policy("floor", [auc_floor(0.95), approvals(1)])
     spare_policy = make_policy("spare", [auc_floor(0.5)])
     waiver = grant_waiver(
@@ -494,6 +509,18 @@ MATRIX = [
     ),
     Row("GET", "integrations:webhook-deliveries", GOVERNANCE, SUBSCRIPTION),
     Row("GET", "integrations:evidence-pack-api", AUDIT_READERS, MODEL),
+    # compliance: technical documentation of a version (revision 1 exists)
+    Row("GET", "compliance:technical-document-list", DOCUMENTATION_READERS, IN_REVIEW),
+    Row("POST", "compliance:technical-document-list", TEAM_WRITERS, IN_REVIEW),
+    *(
+        Row(
+            "GET",
+            f"compliance:technical-document-{view}",
+            DOCUMENTATION_READERS,
+            lambda w: {"name": "churn", "number": 1, "revision": 1},
+        )
+        for view in ("detail", "pdf", "html")
+    ),
     # audit trail
     Row("GET", "audit-trail", AUDIT_READERS),
 ]

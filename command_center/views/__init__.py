@@ -7,6 +7,10 @@ from command_center.views.access import SignOutView as SignOutView
 from command_center.views.account import (
     NotificationPreferencesView as NotificationPreferencesView,
 )
+from command_center.views.documentation import DocumentationView as DocumentationView
+from command_center.views.documentation import (
+    GenerateDocumentationView as GenerateDocumentationView,
+)
 from command_center.views.exports import InventoryCSVView as InventoryCSVView
 from command_center.views.pages import AuditListView as AuditListView
 from command_center.views.pages import DeploymentListView as DeploymentListView

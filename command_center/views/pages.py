@@ -36,7 +36,11 @@ from governance.engine.constants import DRIFT_HEALTH
 from integrations.selectors import open_ungoverned_changes
 from mlgov.audit import audit_entries
 from mlgov.exceptions import FieldError, NotFoundError
-from mlgov.permissions import can_download_evidence_pack, can_read_audit_trail
+from mlgov.permissions import (
+    can_download_evidence_pack,
+    can_read_audit_trail,
+    can_read_technical_documentation,
+)
 from registry.constants import PRODUCTION
 from registry.selectors import environment_names
 
@@ -185,6 +189,9 @@ class ModelDetailView(RolePage):
                 self.request.GET.get("page")
             ),
             can_download_evidence_pack=can_download_evidence_pack(self.request.user),
+            can_read_documentation=can_read_technical_documentation(
+                self.request.user, page.model
+            ),
             model=page.model,
             row=page.row,
             readiness_parts=[

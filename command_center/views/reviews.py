@@ -31,7 +31,11 @@ from command_center.views.access import (
 from governance import services
 from governance.selectors import policy_by_name, reviewer_by_username
 from mlgov.exceptions import DomainError, FieldError, NotFoundError
-from mlgov.permissions import can_assign_reviewers, can_review
+from mlgov.permissions import (
+    can_assign_reviewers,
+    can_read_technical_documentation,
+    can_review,
+)
 
 
 def may_use_the_workspace(user) -> bool:
@@ -109,6 +113,9 @@ class ReviewPageMixin(RolePage):
             page=page,
             version=page.version,
             model=page.version.model,
+            can_read_documentation=can_read_technical_documentation(
+                self.request.user, page.version.model
+            ),
             **{**defaults, **forms},
         )
         return context

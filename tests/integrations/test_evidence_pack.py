@@ -155,6 +155,7 @@ def test_the_archive_holds_every_section_with_a_checksum_manifest(
         "drift_reports.json",
         "drift_alerts.json",
         "deployments.json",
+        "technical_documents.json",
         "audit_log.json",
         "evidence.html",
         "manifest.json",
@@ -237,9 +238,9 @@ def test_the_page_query_count_does_not_grow_with_the_history(
 
     # session, user, roles, model, its tags, versions, their MLflow links,
     # evaluations, approvals, waivers, drift reports, their features, alerts,
-    # deployments with their gate decisions, their steps, the model's MLflow
-    # link, audit entries
-    with django_assert_num_queries(17):
+    # deployments with their gate decisions, their steps, technical documents,
+    # the model's MLflow link, audit entries
+    with django_assert_num_queries(18):
         response = client.get("/evidence/churn/")
 
     assert response.status_code == 200

@@ -1,0 +1,5 @@
+from compliance.documentation.urls import urlpatterns as documentation
+
+app_name = "compliance"
+
+urlpatterns = [*documentation]
