@@ -246,6 +246,14 @@ def smoke(image: str, workdir: Path) -> None:
     log("ok: worker --once")
     box.run("scheduler", "--once")
     log("ok: scheduler --once")
+    pdf = box.run(
+        "manage",
+        "shell",
+        "-c",
+        "from weasyprint import HTML; "
+        "print(HTML(string='<p>mlgov</p>').write_pdf()[:5].decode())",
+    ).strip()
+    check(pdf.endswith("%PDF-"), f"WeasyPrint renders a PDF in the image ({pdf!r})")
 
     web_log = (workdir / "web.log").open("w")
     web = subprocess.Popen(
