@@ -3,6 +3,7 @@ metadata and gaps, download its PDF or HTML. Auditors, governance admins and
 the model's team read; governance admins and the model's team generate."""
 
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
@@ -141,7 +142,11 @@ class TechnicalDocumentPdfView(APIView):
     permission_classes = [HasAnyRole]
 
     @extend_schema(
-        responses={(200, "application/pdf"): OpenApiResponse(description="PDF")}
+        responses={
+            (200, "application/pdf"): OpenApiResponse(
+                response=OpenApiTypes.BINARY, description="The stored PDF."
+            )
+        }
     )
     def get(self, request, name, number, revision):
         version = readable_version(request, name, number)
@@ -154,7 +159,13 @@ class TechnicalDocumentHtmlView(APIView):
 
     permission_classes = [HasAnyRole]
 
-    @extend_schema(responses={(200, "text/html"): OpenApiResponse(description="HTML")})
+    @extend_schema(
+        responses={
+            (200, "text/html"): OpenApiResponse(
+                response=OpenApiTypes.STR, description="The stored standalone HTML."
+            )
+        }
+    )
     def get(self, request, name, number, revision):
         version = readable_version(request, name, number)
         document = selectors.technical_document(version=version, revision=revision)
