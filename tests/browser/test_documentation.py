@@ -1,0 +1,70 @@
+"""Technical documentation in Chromium: the model's data scientist opens v1's
+documentation from the model page, generates it, and reads the gaps first and
+every section; an auditor then reads the revisions with their checksums and
+no Generate button. Screenshots go to the screenshot directory."""
+
+import pytest
+
+from tests.browser.test_command_center import screenshot_dir
+from tests.browser.test_csp import Problems
+from tests.browser.test_model_page import PASSWORD, sign_in
+from tests.compliance.conftest import documented  # noqa: F401 - fixture
+from tests.factories import UserFactory
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def test_the_team_generates_and_an_auditor_reads_the_documentation(
+    live_server,
+    browser_page,
+    documented,  # noqa: F811
+    data_scientist,
+):
+    data_scientist.set_password(PASSWORD)
+    data_scientist.save()
+    UserFactory(username="ada", password=PASSWORD, roles=["auditor"])
+    problems = Problems(browser_page)
+    browser_page.set_viewport_size({"width": 1366, "height": 900})
+    sign_in(browser_page, live_server.url, "scientist", "/models/churn/")
+
+    browser_page.click('[data-documentation="1"]')
+    browser_page.wait_for_url("**/models/churn/v1/documentation/")
+    assert browser_page.locator("#no-document").is_visible()
+    browser_page.click("#generate-form button")
+    browser_page.wait_for_selector("#doc-gaps")
+
+    assert "Revision 1 of churn v1" in browser_page.inner_text(".messages")
+    gaps = browser_page.locator("#doc-gaps li")
+    assert gaps.count() == 5
+    assert "Human-oversight measures" in browser_page.inner_text("#doc-gaps")
+    assert browser_page.locator("[data-section]").count() == 8
+    assert "Looks sound" in browser_page.inner_text("#section-validation")
+    assert browser_page.locator("#generate-form button").inner_text() == (
+        "Generate revision 2"
+    )
+    browser_page.screenshot(
+        path=str(screenshot_dir() / "documentation-generated.png"), full_page=True
+    )
+    problems.assert_none()
+
+    browser_page.click("text=Sign out")
+    auditor = browser_page.context.new_page()
+    auditor_problems = Problems(auditor)
+    auditor.set_viewport_size({"width": 1366, "height": 900})
+    sign_in(auditor, live_server.url, "ada", "/reviews/churn/v1/")
+    auditor.click("#documentation-link")
+    auditor.wait_for_url("**/models/churn/v1/documentation/")
+
+    assert auditor.locator("#revisions tbody tr").count() == 1
+    assert len(auditor.inner_text("#revisions code.checksum")) == 64
+    assert auditor.locator("#generate-form").count() == 0
+    assert auditor.locator("#pdf-download").get_attribute("href") == (
+        "/api/v1/models/churn/versions/1/documentation/1/pdf/"
+    )
+    auditor.screenshot(
+        path=str(screenshot_dir() / "documentation-auditor.png"), full_page=False
+    )
+    auditor_problems.assert_none()
