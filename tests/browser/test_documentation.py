@@ -8,7 +8,7 @@ import pytest
 from tests.browser.test_command_center import screenshot_dir
 from tests.browser.test_csp import Problems
 from tests.browser.test_model_page import PASSWORD, sign_in
-from tests.compliance.conftest import documented  # noqa: F401 - fixture
+from tests.compliance.documentation.conftest import documented  # noqa: F401 - fixture
 from tests.factories import UserFactory
 
 pytestmark = [

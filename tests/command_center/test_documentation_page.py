@@ -7,7 +7,7 @@ from django.test import Client
 
 from compliance.documentation.services import generate_technical_document
 from compliance.models import TechnicalDocument
-from tests.compliance.conftest import documented  # noqa: F401 - fixture
+from tests.compliance.documentation.conftest import documented  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
 
