@@ -12,6 +12,7 @@ from django.utils import timezone
 from command_center.portfolio import ModelRow
 from command_center.selectors.deployments import deployment_timeline
 from command_center.selectors.rows import model_rows
+from compliance.models import TechnicalDocument
 from deployments.models import Deployment
 from deployments.selectors import model_standings
 from deployments.standing import ModelStanding, canary_label
@@ -145,7 +146,8 @@ def drift_history(
 
 def model_audit_history(*, model_id: int) -> QuerySet[LogEntry]:
     """Audit entries of the model, its versions, their approvals, waivers,
-    deployments and drift alerts, newest first, in one query."""
+    deployments, drift alerts and technical documents, newest first, in one
+    query."""
     return entries_about(
         {
             MLModel: MLModel.objects.filter(pk=model_id),
@@ -154,6 +156,9 @@ def model_audit_history(*, model_id: int) -> QuerySet[LogEntry]:
             Waiver: Waiver.objects.filter(version__model_id=model_id),
             Deployment: Deployment.objects.filter(model_id=model_id),
             DriftAlert: DriftAlert.objects.filter(version__model_id=model_id),
+            TechnicalDocument: TechnicalDocument.objects.filter(
+                version__model_id=model_id
+            ),
         }
     )
 

@@ -8,6 +8,7 @@ coverage, performance monitoring) changes the one function that uses it."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -164,6 +165,8 @@ def _value(value: Any) -> str:
         return str(value).lower() if isinstance(value, bool) else "null"
     if isinstance(value, int | float):
         return format_number(value)
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
     return str(value)
 
 

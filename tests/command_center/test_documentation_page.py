@@ -124,3 +124,9 @@ def test_the_model_and_review_pages_link_the_documentation(
     review = signed_in(auditor).get("/reviews/churn/v1/").content.decode()
     assert 'id="documentation-link"' in review
     assert 'href="/models/churn/v1/documentation/"' in review
+
+
+def test_a_generation_shows_in_the_models_audit_history(two_revisions, viewer):
+    html = signed_in(viewer).get("/models/churn/").content.decode()
+
+    assert 'data-audit="technicaldocument"' in html

@@ -46,7 +46,7 @@ def version_record(number=2, **changes):
         framework="xgboost",
         training_data_ref="s3://data/credit/2025",
         metrics={"auc": 0.88},
-        params={"depth": 6, "eta": 0.1},
+        params={"depth": 6, "eta": 0.1, "layers": [64, 32]},
         model_card=CARD,
         parent=1 if number > 1 else None,
         created_by="dana",
@@ -255,6 +255,7 @@ def test_development_filled_and_gaps():
     assert table(document, "development", "Parameters").rows == (
         ("depth", "6"),
         ("eta", "0.10"),
+        ("layers", "[64, 32]"),
     )
 
     bare = build_documentation(
@@ -341,6 +342,7 @@ def test_changes_against_the_parent_and_the_audit_trail():
         ("Artifact", "s3://models/credit/1", "s3://models/credit/2"),
         ("metric auc", "0.85", "0.88"),
         ("parameter eta", "—", "0.10"),
+        ("parameter layers", "—", "[64, 32]"),
     )
     (entry,) = table(document, "changes", "Audit trail").rows
     assert entry[1:] == ("dana", "update modelversion: credit v2", "status")
