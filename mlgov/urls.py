@@ -16,6 +16,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("drift.urls")),
     path("", include("governance.urls")),
     path("", include("deployments.urls")),
+    path("", include("compliance.urls")),
     path("", include("integrations.urls")),
     path("", include("command_center.api_urls")),
     path("audit/", AuditTrailView.as_view(), name="audit-trail"),
