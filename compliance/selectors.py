@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from compliance.engine import (
     AuditRetentionFacts,
+    CoverageCounts,
     CoverageFacts,
     DriftReportRef,
     EnforcedRule,
@@ -93,17 +94,22 @@ def custom_obligation_spec(obligation: CustomObligation) -> ObligationSpec | Non
 
 def enabled_frameworks() -> tuple[FrameworkSpec, ...]:
     """The enabled packs, each with its custom obligations after its own, in
-    file-name order; two queries."""
-    enabled = [listing for listing in framework_packs() if listing.enabled]
+    file-name order: one query when none is enabled (the usual case of the
+    pages that read it on every computation), two otherwise."""
+    enabled = set(
+        FrameworkPack.objects.filter(enabled=True).values_list("framework", flat=True)
+    )
+    if not enabled:
+        return ()
+    custom: dict[str, list[ObligationSpec]] = {}
+    for obligation in CustomObligation.objects.filter(framework__in=enabled):
+        spec = custom_obligation_spec(obligation)
+        if spec is not None:
+            custom.setdefault(obligation.framework, []).append(spec)
     return tuple(
-        listing.spec.with_obligations(
-            tuple(
-                spec
-                for obligation in listing.custom
-                if (spec := custom_obligation_spec(obligation)) is not None
-            )
-        )
-        for listing in enabled
+        spec.with_obligations(tuple(custom.get(framework, ())))
+        for framework, spec in shipped_packs().items()
+        if framework in enabled
     )
 
 
@@ -306,3 +312,26 @@ def portfolio_coverage(
         frameworks,
         tuple((item, model_coverage(frameworks, item, now)) for item in ordered),
     )
+
+
+def coverage_counts_by_model(
+    models: QuerySet[MLModel],
+    *,
+    frameworks: tuple[FrameworkSpec, ...],
+    standings: Mapping[int, ModelStanding] | None = None,
+    now: datetime | None = None,
+) -> dict[int, dict[str, CoverageCounts]]:
+    """Per model id, per framework id, the counts of met, partly met and unmet
+    obligations: what readiness, exposure and the overview read. No query at
+    all without frameworks; else those of `coverage_facts`."""
+    if not frameworks:
+        return {}
+    now = now or timezone.now()
+    facts = coverage_facts(models, standings=standings, now=now)
+    return {
+        model_id: {
+            coverage.framework.id: coverage.counts
+            for coverage in model_coverage(frameworks, item, now)
+        }
+        for model_id, item in facts.items()
+    }
