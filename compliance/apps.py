@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class ComplianceConfig(AppConfig):
     name = "compliance"
     verbose_name = "Regulatory compliance"
+
+    def ready(self) -> None:
+        from compliance.demo import seed_compliance_demo
+        from mlgov.demo import register_demo_step
+
+        register_demo_step("compliance", seed_compliance_demo)

@@ -315,7 +315,8 @@ def _audit_retention(
     if kept is None:
         return EvidenceOutcome(
             True,
-            f"the tamper-evident audit trail was never pruned ({years} years required)",
+            "the tamper-evident audit trail was never pruned "
+            f"({_plural(years, 'year')} required)",
             link,
         )
     kept_years = kept.days // 365
