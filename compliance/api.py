@@ -306,7 +306,7 @@ class DisableFrameworkPackView(_PackSwitchView):
 # --- custom obligations --------------------------------------------------------------
 
 
-class AppliesToSerializer(serializers.Serializer):
+class AppliesToSerializer(StrictInputSerializer):
     categories = serializers.ListField(
         child=serializers.ChoiceField(choices=list(AI_ACT_CATEGORIES)), required=False
     )
