@@ -19,7 +19,7 @@ from compliance.models import CustomObligation
 from mlgov.api.filters import QueryFilter
 from mlgov.api.permissions import HasAnyRole, IsGovernanceAdminForWrites
 from mlgov.api.serializers import StrictInputSerializer
-from mlgov.exceptions import NotFoundError
+from mlgov.exceptions import FieldError, NotFoundError
 from registry.constants import AI_ACT_CATEGORIES, RISK_TIERS
 from registry.models import MLModel
 
@@ -199,8 +199,10 @@ class PortfolioCoverageView(generics.ListAPIView):
         if self.framework_filter is not None:
             frameworks = tuple(f for f in frameworks if f.id == self.framework_filter)
             if not frameworks:
-                raise NotFoundError(
-                    f"No enabled framework {self.framework_filter!r}.",
+                raise FieldError(
+                    "framework",
+                    f"No enabled framework {self.framework_filter!r}; "
+                    "GET /api/v1/compliance/frameworks/ lists them.",
                 )
         page = self.paginate_queryset(queryset) or []
         coverage = selectors.portfolio_coverage(

@@ -82,7 +82,8 @@ def test_portfolio_coverage_filters(scene, eu_pack, api_client_for, viewer):
     bad = client.get("/api/v1/compliance/coverage/?risk_tier=huge")
 
     assert [row["model"] for row in high.json()["results"]] == ["credit"]
-    assert unknown.status_code == 404
+    assert unknown.status_code == 400
+    assert "framework" in unknown.json()["error"]["details"]
     assert bad.status_code == 400
     assert "risk_tier" in bad.json()["error"]["details"]
 
