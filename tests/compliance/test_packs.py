@@ -177,3 +177,27 @@ def test_the_shipped_packs_live_in_the_repository():
         "iso_iec_42001.yaml",
         "nist_ai_rmf.yaml",
     ]
+
+
+def test_a_broken_shipped_pack_fails_the_system_check(tmp_path: Path, monkeypatch):
+    from compliance import packs
+    from compliance.checks import check_framework_packs
+
+    (tmp_path / "eu_ai_act.yaml").write_text(
+        yaml.safe_dump(_pack(evidence=[{"kind": "vibes"}]))
+    )
+    monkeypatch.setattr(packs, "PACK_DIRECTORY", tmp_path)
+    shipped_packs.cache_clear()
+    try:
+        (error,) = check_framework_packs()
+    finally:
+        shipped_packs.cache_clear()
+
+    assert error.id == "compliance.E001"
+    assert "eu_ai_act.yaml: obligations[art-9].evidence[0].kind" in error.msg
+
+
+def test_the_shipped_packs_pass_the_system_check():
+    from compliance.checks import check_framework_packs
+
+    assert check_framework_packs() == []
