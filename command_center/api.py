@@ -27,6 +27,12 @@ class PortfolioSummaryView(APIView):
                 "gate_decisions_30d": serializers.DictField(allow_null=True),
                 "overdue_reviews": serializers.DictField(),
                 "attention": serializers.ListField(child=serializers.DictField()),
+                "obligation_coverage": serializers.ListField(
+                    child=serializers.DictField(),
+                    help_text="Per enabled framework: framework, title, models "
+                    "it applies to, models_fully_met, and the obligations met, "
+                    "partly_met and unmet over the portfolio.",
+                ),
             },
         )
     )

@@ -27,6 +27,10 @@ FAILING_RULES_COUNTED = 3
 # Points for any open critical drift alert, and for a review past its deadline.
 CRITICAL_DRIFT_POINTS = 25
 OVERDUE_REVIEW_POINTS = 15
+# Points per unmet obligation of an enabled framework (compliance), counting
+# at most UNMET_OBLIGATIONS_COUNTED: a gap an examiner would ask about.
+UNMET_OBLIGATION_POINTS = 5
+UNMET_OBLIGATIONS_COUNTED = 4
 # Trouble on a version serving all of production counts this many times over
 # (failing rules by the share the failing versions serve; drift and a late
 # review by the model's share): what serves reaches customers.
@@ -38,6 +42,7 @@ _MOST_POINTS = max(TIER_WEIGHTS.values()) * (
         FAILING_RULE_POINTS * FAILING_RULES_COUNTED
         + CRITICAL_DRIFT_POINTS
         + OVERDUE_REVIEW_POINTS
+        + UNMET_OBLIGATION_POINTS * UNMET_OBLIGATIONS_COUNTED
     )
     * (1 + SERVING_REACH)
 )
@@ -45,6 +50,7 @@ _MOST_POINTS = max(TIER_WEIGHTS.values()) * (
 RULES = "failing_rules"
 DRIFT = "critical_drift"
 REVIEW = "overdue_review"
+OBLIGATIONS = "unmet_obligations"
 
 
 class ExposureFacts(NamedTuple):
@@ -61,6 +67,7 @@ class ExposureFacts(NamedTuple):
     open_critical_alerts: int = 0
     overdue_review_version: int | None = None
     overdue_review_days: int = 0
+    unmet_obligations: int = 0
 
 
 class Exposure(NamedTuple):
@@ -70,8 +77,9 @@ class Exposure(NamedTuple):
     reason: str
 
 
-def _parts(facts: ExposureFacts) -> tuple[float, float, float, float]:
-    """The points of serving, failing rules, critical drift and a late review."""
+def _parts(facts: ExposureFacts) -> tuple[float, float, float, float, float]:
+    """The points of serving, failing rules, critical drift, a late review and
+    unmet obligations."""
     serving = facts.serving_share / 100
     reach = 1 + SERVING_REACH * serving
     rules = min(facts.failing_rules, FAILING_RULES_COUNTED)
@@ -82,6 +90,9 @@ def _parts(facts: ExposureFacts) -> tuple[float, float, float, float]:
         OVERDUE_REVIEW_POINTS * reach
         if facts.overdue_review_version is not None
         else 0.0,
+        UNMET_OBLIGATION_POINTS
+        * min(facts.unmet_obligations, UNMET_OBLIGATIONS_COUNTED)
+        * reach,
     )
 
 
@@ -95,8 +106,10 @@ def exposure(facts: ExposureFacts) -> Exposure:
     """The score and the sentence of its largest part."""
     _serving, *trouble = _parts(facts)
     largest = max(trouble)
-    # Equal parts are named in this order: rules, then drift, then the review.
-    top = (RULES, DRIFT, REVIEW)[trouble.index(largest)] if largest else None
+    # Equal parts are named in this order: rules, drift, the review, obligations.
+    top = (
+        (RULES, DRIFT, REVIEW, OBLIGATIONS)[trouble.index(largest)] if largest else None
+    )
     return Exposure(exposure_score(facts), _sentence(facts, top))
 
 
@@ -112,6 +125,8 @@ def _trouble_phrase(facts: ExposureFacts, part: str) -> str:
         return f"fails {rules}"
     if part == DRIFT:
         return f"has {_plural(facts.open_critical_alerts, 'open critical drift alert')}"
+    if part == OBLIGATIONS:
+        return f"has {_plural(facts.unmet_obligations, 'unmet obligation')}"
     days = _plural(facts.overdue_review_days, "day")
     return f"has v{facts.overdue_review_version} in review {days} past its deadline"
 
@@ -120,7 +135,10 @@ def _sentence(facts: ExposureFacts, top: str | None) -> str:
     if facts.serving_share:
         serves = f"Serves {facts.serving_share}% of production"
         if top is None:
-            return f"{serves}; no failing rule, critical drift or overdue review"
+            return (
+                f"{serves}; no failing rule, critical drift, overdue review "
+                "or unmet obligation"
+            )
         return f"{serves} and {_trouble_phrase(facts, top)}"
     if top is None:
         return "Serves no production traffic; nothing fails"

@@ -50,6 +50,16 @@ READINESS_PART_LABELS: Mapping[str, str] = {
     "model_card": "Model card fields filled",
     "drift": "Drift health",
 }
+# The part obligation coverage adds where an enabled framework applies
+# (governance.engine.OBLIGATIONS_WEIGHT), labelled and explained the same way.
+OBLIGATIONS_PART_LABEL = "Obligations met"
+OBLIGATIONS_PART_MEANING = (
+    "Where an enabled obligation framework (EU AI Act, NIST AI RMF, ISO/IEC "
+    "42001) applies to the model: its applicable obligations met (1) or partly "
+    "met (0.5), over all of them. The other parts then share the rest of the "
+    "100 points in their proportions; with no framework applying the part is "
+    "left out."
+)
 # What each part measures, as the readiness help page explains it
 # (docs/design.md, "Readiness").
 READINESS_PART_MEANINGS: Mapping[str, str] = {
@@ -181,6 +191,13 @@ class ModelRow(NamedTuple):
     # Unresolved drift alerts of any of its versions, per alert severity.
     open_alerts: Mapping[str, int] = {}
     overdue_review: OverdueReview | None = None
+    # Per enabled framework id: (met, partly met, unmet) applicable obligations.
+    coverage: Mapping[str, tuple[int, int, int]] = {}
+
+    @property
+    def unmet_obligations(self) -> int:
+        """Unmet obligations over every enabled framework."""
+        return sum(unmet for _met, _partly, unmet in self.coverage.values())
 
     @property
     def is_compliant(self) -> bool:
@@ -219,6 +236,7 @@ class ModelRow(NamedTuple):
             self.open_alerts.get(drift_vocabulary.SEVERITY_CRITICAL, 0),
             overdue.version if overdue else None,
             overdue.days_overdue if overdue else 0,
+            self.unmet_obligations,
         )
 
     @property
@@ -323,6 +341,35 @@ def attention(rows: Sequence[ModelRow], size: int = ATTENTION_SIZE) -> list[dict
     ]
 
 
+def obligation_coverage(
+    rows: Sequence[ModelRow], frameworks: Sequence[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """Per enabled framework (id, title): the models it applies to, how many
+    meet all their applicable obligations, and the obligations met, partly met
+    and unmet over the portfolio."""
+    result = []
+    for framework, title in frameworks:
+        counts = [
+            found
+            for row in rows
+            if (found := row.coverage.get(framework)) is not None and any(found)
+        ]
+        result.append(
+            {
+                "framework": framework,
+                "title": title,
+                "models": len(counts),
+                "models_fully_met": sum(
+                    not partly and not unmet for _met, partly, unmet in counts
+                ),
+                "met": sum(found[0] for found in counts),
+                "partly_met": sum(found[1] for found in counts),
+                "unmet": sum(found[2] for found in counts),
+            }
+        )
+    return result
+
+
 def production_compliance(rows: Sequence[ModelRow]) -> dict[str, Any]:
     """The versions serving production (primaries and canaries of inventory
     models) and how many of them pass there now."""
@@ -348,6 +395,7 @@ def summarize(
     drift_alerts_open: Mapping[str, int],
     gate_decisions: Mapping[str, Any],
     today: date,
+    frameworks: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Any]:
     """The overview's numbers with DESIGN §3's field names."""
     compliant = sum(row.is_compliant for row in rows)
@@ -365,4 +413,5 @@ def summarize(
         "gate_decisions_30d": gate_decisions,
         "overdue_reviews": overdue_reviews(rows, today),
         "attention": attention(rows),
+        "obligation_coverage": obligation_coverage(rows, frameworks),
     }

@@ -29,6 +29,11 @@ urlpatterns = [
         views.GenerateDocumentationView.as_view(),
         name="documentation-generate",
     ),
+    path(
+        "models/<slug:name>/obligations/",
+        views.ModelObligationsView.as_view(),
+        name="model-obligations",
+    ),
     path("drift/", views.DriftAlertListView.as_view(), name="alert-list"),
     path("deployments/", views.DeploymentListView.as_view(), name="deployment-list"),
     path("reviews/", views.ReviewQueueView.as_view(), name="review-list"),

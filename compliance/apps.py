@@ -4,7 +4,8 @@ generated technical documentation (Annex IV)."""
 
 from django.apps import AppConfig
 
-# The guards compliance migration 0002 installs, as verify_audit looks for them.
+# The guards compliance migration 0002_technical_document_append_only installs,
+# as verify_audit looks for them.
 _GUARDS = {
     "postgresql": [
         "compliance_technicaldocument_append_only ON compliance_technicaldocument"
@@ -21,6 +22,13 @@ class ComplianceConfig(AppConfig):
     verbose_name = "Regulatory compliance"
 
     def ready(self) -> None:
+        from django.core import checks
+
+        from compliance.checks import check_framework_packs
+        from compliance.demo import seed_compliance_demo
+        from mlgov.demo import register_demo_step
         from mlgov.sealed_records import register_guard_triggers
 
         register_guard_triggers(_GUARDS)
+        register_demo_step("compliance", seed_compliance_demo)
+        checks.register(check_framework_packs)

@@ -414,6 +414,10 @@ SPECTACULAR_SETTINGS = {
         "ReviewDecisionEnum": "governance.models.Approval.Decision",
         "GateDecisionEnum": "deployments.models.Decision",
         "DeploymentStatusEnum": "deployments.models.Deployment.Status",
+        "EvidenceKindEnum": "compliance.engine.EVIDENCE_KINDS",
+        "ObligationStatusEnum": "compliance.engine.STATUSES",
+        "EvidenceLinkTargetEnum": "compliance.engine.LINK_TARGETS",
+        "AiActCategoryEnum": "registry.constants.AI_ACT_CATEGORIES",
     },
     # Served from our own static files: no CDN, and the CSP stays 'self'.
     "SWAGGER_UI_DIST": "SIDECAR",

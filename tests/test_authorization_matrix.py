@@ -22,6 +22,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from compliance.models import TechnicalDocument
+from compliance.services import add_custom_obligation
 from drift.models import DriftAlert
 from governance.models import Approval
 from governance.services import grant_waiver
@@ -88,6 +89,14 @@ DOCUMENTATION_READERS = {"auditor", "governance_admin", "data_scientist"}
 
 # ------------------------------------------------------------------- world
 
+OBLIGATION = {
+    "id": "internal-1",
+    "reference": "Internal policy 1",
+    "title": "Two reviewers",
+    "summary": "Two independent reviewers approve it.",
+    "evidence": [{"kind": "independent_approval", "params": {"count": 2}}],
+}
+
 
 @dataclass
 class World:
@@ -104,6 +113,7 @@ class World:
     report: object
     deployments: dict[str, object]
     subscription: object
+    obligation: object = None
 
 
 @pytest.fixture
@@ -167,7 +177,7 @@ def world(make_policy):
             traffic_percent=10,
         ),
     }
-    return World(
+    world = World(
         scientist,
         admin,
         draft,
@@ -185,6 +195,10 @@ def world(make_policy):
             event_types=["version.approved"],
         ),
     )
+    world.obligation = add_custom_obligation(
+        actor=admin, framework="eu_ai_act", document=OBLIGATION
+    )
+    return world
 
 
 def _client(raw: str | None) -> APIClient:
@@ -257,6 +271,7 @@ def _deployment(state: str) -> Callable[[World], dict]:
 
 
 SUBSCRIPTION = lambda w: {"pk": w.subscription.pk}  # noqa: E731
+OBLIGATION_PK = lambda w: {"pk": w.obligation.pk}  # noqa: E731
 DRAFT = _version("draft")
 IN_REVIEW = _version("in_review")
 
@@ -487,6 +502,38 @@ MATRIX = [
     ),
     # command center
     Row("GET", "command_center_api:portfolio-summary", READERS),
+    # compliance: coverage for readers, packs and obligations for governance
+    Row("GET", "compliance:model-obligations", READERS, MODEL),
+    Row("GET", "compliance:coverage", READERS),
+    Row("GET", "compliance:pack-list", READERS),
+    Row(
+        "POST",
+        "compliance:pack-enable",
+        GOVERNANCE,
+        lambda w: {"framework": "eu_ai_act"},
+    ),
+    Row(
+        "POST",
+        "compliance:pack-disable",
+        GOVERNANCE,
+        lambda w: {"framework": "eu_ai_act"},
+    ),
+    Row("GET", "compliance:obligation-list", READERS),
+    Row(
+        "POST",
+        "compliance:obligation-list",
+        GOVERNANCE,
+        body=lambda w: {**OBLIGATION, "id": "internal-2", "framework": "eu_ai_act"},
+    ),
+    Row("GET", "compliance:obligation-detail", READERS, OBLIGATION_PK),
+    Row(
+        "PATCH",
+        "compliance:obligation-detail",
+        GOVERNANCE,
+        OBLIGATION_PK,
+        lambda w: {"title": "Three reviewers"},
+    ),
+    Row("DELETE", "compliance:obligation-detail", GOVERNANCE, OBLIGATION_PK),
     # integrations: webhooks for governance admins, evidence for audit readers
     Row("GET", "integrations:webhook-list", GOVERNANCE),
     Row(

@@ -20,6 +20,7 @@ from command_center.selectors.rows import (
     inventory_models,
     model_rows,
 )
+from compliance.selectors import enabled_frameworks
 from drift.models import DriftAlert
 from governance.selectors import overdue_review_count
 from mlgov.cache import cached, cached_once
@@ -59,7 +60,8 @@ class PortfolioState:
 def compute_portfolio(*, now: datetime | None = None) -> PortfolioState:
     """The portfolio from the database, uncached, in a constant number of queries."""
     now = now or timezone.now()
-    rows = model_rows(inventory_models(), now=now)
+    frameworks = enabled_frameworks()
+    rows = model_rows(inventory_models(), now=now, frameworks=frameworks)
     environments = tuple(environment_names())
     summary = summarize(
         rows=rows,
@@ -68,6 +70,7 @@ def compute_portfolio(*, now: datetime | None = None) -> PortfolioState:
         drift_alerts_open=open_alerts_by_severity(),
         gate_decisions=gate_decisions_last_30_days(now=now),
         today=now.date(),
+        frameworks=[(framework.id, framework.title) for framework in frameworks],
     )
     return PortfolioState(
         rows=tuple(rows), summary=summary, environments=environments, computed_at=now

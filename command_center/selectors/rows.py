@@ -14,11 +14,14 @@ from django.utils import timezone
 
 from command_center.models import PortfolioSnapshot
 from command_center.portfolio import Compliance, ModelRow, review_due
+from compliance.engine import FrameworkSpec
+from compliance.models import CustomObligation, FrameworkPack
+from compliance.selectors import coverage_counts_by_model, enabled_frameworks
 from deployments.models import Deployment, GateDecision
 from deployments.selectors import model_standings
 from deployments.standing import ModelStanding
 from drift.constants import ALERT_SEVERITIES
-from drift.models import DriftAlert
+from drift.models import DriftAlert, DriftReport
 from drift.selectors import open_alert_counts_by_model
 from governance.models import Approval, Policy, Rule, Waiver
 from governance.selectors import overdue_reviews_by_model
@@ -46,6 +49,10 @@ _TRACKED: tuple[tuple[type[Model], bool], ...] = (
     (Approval, False),
     (Waiver, False),
     (DriftAlert, False),
+    # Coverage reads how fresh production drift reports are.
+    (DriftReport, False),
+    (FrameworkPack, False),
+    (CustomObligation, True),
     (PortfolioSnapshot, False),
     (Deployment, False),
     (GateDecision, False),
@@ -101,10 +108,12 @@ def model_rows(
     *,
     now: datetime | None = None,
     standings: Mapping[int, ModelStanding] | None = None,
+    frameworks: tuple[FrameworkSpec, ...] | None = None,
 ) -> list[ModelRow]:
     """One ModelRow per model of `models`, ordered by name, in a constant
     number of queries: the verdicts are deployments' `model_standings`
-    (passed in when the caller has already read them for these models)."""
+    (passed in when the caller has already read them for these models), the
+    obligation coverage compliance's under the enabled `frameworks`."""
     now = now or timezone.now()
     models = models.order_by()
     with garbage_collection_paused():
@@ -112,15 +121,21 @@ def model_rows(
             standings = model_standings(
                 models, environments=environment_names(), now=now
             )
-        return _model_rows(models, standings=standings, now=now)
+        if frameworks is None:
+            frameworks = enabled_frameworks()
+        return _model_rows(models, standings=standings, frameworks=frameworks, now=now)
 
 
 def _model_rows(
     models: QuerySet[MLModel],
     *,
     standings: Mapping[int, ModelStanding],
+    frameworks: tuple[FrameworkSpec, ...],
     now: datetime,
 ) -> list[ModelRow]:
+    coverage = coverage_counts_by_model(
+        models, frameworks=frameworks, standings=standings, now=now
+    )
     last_approvals = _last_approvals(models)
     overdue_reviews = overdue_reviews_by_model(models, now=now)
     open_alerts = open_alert_counts_by_model(models)
@@ -141,7 +156,17 @@ def _model_rows(
     ):
         standing = standings.get(model["pk"])
         last_approved_at = last_approvals.get(model["pk"])
+        counts = {
+            framework: (found.met, found.partly_met, found.unmet)
+            for framework, found in coverage.get(model["pk"], {}).items()
+            if found.applicable
+        }
         readiness = standing.readiness if standing else None
+        if readiness is not None and counts:
+            readiness = readiness.with_obligations(
+                sum(met + partly / 2 for met, partly, _ in counts.values())
+                / sum(sum(found) for found in counts.values())
+            )
         rows.append(
             ModelRow(
                 model_id=model["pk"],
@@ -173,6 +198,7 @@ def _model_rows(
                 ),
                 open_alerts=open_alerts.get(model["pk"], no_alerts),
                 overdue_review=overdue_reviews.get(model["pk"]),
+                coverage=counts,
             )
         )
     return rows
@@ -189,6 +215,7 @@ def inventory_rows_in_batches(
     """Every inventory model's row, read `batch` models at a time by keyset, so
     memory stays flat whatever the size of the inventory."""
     now = now or timezone.now()
+    frameworks = enabled_frameworks()
     last_name = ""
     while True:
         names = list(
@@ -202,5 +229,5 @@ def inventory_rows_in_batches(
         batch_models = inventory_models().filter(
             name__gt=last_name, name__lte=names[-1]
         )
-        yield from model_rows(batch_models, now=now)
+        yield from model_rows(batch_models, now=now, frameworks=frameworks)
         last_name = names[-1]

@@ -12,6 +12,9 @@ from command_center.views.documentation import (
     GenerateDocumentationView as GenerateDocumentationView,
 )
 from command_center.views.exports import InventoryCSVView as InventoryCSVView
+from command_center.views.obligations import (
+    ModelObligationsView as ModelObligationsView,
+)
 from command_center.views.pages import AuditListView as AuditListView
 from command_center.views.pages import DeploymentListView as DeploymentListView
 from command_center.views.pages import DriftAlertListView as DriftAlertListView

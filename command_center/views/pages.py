@@ -14,6 +14,8 @@ from command_center.filters import (
     PageFilter,
 )
 from command_center.portfolio import (
+    OBLIGATIONS_PART_LABEL,
+    OBLIGATIONS_PART_MEANING,
     READINESS_BANDS,
     READINESS_PART_LABELS,
     READINESS_PART_MEANINGS,
@@ -31,7 +33,12 @@ from command_center.views.access import (
 from command_center.views.reviews import may_use_the_workspace
 from drift import constants as drift_vocabulary
 from drift.selectors import alert_list
-from governance.engine import MODEL_CARD_FIELDS, READINESS_WEIGHTS
+from governance.engine import (
+    MODEL_CARD_FIELDS,
+    OBLIGATIONS_WEIGHT,
+    READINESS_WEIGHTS,
+    readiness_weights,
+)
 from governance.engine.constants import DRIFT_HEALTH
 from integrations.selectors import open_ungoverned_changes
 from mlgov.audit import audit_entries
@@ -65,6 +72,7 @@ class OverviewView(RolePage):
                 (tier, settings.REVIEW_SLA_DAYS[tier]) for tier in RISK_TIERS
             ],
             can_open_reviews=may_use_the_workspace(self.request.user),
+            obligations_weight=OBLIGATIONS_WEIGHT,
             # Read on every view, outside the cached overview: an alert.
             ungoverned_changes=open_ungoverned_changes(),
             trend_chart=charts.trend_chart(
@@ -195,9 +203,14 @@ class ModelDetailView(RolePage):
             model=page.model,
             row=page.row,
             readiness_parts=[
-                (label, page.row.readiness_points.get(part, 0.0), weight)
-                for part, weight in READINESS_WEIGHTS.items()
-                if (label := READINESS_PART_LABELS[part])
+                (
+                    READINESS_PART_LABELS.get(part, OBLIGATIONS_PART_LABEL),
+                    page.row.readiness_points.get(part, 0.0),
+                    round(weight, 1),
+                )
+                for part, weight in readiness_weights(
+                    with_obligations="obligations" in page.row.readiness_points
+                ).items()
             ],
             drift_charts=[
                 (series, charts.drift_chart(f"drift-{index}", series))
@@ -302,6 +315,16 @@ class ReadinessHelpView(RolePage):
                 for part, weight in READINESS_WEIGHTS.items()
             ],
             total=sum(READINESS_WEIGHTS.values()),
+            obligations_part=(
+                OBLIGATIONS_PART_LABEL,
+                OBLIGATIONS_WEIGHT,
+                OBLIGATIONS_PART_MEANING,
+            ),
+            scaled_parts=[
+                (READINESS_PART_LABELS[part], round(weight, 1))
+                for part, weight in readiness_weights(with_obligations=True).items()
+                if part in READINESS_PART_LABELS
+            ],
             drift_health=sorted(DRIFT_HEALTH.items(), key=lambda item: -item[1]),
             card_fields=MODEL_CARD_FIELDS,
             bands=READINESS_BANDS,

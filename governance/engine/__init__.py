@@ -27,11 +27,13 @@ from governance.engine.evaluation import (
 )
 from governance.engine.facts import VersionFacts
 from governance.engine.readiness import (
+    OBLIGATIONS_WEIGHT,
     READINESS_WEIGHTS,
     ReadinessBreakdown,
     approvals_required,
     readiness_breakdown,
     readiness_score,
+    readiness_weights,
     version_readiness,
 )
 from governance.engine.review_sla import (
@@ -61,6 +63,7 @@ __all__ = [
     "DRIFT_SEVERITIES",
     "ENFORCEMENTS",
     "MODEL_CARD_FIELDS",
+    "OBLIGATIONS_WEIGHT",
     "OPERATORS",
     "READINESS_WEIGHTS",
     "RULE_EXAMPLES",
@@ -86,6 +89,7 @@ __all__ = [
     "policy_applies",
     "readiness_breakdown",
     "readiness_score",
+    "readiness_weights",
     "review_clock",
     "review_due_at",
     "rule_param_schema",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from governance.engine.constants import DRIFT_HEALTH, ENFORCE, MODEL_CARD_FIELDS
 from governance.engine.evaluation import Verdict
@@ -21,43 +21,70 @@ READINESS_WEIGHTS: Mapping[str, int] = {
     "model_card": 15,
     "drift": 25,
 }
+# Where an enabled obligation framework applies to the model, its coverage
+# (met 1, partly met 0.5, over the applicable obligations) takes this many
+# points and the four parts above share the rest in their proportions.
+OBLIGATIONS_WEIGHT = 20
+OBLIGATIONS = "obligations"
+
+
+def readiness_weights(*, with_obligations: bool) -> dict[str, float]:
+    """The points each part is worth: READINESS_WEIGHTS, or, when obligation
+    coverage counts, those scaled to make room for OBLIGATIONS_WEIGHT."""
+    if not with_obligations:
+        return dict(READINESS_WEIGHTS)
+    scale = (100 - OBLIGATIONS_WEIGHT) / 100
+    weights = {name: weight * scale for name, weight in READINESS_WEIGHTS.items()}
+    weights[OBLIGATIONS] = OBLIGATIONS_WEIGHT
+    return weights
 
 
 @dataclass(frozen=True, slots=True)
 class ReadinessBreakdown:
-    """Each part's share (0-1), its points, and the rounded total."""
+    """Each part's share (0-1), its points, and the rounded total.
+    `obligations_share` is None where no enabled framework applies."""
 
     rules_share: float
     approvals_share: float
     card_share: float
     drift_health: float
+    obligations_share: float | None = None
+
+    def _shares(self) -> dict[str, float]:
+        shares = {
+            "rules": self.rules_share,
+            "approvals": self.approvals_share,
+            "model_card": self.card_share,
+            "drift": self.drift_health,
+        }
+        if self.obligations_share is not None:
+            shares[OBLIGATIONS] = self.obligations_share
+        return shares
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """The points each part is worth here (`readiness_weights`)."""
+        return readiness_weights(with_obligations=self.obligations_share is not None)
 
     @property
     def points(self) -> dict[str, float]:
-        """Points per part, by the names of READINESS_WEIGHTS, one decimal."""
-        shares = (
-            self.rules_share,
-            self.approvals_share,
-            self.card_share,
-            self.drift_health,
-        )
+        """Points per part, by the names of `weights`, one decimal."""
+        weights = self.weights
         return {
-            name: round(weight * share, 1)
-            for (name, weight), share in zip(
-                READINESS_WEIGHTS.items(), shares, strict=True
-            )
+            name: round(weights[name] * share, 1)
+            for name, share in self._shares().items()
         }
 
     @property
     def score(self) -> float:
         """The 0-100 score, rounded to one decimal."""
-        total = (
-            READINESS_WEIGHTS["rules"] * self.rules_share
-            + READINESS_WEIGHTS["approvals"] * self.approvals_share
-            + READINESS_WEIGHTS["model_card"] * self.card_share
-            + READINESS_WEIGHTS["drift"] * self.drift_health
-        )
+        weights = self.weights
+        total = sum(weights[name] * share for name, share in self._shares().items())
         return round(total, 1)
+
+    def with_obligations(self, share: float | None) -> ReadinessBreakdown:
+        """The same parts with obligation coverage counted (None: not)."""
+        return replace(self, obligations_share=share)
 
 
 def readiness_breakdown(

@@ -27,12 +27,12 @@ def test_the_summary_has_designs_field_names(api_client_for, viewer, portfolio):
     assert body["gate_decisions_30d"]["blocked"] == 0
     assert body["by_risk_tier"]["critical"]["models"] == 1
     assert body["overdue_reviews"]["total"] == 2
-    # bravo (high) fails the production floor: 3 x 20 of 840 points.
+    # bravo (high) fails the production floor: 3 x 20 of 1000 points.
     assert body["attention"][0] == {
         "model": "bravo",
         "version": "v1 candidate",
         "readiness": 55.0,
-        "exposure": 7.1,
+        "exposure": 6.0,
         "reason": "Fails 1 enforced rule for production; serves no production traffic",
         "risk_tier": "high",
         "team": "risk",

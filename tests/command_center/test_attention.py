@@ -18,18 +18,18 @@ pytestmark = pytest.mark.django_db
 
 EXPECTED = [
     # high, v1 serves production and fails its floor: 3 x (10 + 20 x 2).
-    ("bravo", 17.9, "Serves 100% of production and fails 1 enforced rule"),
+    ("bravo", 15.0, "Serves 100% of production and fails 1 enforced rule"),
     # low: one failing rule (20), critical drift (25), v1 late (15); ties
-    # alpha at 7.1 and goes first on its lower readiness (20 against 100).
+    # alpha at 6.0 and goes first on its lower readiness (20 against 100).
     (
         "charlie",
-        7.1,
+        6.0,
         "Has 1 open critical drift alert; serves no production traffic",
     ),
     # critical, v1 passes; v2 waits in review past its 3 days: 4 x 15.
     (
         "alpha",
-        7.1,
+        6.0,
         "Has v2 in review 2 days past its deadline; serves no production traffic",
     ),
 ]

@@ -7,6 +7,8 @@ from command_center.exposure import (
     FAILING_RULE_POINTS,
     SERVING_POINTS,
     TIER_WEIGHTS,
+    UNMET_OBLIGATION_POINTS,
+    UNMET_OBLIGATIONS_COUNTED,
     ExposureFacts,
     exposure,
 )
@@ -41,6 +43,7 @@ def test_the_worst_case_scores_100():
         open_critical_alerts=1,
         overdue_review_version=4,
         overdue_review_days=1,
+        unmet_obligations=UNMET_OBLIGATIONS_COUNTED,
     )
 
     assert worst == 100.0
@@ -89,12 +92,32 @@ def test_an_overdue_review_adds_exposure():
 
 def test_the_score_is_the_weighted_sum_out_of_the_worst_case():
     # high (3) x (10 for serving + 20 x 2 for one rule failing on it), of
-    # 4 x (10 + (60 + 25 + 15) x 2) = 840.
-    expected = round(100 * 3 * (SERVING_POINTS + FAILING_RULE_POINTS * 2) / 840, 1)
+    # 4 x (10 + (60 + 25 + 15 + 20) x 2) = 1000.
+    expected = round(100 * 3 * (SERVING_POINTS + FAILING_RULE_POINTS * 2) / 1000, 1)
 
     assert score(serving_share=100, failing_share=100, failing_rules=1) == expected
     assert score(open_critical_alerts=1) == round(
-        100 * 3 * CRITICAL_DRIFT_POINTS / 840, 1
+        100 * 3 * CRITICAL_DRIFT_POINTS / 1000, 1
+    )
+
+
+def test_unmet_obligations_add_exposure_up_to_four_and_more_when_serving():
+    scores = [score(unmet_obligations=count) for count in range(6)]
+
+    assert scores[:5] == sorted(set(scores[:5]))
+    assert scores[4] == scores[5]
+    assert scores[1] == round(100 * 3 * UNMET_OBLIGATION_POINTS / 1000, 1)
+    assert score(serving_share=100, unmet_obligations=2) > score(
+        serving_share=100
+    ) + score(unmet_obligations=2)
+
+
+def test_unmet_obligations_name_the_reason_when_they_weigh_most():
+    assert reason(serving_share=100, unmet_obligations=3) == (
+        "Serves 100% of production and has 3 unmet obligations"
+    )
+    assert reason(unmet_obligations=1) == (
+        "Has 1 unmet obligation; serves no production traffic"
     )
 
 
@@ -120,8 +143,8 @@ def test_the_score_is_the_weighted_sum_out_of_the_worst_case():
         ),
         (
             {"serving_share": 100},
-            "Serves 100% of production; no failing rule, critical drift or "
-            "overdue review",
+            "Serves 100% of production; no failing rule, critical drift, "
+            "overdue review or unmet obligation",
         ),
         (
             {"failing_rules": 1},

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from command_center.selectors import portfolio_summary
+from compliance.services import set_framework_enabled
 from drift.models import DriftAlert
 from drift.services import resolve_alert
 from governance.documents import parse_policy_document
@@ -180,12 +181,20 @@ def test_a_warm_page_does_not_recompute(client, portfolio, django_assert_num_que
 # the frozen environments one more. For exposure the rows read two more: the
 # versions in review past their deadline, and the open alerts per model and
 # severity. The open ungoverned MLflow changes are one more, read fresh.
-COLD_OVERVIEW = 26
-MODEL_LIST = 23
+# Obligation coverage (compliance) reads the enabled frameworks in one: with
+# none enabled, nothing more.
+COLD_OVERVIEW = 27
+MODEL_LIST = 24
+# With a framework enabled: its custom obligations (one), then the coverage
+# facts (compliance.selectors.coverage_facts): the speaking versions' facts
+# (governance's four), production deployments, drift reports, unhandled
+# alerts, audit retention and the models (five).
+COLD_OVERVIEW_WITH_FRAMEWORKS = COLD_OVERVIEW + 1 + 4 + 5
 # The model page: its audit history is paged (a count and a page), it reads
 # the MLflow origin in one (aliases included), the open ungoverned MLflow
-# changes in one, and its row the two exposure queries.
-MODEL_PAGE = 29
+# changes in one, and its row the two exposure queries and the enabled
+# frameworks.
+MODEL_PAGE = 30
 ALERT_LIST = 6
 
 
@@ -210,6 +219,20 @@ def test_overview_queries_do_not_grow_with_the_deployments(
     grow_portfolio(reviewer, 5, deployed=True)
 
     with django_assert_num_queries(COLD_OVERVIEW):
+        response = client.get("/")
+    assert number(response, "production_active") == "6"
+
+
+def test_overview_queries_with_a_framework_enabled_do_not_grow(
+    client, portfolio, reviewer, governance_admin, django_assert_num_queries
+):
+    set_framework_enabled(actor=governance_admin, framework="eu_ai_act", enabled=True)
+    deploy(portfolio.alpha.versions.get())
+    with django_assert_num_queries(COLD_OVERVIEW_WITH_FRAMEWORKS):
+        client.get("/")
+    grow_portfolio(reviewer, 5, deployed=True)
+
+    with django_assert_num_queries(COLD_OVERVIEW_WITH_FRAMEWORKS):
         response = client.get("/")
     assert number(response, "production_active") == "6"
 

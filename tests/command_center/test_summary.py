@@ -78,8 +78,8 @@ def test_attention_lists_the_most_exposed_first(portfolio):
     # bravo (high) fails one production rule; charlie (low) fails one and has
     # an acknowledged critical alert; alpha passes with nothing open.
     assert [(item["model"], item["exposure"]) for item in attention] == [
-        ("bravo", 7.1),
-        ("charlie", 5.4),
+        ("bravo", 6.0),
+        ("charlie", 4.5),
         ("alpha", 0.0),
     ]
     assert [item["reason"] for item in attention] == [

@@ -1,0 +1,151 @@
+"""Coverage: every obligation of a framework judged on one model's facts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from compliance.engine.evidence import EVIDENCE_REGISTRY, EvidenceLink
+from compliance.engine.facts import CoverageFacts
+from compliance.engine.schema import EvidenceSpec, FrameworkSpec, ObligationSpec
+
+MET = "met"
+PARTLY_MET = "partly_met"
+UNMET = "unmet"
+NOT_APPLICABLE = "not_applicable"
+STATUSES: tuple[str, ...] = (MET, PARTLY_MET, UNMET, NOT_APPLICABLE)
+STATUS_LABELS: Mapping[str, str] = {
+    MET: "Met",
+    PARTLY_MET: "Partly met",
+    UNMET: "Unmet",
+    NOT_APPLICABLE: "Not applicable",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceResult:
+    """One evidence requirement judged: met or the gap, and where to look."""
+
+    kind: str
+    params: Mapping[str, Any]
+    met: bool
+    detail: str
+    link: EvidenceLink | None
+
+
+@dataclass(frozen=True, slots=True)
+class ObligationResult:
+    """One obligation judged on one model."""
+
+    obligation: ObligationSpec
+    status: str
+    evidence: tuple[EvidenceResult, ...]
+
+    @property
+    def gaps(self) -> tuple[EvidenceResult, ...]:
+        return tuple(result for result in self.evidence if not result.met)
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageCounts:
+    """How many applicable obligations are met, partly met and unmet."""
+
+    met: int = 0
+    partly_met: int = 0
+    unmet: int = 0
+
+    @property
+    def applicable(self) -> int:
+        return self.met + self.partly_met + self.unmet
+
+    @property
+    def share(self) -> float | None:
+        """Met counts 1 and partly met 0.5, over the applicable; None when
+        nothing applies."""
+        if not self.applicable:
+            return None
+        return (self.met + 0.5 * self.partly_met) / self.applicable
+
+    def __add__(self, other: CoverageCounts) -> CoverageCounts:
+        return CoverageCounts(
+            self.met + other.met,
+            self.partly_met + other.partly_met,
+            self.unmet + other.unmet,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FrameworkCoverage:
+    """A model's coverage under one framework: every obligation, applicable
+    or not, in the pack's order."""
+
+    framework: FrameworkSpec
+    obligations: tuple[ObligationResult, ...]
+
+    @property
+    def applicable(self) -> tuple[ObligationResult, ...]:
+        return tuple(r for r in self.obligations if r.status != NOT_APPLICABLE)
+
+    @property
+    def counts(self) -> CoverageCounts:
+        statuses = [result.status for result in self.obligations]
+        return CoverageCounts(
+            statuses.count(MET), statuses.count(PARTLY_MET), statuses.count(UNMET)
+        )
+
+
+def judge_evidence(
+    spec: EvidenceSpec, facts: CoverageFacts, now: datetime
+) -> EvidenceResult:
+    """One evidence requirement judged by its kind's evaluator."""
+    outcome = EVIDENCE_REGISTRY[spec.kind].evaluate(spec.params, facts, now)
+    return EvidenceResult(
+        spec.kind, spec.params, outcome.met, outcome.detail, outcome.link
+    )
+
+
+def judge_obligation(
+    obligation: ObligationSpec, facts: CoverageFacts, now: datetime
+) -> ObligationResult:
+    """Met when all its evidence is met, partly met when some, unmet when
+    none; not applicable (and not judged) outside its `applies_to`."""
+    if not obligation.applies_to.matches(
+        category=facts.ai_act_category, tier=facts.risk_tier
+    ):
+        return ObligationResult(obligation, NOT_APPLICABLE, ())
+    evidence = tuple(judge_evidence(spec, facts, now) for spec in obligation.evidence)
+    met = sum(result.met for result in evidence)
+    if met == len(evidence):
+        status = MET
+    elif met:
+        status = PARTLY_MET
+    else:
+        status = UNMET
+    return ObligationResult(obligation, status, evidence)
+
+
+def framework_coverage(
+    framework: FrameworkSpec, facts: CoverageFacts, now: datetime
+) -> FrameworkCoverage:
+    """Every obligation of `framework` judged on one model."""
+    return FrameworkCoverage(
+        framework,
+        tuple(judge_obligation(spec, facts, now) for spec in framework.obligations),
+    )
+
+
+def model_coverage(
+    frameworks: Iterable[FrameworkSpec], facts: CoverageFacts, now: datetime
+) -> tuple[FrameworkCoverage, ...]:
+    """A model's coverage under each framework, in the given order."""
+    return tuple(framework_coverage(spec, facts, now) for spec in frameworks)
+
+
+def total_counts(coverages: Iterable[FrameworkCoverage]) -> CoverageCounts:
+    """The counts over several frameworks."""
+    total = CoverageCounts()
+    for coverage in coverages:
+        total = total + coverage.counts
+    return total
