@@ -25,7 +25,11 @@ from governance.engine.evaluation import (
     evaluate,
     policy_applies,
 )
-from governance.engine.facts import VersionFacts
+from governance.engine.facts import (
+    NO_EVALUATION_RESULTS,
+    EvaluationResultFact,
+    VersionFacts,
+)
 from governance.engine.readiness import (
     READINESS_WEIGHTS,
     ReadinessBreakdown,
@@ -61,10 +65,12 @@ __all__ = [
     "DRIFT_SEVERITIES",
     "ENFORCEMENTS",
     "MODEL_CARD_FIELDS",
+    "NO_EVALUATION_RESULTS",
     "OPERATORS",
     "READINESS_WEIGHTS",
     "RULE_EXAMPLES",
     "RULE_KINDS",
+    "EvaluationResultFact",
     "OverdueReview",
     "PolicySet",
     "PolicySpec",
