@@ -19,6 +19,11 @@ urlpatterns = [
     path("oidc/callback/", views.SsoCallbackView.as_view(), name="sso-callback"),
     path("models/", views.ModelListView.as_view(), name="model-list"),
     path("models/<slug:name>/", views.ModelDetailView.as_view(), name="model-detail"),
+    path(
+        "models/<slug:name>/prompts/",
+        views.PromptDiffView.as_view(),
+        name="prompt-diff",
+    ),
     path("drift/", views.DriftAlertListView.as_view(), name="alert-list"),
     path("deployments/", views.DeploymentListView.as_view(), name="deployment-list"),
     path("reviews/", views.ReviewQueueView.as_view(), name="review-list"),

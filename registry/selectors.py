@@ -407,6 +407,17 @@ def prompt_sides(*, name: str, numbers: tuple[int, int]) -> tuple[PromptSide, ..
     return tuple(PromptSide(*rows[number]) for number in numbers)
 
 
+def prompt_history(*, model: MLModel) -> list[PromptSide]:
+    """Every version of a model with its prompt template, oldest first, in one
+    query (the prompt diff page's choices and sides)."""
+    return [
+        PromptSide(*row)
+        for row in ModelVersion.objects.filter(model=model)
+        .order_by("version")
+        .values_list(*PromptSide._fields)
+    ]
+
+
 def inventory_counts_by_risk_tier() -> dict[str, int]:
     """Models in the inventory (not archived), by risk tier, 0 for empty tiers."""
     counts = dict.fromkeys(RISK_TIERS, 0)

@@ -197,6 +197,12 @@ class ModelDetailView(RolePage):
                 for index, series in enumerate(page.drift, start=1)
             ],
             today=timezone.now().date(),
+            # The newest version that describes an LLM application or a
+            # vendor model: what the model page's generative section shows.
+            generative_version=next(
+                (version for version in page.versions if version.is_generative),
+                None,
+            ),
         )
         return context
 
