@@ -339,3 +339,28 @@ def test_the_prompt_diff_of_an_unknown_version_is_404(client, two_prompts):
 
 def test_the_prompt_diff_needs_a_role(api_client_for, no_role_user, two_prompts):
     assert_error(api_client_for(no_role_user).get(diff_url(2, 1)), 403)
+
+
+# -- the admin ------------------------------------------------------------------
+
+
+def test_the_admin_shows_submitted_generative_evidence_read_only(
+    admin_client, assistant
+):
+    version = ModelVersionFactory(
+        model=assistant,
+        status="in_review",
+        prompt_template="Be <brief>.",
+        provider="openai",
+        provider_model="gpt-4.1",
+        evaluation_results=[GROUNDEDNESS],
+    )
+
+    response = admin_client.get(f"/admin/registry/modelversion/{version.pk}/change/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<pre class='mlgov-prompt'>Be &lt;brief&gt;.</pre>" in html
+    assert "<td>groundedness</td><td>0.87</td><td>gpt-4o-judge</td><td>400</td>" in html
+    assert 'name="prompt_template"' not in html
+    assert 'name="evaluation_results"' not in html
