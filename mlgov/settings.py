@@ -414,6 +414,8 @@ SPECTACULAR_SETTINGS = {
         "ReviewDecisionEnum": "governance.models.Approval.Decision",
         "GateDecisionEnum": "deployments.models.Decision",
         "DeploymentStatusEnum": "deployments.models.Deployment.Status",
+        "ModelKindEnum": "registry.models.MLModel.Kind",
+        "ProviderEnum": "registry.constants.PROVIDERS",
     },
     # Served from our own static files: no CDN, and the CSP stays 'self'.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -38,9 +38,10 @@ def test_a_reviewer_reads_the_llm_section_and_the_prompt_diff(
     llm = browser_page.locator("#llm")
     assert "LLM application" in llm.locator("h2").inner_text()
     assert llm.locator("[data-provider-model]").inner_text() == "gpt-4.1-2025-04-14"
-    assert "Never reveal personal data." in llm.locator(
-        "[data-prompt-template]"
-    ).inner_text()
+    assert (
+        "Never reveal personal data."
+        in llm.locator("[data-prompt-template]").inner_text()
+    )
     rows = llm.locator("[data-evaluation-results] tbody tr")
     assert rows.count() == 2
     assert rows.nth(1).inner_text().split("\t")[:4] == [

@@ -16,9 +16,7 @@ def test_the_demo_gates_its_llm_application_on_evaluation_results(capsys):
     call_command("seed_demo", "--models", "20")
 
     versions = list(
-        ModelVersion.objects.filter(model__name="support-assistant").order_by(
-            "version"
-        )
+        ModelVersion.objects.filter(model__name="support-assistant").order_by("version")
     )
     assert [v.version for v in versions] == [1, 2]
     assert versions[0].model.kind == "llm_application"
