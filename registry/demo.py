@@ -459,7 +459,7 @@ def seed_llm_application(*, now: datetime) -> int:
             ]
         )
         mark_as_demo(MLModel, [model.pk])
-        versions = []
+        versions: list[ModelVersion] = []
         for number, (status, days_ago, results) in enumerate(
             (
                 (
