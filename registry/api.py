@@ -231,6 +231,10 @@ class EvaluationResultSerializer(StrictInputSerializer):
 
 class VersionSerializer(serializers.ModelSerializer):
     model = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    # Blank for a predictive model's version: declared so the schema says so.
+    provider = serializers.ChoiceField(
+        choices=PROVIDERS, allow_blank=True, read_only=True
+    )
     evaluation_results = EvaluationResultSerializer(many=True, read_only=True)
     parent_version = serializers.IntegerField(read_only=True, allow_null=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
