@@ -181,6 +181,8 @@ class ModelRow(NamedTuple):
     # Unresolved drift alerts of any of its versions, per alert severity.
     open_alerts: Mapping[str, int] = {}
     overdue_review: OverdueReview | None = None
+    # predictive, llm_application or vendor_model (registry.constants.MODEL_KINDS).
+    kind: str = registry_vocabulary.KIND_PREDICTIVE
 
     @property
     def is_compliant(self) -> bool:

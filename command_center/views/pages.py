@@ -38,6 +38,7 @@ from mlgov.audit import audit_entries
 from mlgov.exceptions import FieldError, NotFoundError
 from mlgov.permissions import can_download_evidence_pack, can_read_audit_trail
 from registry.constants import PRODUCTION
+from registry.models import MLModel
 from registry.selectors import environment_names
 
 
@@ -123,6 +124,7 @@ class ModelListView(RolePage):
             state.rows,
             team=filters.get("team"),
             risk_tier=filters.get("risk_tier"),
+            kind=filters.get("kind"),
             compliance=filters.get("compliance"),
             environment=environment,
             readiness=filters.get("readiness"),
@@ -147,6 +149,7 @@ class ModelListView(RolePage):
         context.update(
             teams=selectors.team_names(),
             risk_tiers=RISK_TIERS,
+            model_kinds=MLModel.Kind.choices,
             readiness_bands=READINESS_BANDS,
             sorts=[
                 ("name", "Name"),

@@ -98,3 +98,21 @@ def test_the_prompt_diff_page_needs_a_sign_in(client, assistant):
 
     assert response.status_code == 302
     assert "/sign-in/" in response["Location"]
+
+
+def test_the_models_list_filters_by_kind(viewer, assistant, team):
+    from tests.factories import MLModelFactory, ModelVersionFactory
+
+    ModelVersionFactory(model=MLModelFactory(name="churn", team=team), version=1)
+    client = signed_in(viewer)
+
+    llm = client.get("/models/?kind=llm_application").content.decode()
+    predictive = client.get("/models/?kind=predictive").content.decode()
+    refused = client.get("/models/?kind=chatbot")
+
+    assert 'data-model="support-assistant"' in llm
+    assert 'data-model="churn"' not in llm
+    assert "LLM application" in llm
+    assert 'data-model="churn"' in predictive
+    assert 'data-model="support-assistant"' not in predictive
+    assert refused.status_code == 400
