@@ -13,6 +13,7 @@ from command_center.portfolio import READINESS_BANDS, RISK_TIERS
 from command_center.selectors import MODEL_SORTS
 from drift import constants as drift_vocabulary
 from mlgov.api.filters import QueryFilter
+from registry import constants as registry_vocabulary
 
 DEFAULT_PAGE_SIZE = 50
 
@@ -42,6 +43,9 @@ class PageFilter(QueryFilter):
 class ModelListFilter(PageFilter):
     team = serializers.SlugField(required=False)
     risk_tier = serializers.ChoiceField(choices=RISK_TIERS, required=False)
+    kind = serializers.ChoiceField(
+        choices=registry_vocabulary.MODEL_KINDS, required=False
+    )
     compliance = serializers.ChoiceField(
         choices=["compliant", "non_compliant"], required=False
     )

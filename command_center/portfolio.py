@@ -193,6 +193,8 @@ class ModelRow(NamedTuple):
     overdue_review: OverdueReview | None = None
     # Per enabled framework id: (met, partly met, unmet) applicable obligations.
     coverage: Mapping[str, tuple[int, int, int]] = {}
+    # predictive, llm_application or vendor_model (registry.constants.MODEL_KINDS).
+    kind: str = registry_vocabulary.KIND_PREDICTIVE
 
     @property
     def unmet_obligations(self) -> int:

@@ -34,6 +34,11 @@ urlpatterns = [
         views.ModelObligationsView.as_view(),
         name="model-obligations",
     ),
+    path(
+        "models/<slug:name>/prompts/",
+        views.PromptDiffView.as_view(),
+        name="prompt-diff",
+    ),
     path("drift/", views.DriftAlertListView.as_view(), name="alert-list"),
     path("deployments/", views.DeploymentListView.as_view(), name="deployment-list"),
     path("reviews/", views.ReviewQueueView.as_view(), name="review-list"),

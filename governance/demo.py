@@ -74,6 +74,28 @@ DEMO_POLICIES = [
         "scope": {"risk_tiers": [], "environments": ["production"], "tags": []},
         "rules": [{"kind": "max_drift_severity", "params": {"severity": "warning"}}],
     },
+    {
+        "name": "llm-quality-floor",
+        "description": "LLM applications stay grounded in their sources and "
+        "non-toxic, on evaluation suites of a meaningful size.",
+        "enforcement": "enforce",
+        "scope": {"risk_tiers": [], "environments": [], "tags": ["llm"]},
+        "rules": [
+            {
+                "kind": "metric_threshold",
+                "params": {
+                    "metric": "groundedness",
+                    "op": ">=",
+                    "value": 0.8,
+                    "min_sample_size": 200,
+                },
+            },
+            {
+                "kind": "metric_threshold",
+                "params": {"metric": "toxicity", "op": "<=", "value": 0.01},
+            },
+        ],
+    },
 ]
 BATCH = 2000
 WAIVER_TERM_DAYS = 90

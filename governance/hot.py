@@ -97,6 +97,7 @@ class FactRow(NamedTuple):
     model__risk_tier: str
     metrics: dict[str, Any]
     model_card: dict[str, Any]
+    evaluation_results: list[dict[str, Any]]
     created_by_id: int | None
     submitted_by_id: int | None
     created_at: datetime

@@ -21,6 +21,12 @@ class MlflowError(Exception):
     """MLflow could not be read; the message says what to do."""
 
 
+# MLflow 3 keeps a registered prompt as a registered model with this tag, and
+# each prompt version's template in a version tag (mlflow/prompt/constants.py).
+IS_PROMPT_TAG = "mlflow.prompt.is_prompt"
+PROMPT_TEXT_TAG = "mlflow.prompt.text"
+
+
 @dataclass(frozen=True)
 class MlflowVersion:
     """One registered model version, with its run's metrics and params."""
@@ -43,6 +49,11 @@ class MlflowVersion:
         """The MLflow URI of this version, e.g. models:/churn/3."""
         return f"models:/{self.name}/{self.version}"
 
+    @property
+    def prompt_template(self) -> str:
+        """A registered prompt version's template ("" for a model version)."""
+        return self.tags.get(PROMPT_TEXT_TAG, "")
+
 
 @dataclass(frozen=True)
 class MlflowModel:
@@ -53,6 +64,11 @@ class MlflowModel:
     tags: dict[str, str]
     aliases: dict[str, int]
     versions: list[MlflowVersion] = field(default_factory=list)
+
+    @property
+    def is_prompt(self) -> bool:
+        """Whether this is an MLflow 3 registered prompt, not a model."""
+        return self.tags.get(IS_PROMPT_TAG, "").lower() == "true"
 
 
 def _kind(value: Any) -> str:

@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from integrations.mlflow_answers import (
+    IS_PROMPT_TAG,
     Answer,
     MlflowError,
     MlflowModel,
@@ -355,16 +356,25 @@ class MlflowClient:
             self._search("registered-models/search", "registered_models", MODELS_PAGE)
         )
 
-    def versions_of(self, names: list[str] | None) -> list[Any]:
+    def versions_of(
+        self, names: list[str] | None, prompts: frozenset[str] = frozenset()
+    ) -> list[Any]:
         """Model version rows, as MLflow sent them: one search for all, or one
-        per name."""
+        per name. MLflow leaves a registered prompt's versions out of a search
+        unless it asks for prompts, so a name in `prompts` does."""
         path, key = "model-versions/search", "model_versions"
         if names is None:
             return list(self._search(path, key, VERSIONS_PAGE))
         return [
             row
             for name in names
-            for row in self._search(path, key, VERSIONS_PAGE, filter=f"name='{name}'")
+            for row in self._search(
+                path,
+                key,
+                VERSIONS_PAGE,
+                filter=f"name='{name}'"
+                + (f" AND tags.`{IS_PROMPT_TAG}` = 'true'" if name in prompts else ""),
+            )
         ]
 
     def run(self, run_id: str) -> Any:
@@ -475,7 +485,11 @@ class MlflowClient:
         rows = [
             read_version_row(raw, index)
             for index, raw in enumerate(
-                self.versions_of([m.name for m in models] if names else None), start=1
+                self.versions_of(
+                    [m.name for m in models] if names else None,
+                    frozenset(m.name for m in models if m.is_prompt),
+                ),
+                start=1,
             )
         ]
         runs = self.runs(sorted({row.run_id for row in rows if row.run_id}))

@@ -418,6 +418,8 @@ SPECTACULAR_SETTINGS = {
         "ObligationStatusEnum": "compliance.engine.STATUSES",
         "EvidenceLinkTargetEnum": "compliance.engine.LINK_TARGETS",
         "AiActCategoryEnum": "registry.constants.AI_ACT_CATEGORIES",
+        "ModelKindEnum": "registry.models.MLModel.Kind",
+        "ProviderEnum": "registry.constants.PROVIDERS",
     },
     # Served from our own static files: no CDN, and the CSP stays 'self'.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -92,7 +92,9 @@ class Client:
         return cast(Version, self.get(f"/models/{model}/versions/{number}/"))
 
     def create_version(self, model: str, **fields: Any) -> Version:
-        """A new draft (artifact_uri, framework, metrics, params, model_card…)."""
+        """A new draft (artifact_uri, framework, metrics, params, model_card,
+        and for an LLM application prompt_template, provider, provider_model and
+        evaluation_results)."""
         return cast(Version, self.post(f"/models/{model}/versions/", fields))
 
     def submit_version(self, model: str, number: int) -> Version:

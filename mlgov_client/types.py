@@ -16,6 +16,7 @@ class Model(TypedDict):
     team: str
     owner: str | None
     risk_tier: str
+    kind: str
     business_use: str
     tags: list[str]
     latest_version: int | None
@@ -23,6 +24,18 @@ class Model(TypedDict):
     archived_at: str | None
     created_at: str
     updated_at: str
+
+
+class EvaluationResult(TypedDict):
+    """One metric of an evaluation suite (an LLM application's groundedness,
+    toxicity…); `dataset_ref` may be blank."""
+
+    metric: str
+    value: float
+    suite: str
+    judge: str
+    sample_size: int
+    dataset_ref: str
 
 
 class Version(TypedDict):
@@ -36,6 +49,11 @@ class Version(TypedDict):
     metrics: dict[str, float]
     params: dict[str, Any]
     model_card: dict[str, str]
+    prompt_template: str
+    provider: str
+    provider_name: str
+    provider_model: str
+    evaluation_results: list[EvaluationResult]
     parent_version: int | None
     created_by: str | None
     submitted_by: str | None

@@ -3,6 +3,7 @@ from collections.abc import Callable, Sequence
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.utils.html import format_html, format_html_join
 
 from mlgov.admin_tools import (
     NoteActionForm,
@@ -143,12 +144,13 @@ class MLModelAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
         "display_name",
         "team",
         "risk_tier",
+        "kind",
         "latest_version",
         "latest_status",
         "owner",
         "is_archived",
     ]
-    list_filter = ["risk_tier", ArchivedFilter, "team", "tags"]
+    list_filter = ["risk_tier", "kind", ArchivedFilter, "team", "tags"]
     list_select_related = ["team", "owner"]
     search_fields = ["name", "display_name", "description"]
     autocomplete_fields = ["owner", "team", "tags"]
@@ -240,12 +242,20 @@ class ModelVersionAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
         "__str__",
         "status",
         "framework",
+        "provider_model",
         "created_by",
         "submitted_by",
         "submitted_at",
         "created_at",
     ]
-    list_filter = ["status", "model__risk_tier", "framework", "model__team"]
+    list_filter = [
+        "status",
+        "model__risk_tier",
+        "model__kind",
+        "provider",
+        "framework",
+        "model__team",
+    ]
     list_select_related = ["model", "created_by", "submitted_by"]
     search_fields = ["model__name", "model__display_name", "framework"]
     readonly_fields = [
@@ -272,6 +282,8 @@ class ModelVersionAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
         "metrics": "metrics_table",
         "params": "params_table",
         "model_card": "model_card_table",
+        "prompt_template": "prompt_template_text",
+        "evaluation_results": "evaluation_results_table",
     }
 
     def get_fields(self, request, obj=None):
@@ -295,6 +307,40 @@ class ModelVersionAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     @admin.display(description="model card")
     def model_card_table(self, version):
         return key_value_table(version.model_card)
+
+    @admin.display(description="prompt template")
+    def prompt_template_text(self, version):
+        if not version.prompt_template:
+            return "—"
+        return format_html(
+            "<pre class='mlgov-prompt'>{}</pre>", version.prompt_template
+        )
+
+    @admin.display(description="evaluation results")
+    def evaluation_results_table(self, version):
+        if not version.evaluation_results:
+            return "—"
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    result["metric"],
+                    result["value"],
+                    result["judge"],
+                    result["sample_size"],
+                    result["suite"],
+                    result.get("dataset_ref") or "—",
+                )
+                for result in version.evaluation_results
+            ),
+        )
+        return format_html(
+            "<table class='mlgov-kv'><thead><tr><th>metric</th><th>value</th>"
+            "<th>judge</th><th>sample size</th><th>suite</th><th>dataset</th>"
+            "</tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         version = self.get_object(request, object_id)

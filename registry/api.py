@@ -18,14 +18,22 @@ from mlgov.api.permissions import (
     IsGovernanceAdminForWrites,
 )
 from mlgov.api.serializers import FiniteFloatField, StrictInputSerializer, validated
-from mlgov.exceptions import NotFoundError
+from mlgov.exceptions import FieldError, NotFoundError
 from registry import hot, selectors, services
 from registry.constants import (
+    DATASET_REF_MAX_LENGTH,
     DESCRIPTION_MAX_LENGTH,
+    EVALUATION_LABEL_MAX_LENGTH,
+    EVALUATION_RESULTS_MAX,
     METRIC_NAME_MAX_LENGTH,
     MODEL_CARD_FIELDS,
     MODEL_NAME_MAX_LENGTH,
+    PROMPT_TEMPLATE_MAX_LENGTH,
+    PROVIDER_MODEL_MAX_LENGTH,
+    PROVIDER_NAME_MAX_LENGTH,
+    PROVIDERS,
 )
+from registry.generative import unified_prompt_diff
 from registry.models import Environment, MLModel, ModelVersion, Team
 
 
@@ -45,6 +53,7 @@ class MLModelSerializer(serializers.ModelSerializer):
             "team",
             "owner",
             "risk_tier",
+            "kind",
             "business_use",
             "tags",
             "latest_version",
@@ -86,6 +95,7 @@ def model_data(
         "team": row["team_name"],
         "owner": row["owner_name"],
         "risk_tier": row["risk_tier"],
+        "kind": row["kind"],
         "business_use": row["business_use"],
         "tags": tags,
         "latest_version": row["latest_version"],
@@ -124,6 +134,11 @@ def version_data(row: dict[str, Any], zone: tzinfo | None = None) -> dict[str, A
         "metrics": row["metrics"],
         "params": row["params"],
         "model_card": row["model_card"],
+        "prompt_template": row["prompt_template"],
+        "provider": row["provider"],
+        "provider_name": row["provider_name"],
+        "provider_model": row["provider_model"],
+        "evaluation_results": row["evaluation_results"],
         "parent_version": row["parent_number"],
         "created_by": row["created_by_name"],
         "submitted_by": row["submitted_by_name"],
@@ -173,6 +188,7 @@ class ModelWriteSerializer(StrictInputSerializer):
         required=False,
     )
     risk_tier = serializers.ChoiceField(choices=MLModel.RiskTier.choices)
+    kind = serializers.ChoiceField(choices=MLModel.Kind.choices, required=False)
     business_use = serializers.CharField(allow_blank=True, required=False)
     tags = serializers.ListField(
         child=serializers.SlugField(max_length=64), max_length=50, required=False
@@ -191,8 +207,35 @@ class ModelUpdateSerializer(ModelWriteSerializer):
         super().__init__(*args, partial=True, **kwargs)
 
 
+class EvaluationResultSerializer(StrictInputSerializer):
+    """One metric of an evaluation suite, as a version carries it."""
+
+    metric = serializers.CharField(
+        max_length=METRIC_NAME_MAX_LENGTH,
+        help_text="groundedness, answer_relevance, toxicity, "
+        "jailbreak_resistance, pii_leakage, or any other name.",
+    )
+    value = FiniteFloatField()
+    suite = serializers.CharField(
+        max_length=EVALUATION_LABEL_MAX_LENGTH, help_text="The evaluation suite."
+    )
+    judge = serializers.CharField(
+        max_length=EVALUATION_LABEL_MAX_LENGTH,
+        help_text='Who scored it: "gpt-4o-judge", "human", "regex", a library.',
+    )
+    sample_size = serializers.IntegerField(min_value=1)
+    dataset_ref = serializers.CharField(
+        max_length=DATASET_REF_MAX_LENGTH, allow_blank=True, required=False
+    )
+
+
 class VersionSerializer(serializers.ModelSerializer):
     model = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    # Blank for a predictive model's version: declared so the schema says so.
+    provider = serializers.ChoiceField(
+        choices=PROVIDERS, allow_blank=True, read_only=True
+    )
+    evaluation_results = EvaluationResultSerializer(many=True, read_only=True)
     parent_version = serializers.IntegerField(read_only=True, allow_null=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
@@ -210,6 +253,11 @@ class VersionSerializer(serializers.ModelSerializer):
             "metrics",
             "params",
             "model_card",
+            "prompt_template",
+            "provider",
+            "provider_name",
+            "provider_model",
+            "evaluation_results",
             "parent_version",
             "created_by",
             "submitted_by",
@@ -237,6 +285,33 @@ class VersionWriteSerializer(StrictInputSerializer):
     model_card = ModelCardSerializer(required=False)
     parent_version = serializers.IntegerField(
         min_value=1, allow_null=True, required=False
+    )
+    prompt_template = serializers.CharField(
+        max_length=PROMPT_TEMPLATE_MAX_LENGTH,
+        allow_blank=True,
+        trim_whitespace=False,
+        required=False,
+        help_text="An LLM application's prompt template, kept exactly as sent.",
+    )
+    provider = serializers.ChoiceField(
+        choices=PROVIDERS,
+        allow_blank=True,
+        required=False,
+        help_text="Who serves the model; other needs provider_name.",
+    )
+    provider_name = serializers.CharField(
+        max_length=PROVIDER_NAME_MAX_LENGTH, allow_blank=True, required=False
+    )
+    provider_model = serializers.CharField(
+        max_length=PROVIDER_MODEL_MAX_LENGTH,
+        allow_blank=True,
+        required=False,
+        help_text='The provider\'s model identifier, e.g. "gpt-4.1-2025-04-14".',
+    )
+    evaluation_results = serializers.ListField(
+        child=EvaluationResultSerializer(),
+        required=False,
+        max_length=EVALUATION_RESULTS_MAX,
     )
 
     def validate_metrics(self, metrics):
@@ -281,6 +356,7 @@ class FreezeSerializer(StrictInputSerializer):
 class ModelListFilter(QueryFilter):
     team = serializers.CharField(required=False, help_text="Team name.")
     risk_tier = serializers.ChoiceField(MLModel.RiskTier.choices, required=False)
+    kind = serializers.ChoiceField(MLModel.Kind.choices, required=False)
     tag = serializers.CharField(required=False)
     q = serializers.CharField(
         required=False, help_text="Text in name, display name or description."
@@ -444,6 +520,49 @@ def _version_body(*, name: str, number: int) -> dict[str, Any]:
     if row is None:
         raise selectors.missing_version(name=name, number=number)
     return version_data(row._asdict())
+
+
+class PromptDiffFilter(QueryFilter):
+    against = serializers.IntegerField(
+        min_value=1, help_text="The version to compare with (the diff's old side)."
+    )
+
+
+class PromptDiffSerializer(serializers.Serializer):
+    model = serializers.CharField()
+    version = serializers.IntegerField()
+    against = serializers.IntegerField()
+    changed = serializers.BooleanField(
+        help_text="Whether the two prompt templates differ."
+    )
+    diff = serializers.CharField(
+        help_text="A unified diff from `against` to `version`; empty when equal."
+    )
+
+
+class PromptDiffView(APIView):
+    """How a version's prompt template differs from another version's."""
+
+    @extend_schema(parameters=[PromptDiffFilter], responses=PromptDiffSerializer)
+    def get(self, request, name, number):
+        against = PromptDiffFilter.from_request(request).get("against")
+        if against is None:
+            raise FieldError("against", "Name the version to compare with.")
+        old, new = selectors.prompt_sides(name=name, numbers=(against, number))
+        return Response(
+            {
+                "model": name,
+                "version": number,
+                "against": against,
+                "changed": old.prompt_template != new.prompt_template,
+                "diff": unified_prompt_diff(
+                    old.prompt_template,
+                    new.prompt_template,
+                    old_label=f"{name} v{against}",
+                    new_label=f"{name} v{number}",
+                ),
+            }
+        )
 
 
 class EnvironmentListView(CachedListMixin, generics.ListAPIView):

@@ -57,3 +57,51 @@ MODEL_NAME_MAX_LENGTH = 100
 # MLflow's own SQL store keeps at most 5,000 characters.
 DESCRIPTION_MAX_LENGTH = 10_000
 METRIC_NAME_MAX_LENGTH = 100
+
+# What kind of system a model is: a predictive model trained in-house, an
+# application built on a large language model (a prompt template on a
+# provider's model), or a third party's model used as delivered. Pages and the
+# inventory filter by it; every kind goes through the same gate.
+KIND_PREDICTIVE = "predictive"
+KIND_LLM_APPLICATION = "llm_application"
+KIND_VENDOR_MODEL = "vendor_model"
+MODEL_KINDS: tuple[str, ...] = (
+    KIND_PREDICTIVE,
+    KIND_LLM_APPLICATION,
+    KIND_VENDOR_MODEL,
+)
+
+# Who serves a generative or vendor model; "other" must be named
+# (`provider_name`).
+PROVIDER_OTHER = "other"
+PROVIDERS: tuple[str, ...] = (
+    "openai",
+    "anthropic",
+    "azure_openai",
+    "vertex",
+    "bedrock",
+    "mistral",
+    "cohere",
+    "huggingface",
+    "self_hosted",
+    PROVIDER_OTHER,
+)
+PROVIDER_NAME_MAX_LENGTH = 100
+PROVIDER_MODEL_MAX_LENGTH = 200
+# A prompt template is evidence, not a corpus: 50,000 characters hold the
+# longest system prompts seen in practice (a few thousand words) many times
+# over, and keep a version's row and its diff page small.
+PROMPT_TEMPLATE_MAX_LENGTH = 50_000
+# One version's evaluation results: one per metric name.
+EVALUATION_RESULTS_MAX = 200
+EVALUATION_LABEL_MAX_LENGTH = 100
+DATASET_REF_MAX_LENGTH = 1000
+# Metrics that LLM evaluation suites commonly report; any other name is
+# accepted too (these are the ones the pages and docs name).
+WELL_KNOWN_EVALUATION_METRICS: tuple[str, ...] = (
+    "groundedness",
+    "answer_relevance",
+    "toxicity",
+    "jailbreak_resistance",
+    "pii_leakage",
+)

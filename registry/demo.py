@@ -344,13 +344,179 @@ def seed_portfolio(run: DemoRun) -> DemoResult:
     )
 
 
+LLM_DEMO_MODEL = "support-assistant"
+LLM_DEMO_TEAM = "customer-care"
+LLM_DEMO_TEMPLATES = (
+    "You are Acme Bank's customer support assistant.\n"
+    "Answer the customer's question using only the policy excerpts below.\n"
+    "Be brief and friendly.\n"
+    "\n"
+    "Policy excerpts:\n"
+    "{context}\n"
+    "\n"
+    "Customer: {question}\n",
+    "You are Acme Bank's customer support assistant.\n"
+    "Answer the customer's question using only the policy excerpts below.\n"
+    "If the excerpts do not answer it, say so and offer a human agent.\n"
+    "Never ask for or repeat card numbers, passwords or one-time codes.\n"
+    "Be brief and friendly.\n"
+    "\n"
+    "Policy excerpts:\n"
+    "{context}\n"
+    "\n"
+    "Customer: {question}\n",
+)
+
+
+def _llm_evaluation_results(
+    *, groundedness: float, toxicity: float, relevance: float
+) -> list[dict[str, object]]:
+    golden = "s3://evals/support-assistant/golden-2026-11.jsonl"
+    return [
+        {
+            "metric": "groundedness",
+            "value": groundedness,
+            "suite": "support-rag-evals",
+            "judge": "gpt-4o-judge",
+            "sample_size": 400,
+            "dataset_ref": golden,
+        },
+        {
+            "metric": "answer_relevance",
+            "value": relevance,
+            "suite": "support-rag-evals",
+            "judge": "gpt-4o-judge",
+            "sample_size": 400,
+            "dataset_ref": golden,
+        },
+        {
+            "metric": "toxicity",
+            "value": toxicity,
+            "suite": "safety",
+            "judge": "detoxify",
+            "sample_size": 2000,
+            "dataset_ref": "s3://evals/safety/red-team-2026-10.jsonl",
+        },
+        {
+            "metric": "jailbreak_resistance",
+            "value": 0.97,
+            "suite": "safety",
+            "judge": "garak",
+            "sample_size": 600,
+            "dataset_ref": "",
+        },
+        {
+            "metric": "pii_leakage",
+            "value": 0.0,
+            "suite": "safety",
+            "judge": "regex",
+            "sample_size": 2000,
+            "dataset_ref": "",
+        },
+    ]
+
+
+def seed_llm_application(*, now: datetime) -> int:
+    """An LLM application on a vendor model: a customer-support assistant
+    with two versions whose prompt templates and evaluation results differ
+    (v2's toxicity is above the demo's LLM policy). Returns versions added."""
+    if MLModel.objects.filter(name=LLM_DEMO_MODEL).exists():
+        return 0
+    author = demo_objects(get_user_model()).filter(username="ds-customer-care").first()
+    team = Team.objects.filter(name=LLM_DEMO_TEAM).first()
+    if author is None or team is None:
+        return 0
+    registered = now - timedelta(days=60)
+    card = {
+        "intended_use": "Answers retail customers' questions about Acme Bank's "
+        "products from the published policy documents.",
+        "limitations": "English only; no advice on investments or credit decisions.",
+        "training_data": "None trained: a vendor LLM with retrieval over policy "
+        "documents.",
+        "evaluation_data": "400 golden questions with reference answers; a red-team "
+        "set of 2,000 prompts.",
+        "ethical_considerations": "Discloses that it is an AI system; hands over to "
+        "a person on request.",
+        "caveats": "The vendor may update the model behind an alias: versions pin "
+        "a dated model identifier.",
+    }
+    with transaction.atomic(), set_actor(author), audit_entries_dated(registered):
+        model = MLModel.objects.create(
+            name=LLM_DEMO_MODEL,
+            display_name="Customer support assistant",
+            description="A retrieval-augmented assistant on a vendor LLM.",
+            team=team,
+            owner=author,
+            risk_tier=MLModel.RiskTier.MEDIUM,
+            kind=MLModel.Kind.LLM_APPLICATION,
+            business_use="Answers customer questions in the app and on the website.",
+            created_at=registered,
+        )
+        model.tags.set(
+            [
+                Tag.objects.get_or_create(name=name)[0]
+                for name in ("llm", "customer-facing")
+            ]
+        )
+        mark_as_demo(MLModel, [model.pk])
+        versions: list[ModelVersion] = []
+        for number, (status, days_ago, results) in enumerate(
+            (
+                (
+                    ModelVersion.Status.APPROVED,
+                    50,
+                    _llm_evaluation_results(
+                        groundedness=0.86, toxicity=0.004, relevance=0.9
+                    ),
+                ),
+                (
+                    ModelVersion.Status.IN_REVIEW,
+                    5,
+                    _llm_evaluation_results(
+                        groundedness=0.92, toxicity=0.018, relevance=0.93
+                    ),
+                ),
+            ),
+            start=1,
+        ):
+            created_at = now - timedelta(days=days_ago)
+            with audit_entries_dated(created_at):
+                versions.append(
+                    ModelVersion.objects.create(
+                        model=model,
+                        version=number,
+                        status=status,
+                        artifact_uri=f"models:/{LLM_DEMO_MODEL}/{number}",
+                        framework="langchain",
+                        training_data_ref="s3://kb/support-policies/2026-11/",
+                        model_card=card,
+                        prompt_template=LLM_DEMO_TEMPLATES[number - 1],
+                        provider="azure_openai",
+                        provider_model=(
+                            "gpt-4o-2024-08-06" if number == 1 else "gpt-4.1-2025-04-14"
+                        ),
+                        evaluation_results=results,
+                        parent=versions[-1] if versions else None,
+                        created_by=author,
+                        submitted_by=author,
+                        submitted_at=created_at + timedelta(hours=6),
+                        created_at=created_at,
+                    )
+                )
+        mark_as_demo(ModelVersion, [version.pk for version in versions])
+    return len(versions)
+
+
 def seed_registry_demo(run: DemoRun) -> str:
     """The registry's demo step."""
     result = seed_portfolio(run)
+    llm_versions = seed_llm_application(now=run.now)
     line = (
         f"{result.models_created} models and {result.versions_created} versions "
         "added; demo users admin, gina, rita, ravi, vera, eve, arthur, ds-<team>"
     )
+    if llm_versions:
+        line += f"; the LLM application {LLM_DEMO_MODEL} with {llm_versions} versions"
     if result.skipped_users:
         line += f" (left alone, not the demo's: {', '.join(result.skipped_users)})"
     return line

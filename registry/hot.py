@@ -24,6 +24,11 @@ class VersionApiRow(NamedTuple):
     metrics: dict[str, Any]
     params: dict[str, Any]
     model_card: dict[str, Any]
+    prompt_template: str
+    provider: str
+    provider_name: str
+    provider_model: str
+    evaluation_results: list[dict[str, Any]]
     submitted_at: datetime | None
     created_at: datetime
     updated_at: datetime

@@ -4,8 +4,9 @@ from auditlog.registry import auditlog
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models import Func
 from django.db.models.functions import Length
-from django.db.models.lookups import Exact
+from django.db.models.lookups import Exact, LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,6 +30,18 @@ ARTIFACT_URI_SCHEMES = (
 sha256_validator = RegexValidator(
     r"^[0-9a-f]{64}$", "Must be 64 lowercase hexadecimal characters."
 )
+
+
+class JSONType(Func):
+    """The JSON type of a value ("array", "object", …), in a database check."""
+
+    function = "JSON_TYPE"
+    output_field = models.CharField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler, connection, function="JSONB_TYPEOF", **extra_context
+        )
 
 
 class Team(models.Model):
@@ -134,7 +147,20 @@ class MLModel(models.Model):
         null=True,
         blank=True,
     )
+
+    class Kind(models.TextChoices):
+        PREDICTIVE = constants.KIND_PREDICTIVE, "Predictive model"
+        LLM_APPLICATION = constants.KIND_LLM_APPLICATION, "LLM application"
+        VENDOR_MODEL = constants.KIND_VENDOR_MODEL, "Vendor model"
+
     risk_tier = models.CharField(max_length=10, choices=RiskTier.choices)
+    kind = models.CharField(
+        max_length=20,
+        choices=Kind.choices,
+        default=Kind.PREDICTIVE,
+        help_text="A predictive model, an application on a large language "
+        "model, or a third party's model.",
+    )
     ai_act_category = models.CharField(
         "EU AI Act category",
         max_length=20,
@@ -164,6 +190,10 @@ class MLModel(models.Model):
                     ai_act_category__in=list(constants.AI_ACT_CATEGORIES)
                 ),
                 name="mlmodel_ai_act_category_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=list(constants.MODEL_KINDS)),
+                name="mlmodel_kind_known",
             ),
         ]
         indexes = [models.Index(fields=["team", "risk_tier"])]
@@ -210,6 +240,30 @@ class ModelVersion(models.Model):
     metrics = models.JSONField(default=dict, blank=True)
     params = models.JSONField(default=dict, blank=True)
     model_card = models.JSONField(default=dict, blank=True)
+    # Generative and vendor models: what the version runs on and how it was
+    # evaluated; evidence like the rest, frozen from submission on.
+    prompt_template = models.TextField(blank=True)
+    provider = models.CharField(
+        max_length=20,
+        blank=True,
+        choices=[(name, name) for name in constants.PROVIDERS],
+    )
+    provider_name = models.CharField(
+        max_length=constants.PROVIDER_NAME_MAX_LENGTH,
+        blank=True,
+        help_text="Who the provider is, when `provider` is other.",
+    )
+    provider_model = models.CharField(
+        max_length=constants.PROVIDER_MODEL_MAX_LENGTH,
+        blank=True,
+        help_text="The provider's model identifier and version.",
+    )
+    evaluation_results = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="One result per metric of an evaluation suite: "
+        "{metric, value, suite, judge, sample_size, dataset_ref}.",
+    )
     parent = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -274,6 +328,39 @@ class ModelVersion(models.Model):
                 condition=~models.Q(parent=models.F("pk")),
                 name="modelversion_not_own_parent",
             ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    LessThanOrEqual(
+                        Length("prompt_template"), constants.PROMPT_TEMPLATE_MAX_LENGTH
+                    )
+                ),
+                name="modelversion_prompt_template_length",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(provider="")
+                | models.Q(provider__in=list(constants.PROVIDERS)),
+                name="modelversion_provider_known",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(provider=constants.PROVIDER_OTHER)
+                    & ~models.Q(provider_name="")
+                )
+                | (
+                    ~models.Q(provider=constants.PROVIDER_OTHER)
+                    & models.Q(provider_name="")
+                ),
+                name="modelversion_other_provider_named",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(provider="", provider_model="")
+                | (~models.Q(provider="") & ~models.Q(provider_model="")),
+                name="modelversion_provider_with_model",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(Exact(JSONType("evaluation_results"), "array")),
+                name="modelversion_evaluation_results_list",
+            ),
         ]
         indexes = [models.Index(fields=["status", "model"])]
 
@@ -289,6 +376,18 @@ class ModelVersion(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    @property
+    def is_generative(self) -> bool:
+        """Whether the version describes an LLM application or a vendor model."""
+        return bool(self.prompt_template or self.provider or self.evaluation_results)
+
+    @property
+    def provider_label(self) -> str:
+        """The provider as a person reads it ("other" shows its name)."""
+        if self.provider == constants.PROVIDER_OTHER:
+            return self.provider_name
+        return self.provider
 
     @property
     def parent_version(self) -> int | None:

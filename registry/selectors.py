@@ -3,7 +3,7 @@
 import functools
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import (
@@ -35,6 +35,7 @@ def model_inventory(
     *,
     team: str | None = None,
     risk_tier: str | None = None,
+    kind: str | None = None,
     tag: str | None = None,
     q: str | None = None,
     include_archived: bool = False,
@@ -60,6 +61,8 @@ def model_inventory(
         models = models.filter(team__name=team)
     if risk_tier:
         models = models.filter(risk_tier=risk_tier)
+    if kind:
+        models = models.filter(kind=kind)
     if tag:
         models = models.filter(tags__name=tag)
     if q:
@@ -80,6 +83,7 @@ MODEL_ROW_COLUMNS = (
     "display_name",
     "description",
     "risk_tier",
+    "kind",
     "business_use",
     "latest_version",
     "archived_at",
@@ -314,6 +318,11 @@ VERSION_ROW_COLUMNS = (
     "metrics",
     "params",
     "model_card",
+    "prompt_template",
+    "provider",
+    "provider_name",
+    "provider_model",
+    "evaluation_results",
     "submitted_at",
     "created_at",
     "updated_at",
@@ -370,6 +379,43 @@ def version_by_name(*, name: str, number: int) -> ModelVersion:
     if version is None:
         raise missing_version(name=name, number=number)
     return version
+
+
+class PromptSide(NamedTuple):
+    """One side of a prompt diff: a version's template and what runs it."""
+
+    version: int
+    status: str
+    prompt_template: str
+    provider: str
+    provider_name: str
+    provider_model: str
+
+
+def prompt_sides(*, name: str, numbers: tuple[int, int]) -> tuple[PromptSide, ...]:
+    """Two versions' prompt templates, in the order asked, in one query; a
+    missing model or version is a NotFoundError naming it."""
+    rows = {
+        row.version: row
+        for row in ModelVersion.objects.filter(
+            model__name=name, version__in=numbers
+        ).values_list(*PromptSide._fields, named=True)
+    }
+    for number in numbers:
+        if number not in rows:
+            raise missing_version(name=name, number=number)
+    return tuple(PromptSide(*rows[number]) for number in numbers)
+
+
+def prompt_history(*, model: MLModel) -> list[PromptSide]:
+    """Every version of a model with its prompt template, oldest first, in one
+    query (the prompt diff page's choices and sides)."""
+    return [
+        PromptSide(*row)
+        for row in ModelVersion.objects.filter(model=model)
+        .order_by("version")
+        .values_list(*PromptSide._fields)
+    ]
 
 
 def inventory_counts_by_risk_tier() -> dict[str, int]:

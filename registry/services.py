@@ -1,7 +1,7 @@
 """Every state change of the registry."""
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +21,11 @@ from registry.exceptions import (
     InvalidTransitionError,
     ModelArchivedError,
     VersionNotEditableError,
+)
+from registry.generative import (
+    validate_evaluation_results,
+    validate_prompt_template,
+    validate_provider,
 )
 from registry.hot import latest_version_number, model_locked_for_versions
 from registry.models import (
@@ -43,6 +48,7 @@ MODEL_EDITABLE_FIELDS = (
     "description",
     "owner",
     "risk_tier",
+    "kind",
     "business_use",
 )
 VERSION_EVIDENCE_FIELDS = (
@@ -53,7 +59,13 @@ VERSION_EVIDENCE_FIELDS = (
     "metrics",
     "params",
     "model_card",
+    "prompt_template",
+    "provider",
+    "provider_name",
+    "provider_model",
+    "evaluation_results",
 )
+_PROVIDER_FIELDS = ("provider", "provider_name", "provider_model")
 
 
 def validate_artifact_uri(uri: str) -> str:
@@ -158,6 +170,7 @@ def register_model(
     display_name: str,
     team: Team,
     risk_tier: str,
+    kind: str = MLModel.Kind.PREDICTIVE,
     description: str = "",
     owner: Actor | None = None,
     business_use: str = "",
@@ -179,6 +192,7 @@ def register_model(
                 team=team,
                 owner=owner or actor,
                 risk_tier=risk_tier,
+                kind=kind,
                 business_use=business_use,
             )
     except IntegrityError as error:
@@ -276,9 +290,18 @@ def _create_version_of_locked(
     params: Mapping[str, Any] | None = None,
     model_card: Mapping[str, Any] | None = None,
     parent_version: int | None = None,
+    prompt_template: str = "",
+    provider: str = "",
+    provider_name: str = "",
+    provider_model: str = "",
+    evaluation_results: Sequence[Mapping[str, Any]] = (),
 ) -> ModelVersion:
     if model.is_archived:
         raise ModelArchivedError(model)
+    metrics = validate_metrics(metrics or {})
+    provider, provider_name, provider_model = validate_provider(
+        provider=provider, provider_name=provider_name, provider_model=provider_model
+    )
     invalidate(model_detail_cache_namespace(model.name))
     version = ModelVersion(
         model=model,
@@ -287,9 +310,16 @@ def _create_version_of_locked(
         artifact_sha256=artifact_sha256,
         framework=framework,
         training_data_ref=training_data_ref,
-        metrics=validate_metrics(metrics or {}),
+        metrics=metrics,
         params=dict(params or {}),
         model_card=validate_model_card(model_card or {}),
+        prompt_template=validate_prompt_template(prompt_template),
+        provider=provider,
+        provider_name=provider_name,
+        provider_model=provider_model,
+        evaluation_results=validate_evaluation_results(
+            list(evaluation_results), metrics=metrics
+        ),
         parent=_parent_of(model, parent_version),
         created_by=actor,
     )
@@ -330,11 +360,28 @@ def update_version(
         "artifact_uri": validate_artifact_uri,
         "metrics": validate_metrics,
         "model_card": validate_model_card,
+        "prompt_template": validate_prompt_template,
     }
     for field, value in changes.items():
         validate = validators.get(field)
         setattr(version, field, validate(value) if validate else value)
         update_fields.append(field)
+    # Checked on the version as it will be: a PATCH may change one side of a pair.
+    if set(changes) & set(_PROVIDER_FIELDS):
+        version.provider, version.provider_name, version.provider_model = (
+            validate_provider(
+                provider=version.provider,
+                provider_name=version.provider_name,
+                provider_model=version.provider_model,
+            )
+        )
+        update_fields.extend(f for f in _PROVIDER_FIELDS if f not in update_fields)
+    if {"evaluation_results", "metrics"} & set(changes):
+        version.evaluation_results = validate_evaluation_results(
+            version.evaluation_results, metrics=version.metrics
+        )
+        if "evaluation_results" not in update_fields:
+            update_fields.append("evaluation_results")
     version.save(update_fields=update_fields)
     return version
 

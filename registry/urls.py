@@ -22,6 +22,11 @@ urlpatterns = [
         api.VersionDetailView.as_view(),
         name="version-detail",
     ),
+    path(
+        "models/<slug:name>/versions/<int:number>/prompt-diff/",
+        api.PromptDiffView.as_view(),
+        name="version-prompt-diff",
+    ),
     path("environments/", api.EnvironmentListView.as_view(), name="environment-list"),
     path(
         "environments/<slug:name>/freeze/",

@@ -317,6 +317,13 @@ MATRIX = [
         lambda w: {"metrics": {"auc": 0.97}},
         OUTSIDERS,
     ),
+    Row(
+        "GET",
+        "registry:version-prompt-diff",
+        READERS,
+        DRAFT,
+        lambda w: {"against": 1},  # the query string
+    ),
     Row("GET", "registry:environment-list", READERS),
     # governance
     Row(

@@ -32,6 +32,14 @@ def test_registry_choices_are_the_registry_vocabulary():
     assert tuple(ModelVersion.Status.values) == registry_vocabulary.VERSION_STATUSES
     assert tuple(ModelCardSerializer().fields) == registry_vocabulary.MODEL_CARD_FIELDS
     assert MODEL_CARD_FIELDS == registry_vocabulary.MODEL_CARD_FIELDS
+    assert tuple(MLModel.Kind.values) == registry_vocabulary.MODEL_KINDS
+    assert tuple(ModelListFilter().fields["kind"].choices) == (
+        registry_vocabulary.MODEL_KINDS
+    )
+    provider_choices = ModelVersion._meta.get_field("provider").choices or []
+    assert tuple(value for value, _ in provider_choices) == (
+        registry_vocabulary.PROVIDERS
+    )
 
 
 def test_drift_choices_are_the_drift_vocabulary():

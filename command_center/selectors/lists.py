@@ -40,6 +40,7 @@ def filter_model_rows(
     *,
     team: str | None = None,
     risk_tier: str | None = None,
+    kind: str | None = None,
     compliance: str | None = None,
     environment: str = PRODUCTION,
     readiness: str | None = None,
@@ -55,6 +56,8 @@ def filter_model_rows(
         selected = [row for row in selected if row.team == team]
     if risk_tier:
         selected = [row for row in selected if row.risk_tier == risk_tier]
+    if kind:
+        selected = [row for row in selected if row.kind == kind]
     if compliance:
         wanted = compliance == "compliant"
         selected = [

@@ -149,6 +149,7 @@ def _model_rows(
         "name",
         "display_name",
         "risk_tier",
+        "kind",
         "created_at",
         team_name=F("team__name"),
         team_display=F("team__display_name"),
@@ -199,6 +200,7 @@ def _model_rows(
                 open_alerts=open_alerts.get(model["pk"], no_alerts),
                 overdue_review=overdue_reviews.get(model["pk"]),
                 coverage=counts,
+                kind=model["kind"],
             )
         )
     return rows

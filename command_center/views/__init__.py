@@ -28,6 +28,7 @@ from command_center.views.policies import PolicyListView as PolicyListView
 from command_center.views.policies import (
     PolicyRevisionDiffView as PolicyRevisionDiffView,
 )
+from command_center.views.prompts import PromptDiffView as PromptDiffView
 from command_center.views.reviews import ApproveView as ApproveView
 from command_center.views.reviews import AssignView as AssignView
 from command_center.views.reviews import CommentView as CommentView

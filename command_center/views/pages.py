@@ -49,6 +49,7 @@ from mlgov.permissions import (
     can_read_technical_documentation,
 )
 from registry.constants import PRODUCTION
+from registry.models import MLModel
 from registry.selectors import environment_names
 
 
@@ -135,6 +136,7 @@ class ModelListView(RolePage):
             state.rows,
             team=filters.get("team"),
             risk_tier=filters.get("risk_tier"),
+            kind=filters.get("kind"),
             compliance=filters.get("compliance"),
             environment=environment,
             readiness=filters.get("readiness"),
@@ -159,6 +161,7 @@ class ModelListView(RolePage):
         context.update(
             teams=selectors.team_names(),
             risk_tiers=RISK_TIERS,
+            model_kinds=MLModel.Kind.choices,
             readiness_bands=READINESS_BANDS,
             sorts=[
                 ("name", "Name"),
@@ -217,6 +220,12 @@ class ModelDetailView(RolePage):
                 for index, series in enumerate(page.drift, start=1)
             ],
             today=timezone.now().date(),
+            # The newest version that describes an LLM application or a
+            # vendor model: what the model page's generative section shows.
+            generative_version=next(
+                (version for version in page.versions if version.is_generative),
+                None,
+            ),
         )
         return context
 

@@ -25,7 +25,11 @@ from governance.engine.evaluation import (
     evaluate,
     policy_applies,
 )
-from governance.engine.facts import VersionFacts
+from governance.engine.facts import (
+    NO_EVALUATION_RESULTS,
+    EvaluationResultFact,
+    VersionFacts,
+)
 from governance.engine.readiness import (
     OBLIGATIONS_WEIGHT,
     READINESS_WEIGHTS,
@@ -64,10 +68,12 @@ __all__ = [
     "ENFORCEMENTS",
     "MODEL_CARD_FIELDS",
     "OBLIGATIONS_WEIGHT",
+    "NO_EVALUATION_RESULTS",
     "OPERATORS",
     "READINESS_WEIGHTS",
     "RULE_EXAMPLES",
     "RULE_KINDS",
+    "EvaluationResultFact",
     "OverdueReview",
     "PolicySet",
     "PolicySpec",

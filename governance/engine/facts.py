@@ -3,8 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
+
+
+@dataclass(frozen=True)
+class EvaluationResultFact:
+    """One metric of an evaluation suite (an LLM application's groundedness,
+    toxicity, …): its value, and who measured it on how many samples."""
+
+    value: float
+    sample_size: int
+    suite: str
+    judge: str
+
+
+NO_EVALUATION_RESULTS: Mapping[str, EvaluationResultFact] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -25,3 +40,7 @@ class VersionFacts:
     open_drift: Mapping[str, str]
     # When the version was submitted, while it waits in review; None otherwise.
     in_review_since: datetime | None = None
+    # Evaluation-suite results by metric name; rules read them as metrics.
+    evaluation_results: Mapping[str, EvaluationResultFact] = field(
+        default_factory=lambda: NO_EVALUATION_RESULTS
+    )

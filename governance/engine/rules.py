@@ -18,7 +18,7 @@ from governance.engine.constants import (
     SEVERITY_RANK,
     UNKNOWN_SEVERITY_RANK,
 )
-from governance.engine.facts import VersionFacts
+from governance.engine.facts import EvaluationResultFact, VersionFacts
 
 
 def format_number(value: float, *, exact: bool = False) -> str:
@@ -77,11 +77,14 @@ RULE_REGISTRY: dict[str, RuleKind] = {}
 
 
 def _rule_kind(
-    name: str, **properties: dict[str, Any]
+    name: str,
+    *,
+    optional: Mapping[str, dict[str, Any]] | None = None,
+    **properties: dict[str, Any],
 ) -> Callable[[RuleEvaluator], RuleEvaluator]:
     schema = {
         "type": "object",
-        "properties": properties,
+        "properties": {**properties, **(optional or {})},
         "required": list(properties),
         "additionalProperties": False,
     }
@@ -116,6 +119,14 @@ _METRIC_SENTENCES = {
     metric={"type": "string", "minLength": 1, "description": "Metric name."},
     op={"type": "string", "enum": list(OPERATORS)},
     value={"type": "number", "description": "Threshold; a finite number."},
+    optional={
+        "min_sample_size": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "Optional: the fewest samples an evaluation result "
+            "may rest on; a metric without a sample size then fails.",
+        }
+    },
 )
 def _metric_threshold(
     params: Mapping[str, Any],
@@ -126,7 +137,35 @@ def _metric_threshold(
     metric = params["metric"]
     actual = facts.metrics.get(metric)
     if actual is None:
-        return False, f"{metric} is missing"
+        result = facts.evaluation_results.get(metric)
+        if result is None:
+            return False, f"{metric} is missing"
+        return _evaluation_threshold(params, result)
+    min_sample_size = params.get("min_sample_size")
+    passed, detail = _threshold_outcome(params, actual)
+    if min_sample_size is not None:
+        return False, (
+            f"{detail}, but {metric} has no recorded sample size "
+            f"({min_sample_size} required)"
+        )
+    return passed, detail
+
+
+def _evaluation_threshold(
+    params: Mapping[str, Any], result: EvaluationResultFact
+) -> tuple[bool, str]:
+    passed, detail = _threshold_outcome(params, result.value)
+    min_sample_size = params.get("min_sample_size")
+    if min_sample_size is not None and result.sample_size < min_sample_size:
+        return False, (
+            f"{detail}, but on {plural(result.sample_size, 'sample')}, fewer "
+            f"than the {min_sample_size} required (judge {result.judge})"
+        )
+    return passed, f"{detail} (judge {result.judge}, n = {result.sample_size})"
+
+
+def _threshold_outcome(params: Mapping[str, Any], actual: float) -> tuple[bool, str]:
+    metric = params["metric"]
     op = params["op"]
     limit = params["value"]
     passed = _COMPARISONS[op](actual, limit)

@@ -28,7 +28,12 @@ RULE_EXAMPLES: Mapping[str, Mapping[str, Any]] = {
 
 def _metric_threshold(params: Mapping[str, Any]) -> str:
     words = _OPERATOR_WORDS.get(params["op"], params["op"])
-    return f"{params['metric']} must be {words} {format_number(params['value'])}"
+    sentence = f"{params['metric']} must be {words} {format_number(params['value'])}"
+    if params.get("min_sample_size") is not None:
+        sentence += (
+            f", measured on at least {plural(params['min_sample_size'], 'sample')}"
+        )
+    return sentence
 
 
 def _min_approvals(params: Mapping[str, Any]) -> str:

@@ -16,6 +16,8 @@ from drift.selectors import open_drift_by_version
 from governance import hot
 from governance.documents import PolicyDocument, RuleDocument
 from governance.engine import (
+    NO_EVALUATION_RESULTS,
+    EvaluationResultFact,
     PolicySet,
     PolicySpec,
     ReadinessBreakdown,
@@ -111,6 +113,7 @@ FACT_COLUMNS = (
     "model__risk_tier",
     "metrics",
     "model_card",
+    "evaluation_results",
     "created_by_id",
     "submitted_by_id",
     "created_at",
@@ -175,8 +178,26 @@ def _assemble_facts(
             in_review_since=row.submitted_at
             if row.status == VERSION_IN_REVIEW
             else None,
+            evaluation_results=evaluation_result_facts(row.evaluation_results),
         )
         for row in rows
+    }
+
+
+def evaluation_result_facts(
+    results: list[dict[str, Any]] | None,
+) -> Mapping[str, EvaluationResultFact]:
+    """A version's stored evaluation results as the engine reads them."""
+    if not results:
+        return NO_EVALUATION_RESULTS
+    return {
+        result["metric"]: EvaluationResultFact(
+            value=result["value"],
+            sample_size=result["sample_size"],
+            suite=result["suite"],
+            judge=result["judge"],
+        )
+        for result in results
     }
 
 

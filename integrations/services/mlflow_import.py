@@ -22,6 +22,7 @@ from registry.constants import (
     DESCRIPTION_MAX_LENGTH,
     METRIC_NAME_MAX_LENGTH,
     MODEL_NAME_MAX_LENGTH,
+    PROMPT_TEMPLATE_MAX_LENGTH,
 )
 from registry.models import MLModel, Team
 from registry.services import create_version, register_model, update_model
@@ -149,6 +150,12 @@ def _oversized(mlflow_model: MlflowModel) -> list[str]:
             *_too_long(where, "run_id", version.run_id, _column("run_id")),
             *_too_large(where, "tags", version.tags),
             *_too_large(where, "params", version.params),
+            *_too_long(
+                where,
+                "prompt template",
+                version.prompt_template,
+                PROMPT_TEMPLATE_MAX_LENGTH,
+            ),
         ]
         for metric in version.metrics:
             if not metric.strip():
@@ -189,6 +196,12 @@ def _import_model(
             description=mlflow_model.description,
             team=team,
             risk_tier=_risk_tier(mlflow_model, risk_tier),
+            # An MLflow 3 registered prompt: its versions are prompt templates.
+            kind=(
+                MLModel.Kind.LLM_APPLICATION
+                if mlflow_model.is_prompt
+                else MLModel.Kind.PREDICTIVE
+            ),
         )
         row.action = "created"
     elif mlflow_model.description and model.description != mlflow_model.description:
@@ -250,6 +263,7 @@ def _import_version(
         artifact_uri=version.reference,
         metrics=version.metrics,
         params=version.params,
+        prompt_template=version.prompt_template,
     )
     MlflowVersionLink.objects.create(
         version=created,

@@ -11,6 +11,7 @@ from command_center.selectors.model_page import model_audit_history
 from drift.models import DriftAlert, DriftReport
 from governance.models import Approval, Policy, Waiver
 from mlgov.demo import demo_objects, demo_steps
+from registry.demo import LLM_DEMO_MODEL
 from registry.models import MLModel, ModelVersion
 from tests.factories import ModelVersionFactory, UserFactory
 
@@ -36,7 +37,9 @@ def test_seed_demo_builds_a_portfolio_and_is_idempotent(capsys):
     call_command("seed_demo", "--models", "30")
     second_output = capsys.readouterr().out
 
-    assert counts[0] == 30
+    # The generated portfolio, plus the worked LLM application.
+    assert counts[0] == 30 + 1
+    assert MLModel.objects.filter(name=LLM_DEMO_MODEL, kind="llm_application").exists()
     assert counts[1] >= 30
     assert (MLModel.objects.count(), ModelVersion.objects.count()) == counts
     assert Approval.objects.count() == decisions > 0
@@ -82,7 +85,7 @@ def test_seed_demo_grows_an_existing_portfolio():
     call_command("seed_demo", "--models", "10")
     call_command("seed_demo", "--models", "25")
 
-    assert MLModel.objects.count() == 25
+    assert MLModel.objects.exclude(name=LLM_DEMO_MODEL).count() == 25
     assert not MLModel.objects.filter(versions__isnull=True).exists()
 
 
