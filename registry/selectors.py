@@ -88,6 +88,7 @@ MODEL_ROW_COLUMNS = (
     "display_name",
     "description",
     "risk_tier",
+    "ai_act_category",
     "business_use",
     "latest_version",
     "archived_at",
