@@ -181,6 +181,8 @@ class ModelRow(NamedTuple):
     # Unresolved drift alerts of any of its versions, per alert severity.
     open_alerts: Mapping[str, int] = {}
     overdue_review: OverdueReview | None = None
+    # The EU AI Act category the model's use-case intake derived.
+    ai_act_category: str = "unassessed"
 
     @property
     def is_compliant(self) -> bool:

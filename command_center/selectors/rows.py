@@ -134,6 +134,7 @@ def _model_rows(
         "name",
         "display_name",
         "risk_tier",
+        "ai_act_category",
         "created_at",
         team_name=F("team__name"),
         team_display=F("team__display_name"),
@@ -173,6 +174,7 @@ def _model_rows(
                 ),
                 open_alerts=open_alerts.get(model["pk"], no_alerts),
                 overdue_review=overdue_reviews.get(model["pk"]),
+                ai_act_category=model["ai_act_category"],
             )
         )
     return rows

@@ -8,6 +8,19 @@ from command_center.views.account import (
     NotificationPreferencesView as NotificationPreferencesView,
 )
 from command_center.views.exports import InventoryCSVView as InventoryCSVView
+from command_center.views.intake import IntakePageView as IntakePageView
+from command_center.views.intake import (
+    RiskClassChangeApproveView as RiskClassChangeApproveView,
+)
+from command_center.views.intake import (
+    RiskClassChangeAskView as RiskClassChangeAskView,
+)
+from command_center.views.intake import (
+    RiskClassChangeQueueView as RiskClassChangeQueueView,
+)
+from command_center.views.intake import (
+    RiskClassChangeRejectView as RiskClassChangeRejectView,
+)
 from command_center.views.pages import AuditListView as AuditListView
 from command_center.views.pages import DeploymentListView as DeploymentListView
 from command_center.views.pages import DriftAlertListView as DriftAlertListView

@@ -28,6 +28,7 @@ from command_center.views.access import (
     page_of,
     query_without,
 )
+from command_center.views.intake import intake_context
 from command_center.views.reviews import may_use_the_workspace
 from drift import constants as drift_vocabulary
 from drift.selectors import alert_list
@@ -197,6 +198,7 @@ class ModelDetailView(RolePage):
                 for index, series in enumerate(page.drift, start=1)
             ],
             today=timezone.now().date(),
+            **intake_context(self.request.user, page.model, back="model"),
         )
         return context
 

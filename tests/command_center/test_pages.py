@@ -184,8 +184,9 @@ COLD_OVERVIEW = 26
 MODEL_LIST = 23
 # The model page: its audit history is paged (a count and a page), it reads
 # the MLflow origin in one (aliases included), the open ungoverned MLflow
-# changes in one, and its row the two exposure queries.
-MODEL_PAGE = 29
+# changes in one, and its row the two exposure queries; the current intake
+# and the pending risk class change one each.
+MODEL_PAGE = 31
 ALERT_LIST = 6
 
 
