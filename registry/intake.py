@@ -8,6 +8,7 @@ not ask approves or rejects."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -128,14 +129,17 @@ class IntakeOutcome:
     change_request: RiskClassChange | None
 
 
-def _withdraw_pending(*, model: MLModel, why: str) -> None:
-    RiskClassChange.objects.filter(
-        model=model, status=RiskClassChange.Status.PENDING
-    ).update(
-        status=RiskClassChange.Status.WITHDRAWN,
-        decided_at=timezone.now(),
-        decision_comment=why,
-    )
+def _withdraw(changes, *, why: str, at: datetime) -> None:
+    """Withdraw pending requests one by one, so each gets its audit entry."""
+    for change in changes.filter(status=RiskClassChange.Status.PENDING):
+        change.status = RiskClassChange.Status.WITHDRAWN
+        change.decided_at = at
+        change.decision_comment = why
+        change.save(update_fields=["status", "decided_at", "decision_comment"])
+
+
+def _withdraw_pending(*, model: MLModel, why: str, at: datetime) -> None:
+    _withdraw(RiskClassChange.objects.filter(model=model), why=why, at=at)
 
 
 def _set_risk_class(*, model: MLModel, tier: str, category: str) -> None:
@@ -147,14 +151,20 @@ def _set_risk_class(*, model: MLModel, tier: str, category: str) -> None:
 
 @transaction.atomic
 def submit_intake(
-    *, actor: Actor, model: MLModel, answers: Mapping[str, Any]
+    *,
+    actor: Actor,
+    model: MLModel,
+    answers: Mapping[str, Any],
+    answered_at: datetime | None = None,
 ) -> IntakeOutcome:
     """Store the next revision of the model's intake with what it derives;
     apply what raises the model's risk class, and ask a governance admin for
     what would lower it.
 
     The model row is locked first, so concurrent submissions queue and each
-    takes the next revision number."""
+    takes the next revision number. `answered_at` is for the demo loader,
+    which writes a past; a live answer is dated now."""
+    answered_at = answered_at or timezone.now()
     model = MLModel.objects.select_for_update().select_related("team").get(pk=model.pk)
     if not can_write_model(actor, model):
         raise PermissionDeniedError(
@@ -170,6 +180,7 @@ def submit_intake(
         model=model,
         revision=(latest or 0) + 1,
         answered_by=actor,
+        answered_at=answered_at,
         derived_category=result.category,
         proposed_tier=result.proposed_tier,
         reasoning=[line.as_dict() for line in result.reasoning],
@@ -185,7 +196,9 @@ def submit_intake(
     # A newer intake speaks for the model: what an older one (or a manual
     # request against the old tier) asked for is withdrawn.
     _withdraw_pending(
-        model=model, why=f"Superseded by intake revision {intake.revision}."
+        model=model,
+        why=f"Superseded by intake revision {intake.revision}.",
+        at=answered_at,
     )
     change_request = None
     target = (result.proposed_tier, result.category)
@@ -202,6 +215,7 @@ def submit_intake(
                 f"proposed tier {result.proposed_tier}."
             ),
             requested_by=actor,
+            requested_at=answered_at,
         )
     return IntakeOutcome(intake, model, applied, change_request)
 
@@ -303,10 +317,10 @@ def reject_risk_class_change(
 def withdraw_stale_requests(*, model: MLModel) -> None:
     """Withdraw the model's pending request when its tier or category moved
     since it was asked (its starting point no longer holds)."""
-    RiskClassChange.objects.filter(
-        model=model, status=RiskClassChange.Status.PENDING
-    ).exclude(from_tier=model.risk_tier, from_category=model.ai_act_category).update(
-        status=RiskClassChange.Status.WITHDRAWN,
-        decided_at=timezone.now(),
-        decision_comment="The model's risk class changed since the request.",
+    _withdraw(
+        RiskClassChange.objects.filter(model=model).exclude(
+            from_tier=model.risk_tier, from_category=model.ai_act_category
+        ),
+        why="The model's risk class changed since the request.",
+        at=timezone.now(),
     )
