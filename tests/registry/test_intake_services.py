@@ -310,10 +310,11 @@ def test_current_intakes_is_one_query(team, data_scientist, django_assert_num_qu
         assert [current[m.pk].answered_by.username for m in models] == ["scientist"] * 3
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_submissions_take_consecutive_revisions(team, data_scientist):
     if connection.vendor != "postgresql":
-        pytest.skip("SQLite serialises writers: concurrency needs PostgreSQL")
+        pytest.skip("row locks and real concurrency need PostgreSQL")
     model = MLModelFactory(team=team, risk_tier="low")
     errors: list[BaseException] = []
     barrier = threading.Barrier(4)
