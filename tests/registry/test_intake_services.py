@@ -83,6 +83,40 @@ def test_a_stored_intake_cannot_be_changed_or_deleted(model, data_scientist):
     assert intake.purpose == CREDIT_SCORING["purpose"]
 
 
+def test_an_intake_changed_behind_the_guards_is_named_by_verify_records(
+    model, data_scientist
+):
+    import importlib
+
+    from mlgov.sealed_records import verify_records
+
+    guards = importlib.import_module("registry.migrations.0008_intake_append_only")
+    intake = submit_intake(
+        actor=data_scientist, model=model, answers=CREDIT_SCORING
+    ).intake
+    assert verify_records().is_intact
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"ALTER TABLE {guards.TABLE} DISABLE TRIGGER USER")
+        else:
+            cursor.execute(f"DROP TRIGGER {guards.TABLE}_no_update")
+        cursor.execute(
+            f"UPDATE {guards.TABLE} SET domain = 'other' WHERE id = %s", [intake.pk]
+        )
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ALTER TABLE {guards.TABLE} ENABLE TRIGGER USER")
+        else:
+            cursor.execute(guards.SQLITE_FORWARD[0])
+
+    problems = verify_records().problems
+    assert any(
+        f"use-case intake {intake.pk} differs from what its audit entry sealed" in p
+        for p in problems
+    ), problems
+
+
 def test_an_intake_that_would_lower_the_tier_becomes_a_request(model, data_scientist):
     MLModel.objects.filter(pk=model.pk).update(risk_tier="critical")
 
