@@ -21,6 +21,7 @@ from mlgov.api.serializers import FiniteFloatField, StrictInputSerializer, valid
 from mlgov.exceptions import NotFoundError
 from registry import hot, selectors, services
 from registry.constants import (
+    AI_ACT_CATEGORIES,
     DESCRIPTION_MAX_LENGTH,
     METRIC_NAME_MAX_LENGTH,
     MODEL_CARD_FIELDS,
@@ -283,6 +284,11 @@ class FreezeSerializer(StrictInputSerializer):
 class ModelListFilter(QueryFilter):
     team = serializers.CharField(required=False, help_text="Team name.")
     risk_tier = serializers.ChoiceField(MLModel.RiskTier.choices, required=False)
+    ai_act_category = serializers.ChoiceField(
+        AI_ACT_CATEGORIES,
+        required=False,
+        help_text="The EU AI Act category the use-case intake derived.",
+    )
     tag = serializers.CharField(required=False)
     q = serializers.CharField(
         required=False, help_text="Text in name, display name or description."

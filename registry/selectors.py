@@ -46,6 +46,7 @@ def model_inventory(
     tag: str | None = None,
     q: str | None = None,
     include_archived: bool = False,
+    ai_act_category: str | None = None,
 ) -> QuerySet[MLModel]:
     """Models matching the filters, with what their list rows show."""
     # A correlated subquery, not Max() over a join: the database computes it
@@ -68,6 +69,8 @@ def model_inventory(
         models = models.filter(team__name=team)
     if risk_tier:
         models = models.filter(risk_tier=risk_tier)
+    if ai_act_category:
+        models = models.filter(ai_act_category=ai_act_category)
     if tag:
         models = models.filter(tags__name=tag)
     if q:

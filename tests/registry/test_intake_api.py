@@ -251,3 +251,24 @@ def test_the_endpoints_are_in_the_openapi_schema(api_client_for, viewer):
         "/api/v1/risk-class-changes/{id}/reject/",
     ):
         assert path in paths, path
+
+
+def test_the_model_list_filters_by_eu_ai_act_category(
+    api_client_for, viewer, data_scientist, model, team
+):
+    MLModelFactory(name="other", team=team)
+    submit_intake(actor=data_scientist, model=model, answers=CREDIT_SCORING)
+    client = api_client_for(viewer)
+
+    def names(query):
+        return [
+            row["name"]
+            for row in client.get(f"/api/v1/models/{query}").json()["results"]
+        ]
+
+    assert names("?ai_act_category=high_risk") == ["credit"]
+    assert names("?ai_act_category=unassessed") == ["other"]
+    assert (
+        "ai_act_category"
+        in error_of(client.get("/api/v1/models/?ai_act_category=scary"), 400)["details"]
+    )
