@@ -27,7 +27,13 @@ from integrations.selectors import (
 )
 from mlgov.audit import entries_about
 from mlgov.exceptions import NotFoundError
-from registry.models import Environment, MLModel, ModelVersion
+from registry.models import (
+    Environment,
+    MLModel,
+    ModelVersion,
+    RiskClassChange,
+    UseCaseIntake,
+)
 from registry.selectors import environments as registry_environments
 
 # --- the model page ---------------------------------------------------------
@@ -145,7 +151,8 @@ def drift_history(
 
 def model_audit_history(*, model_id: int) -> QuerySet[LogEntry]:
     """Audit entries of the model, its versions, their approvals, waivers,
-    deployments and drift alerts, newest first, in one query."""
+    deployments, drift alerts, use-case intakes and risk class changes,
+    newest first, in one query."""
     return entries_about(
         {
             MLModel: MLModel.objects.filter(pk=model_id),
@@ -154,6 +161,8 @@ def model_audit_history(*, model_id: int) -> QuerySet[LogEntry]:
             Waiver: Waiver.objects.filter(version__model_id=model_id),
             Deployment: Deployment.objects.filter(model_id=model_id),
             DriftAlert: DriftAlert.objects.filter(version__model_id=model_id),
+            UseCaseIntake: UseCaseIntake.objects.filter(model_id=model_id),
+            RiskClassChange: RiskClassChange.objects.filter(model_id=model_id),
         }
     )
 

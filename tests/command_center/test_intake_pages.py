@@ -195,4 +195,5 @@ def test_the_model_page_and_list_show_the_category(model, data_scientist, viewer
     assert 'data-ai-act="high_risk"' in page
     assert "high-risk (Annex III 5(b), creditworthiness)" in page
     assert "human oversight not described" in page
+    assert "credit intake r1" in page  # its audit history names the revision
     assert 'data-ai-act="credit"' in listing and "High risk" in listing
