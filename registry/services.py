@@ -1,4 +1,5 @@
-"""Every state change of the registry."""
+"""Every state change of the registry. The use-case intake's services live in
+registry.intake and are re-exported here."""
 
 import math
 from collections.abc import Callable, Iterable, Mapping
@@ -25,6 +26,14 @@ from registry.exceptions import (
     VersionNotEditableError,
 )
 from registry.hot import latest_version_number, model_locked_for_versions
+from registry.intake import (
+    approve_risk_class_change as approve_risk_class_change,
+)
+from registry.intake import reject_risk_class_change as reject_risk_class_change
+from registry.intake import (
+    request_risk_class_change as request_risk_class_change,
+)
+from registry.intake import submit_intake as submit_intake
 from registry.intake import withdraw_stale_requests
 from registry.models import (
     ARTIFACT_URI_SCHEMES,
