@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from mlgov.permissions import (
+    can_administer_governance,
     can_assign_reviewers,
     can_read_audit_trail,
     can_read_inventory,
@@ -29,6 +30,14 @@ def navigation(request: HttpRequest) -> dict:
     ]
     if can_review(user) or can_assign_reviewers(user):
         links.append(("reviews", "Reviews", reverse("command_center:review-list")))
+    if can_administer_governance(user):
+        links.append(
+            (
+                "risk-classes",
+                "Risk classes",
+                reverse("command_center:risk-class-change-list"),
+            )
+        )
     if can_run_simulations(user):
         links.append(("simulation", "Simulation", reverse("command_center:simulation")))
     if can_read_audit_trail(user):

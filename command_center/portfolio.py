@@ -201,6 +201,9 @@ class ModelRow(NamedTuple):
         """Unmet obligations over every enabled framework."""
         return sum(unmet for _met, _partly, unmet in self.coverage.values())
 
+    # The EU AI Act category the model's use-case intake derived.
+    ai_act_category: str = "unassessed"
+
     @property
     def is_compliant(self) -> bool:
         """Whether the version speaking in production passes there."""

@@ -39,6 +39,31 @@ urlpatterns = [
         views.PromptDiffView.as_view(),
         name="prompt-diff",
     ),
+    path(
+        "models/<slug:name>/intake/",
+        views.IntakePageView.as_view(),
+        name="model-intake",
+    ),
+    path(
+        "models/<slug:name>/risk-class-changes/",
+        views.RiskClassChangeAskView.as_view(),
+        name="risk-class-change-ask",
+    ),
+    path(
+        "risk-class-changes/",
+        views.RiskClassChangeQueueView.as_view(),
+        name="risk-class-change-list",
+    ),
+    path(
+        "risk-class-changes/<int:pk>/approve/",
+        views.RiskClassChangeApproveView.as_view(),
+        name="risk-class-change-approve",
+    ),
+    path(
+        "risk-class-changes/<int:pk>/reject/",
+        views.RiskClassChangeRejectView.as_view(),
+        name="risk-class-change-reject",
+    ),
     path("drift/", views.DriftAlertListView.as_view(), name="alert-list"),
     path("deployments/", views.DeploymentListView.as_view(), name="deployment-list"),
     path("reviews/", views.ReviewQueueView.as_view(), name="review-list"),

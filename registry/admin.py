@@ -7,12 +7,21 @@ from django.utils.html import format_html, format_html_join
 
 from mlgov.admin_tools import (
     NoteActionForm,
+    ReadOnlyAdminMixin,
     ServiceErrorsAsMessagesMixin,
     key_value_table,
     run_service_on_each,
 )
-from registry import services
-from registry.models import Environment, MLModel, ModelVersion, Tag, Team
+from registry import intake, services
+from registry.models import (
+    Environment,
+    MLModel,
+    ModelVersion,
+    RiskClassChange,
+    Tag,
+    Team,
+    UseCaseIntake,
+)
 
 
 @admin.register(Team)
@@ -145,16 +154,20 @@ class MLModelAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
         "team",
         "risk_tier",
         "kind",
+        "ai_act_category",
         "latest_version",
         "latest_status",
         "owner",
         "is_archived",
     ]
     list_filter = ["risk_tier", "kind", ArchivedFilter, "team", "tags"]
+    list_filter = ["risk_tier", "ai_act_category", ArchivedFilter, "team", "tags"]
     list_select_related = ["team", "owner"]
     search_fields = ["name", "display_name", "description"]
     autocomplete_fields = ["owner", "team", "tags"]
-    readonly_fields = ["archived_at", "created_at", "updated_at"]
+    # The category is derived by the intake; a lower tier is asked for
+    # (registry.intake): the form's save refuses a lowering with a message.
+    readonly_fields = ["ai_act_category", "archived_at", "created_at", "updated_at"]
     actions = ["archive", "unarchive"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -414,3 +427,92 @@ def extend_model_admin(
         MLModelAdmin.annotations = [*MLModelAdmin.annotations, annotate]
     if load_page is not None:
         MLModelAdmin.page_loaders = [*MLModelAdmin.page_loaders, load_page]
+
+
+def _lines(rows: list[dict], *keys: str) -> str:
+    if not rows:
+        return "—"
+    return format_html(
+        "<ol>{}</ol>",
+        format_html_join(
+            "", "<li>{}: {}</li>", ((row[keys[0]], row[keys[1]]) for row in rows)
+        ),
+    )
+
+
+@admin.register(UseCaseIntake)
+class UseCaseIntakeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Intake revisions, as answered: evidence, never edited."""
+
+    list_display = [
+        "model",
+        "revision",
+        "derived_category",
+        "proposed_tier",
+        "domain",
+        "answered_by",
+        "answered_at",
+    ]
+    list_filter = ["derived_category", "proposed_tier", "domain", "autonomy"]
+    list_select_related = ["model", "answered_by"]
+    search_fields = ["model__name", "purpose"]
+    exclude = ["reasoning", "transparency_duties"]
+    readonly_fields = ["reasoning_lines", "duty_lines"]
+
+    @admin.display(description="reasoning")
+    def reasoning_lines(self, obj):
+        return _lines(obj.reasoning, "citation", "text")
+
+    @admin.display(description="transparency duties (Art. 50)")
+    def duty_lines(self, obj):
+        return _lines(obj.transparency_duties, "citation", "text")
+
+
+@admin.register(RiskClassChange)
+class RiskClassChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Requests to lower a model's risk class; a governance admin who did not
+    ask approves or rejects them with the actions (registry.intake)."""
+
+    list_display = [
+        "model",
+        "from_tier",
+        "to_tier",
+        "from_category",
+        "to_category",
+        "status",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+    ]
+    list_filter = ["status", "to_tier", "to_category"]
+    list_select_related = ["model", "requested_by", "decided_by"]
+    search_fields = ["model__name", "reason"]
+    action_form = NoteActionForm
+    actions = ["approve", "reject"]
+
+    def _decide(self, request, queryset, service, done):
+        note = request.POST.get("note", "")
+        run_service_on_each(
+            request,
+            queryset,
+            lambda change: service(actor=request.user, change=change, comment=note),
+            done,
+        )
+
+    @admin.action(description="Approve the selected requests")
+    def approve(self, request, queryset):
+        self._decide(
+            request,
+            queryset,
+            intake.approve_risk_class_change,
+            ("request approved", "requests approved"),
+        )
+
+    @admin.action(description="Reject the selected requests (reason required)")
+    def reject(self, request, queryset):
+        self._decide(
+            request,
+            queryset,
+            intake.reject_risk_class_change,
+            ("request rejected", "requests rejected"),
+        )

@@ -21,6 +21,7 @@ from mlgov.api.serializers import FiniteFloatField, StrictInputSerializer, valid
 from mlgov.exceptions import FieldError, NotFoundError
 from registry import hot, selectors, services
 from registry.constants import (
+    AI_ACT_CATEGORIES,
     DATASET_REF_MAX_LENGTH,
     DESCRIPTION_MAX_LENGTH,
     EVALUATION_LABEL_MAX_LENGTH,
@@ -54,6 +55,7 @@ class MLModelSerializer(serializers.ModelSerializer):
             "owner",
             "risk_tier",
             "kind",
+            "ai_act_category",
             "business_use",
             "tags",
             "latest_version",
@@ -96,6 +98,7 @@ def model_data(
         "owner": row["owner_name"],
         "risk_tier": row["risk_tier"],
         "kind": row["kind"],
+        "ai_act_category": row["ai_act_category"],
         "business_use": row["business_use"],
         "tags": tags,
         "latest_version": row["latest_version"],
@@ -357,6 +360,11 @@ class ModelListFilter(QueryFilter):
     team = serializers.CharField(required=False, help_text="Team name.")
     risk_tier = serializers.ChoiceField(MLModel.RiskTier.choices, required=False)
     kind = serializers.ChoiceField(MLModel.Kind.choices, required=False)
+    ai_act_category = serializers.ChoiceField(
+        AI_ACT_CATEGORIES,
+        required=False,
+        help_text="The EU AI Act category the use-case intake derived.",
+    )
     tag = serializers.CharField(required=False)
     q = serializers.CharField(
         required=False, help_text="Text in name, display name or description."

@@ -19,6 +19,7 @@ from django.db import transaction
 from mlgov.audit import audit_entries_dated, record_creations
 from mlgov.demo import DemoRun, demo_objects, mark_as_demo
 from mlgov.roles import Role
+from registry.demo_intakes import FIRST_OF_EACH_PURPOSE, seed_intakes
 from registry.models import MODEL_CARD_FIELDS, MLModel, ModelVersion, Tag, Team
 
 TEAMS = {
@@ -511,9 +512,14 @@ def seed_registry_demo(run: DemoRun) -> str:
     """The registry's demo step."""
     result = seed_portfolio(run)
     llm_versions = seed_llm_application(now=run.now)
+    intakes = seed_intakes(
+        names=[_model_name(index)[1] for index in range(FIRST_OF_EACH_PURPOSE)],
+        now=run.now,
+    )
     line = (
         f"{result.models_created} models and {result.versions_created} versions "
-        "added; demo users admin, gina, rita, ravi, vera, eve, arthur, ds-<team>"
+        f"added, {intakes} use-case intakes answered; demo users admin, gina, "
+        "rita, ravi, vera, eve, arthur, ds-<team>"
     )
     if llm_versions:
         line += f"; the LLM application {LLM_DEMO_MODEL} with {llm_versions} versions"

@@ -50,3 +50,63 @@ class EnvironmentFreezeError(DomainError):
             f"Environment {environment.name} is {state}.",
             details={"frozen": environment.frozen},
         )
+
+
+class RiskClassChangeRequiredError(DomainError):
+    """A lower risk tier is never set directly: it is asked for, and a
+    governance admin who did not ask decides (four eyes)."""
+
+    code = "risk_class_change_required"
+    status_code = 400
+
+    def __init__(self, model, to_tier: str) -> None:
+        message = (
+            f"risk_tier: lowering {model.name} from {model.risk_tier} to {to_tier} "
+            "needs a governance admin's approval; ask for it with POST "
+            f"/api/v1/models/{model.name}/risk-class-changes/."
+        )
+        super().__init__(
+            message,
+            details={
+                "risk_tier": [message],
+                "request_endpoint": f"/api/v1/models/{model.name}/risk-class-changes/",
+            },
+        )
+
+
+class RiskClassChangePendingError(DomainError):
+    """A model has at most one pending risk class change."""
+
+    code = "risk_class_change_pending"
+
+    def __init__(self, change) -> None:
+        super().__init__(
+            f"{change.model.name} already has a pending risk class change "
+            f"(#{change.pk}); it is decided or withdrawn first.",
+            details={"pending": change.pk},
+        )
+
+
+class RiskClassChangeDecidedError(DomainError):
+    """Only a pending request is approved or rejected."""
+
+    code = "risk_class_change_decided"
+
+    def __init__(self, change) -> None:
+        super().__init__(
+            f"Risk class change #{change.pk} is {change.status}; only a pending "
+            "one can be decided.",
+            details={"status": change.status},
+        )
+
+
+class FourEyesError(DomainError):
+    """The person who asked for a risk class change cannot decide it."""
+
+    code = "four_eyes"
+
+    def __init__(self, change) -> None:
+        super().__init__(
+            f"You asked for risk class change #{change.pk}; another governance "
+            "admin decides it.",
+        )

@@ -10,7 +10,8 @@ from django.db.models.lookups import Exact, LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 
-from registry import constants
+from mlgov.sealed_records import SealedRecord
+from registry import ai_act, constants
 
 # Re-exported: registry.models has always offered the card's field names.
 from registry.constants import MODEL_CARD_FIELDS as MODEL_CARD_FIELDS
@@ -394,6 +395,213 @@ class ModelVersion(models.Model):
         return self.parent.version if self.parent_id and self.parent else None
 
 
+def _choices(vocabulary: dict) -> list[tuple[str, str]]:
+    return [
+        (code, getattr(label, "label", label)) for code, label in vocabulary.items()
+    ]
+
+
+class UseCaseIntake(SealedRecord):
+    """One revision of a model's use-case questionnaire, with what mlgov
+    derived from it at the time (the EU AI Act category, a proposed tier, the
+    reasoning and the transparency duties).
+
+    Never changed or deleted: new answers are a new revision; database
+    triggers refuse UPDATE and DELETE and the creation entry seals every
+    column (mlgov.sealed_records)."""
+
+    model = models.ForeignKey(MLModel, on_delete=models.PROTECT, related_name="intakes")
+    revision = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(default=timezone.now)
+
+    purpose = models.TextField()
+    affected_persons = models.TextField()
+    affected_groups = models.JSONField(default=list, blank=True)
+    autonomy = models.CharField(max_length=20, choices=_choices(ai_act.AUTONOMY_LEVELS))
+    domain = models.CharField(max_length=30, choices=_choices(ai_act.DOMAINS))
+    prohibited_practices = models.JSONField(default=list, blank=True)
+    personal_data = models.JSONField(default=list, blank=True)
+    general_purpose = models.BooleanField(default=False)
+    generative = models.BooleanField(default=False)
+    interacts_with_people = models.BooleanField(default=False)
+    synthetic_content = models.BooleanField(default=False)
+    emotion_or_biometric_categorisation = models.BooleanField(default=False)
+    provenance = models.CharField(
+        max_length=10, choices=_choices(ai_act.PROVENANCES), default="in_house"
+    )
+    vendor_name = models.CharField(max_length=200, blank=True)
+    human_oversight_measures = models.TextField(blank=True)
+    human_oversight_contact = models.CharField(max_length=200, blank=True)
+
+    derived_category = models.CharField(max_length=20)
+    proposed_tier = models.CharField(max_length=10)
+    reasoning = models.JSONField(default=list)
+    transparency_duties = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = "use-case intake"
+        ordering = ["model", "-revision"]
+        get_latest_by = "revision"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model", "revision"], name="usecaseintake_unique_revision"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(revision__gte=1),
+                name="usecaseintake_revision_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(autonomy__in=list(ai_act.AUTONOMY_LEVELS)),
+                name="usecaseintake_autonomy_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(domain__in=list(ai_act.DOMAINS)),
+                name="usecaseintake_domain_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(provenance__in=list(ai_act.PROVENANCES)),
+                name="usecaseintake_provenance_known",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(provenance="vendor") | ~models.Q(vendor_name=""),
+                name="usecaseintake_vendor_named",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    derived_category__in=[
+                        c
+                        for c in constants.AI_ACT_CATEGORIES
+                        if c != constants.AI_ACT_UNASSESSED
+                    ]
+                ),
+                name="usecaseintake_category_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(proposed_tier__in=list(constants.RISK_TIERS)),
+                name="usecaseintake_tier_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model.name} intake r{self.revision}"
+
+    @property
+    def annex_iii_point(self) -> str:
+        return ai_act.DOMAINS[self.domain].annex_iii
+
+    @property
+    def summary(self) -> str:
+        """The first line of the reasoning: "high-risk (Annex III 5(b), …)"."""
+        return self.reasoning[0]["text"] if self.reasoning else self.derived_category
+
+    @property
+    def has_oversight_measures(self) -> bool:
+        return bool(self.human_oversight_measures.strip())
+
+
+class RiskClassChange(models.Model):
+    """A request to lower a model's risk tier or move its EU AI Act category
+    away from a stricter one: applied only once a governance admin who did not
+    ask approves it (four eyes)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    model = models.ForeignKey(
+        MLModel, on_delete=models.PROTECT, related_name="risk_class_changes"
+    )
+    intake = models.ForeignKey(
+        UseCaseIntake,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="risk_class_changes",
+        help_text="The intake revision whose derivation asked for the change.",
+    )
+    from_tier = models.CharField(max_length=10, choices=MLModel.RiskTier.choices)
+    to_tier = models.CharField(max_length=10, choices=MLModel.RiskTier.choices)
+    from_category = models.CharField(max_length=20)
+    to_category = models.CharField(max_length=20)
+    reason = models.TextField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "risk class change"
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model"],
+                condition=models.Q(status="pending"),
+                name="riskclasschange_one_pending_per_model",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(decided_by__isnull=True)
+                | ~models.Q(decided_by=models.F("requested_by")),
+                name="riskclasschange_four_eyes",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status="pending", decided_at__isnull=True)
+                    | models.Q(status="withdrawn", decided_by__isnull=True)
+                    | models.Q(
+                        status__in=["approved", "rejected"],
+                        decided_by__isnull=False,
+                        decided_at__isnull=False,
+                    )
+                ),
+                name="riskclasschange_decision_recorded",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(
+                    from_tier=models.F("to_tier"),
+                    from_category=models.F("to_category"),
+                ),
+                name="riskclasschange_changes_something",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=["pending", "approved", "rejected", "withdrawn"]
+                ),
+                name="riskclasschange_status_known",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(reason=""),
+                name="riskclasschange_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.model.name}: {self.from_tier}/{self.from_category} to "
+            f"{self.to_tier}/{self.to_category} ({self.status})"
+        )
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+
 # Allowed status moves; registry.services.move_version applies them.
 VERSION_TRANSITIONS: dict[str, frozenset[str]] = {
     ModelVersion.Status.DRAFT: frozenset({ModelVersion.Status.IN_REVIEW}),
@@ -410,3 +618,5 @@ auditlog.register(Environment)
 auditlog.register(Tag)
 auditlog.register(MLModel, m2m_fields={"tags"})
 auditlog.register(ModelVersion, exclude_fields=["updated_at"])
+auditlog.register(UseCaseIntake)
+auditlog.register(RiskClassChange)

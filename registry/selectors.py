@@ -1,6 +1,7 @@
 """Reads of the registry that pages and endpoints need."""
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -27,7 +28,14 @@ from mlgov.exceptions import NotFoundError
 from mlgov.permissions import can_write_model
 from registry import constants
 from registry.constants import RISK_TIERS
-from registry.models import Environment, MLModel, ModelVersion, Tag
+from registry.models import (
+    Environment,
+    MLModel,
+    ModelVersion,
+    RiskClassChange,
+    Tag,
+    UseCaseIntake,
+)
 from registry.refs import VersionRef
 
 
@@ -39,6 +47,7 @@ def model_inventory(
     tag: str | None = None,
     q: str | None = None,
     include_archived: bool = False,
+    ai_act_category: str | None = None,
 ) -> QuerySet[MLModel]:
     """Models matching the filters, with what their list rows show."""
     # A correlated subquery, not Max() over a join: the database computes it
@@ -63,6 +72,8 @@ def model_inventory(
         models = models.filter(risk_tier=risk_tier)
     if kind:
         models = models.filter(kind=kind)
+    if ai_act_category:
+        models = models.filter(ai_act_category=ai_act_category)
     if tag:
         models = models.filter(tags__name=tag)
     if q:
@@ -84,6 +95,7 @@ MODEL_ROW_COLUMNS = (
     "description",
     "risk_tier",
     "kind",
+    "ai_act_category",
     "business_use",
     "latest_version",
     "archived_at",
@@ -460,3 +472,81 @@ def frozen_environments() -> QuerySet[Environment]:
 def tag_names() -> list[str]:
     """Every model tag's name, in order: what a policy scope may pick from."""
     return list(Tag.objects.order_by("name").values_list("name", flat=True))
+
+
+# -- the use-case intake ----------------------------------------------------
+
+
+def current_intakes(model_ids: Iterable[int]) -> dict[int, UseCaseIntake]:
+    """Each model's newest intake revision (with who answered), by model id:
+    one query. Models never assessed are absent."""
+    ids = list(model_ids)
+    if not ids:
+        return {}
+    newest = (
+        UseCaseIntake.objects.filter(model=OuterRef("model"))
+        .order_by("-revision")
+        .values("revision")[:1]
+    )
+    rows = UseCaseIntake.objects.filter(
+        model_id__in=ids, revision=Subquery(newest)
+    ).select_related("answered_by", "model")
+    return {intake.model_id: intake for intake in rows}
+
+
+def current_intake(*, model: MLModel) -> UseCaseIntake | None:
+    """The model's newest intake revision, or None if never answered."""
+    return (
+        UseCaseIntake.objects.filter(model=model)
+        .select_related("answered_by")
+        .order_by("-revision")
+        .first()
+    )
+
+
+def intake_revisions(*, model: MLModel) -> QuerySet[UseCaseIntake]:
+    """Every intake revision of the model, newest first."""
+    return (
+        UseCaseIntake.objects.filter(model=model)
+        .select_related("answered_by", "model")
+        .order_by("-revision")
+    )
+
+
+def intake_revision(*, model: MLModel, revision: int) -> UseCaseIntake:
+    """One revision of a model's intake, or NotFoundError."""
+    intake = intake_revisions(model=model).filter(revision=revision).first()
+    if intake is None:
+        raise NotFoundError(f"{model.name} has no intake revision {revision}.")
+    return intake
+
+
+def _risk_class_changes() -> QuerySet[RiskClassChange]:
+    return RiskClassChange.objects.select_related(
+        "model", "intake", "requested_by", "decided_by"
+    )
+
+
+def risk_class_changes_of(*, model: MLModel) -> QuerySet[RiskClassChange]:
+    """A model's risk class change requests, newest first."""
+    return _risk_class_changes().filter(model=model).order_by("-requested_at", "-pk")
+
+
+def risk_class_changes(*, status: str | None = None) -> QuerySet[RiskClassChange]:
+    """Risk class change requests across the portfolio (the governance
+    queue with status=pending), oldest first."""
+    changes = _risk_class_changes().order_by("requested_at", "pk")
+    return changes.filter(status=status) if status else changes
+
+
+def pending_risk_class_change(*, model: MLModel) -> RiskClassChange | None:
+    """The model's pending request, if any (at most one)."""
+    return risk_class_changes_of(model=model).filter(status="pending").first()
+
+
+def risk_class_change_by_id(*, pk: int) -> RiskClassChange:
+    """One request, or NotFoundError."""
+    change = _risk_class_changes().filter(pk=pk).first()
+    if change is None:
+        raise NotFoundError(f"No risk class change #{pk}.")
+    return change

@@ -1,4 +1,5 @@
-"""Every state change of the registry."""
+"""Every state change of the registry. The use-case intake's services live in
+registry.intake and are re-exported here."""
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -16,10 +17,12 @@ from mlgov.events import announce
 from mlgov.exceptions import FieldError, NotFoundError, PermissionDeniedError
 from mlgov.permissions import can_write_for_team, can_write_model, has_role
 from mlgov.roles import Role
+from registry.ai_act import tier_rank
 from registry.exceptions import (
     EnvironmentFreezeError,
     InvalidTransitionError,
     ModelArchivedError,
+    RiskClassChangeRequiredError,
     VersionNotEditableError,
 )
 from registry.generative import (
@@ -28,6 +31,15 @@ from registry.generative import (
     validate_provider,
 )
 from registry.hot import latest_version_number, model_locked_for_versions
+from registry.intake import (
+    approve_risk_class_change as approve_risk_class_change,
+)
+from registry.intake import reject_risk_class_change as reject_risk_class_change
+from registry.intake import (
+    request_risk_class_change as request_risk_class_change,
+)
+from registry.intake import submit_intake as submit_intake
+from registry.intake import withdraw_stale_requests
 from registry.models import (
     ARTIFACT_URI_SCHEMES,
     MODEL_CARD_FIELDS,
@@ -217,20 +229,19 @@ def update_model(
     unknown = set(changes) - set(MODEL_EDITABLE_FIELDS)
     if unknown:
         raise FieldError(sorted(unknown)[0], "This field cannot be changed.")
-    if (
-        "risk_tier" in changes
-        and changes["risk_tier"] != model.risk_tier
-        and not has_role(actor, Role.GOVERNANCE_ADMIN)
-    ):
-        raise PermissionDeniedError(
-            "Only a governance admin may change a model's risk tier: it decides "
-            "which policies apply."
-        )
+    model_tier_before = model.risk_tier
+    new_tier = changes.get("risk_tier", model.risk_tier)
+    if tier_rank(new_tier) < tier_rank(model.risk_tier):
+        # Lowering decides which policies stop applying: four eyes, for
+        # governance admins too (registry.intake).
+        raise RiskClassChangeRequiredError(model, new_tier)
     for field, value in changes.items():
         setattr(model, field, value)
     if archived is not None:
         model.archived_at = (model.archived_at or timezone.now()) if archived else None
     model.save()
+    if new_tier != model_tier_before:
+        withdraw_stale_requests(model=model)
     if tags is not None:
         model.tags.set(ensure_tags(tags))
     invalidate(model_detail_cache_namespace(model.name))

@@ -272,6 +272,30 @@ def _deployment(state: str) -> Callable[[World], dict]:
 
 SUBSCRIPTION = lambda w: {"pk": w.subscription.pk}  # noqa: E731
 OBLIGATION_PK = lambda w: {"pk": w.obligation.pk}  # noqa: E731
+
+
+def _pending_change(w: World) -> dict:
+    """A request the world's data scientist made: anyone but them may decide."""
+    from registry.intake import request_risk_class_change
+    from registry.models import MLModel, RiskClassChange
+
+    change = RiskClassChange.objects.filter(status="pending").first()
+    if change is None:
+        model = MLModel.objects.get(name="churn")
+        MLModel.objects.filter(pk=model.pk).update(risk_tier="critical")
+        model.refresh_from_db()
+        change = request_risk_class_change(
+            actor=w.scientist, model=model, to_tier="high", reason="Reassessed."
+        )
+    return {"pk": change.pk}
+
+
+INTAKE_ANSWERS = {
+    "purpose": "Predicts churn.",
+    "affected_persons": "Customers.",
+    "autonomy": "advisory",
+    "domain": "other",
+}
 DRAFT = _version("draft")
 IN_REVIEW = _version("in_review")
 
@@ -325,6 +349,40 @@ MATRIX = [
         lambda w: {"against": 1},  # the query string
     ),
     Row("GET", "registry:environment-list", READERS),
+    Row("GET", "registry:intake", READERS, MODEL),
+    Row(
+        "POST",
+        "registry:intake",
+        TEAM_WRITERS,
+        MODEL,
+        lambda w: INTAKE_ANSWERS,
+        OUTSIDERS,
+    ),
+    Row("GET", "registry:intake-revisions", READERS, MODEL),
+    Row("GET", "registry:model-risk-class-changes", READERS, MODEL),
+    Row(
+        "POST",
+        "registry:model-risk-class-changes",
+        TEAM_WRITERS,
+        MODEL,
+        lambda w: {"to_tier": "low", "reason": "Advisory only."},
+        OUTSIDERS,
+    ),
+    Row("GET", "registry:risk-class-change-list", READERS),
+    Row(
+        "POST",
+        "registry:risk-class-change-approve",
+        GOVERNANCE,
+        _pending_change,
+        lambda w: {"comment": "Agreed."},
+    ),
+    Row(
+        "POST",
+        "registry:risk-class-change-reject",
+        GOVERNANCE,
+        _pending_change,
+        lambda w: {"comment": "Not convinced."},
+    ),
     # governance
     Row(
         "POST",

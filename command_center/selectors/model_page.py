@@ -28,7 +28,13 @@ from integrations.selectors import (
 )
 from mlgov.audit import entries_about
 from mlgov.exceptions import NotFoundError
-from registry.models import Environment, MLModel, ModelVersion
+from registry.models import (
+    Environment,
+    MLModel,
+    ModelVersion,
+    RiskClassChange,
+    UseCaseIntake,
+)
 from registry.selectors import environments as registry_environments
 
 # --- the model page ---------------------------------------------------------
@@ -146,8 +152,8 @@ def drift_history(
 
 def model_audit_history(*, model_id: int) -> QuerySet[LogEntry]:
     """Audit entries of the model, its versions, their approvals, waivers,
-    deployments, drift alerts and technical documents, newest first, in one
-    query."""
+    deployments, drift alerts, technical documents, use-case intakes and risk
+    class changes, newest first, in one query."""
     return entries_about(
         {
             MLModel: MLModel.objects.filter(pk=model_id),
@@ -159,6 +165,8 @@ def model_audit_history(*, model_id: int) -> QuerySet[LogEntry]:
             TechnicalDocument: TechnicalDocument.objects.filter(
                 version__model_id=model_id
             ),
+            UseCaseIntake: UseCaseIntake.objects.filter(model_id=model_id),
+            RiskClassChange: RiskClassChange.objects.filter(model_id=model_id),
         }
     )
 

@@ -150,6 +150,7 @@ def _model_rows(
         "display_name",
         "risk_tier",
         "kind",
+        "ai_act_category",
         "created_at",
         team_name=F("team__name"),
         team_display=F("team__display_name"),
@@ -201,6 +202,7 @@ def _model_rows(
                 overdue_review=overdue_reviews.get(model["pk"]),
                 coverage=counts,
                 kind=model["kind"],
+                ai_act_category=model["ai_act_category"],
             )
         )
     return rows

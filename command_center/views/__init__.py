@@ -12,6 +12,19 @@ from command_center.views.documentation import (
     GenerateDocumentationView as GenerateDocumentationView,
 )
 from command_center.views.exports import InventoryCSVView as InventoryCSVView
+from command_center.views.intake import IntakePageView as IntakePageView
+from command_center.views.intake import (
+    RiskClassChangeApproveView as RiskClassChangeApproveView,
+)
+from command_center.views.intake import (
+    RiskClassChangeAskView as RiskClassChangeAskView,
+)
+from command_center.views.intake import (
+    RiskClassChangeQueueView as RiskClassChangeQueueView,
+)
+from command_center.views.intake import (
+    RiskClassChangeRejectView as RiskClassChangeRejectView,
+)
 from command_center.views.obligations import (
     ModelObligationsView as ModelObligationsView,
 )

@@ -30,6 +30,7 @@ from command_center.views.access import (
     page_of,
     query_without,
 )
+from command_center.views.intake import intake_context
 from command_center.views.reviews import may_use_the_workspace
 from drift import constants as drift_vocabulary
 from drift.selectors import alert_list
@@ -226,6 +227,7 @@ class ModelDetailView(RolePage):
                 (version for version in page.versions if version.is_generative),
                 None,
             ),
+            **intake_context(self.request.user, page.model, back="model"),
         )
         return context
 

@@ -193,8 +193,8 @@ COLD_OVERVIEW_WITH_FRAMEWORKS = COLD_OVERVIEW + 1 + 4 + 5
 # The model page: its audit history is paged (a count and a page), it reads
 # the MLflow origin in one (aliases included), the open ungoverned MLflow
 # changes in one, and its row the two exposure queries and the enabled
-# frameworks.
-MODEL_PAGE = 30
+# frameworks; the current intake and the pending risk class change one each.
+MODEL_PAGE = 32
 ALERT_LIST = 6
 
 

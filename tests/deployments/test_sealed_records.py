@@ -105,7 +105,8 @@ def test_the_ledger_written_by_the_services_verifies(ledger, capsys):
     out = capsys.readouterr().out
     assert "audit chain intact" in out
     assert (
-        "sealed records match the chain: 2 gate decisions, 2 deployment steps, "
+        "sealed records match the chain: 0 use-case intakes, 2 gate decisions, "
+        "2 deployment steps, "
         "0 refused moves, 2 deployments"
     ) in out
 

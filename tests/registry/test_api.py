@@ -274,18 +274,24 @@ def test_archive_model_through_patch(api_client_for, data_scientist, model):
     assert model.archived_at is not None
 
 
-def test_risk_tier_change_needs_a_governance_admin(
+def test_lowering_the_risk_tier_directly_points_to_the_request_endpoint(
     api_client_for, data_scientist, governance_admin, model
 ):
-    refused = api_client_for(data_scientist).patch(
-        f"{MODELS}churn/", {"risk_tier": "low"}, format="json"
-    )
-    allowed = api_client_for(governance_admin).patch(
+    lowered = [
+        api_client_for(user).patch(
+            f"{MODELS}churn/", {"risk_tier": "low"}, format="json"
+        )
+        for user in (data_scientist, governance_admin)
+    ]
+    raised = api_client_for(data_scientist).patch(
         f"{MODELS}churn/", {"risk_tier": "critical"}, format="json"
     )
 
-    assert_error(refused, 403)
-    assert allowed.status_code == 200
+    for response in lowered:
+        error = assert_error(response, 400, "risk_class_change_required")
+        assert "risk_tier" in error["details"]
+        assert "/api/v1/models/churn/risk-class-changes/" in error["message"]
+    assert raised.status_code == 200
     model.refresh_from_db()
     assert model.risk_tier == "critical"
 
