@@ -418,6 +418,7 @@ SPECTACULAR_SETTINGS = {
         "ObligationStatusEnum": "compliance.engine.STATUSES",
         "EvidenceLinkTargetEnum": "compliance.engine.LINK_TARGETS",
         "AiActCategoryEnum": "registry.constants.AI_ACT_CATEGORIES",
+        "RiskTierEnum": "registry.models.MLModel.RiskTier",
         "ModelKindEnum": "registry.models.MLModel.Kind",
         "ProviderEnum": "registry.constants.PROVIDERS",
     },

@@ -85,6 +85,7 @@ def test_lowering_the_tier_in_the_model_form_is_refused_with_a_message(
             "description": "",
             "owner": "",
             "risk_tier": "low",
+            "kind": model.kind,
             "business_use": "",
         },
         follow=True,
