@@ -414,6 +414,10 @@ SPECTACULAR_SETTINGS = {
         "ReviewDecisionEnum": "governance.models.Approval.Decision",
         "GateDecisionEnum": "deployments.models.Decision",
         "DeploymentStatusEnum": "deployments.models.Deployment.Status",
+        # Drift, performance and fairness alerts share one lifecycle.
+        "DriftAlertStatusEnum": "drift.models.DriftAlert.Status",
+        "MonitoringMetricEnum": "drift.models.quality.METRIC_CHOICES",
+        "MonitoringReportKindEnum": "drift.models.ReportKind",
     },
     # Served from our own static files: no CDN, and the CSP stays 'self'.
     "SWAGGER_UI_DIST": "SIDECAR",
