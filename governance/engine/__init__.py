@@ -25,7 +25,7 @@ from governance.engine.evaluation import (
     evaluate,
     policy_applies,
 )
-from governance.engine.facts import VersionFacts
+from governance.engine.facts import MonitoredReport, VersionFacts
 from governance.engine.readiness import (
     READINESS_WEIGHTS,
     ReadinessBreakdown,
@@ -65,6 +65,7 @@ __all__ = [
     "READINESS_WEIGHTS",
     "RULE_EXAMPLES",
     "RULE_KINDS",
+    "MonitoredReport",
     "OverdueReview",
     "PolicySet",
     "PolicySpec",

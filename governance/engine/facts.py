@@ -3,8 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+
+
+@dataclass(frozen=True)
+class MonitoredReport:
+    """The latest performance report, or the latest fairness report by one
+    attribute, of a version in one environment: when its window ended and
+    its metric values (None where the report could not compute one)."""
+
+    kind: str
+    attribute: str
+    window_end: datetime
+    values: Mapping[str, float | None]
 
 
 @dataclass(frozen=True)
@@ -25,3 +37,5 @@ class VersionFacts:
     open_drift: Mapping[str, str]
     # When the version was submitted, while it waits in review; None otherwise.
     in_review_since: datetime | None = None
+    # Per environment name, its latest performance and fairness reports.
+    monitoring: Mapping[str, tuple[MonitoredReport, ...]] = field(default_factory=dict)

@@ -46,10 +46,17 @@ def validate_rule(kind: str, params: Mapping[str, Any]) -> dict[str, Any]:
                 f"Unknown parameter; {kind} takes {', '.join(properties)}.",
             )
     normalised = {}
-    for key in schema["required"]:
+    required = schema["required"]
+    for key in properties:
         if key not in params:
-            raise RuleParamsError(f"params.{key}", "This parameter is required.")
+            if key in required:
+                raise RuleParamsError(f"params.{key}", "This parameter is required.")
+            continue
         normalised[key] = _validate_value(properties[key], params[key], f"params.{key}")
+    check = RULE_REGISTRY[kind].check
+    problem = None if check is None else check(normalised)
+    if problem is not None:
+        raise RuleParamsError(*problem)
     return normalised
 
 

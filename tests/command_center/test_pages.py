@@ -179,13 +179,19 @@ def test_a_warm_page_does_not_recompute(client, portfolio, django_assert_num_que
 # reviews past due are one more query (command_center.selectors.reviews), and
 # the frozen environments one more. For exposure the rows read two more: the
 # versions in review past their deadline, and the open alerts per model and
-# severity. The open ungoverned MLflow changes are one more, read fresh.
-COLD_OVERVIEW = 26
-MODEL_LIST = 23
+# severity. The open ungoverned MLflow changes are one more, read fresh. The
+# versions' facts read the latest performance and fairness reports in one.
+COLD_OVERVIEW = 27
+# The model list evaluates its rows: the latest monitoring reports are one.
+MODEL_LIST = 24
 # The model page: its audit history is paged (a count and a page), it reads
 # the MLflow origin in one (aliases included), the open ungoverned MLflow
-# changes in one, and its row the two exposure queries.
-MODEL_PAGE = 29
+# changes in one, and its row the two exposure queries. The versions' facts
+# read the latest monitoring reports in one; the performance history, the
+# latest fairness reports and the open performance and fairness alerts are
+# one each (a model with reports reads the environments' limits and the
+# fairness groups in one more each).
+MODEL_PAGE = 33
 ALERT_LIST = 6
 
 

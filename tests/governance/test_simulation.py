@@ -175,8 +175,8 @@ def test_facts_are_gathered_in_a_constant_number_of_queries(
 
         Approval.objects.create(version=version, reviewer=reviewer, decision="approve")
 
-    # versions, tags, approvals, open drift
-    with django_assert_num_queries(4):
+    # versions, tags, approvals, open drift, latest monitoring reports
+    with django_assert_num_queries(5):
         facts = version_facts(ModelVersion.objects.all())
 
     assert len(facts) == count
