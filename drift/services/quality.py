@@ -166,15 +166,16 @@ def _track_alerts(
         if kind == PERFORMANCE
         else {"latest_fairness_report": report}
     )
+    subject = {
+        "version": report.version,
+        "environment": report.environment,
+        "kind": kind,
+        "attribute": attribute,
+    }
     existing = {
         alert.metric: alert
         for alert in MonitoringAlert.objects.unresolved()
-        .filter(
-            version=report.version,
-            environment=report.environment,
-            kind=kind,
-            attribute=attribute,
-        )
+        .filter(**subject)
         .select_for_update()
     }
     touched, opened = [], []
@@ -197,23 +198,36 @@ def _track_alerts(
             alert.save()
             touched.append(alert)
         elif severity in (SEVERITY_WARNING, SEVERITY_CRITICAL):
-            alert = MonitoringAlert.objects.create(
-                version=report.version,
-                environment=report.environment,
-                kind=kind,
-                metric=metric,
-                attribute=attribute,
-                severity=severity,
-                value=value,
-                limit=limit.critical
+            fields = {
+                "severity": severity,
+                "value": value,
+                "limit": limit.critical
                 if severity == SEVERITY_CRITICAL and limit.critical is not None
                 else limit.warning,
-                first_seen_at=report.created_at,
-                last_seen_at=report.created_at,
+                "last_seen_at": report.created_at,
                 **link,
-            )
+            }
+            try:
+                # A savepoint: a concurrent report may open the same alert
+                # first; this report then updates the winner's.
+                with transaction.atomic():
+                    alert = MonitoringAlert.objects.create(
+                        **subject,
+                        metric=metric,
+                        first_seen_at=report.created_at,
+                        **fields,
+                    )
+                opened.append(alert)
+            except IntegrityError:
+                alert = (
+                    MonitoringAlert.objects.unresolved()
+                    .select_for_update()
+                    .get(**subject, metric=metric)
+                )
+                for name, field_value in fields.items():
+                    setattr(alert, name, field_value)
+                alert.save()
             touched.append(alert)
-            opened.append(alert)
     return touched, opened
 
 

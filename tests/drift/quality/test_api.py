@@ -342,3 +342,54 @@ def test_bad_fairness_reports_are_400s_naming_the_field(
     )
     error = assert_error(response, 400)
     assert field in error["details"], error
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_simultaneous_fairness_reports_leave_one_unresolved_alert(
+    data_scientist, version
+):
+    import threading
+    from datetime import timedelta
+
+    from django.db import connection
+
+    from drift.quality import parse_fairness
+    from drift.services import ingest_fairness_report
+
+    if connection.vendor != "postgresql":
+        pytest.skip("real concurrency needs PostgreSQL")
+    production = Environment.objects.get(name="production")
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def post() -> None:
+        try:
+            data = parse_fairness(
+                {"attribute": "sex", "group_counts": counts(women_selected=20)},
+                max_rows=1,
+            )
+            barrier.wait()
+            ingest_fairness_report(
+                actor=data_scientist,
+                version=version,
+                environment=production,
+                window_start=version.created_at,
+                window_end=version.created_at + timedelta(days=1),
+                data=data,
+            )
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert FairnessReport.objects.count() == 2
+    assert MonitoringAlert.objects.unresolved().count() == 1
+    assert LatestMonitoringReport.objects.count() == 1
