@@ -11,6 +11,7 @@ from django.template.defaultfilters import pluralize
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from drift.quality.constants import LOWER_IS_BETTER
 from drift.stats import (
     CHISQUARE,
     JENSENSHANNON,
@@ -324,7 +325,7 @@ def _limit_line(value: float, top: float, label: str, css: str) -> SafeString:
 
 
 def _performance_severity(value: float, series) -> str:
-    lower_is_better = series.metric == "ece"
+    lower_is_better = series.metric in LOWER_IS_BETTER
     if series.warning is None:
         return "ok"
     if series.critical is not None and (
@@ -349,7 +350,7 @@ def performance_chart(chart_id: str, series) -> SafeString:
             for i, point in enumerate(points)
         ),
     )
-    kind = "maximum" if series.metric == "ece" else "floor"
+    kind = "maximum" if series.metric in LOWER_IS_BETTER else "floor"
     limits = mark_safe("")
     rule = f"no {kind} set in {series.environment}"
     if series.warning is not None:

@@ -68,17 +68,11 @@ class MonitoringThreshold(models.Model):
 
 
 class MonitoringReportBase(models.Model):
-    version = models.ForeignKey(
-        ModelVersion, on_delete=models.PROTECT, related_name="+"
-    )
-    environment = models.ForeignKey(
-        Environment, on_delete=models.PROTECT, related_name="+"
-    )
+    """What performance and fairness reports share (each declares its own
+    version, environment and author, for their reverse names)."""
+
     window_start = models.DateTimeField()
     window_end = models.DateTimeField()
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
-    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     input_kind = models.CharField(max_length=10)
     sample_size = models.PositiveBigIntegerField()

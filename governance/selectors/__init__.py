@@ -356,7 +356,7 @@ class EvaluationEvidence:
 
 def evaluation_evidence(*, version: ModelVersion, now: datetime) -> EvaluationEvidence:
     """Everything `evaluation_inputs` gives for one version, with the ids of
-    the approvals and waivers it counted: six compiled queries in one round
+    the approvals and waivers it counted: seven compiled queries in one round
     trip (governance.hot.EvidenceQuery)."""
     query = hot.EvidenceQuery(version)
     return query.decode(fetch_together(*query.queries), now=now)
