@@ -11,6 +11,7 @@ from django.template.defaultfilters import pluralize
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from drift.quality.constants import LOWER_IS_BETTER
 from drift.stats import (
     CHISQUARE,
     JENSENSHANNON,
@@ -297,6 +298,180 @@ def drift_chart(chart_id: str, series) -> SafeString:
     return _svg(
         chart_id,
         f"Drift of {series.feature} in {series.environment}",
+        description,
+        body,
+    )
+
+
+# --- performance and fairness -----------------------------------------------------
+
+
+def _limit_line(value: float, top: float, label: str, css: str) -> SafeString:
+    label_y = _y(value, top) - 4
+    if label_y < MARGIN_TOP + 10:
+        label_y = _y(value, top) + 12
+    return _svg_html(
+        '<line class="{}" x1="{}" x2="{}" y1="{}" y2="{}"/>'
+        '<text class="tick" x="{}" y="{}" text-anchor="start">{}</text>',
+        css,
+        MARGIN_LEFT,
+        WIDTH - MARGIN_RIGHT,
+        _y(value, top),
+        _y(value, top),
+        MARGIN_LEFT + 4,
+        label_y,
+        label,
+    )
+
+
+def _performance_severity(value: float, series) -> str:
+    lower_is_better = series.metric in LOWER_IS_BETTER
+    if series.warning is None:
+        return "ok"
+    if series.critical is not None and (
+        value > series.critical if lower_is_better else value < series.critical
+    ):
+        return "critical"
+    past = value > series.warning if lower_is_better else value < series.warning
+    return "warning" if past else "ok"
+
+
+def performance_chart(chart_id: str, series) -> SafeString:
+    """One performance metric of one environment over time on a 0-1 scale,
+    the environment's floor (or, for ece, maximum) dashed, each report
+    marked by the severity its value earns (shape and colour)."""
+    points = series.points
+    count = len(points)
+    top = 1.0
+    polyline = format_html(
+        '<polyline class="line" points="{}"/>',
+        " ".join(
+            f"{_x(i, count):.1f},{_y(point.value, top):.1f}"
+            for i, point in enumerate(points)
+        ),
+    )
+    kind = "maximum" if series.metric in LOWER_IS_BETTER else "floor"
+    limits = mark_safe("")
+    rule = f"no {kind} set in {series.environment}"
+    if series.warning is not None:
+        rule = f"{kind} {series.warning:.3g}"
+        limits = _limit_line(series.warning, top, rule, "threshold")
+        if series.critical is not None:
+            rule += f", critical at {series.critical:.3g}"
+            limits = mark_safe(
+                limits
+                + _limit_line(
+                    series.critical,
+                    top,
+                    f"critical {series.critical:.3g}",
+                    "threshold critical",
+                )
+            )
+    marks = mark_safe(
+        "".join(
+            _severity_mark(
+                _x(i, count),
+                _y(point.value, top),
+                (severity := _performance_severity(point.value, series)),
+                f"{point.at:%d %b %Y}: {series.metric} {point.value:.3g}, "
+                f"{severity} (version {point.version}, n = {point.sample_size})",
+            )
+            for i, point in enumerate(points)
+        )
+    )
+    latest = points[-1]
+    description = (
+        f"{count} performance report{pluralize(count)} in {series.environment}: "
+        f"{series.metric} from {points[0].value:.3g} to {latest.value:.3g} "
+        f"(latest on {latest.at:%d %b %Y}); {rule}."
+    )
+    body = mark_safe(
+        _axis(top, (0, 0.25, 0.5, 0.75, 1.0), series.metric, percent=False)
+        + limits
+        + polyline
+        + marks
+        + _date_labels([point.at for point in points])
+    )
+    return _svg(
+        chart_id,
+        f"{series.metric} of the model in {series.environment}",
+        description,
+        body,
+    )
+
+
+def fairness_chart(chart_id: str, report) -> SafeString:
+    """Per group of one fairness report: the selection rate as a bar, and
+    its ratio to the reference group's as a mark against the four-fifths
+    line (0.8 of the reference rate, dashed); a group under it is marked as
+    a warning (triangle), the others as ok (circle)."""
+    groups = list(report.groups.all())
+    count = len(groups)
+    span = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
+    slot = span / max(count, 1)
+    bar = min(slot * 0.5, 48)
+    ratios = [g.selection_rate_ratio for g in groups if g.selection_rate_ratio]
+    top = max([1.0, *ratios]) * 1.1
+    bars, labels = [], []
+    for index, group in enumerate(groups):
+        centre = MARGIN_LEFT + slot * (index + 0.5)
+        bars.append(
+            _svg_html(
+                '<rect class="bar" x="{}" y="{}" width="{}" height="{}">'
+                "<title>{}</title></rect>",
+                centre - bar / 2,
+                _y(group.selection_rate, top),
+                bar,
+                _y(0, top) - _y(group.selection_rate, top),
+                f"{group.group}: selection rate {group.selection_rate:.3f} "
+                f"of {group.n} rows",
+            )
+        )
+        if group.selection_rate_ratio is not None:
+            severity = "warning" if group.fails_four_fifths else "ok"
+            bars.append(
+                _severity_mark(
+                    centre,
+                    _y(group.selection_rate_ratio, top),
+                    severity,
+                    f"{group.group}: {group.selection_rate_ratio:.3f} of the "
+                    f"reference rate, {severity}",
+                )
+            )
+        name = group.group if len(group.group) <= 14 else group.group[:13] + "…"
+        labels.append(
+            _svg_html(
+                '<text class="tick" x="{}" y="{}" text-anchor="middle">{}</text>',
+                centre,
+                HEIGHT - 8,
+                name + (" (ref.)" if group.is_reference else ""),
+            )
+        )
+    failing = [g.group for g in groups if g.fails_four_fifths]
+    ratio = report.disparate_impact_ratio
+    description = (
+        f"{count} groups by {report.attribute} in {report.environment.name}, "
+        f"reference {report.reference_group}: "
+        + (
+            f"disparate impact ratio {ratio:.3f}, "
+            if ratio is not None
+            else "no disparate impact ratio (the reference selects nobody), "
+        )
+        + (
+            f"under four fifths: {', '.join(failing)}."
+            if failing
+            else "no group under four fifths of the reference rate."
+        )
+    )
+    body = mark_safe(
+        _axis(top, (0, 0.5, 1.0), "rate", percent=False)
+        + _limit_line(0.8, top, "four fifths of the reference rate", "threshold")
+        + mark_safe("".join(bars))
+        + mark_safe("".join(labels))
+    )
+    return _svg(
+        chart_id,
+        f"Selection by {report.attribute} in {report.environment.name}",
         description,
         body,
     )

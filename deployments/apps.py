@@ -6,7 +6,11 @@ class DeploymentsConfig(AppConfig):
     verbose_name = "Deployment control"
 
     def ready(self) -> None:
-        from deployments.demo import seed_deployments_demo, seed_serving_drift_demo
+        from deployments.demo import (
+            seed_deployments_demo,
+            seed_serving_drift_demo,
+            seed_serving_monitoring_demo,
+        )
         from deployments.selectors import active_deployment_pairs
         from governance.services import register_active_deployments
         from mlgov.demo import register_demo_step
@@ -14,6 +18,7 @@ class DeploymentsConfig(AppConfig):
         register_active_deployments(active_deployment_pairs)
         register_demo_step("deployments", seed_deployments_demo)
         register_demo_step("drift", seed_serving_drift_demo)
+        register_demo_step("monitoring", seed_serving_monitoring_demo)
         _register_sealed_records()
 
 

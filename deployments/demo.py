@@ -18,7 +18,7 @@ from django.db.models import Max, Q
 
 from deployments.gates import GateFacts, GateResult, ServingPeriod, run_gate
 from deployments.models import Deployment, DeploymentStep, GateDecision
-from drift.demo import ServedVersion, seed_drift
+from drift.demo import ServedVersion, seed_drift, seed_monitoring
 from governance.selectors import evaluation_inputs
 from mlgov.actors import Actor
 from mlgov.audit import audit_entries_dated
@@ -323,6 +323,13 @@ def seed_serving_drift_demo(run: DemoRun) -> str:
     """Drift's demo step, run after the deployment history: it reports drift
     only for versions serving production, and only since they served."""
     return f"{seed_drift(now=run.now, serving=served_in_production())} reports added"
+
+
+def seed_serving_monitoring_demo(run: DemoRun) -> str:
+    """Performance and fairness reports for the versions serving production,
+    since they served."""
+    performance, fairness = seed_monitoring(now=run.now, serving=served_in_production())
+    return f"{performance} performance and {fairness} fairness reports added"
 
 
 def served_in_production() -> list[ServedVersion]:

@@ -2,7 +2,16 @@ from django.contrib import admin
 
 from drift import services
 from drift.constants import ALERT_SEVERITIES
-from drift.models import DriftAlert, DriftReport, FeatureDrift
+from drift.models import (
+    DriftAlert,
+    DriftReport,
+    FairnessGroup,
+    FairnessReport,
+    FeatureDrift,
+    MonitoringAlert,
+    MonitoringThreshold,
+    PerformanceReport,
+)
 from drift.selectors import with_open_alert_counts
 from mlgov.admin_tools import NoteActionForm, ReadOnlyAdminMixin, run_service_on_each
 from registry.admin import extend_model_admin, extend_version_admin
@@ -179,6 +188,138 @@ class DriftAlertAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda alert: services.resolve_alert(
+                actor=request.user, alert=alert, note=note
+            ),
+            ("alert resolved", "alerts resolved"),
+        )
+
+
+# --- performance and fairness -----------------------------------------------------
+
+
+@admin.register(MonitoringThreshold)
+class MonitoringThresholdAdmin(admin.ModelAdmin):
+    """The limits each environment sets on the monitored metrics: a floor,
+    or a maximum for ece and the fairness differences."""
+
+    list_display = ["environment", "metric", "warning", "critical", "direction"]
+    list_filter = ["environment", "metric"]
+    list_select_related = ["environment"]
+    search_fields = ["metric", "environment__name"]
+
+    @admin.display(description="alerts when the value is")
+    def direction(self, threshold):
+        return "above" if threshold.is_maximum else "below"
+
+
+@admin.register(PerformanceReport)
+class PerformanceReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "pk",
+        "version",
+        "environment",
+        "window_end",
+        "sample_size",
+        "auc",
+        "f1",
+        "ece",
+        "submitted_by",
+    ]
+    list_filter = ["environment", "input_kind"]
+    list_select_related = ["version__model", "environment", "submitted_by"]
+    search_fields = ["version__model__name"]
+
+
+class FairnessGroupInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = FairnessGroup
+    fields = [
+        "group",
+        "n",
+        "selection_rate",
+        "tpr",
+        "fpr",
+        "selection_rate_ratio",
+        "is_reference",
+        "fails_four_fifths",
+    ]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(FairnessReport)
+class FairnessReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "pk",
+        "version",
+        "environment",
+        "attribute",
+        "window_end",
+        "disparate_impact_ratio",
+        "four_fifths_passed",
+        "submitted_by",
+    ]
+    list_filter = ["environment", "four_fifths_passed"]
+    list_select_related = ["version__model", "environment", "submitted_by"]
+    search_fields = ["version__model__name", "attribute"]
+    inlines = [FairnessGroupInline]
+
+
+@admin.register(MonitoringAlert)
+class MonitoringAlertAdmin(DriftAlertAdmin):
+    list_display = [
+        "subject",
+        "kind",
+        "version",
+        "environment",
+        "severity",
+        "status",
+        "value",
+        "limit",
+        "last_seen_at",
+    ]
+    list_filter = ["status", "severity", "kind", "environment"]
+    search_fields = ["metric", "attribute", "version__model__name"]
+    readonly_fields = [
+        "version",
+        "environment",
+        "kind",
+        "metric",
+        "attribute",
+        "severity",
+        "value",
+        "limit",
+        "status",
+        "first_seen_at",
+        "last_seen_at",
+        "latest_performance_report",
+        "latest_fairness_report",
+        "acknowledged_by",
+        "acknowledged_at",
+        "acknowledgement_note",
+        "resolved_by",
+        "resolved_at",
+        "resolution_note",
+    ]
+
+    @admin.action(description="Acknowledge the selected alerts (note required)")
+    def acknowledge(self, request, queryset):
+        note = request.POST.get("note", "")
+        run_service_on_each(
+            request,
+            queryset,
+            lambda alert: services.acknowledge_monitoring_alert(
+                actor=request.user, alert=alert, note=note
+            ),
+            ("alert acknowledged", "alerts acknowledged"),
+        )
+
+    @admin.action(description="Resolve the selected alerts (note required)")
+    def resolve(self, request, queryset):
+        note = request.POST.get("note", "")
+        run_service_on_each(
+            request,
+            queryset,
+            lambda alert: services.resolve_monitoring_alert(
                 actor=request.user, alert=alert, note=note
             ),
             ("alert resolved", "alerts resolved"),

@@ -1,18 +1,28 @@
 """Demo drift: weekly reports for the demo's versions serving production,
-some features drifting, and alerts in every state. The deployments app runs
+some features drifting, and alerts in every state; weekly performance
+reports for the same versions, and fairness reports for the credit-scoring
+models among them. The deployments app runs
 this step after its history, passing the versions that serve (drift comes
 before deployments in the import order, so it cannot read the ledger)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 from auditlog.context import set_actor
 from django.contrib.auth import get_user_model
 
-from drift.models import DriftAlert, DriftReport
-from drift.services import acknowledge_alert, ingest_drift_report, resolve_alert
+from drift.models import DriftAlert, DriftReport, MonitoringThreshold, PerformanceReport
+from drift.quality import parse_fairness, parse_performance
+from drift.services import (
+    acknowledge_alert,
+    ingest_drift_report,
+    ingest_fairness_report,
+    ingest_performance_report,
+    resolve_alert,
+)
 from drift.stats import parse_features
 from mlgov.audit import audit_entries_dated
 from mlgov.demo import demo_objects
@@ -146,3 +156,114 @@ def _move_some_alerts(
                     note="Upstream schema fix deployed; retrained reference.",
                     at=at,
                 )
+
+
+# --- performance and fairness -----------------------------------------------------
+
+SCORE_EDGES = [round(edge / 10, 1) for edge in range(11)]
+DEMO_LIMITS = (
+    ("auc", 0.75, 0.7),
+    ("f1", 0.5, None),
+    ("demographic_parity_difference", 0.1, 0.2),
+)
+
+
+def _score_bins(rng: np.random.Generator, quality: float, n: int = 5000) -> dict:
+    """Binned scores of a classifier whose separation is `quality` (0-1)."""
+    labels = rng.random(n) < 0.25
+    scores = np.clip(rng.normal(0.3 + 0.35 * quality * labels, 0.17), 0, 1)
+    ids = np.searchsorted(SCORE_EDGES[1:-1], scores, side="right")
+    return {
+        "bin_edges": SCORE_EDGES,
+        "positives": np.bincount(ids[labels], minlength=10).tolist(),
+        "negatives": np.bincount(ids[~labels], minlength=10).tolist(),
+    }
+
+
+def _group_counts(rng: np.random.Generator, gap: float) -> dict:
+    """Decisions by age band, the youngest selected less by `gap`."""
+    counts = {}
+    for index, band in enumerate(("18-25", "26-40", "41-60", "61+")):
+        n = int(rng.integers(800, 2000))
+        positives = int(n * 0.3)
+        penalty = gap if index == 0 else 0.0
+        tpr, fpr = 0.75 - penalty, 0.12 - penalty / 3
+        tp = int(positives * tpr)
+        fp = int((n - positives) * max(fpr, 0.01))
+        counts[band] = {
+            "tp": tp,
+            "fp": fp,
+            "tn": n - positives - fp,
+            "fn": positives - tp,
+        }
+    return counts
+
+
+def seed_monitoring(
+    *, now: datetime, serving: Sequence[ServedVersion], max_versions: int = 40
+) -> tuple[int, int]:
+    """Weekly performance reports (binned scores) for up to `max_versions` of
+    the demo's serving versions, with production's limits, and weekly
+    fairness reports by age band for the credit-scoring (probability of
+    default) models among them; returns (performance, fairness) reports
+    added, none when the demo's versions have some already."""
+    if PerformanceReport.objects.filter(
+        version__in=demo_objects(ModelVersion)
+    ).exists():
+        return 0, 0
+    production = Environment.objects.filter(name="production").first()
+    if production is not None:
+        for metric, warning, critical in DEMO_LIMITS:
+            MonitoringThreshold.objects.get_or_create(
+                environment=production,
+                metric=metric,
+                defaults={"warning": warning, "critical": critical},
+            )
+    users = {user.username: user for user in demo_objects(get_user_model())}
+    performance = fairness = 0
+    for index, served in enumerate(serving[:max_versions]):
+        version = served.version
+        author = users.get(f"ds-{version.model.team.name}")
+        if author is None:
+            continue
+        rng = np.random.default_rng(1000 + index)
+        # A third of the versions decay week after week.
+        decay = (0.0, 0.05, 0.18)[index % 3]
+        is_credit_scoring = version.model.name.startswith("pd-")
+        with set_actor(author):
+            for week in range(WEEKS):
+                end = now - timedelta(days=2 + 7 * (WEEKS - 1 - week))
+                start = end - timedelta(days=7)
+                if start < served.since:
+                    continue
+                received = end + timedelta(hours=3)
+                window: dict[str, Any] = {
+                    "actor": author,
+                    "version": version,
+                    "environment": served.environment,
+                    "window_start": start,
+                    "window_end": end,
+                    "received_at": received,
+                }
+                with audit_entries_dated(received):
+                    ingest_performance_report(
+                        **window,
+                        data=parse_performance(
+                            {"score_bins": _score_bins(rng, 1.0 - decay * week)},
+                            max_rows=1,
+                        ),
+                    )
+                    performance += 1
+                    if is_credit_scoring:
+                        ingest_fairness_report(
+                            **window,
+                            data=parse_fairness(
+                                {
+                                    "attribute": "age_band",
+                                    "group_counts": _group_counts(rng, 0.06 * week),
+                                },
+                                max_rows=1,
+                            ),
+                        )
+                        fairness += 1
+    return performance, fairness

@@ -9,9 +9,10 @@ class InvalidAlertTransitionError(DomainError):
     code = "invalid_transition"
 
     def __init__(self, alert, target: str) -> None:
+        # A drift alert is about a feature, a monitoring alert about a subject.
+        subject = getattr(alert, "subject", None) or alert.feature
         super().__init__(
-            f"The alert on {alert.feature} is {alert.status}; "
-            f"it cannot become {target}.",
+            f"The alert on {subject} is {alert.status}; it cannot become {target}.",
             details={"status": alert.status, "target": target},
         )
 

@@ -6,7 +6,17 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, 
 from django.db.models.functions import Coalesce
 
 from drift.constants import ALERT_SEVERITIES, SEVERITY_RANK, UNRESOLVED
-from drift.models import DriftAlert, DriftReport, FeatureDrift
+from drift.models import (
+    DriftAlert,
+    DriftReport,
+    FairnessGroup,
+    FairnessReport,
+    FeatureDrift,
+    LatestMonitoringReport,
+    MonitoringAlert,
+    PerformanceReport,
+)
+from drift.quality.constants import FAIRNESS, PERFORMANCE
 from mlgov.exceptions import NotFoundError
 from registry.models import MLModel, ModelVersion
 
@@ -193,3 +203,147 @@ def open_alert_counts_by_severity() -> dict[str, int]:
     )
     counts.update((row["severity"], row["count"]) for row in rows)
     return counts
+
+
+# --- performance and fairness ---------------------------------------------------
+
+
+def _latest_of(kind: str, version_ids: Iterable[int], environment: str) -> QuerySet:
+    return LatestMonitoringReport.objects.filter(
+        version_id__in=list(version_ids), environment__name=environment, kind=kind
+    )
+
+
+def latest_performance_reports(
+    version_ids: Iterable[int], environment: str
+) -> dict[int, PerformanceReport]:
+    """The latest performance report of each version in `version_ids` in the
+    environment named `environment`, by version id (absent: none yet). One
+    query."""
+    latest = _latest_of(PERFORMANCE, version_ids, environment)
+    reports = PerformanceReport.objects.filter(
+        pk__in=latest.values("performance_report_id")
+    ).select_related("version__model", "environment", "submitted_by")
+    return {report.version_id: report for report in reports}
+
+
+def latest_fairness_reports(
+    version_ids: Iterable[int], environment: str
+) -> dict[int, list[FairnessReport]]:
+    """The latest fairness report per attribute of each version in
+    `version_ids` in the environment named `environment`, by version id, by
+    attribute name. One query (the per-group rows are not read)."""
+    latest = _latest_of(FAIRNESS, version_ids, environment)
+    reports = (
+        FairnessReport.objects.filter(pk__in=latest.values("fairness_report_id"))
+        .select_related("version__model", "environment", "submitted_by")
+        .order_by("attribute")
+    )
+    by_version: dict[int, list[FairnessReport]] = {}
+    for report in reports:
+        by_version.setdefault(report.version_id, []).append(report)
+    return by_version
+
+
+def latest_monitoring_rows(
+    versions: QuerySet[ModelVersion] | None = None, *, version_id: int | None = None
+) -> QuerySet:
+    """(version id, environment name, kind, attribute, window end, values) of
+    the latest performance and fairness reports of `versions` (default: all)
+    or of the one version `version_id`: what the governance rules read."""
+    rows = LatestMonitoringReport.objects.all()
+    if versions is not None:
+        rows = rows.filter(version__in=versions.values("pk"))
+    if version_id is not None:
+        rows = rows.filter(version_id=version_id)
+    return rows.order_by().values_list(
+        "version_id", "environment__name", "kind", "attribute", "window_end", "values"
+    )
+
+
+def performance_report_list(
+    *, version: ModelVersion, environment: str | None = None
+) -> QuerySet[PerformanceReport]:
+    """A version's performance reports, newest first."""
+    reports = PerformanceReport.objects.filter(version=version).select_related(
+        "version__model", "environment", "submitted_by"
+    )
+    if environment:
+        reports = reports.filter(environment__name=environment)
+    return reports
+
+
+def performance_report_detail(*, version: ModelVersion, pk: int) -> PerformanceReport:
+    report = (
+        performance_report_list(version=version)
+        .prefetch_related(Prefetch("alerts", queryset=monitoring_alert_list()))
+        .filter(pk=pk)
+        .first()
+    )
+    if report is None:
+        raise NotFoundError(f"No performance report {pk} of {version}.")
+    return report
+
+
+def fairness_report_list(
+    *, version: ModelVersion, environment: str | None = None
+) -> QuerySet[FairnessReport]:
+    """A version's fairness reports, newest first, with their groups."""
+    reports = (
+        FairnessReport.objects.filter(version=version)
+        .select_related("version__model", "environment", "submitted_by")
+        .prefetch_related(
+            Prefetch("groups", queryset=FairnessGroup.objects.order_by("group"))
+        )
+    )
+    if environment:
+        reports = reports.filter(environment__name=environment)
+    return reports
+
+
+def fairness_report_detail(*, version: ModelVersion, pk: int) -> FairnessReport:
+    report = (
+        fairness_report_list(version=version)
+        .prefetch_related(Prefetch("alerts", queryset=monitoring_alert_list()))
+        .filter(pk=pk)
+        .first()
+    )
+    if report is None:
+        raise NotFoundError(f"No fairness report {pk} of {version}.")
+    return report
+
+
+def monitoring_alert_list(
+    *,
+    model: str | None = None,
+    version: int | None = None,
+    environment: str | None = None,
+    severity: str | None = None,
+    status: str | None = None,
+    kind: str | None = None,
+) -> QuerySet[MonitoringAlert]:
+    """Performance and fairness alerts, filtered as `alert_list`, latest seen
+    first."""
+    alerts = MonitoringAlert.objects.select_related(
+        "version__model", "environment", "acknowledged_by", "resolved_by"
+    )
+    if status == UNRESOLVED:
+        alerts, status = alerts.unresolved(), None
+    if kind:
+        alerts = alerts.filter(kind=kind)
+    return filter_rows(
+        alerts,
+        model=model,
+        version=version,
+        environment=environment,
+        severity=severity,
+        status=status,
+    ).order_by("-last_seen_at", "-id")
+
+
+def monitoring_alert_by_id(*, pk: int) -> MonitoringAlert:
+    """One performance or fairness alert, or NotFoundError."""
+    alert = monitoring_alert_list().filter(pk=pk).first()
+    if alert is None:
+        raise NotFoundError(f"No monitoring alert {pk}.")
+    return alert

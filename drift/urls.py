@@ -1,8 +1,11 @@
 from django.urls import path
 
-from drift import api
+from drift.api import drift as api
+from drift.api import quality
 
 app_name = "drift"
+
+VERSION = "models/<slug:name>/versions/<int:number>/"
 
 urlpatterns = [
     path("drift/reports/", api.DriftReportListView.as_view(), name="report-list"),
@@ -21,5 +24,40 @@ urlpatterns = [
         "drift/alerts/<int:pk>/resolve/",
         api.ResolveAlertView.as_view(),
         name="alert-resolve",
+    ),
+    path(
+        VERSION + "performance-reports/",
+        quality.PerformanceReportListView.as_view(),
+        name="performancereport-list",
+    ),
+    path(
+        VERSION + "performance-reports/<int:pk>/",
+        quality.PerformanceReportDetailView.as_view(),
+        name="performancereport-detail",
+    ),
+    path(
+        VERSION + "fairness-reports/",
+        quality.FairnessReportListView.as_view(),
+        name="fairnessreport-list",
+    ),
+    path(
+        VERSION + "fairness-reports/<int:pk>/",
+        quality.FairnessReportDetailView.as_view(),
+        name="fairnessreport-detail",
+    ),
+    path(
+        "monitoring/alerts/",
+        quality.MonitoringAlertListView.as_view(),
+        name="monitoringalert-list",
+    ),
+    path(
+        "monitoring/alerts/<int:pk>/acknowledge/",
+        quality.AcknowledgeMonitoringAlertView.as_view(),
+        name="monitoringalert-acknowledge",
+    ),
+    path(
+        "monitoring/alerts/<int:pk>/resolve/",
+        quality.ResolveMonitoringAlertView.as_view(),
+        name="monitoringalert-resolve",
     ),
 ]

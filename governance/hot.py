@@ -7,7 +7,7 @@ twin."""
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from drift.selectors import open_alert_rows, worst_open_drift
+from drift.selectors import latest_monitoring_rows, open_alert_rows, worst_open_drift
 from governance import selectors
 from governance.engine import PolicySpec, RuleSpec
 from governance.models import Policy, Waiver
@@ -122,6 +122,15 @@ class DriftRow(NamedTuple):
     severity: str
 
 
+class MonitoringRow(NamedTuple):
+    version_id: int
+    environment__name: str
+    kind: str
+    attribute: str
+    window_end: datetime
+    values: dict[str, Any]
+
+
 class WaiverRow(NamedTuple):
     version_id: int
     policy__name: str
@@ -152,6 +161,11 @@ drift_query = CompiledRows(
     DriftRow,
     version_id=int,
 )
+monitoring_query = CompiledRows(
+    lambda version_id: latest_monitoring_rows(version_id=version_id),
+    MonitoringRow,
+    version_id=int,
+)
 # Every waiver of the version, in force or not: `now` is not a parameter that
 # a compiled query can take on every database, and WaiverSpec.is_active is
 # the very test that Waiver.objects.active makes in SQL.
@@ -179,6 +193,7 @@ class EvidenceQuery:
             approval_query.bound(version_id=version.pk),
             tag_query.bound(model_id=version.model_id),
             drift_query.bound(version_id=version.pk),
+            monitoring_query.bound(version_id=version.pk),
             waiver_query.bound(version_id=version.pk),
             policy_rule_query.bound(),
         ]
@@ -187,7 +202,15 @@ class EvidenceQuery:
         self, rows: list[list[tuple]], *, now: datetime
     ) -> "selectors.EvaluationEvidence":
         """The evidence from the raw rows of `queries`, in their order."""
-        fact_rows, approval_rows, tag_rows, drift_rows, waiver_rows, policy_rows = rows
+        (
+            fact_rows,
+            approval_rows,
+            tag_rows,
+            drift_rows,
+            monitoring_rows,
+            waiver_rows,
+            policy_rows,
+        ) = rows
         facts_found = fact_query.results(fact_rows)
         if not facts_found:
             raise NotFoundError(f"No version {self.version.pk}.")
@@ -197,6 +220,7 @@ class EvidenceQuery:
             tag_query.results(tag_rows),
             approvals,
             worst_open_drift(drift_query.results(drift_rows)),
+            selectors.monitoring_by_version(monitoring_query.results(monitoring_rows)),
         )[self.version.pk]
         authors = {facts.creator_id, facts.submitter_id} - {None}
         in_force = [

@@ -51,7 +51,9 @@ DELETABLE_MODELS = frozenset({"registry.tag", "governance.policy", "governance.r
 
 # Which admin actions each role's group holds, per model ("app.model").
 ADMIN_CHANGE_MODELS: dict[str, frozenset[str]] = {
-    Role.REVIEWER: frozenset({"registry.modelversion", "drift.driftalert"}),
+    Role.REVIEWER: frozenset(
+        {"registry.modelversion", "drift.driftalert", "drift.monitoringalert"}
+    ),
 }
 
 

@@ -421,6 +421,10 @@ SPECTACULAR_SETTINGS = {
         "RiskTierEnum": "registry.models.MLModel.RiskTier",
         "ModelKindEnum": "registry.models.MLModel.Kind",
         "ProviderEnum": "registry.constants.PROVIDERS",
+        # Drift, performance and fairness alerts share one lifecycle.
+        "DriftAlertStatusEnum": "drift.models.DriftAlert.Status",
+        "MonitoringMetricEnum": "drift.models.quality.METRIC_CHOICES",
+        "MonitoringReportKindEnum": "drift.models.ReportKind",
     },
     # Served from our own static files: no CDN, and the CSP stays 'self'.
     "SWAGGER_UI_DIST": "SIDECAR",

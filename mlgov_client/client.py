@@ -8,13 +8,18 @@ from typing import Any, cast
 
 from mlgov_client.transport import RetryPolicy, Transport
 from mlgov_client.types import (
+    ConfusionCounts,
     Deployment,
     DriftAlert,
     DriftReport,
+    FairnessReport,
     FeaturePayload,
     GateDecision,
     Model,
+    MonitoringAlert,
+    PerformanceReport,
     PortfolioSummary,
+    ScoreBins,
     Version,
 )
 
@@ -203,6 +208,79 @@ class Client:
             DriftAlert, self.post(f"/drift/alerts/{alert_id}/resolve/", {"note": note})
         )
 
+    # --- performance and fairness ---------------------------------------------
+
+    def post_performance_report(
+        self,
+        *,
+        model: str,
+        version: int,
+        environment: str,
+        window_start: dt.datetime | str,
+        window_end: dt.datetime | str,
+        labels: Sequence[int | bool] | None = None,
+        scores: Sequence[float] | None = None,
+        predictions: Sequence[int | bool] | None = None,
+        confusion_matrix: ConfusionCounts | None = None,
+        score_bins: ScoreBins | None = None,
+        decision_threshold: float | None = None,
+    ) -> PerformanceReport:
+        """Post raw pairs (labels with scores and/or predictions) or summaries
+        (`mlgov_client.monitoring.confusion_matrix` / `score_bins`)."""
+        body = _window(environment, window_start, window_end)
+        optional = {
+            "labels": labels,
+            "scores": scores,
+            "predictions": predictions,
+            "confusion_matrix": confusion_matrix,
+            "score_bins": score_bins,
+            "decision_threshold": decision_threshold,
+        }
+        body.update(_given(optional))
+        return cast(
+            PerformanceReport,
+            self.post(f"/models/{model}/versions/{version}/performance-reports/", body),
+        )
+
+    def post_fairness_report(
+        self,
+        *,
+        model: str,
+        version: int,
+        environment: str,
+        window_start: dt.datetime | str,
+        window_end: dt.datetime | str,
+        attribute: str,
+        group_counts: dict[str, ConfusionCounts] | None = None,
+        predictions: Sequence[int | bool] | None = None,
+        labels: Sequence[int | bool] | None = None,
+        groups: Sequence[str | int] | None = None,
+        reference_group: str | None = None,
+    ) -> FairnessReport:
+        """Post per-group counts (`mlgov_client.monitoring.group_counts`) or
+        raw rows (predictions, labels, groups) by one attribute."""
+        body = _window(environment, window_start, window_end)
+        body["attribute"] = attribute
+        optional = {
+            "group_counts": group_counts,
+            "predictions": predictions,
+            "labels": labels,
+            "groups": groups,
+            "reference_group": reference_group,
+        }
+        body.update(_given(optional))
+        return cast(
+            FairnessReport,
+            self.post(f"/models/{model}/versions/{version}/fairness-reports/", body),
+        )
+
+    def monitoring_alerts(self, **filters: Any) -> Iterator[MonitoringAlert]:
+        """Performance and fairness alerts, filtered by model, version,
+        environment, severity, status, kind."""
+        return cast(
+            Iterator[MonitoringAlert], self.pages("/monitoring/alerts/", **filters)
+        )
+
     # --- command center -------------------------------------------------------
 
     def portfolio_summary(self) -> PortfolioSummary:
@@ -225,6 +303,24 @@ def _deployment_body(
     if traffic_percent is not None:
         body["traffic_percent"] = traffic_percent
     return body
+
+
+def _window(
+    environment: str, start: dt.datetime | str, end: dt.datetime | str
+) -> dict[str, Any]:
+    return {
+        "environment": environment,
+        "window_start": _timestamp(start),
+        "window_end": _timestamp(end),
+    }
+
+
+def _given(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        name: list(value) if isinstance(value, tuple) else value
+        for name, value in values.items()
+        if value is not None
+    }
 
 
 def _timestamp(value: dt.datetime | str) -> str:

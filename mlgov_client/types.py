@@ -183,3 +183,103 @@ class PortfolioSummary(TypedDict, total=False):
     gate_decisions_30d: dict[str, Any]
     overdue_reviews: dict[str, Any]
     attention: list[dict[str, Any]]
+
+
+class ConfusionCounts(TypedDict):
+    tp: int
+    fp: int
+    tn: int
+    fn: int
+
+
+class ScoreBins(TypedDict):
+    bin_edges: list[float]
+    positives: list[int]
+    negatives: list[int]
+
+
+class MonitoringAlert(TypedDict, total=False):
+    id: int
+    model: str
+    version: int
+    environment: str
+    kind: str
+    metric: str
+    attribute: str
+    severity: str
+    status: str
+    value: float | None
+    limit: float
+    first_seen_at: str
+    last_seen_at: str
+    latest_report: int
+    acknowledged_by: str | None
+    acknowledged_at: str | None
+    resolved_by: str | None
+    resolved_at: str | None
+
+
+class PerformanceReport(TypedDict, total=False):
+    id: int
+    model: str
+    version: int
+    environment: str
+    window_start: str
+    window_end: str
+    submitted_by: str
+    created_at: str
+    input_kind: str
+    sample_size: int
+    notes: list[str]
+    positives: int
+    positives_share: float
+    auc: float | None
+    auc_method: str
+    accuracy: float | None
+    precision: float | None
+    recall: float | None
+    f1: float | None
+    ece: float | None
+    ece_method: str
+    decision_threshold: float | None
+    tp: int | None
+    fp: int | None
+    tn: int | None
+    fn: int | None
+    calibration: list[dict[str, float]]
+    alerts: list[MonitoringAlert]
+
+
+class FairnessGroup(TypedDict, total=False):
+    group: str
+    n: int
+    selection_rate: float
+    tpr: float | None
+    fpr: float | None
+    selection_rate_difference: float | None
+    selection_rate_ratio: float | None
+    tpr_difference: float | None
+    tpr_ratio: float | None
+    is_reference: bool
+    fails_four_fifths: bool
+
+
+class FairnessReport(TypedDict, total=False):
+    id: int
+    model: str
+    version: int
+    environment: str
+    window_start: str
+    window_end: str
+    attribute: str
+    reference_group: str
+    reference_choice: str
+    sample_size: int
+    notes: list[str]
+    demographic_parity_difference: float | None
+    equal_opportunity_difference: float | None
+    disparate_impact_ratio: float | None
+    equal_opportunity_ratio: float | None
+    four_fifths_passed: bool | None
+    groups: list[FairnessGroup]
+    alerts: list[MonitoringAlert]

@@ -78,7 +78,9 @@ def test_an_app_imports_only_the_apps_above_it(app):
     assert {path: names for path, names in offenders.items() if names} == {}
 
 
-@pytest.mark.parametrize("package", ["governance/engine", "drift/stats"])
+@pytest.mark.parametrize(
+    "package", ["governance/engine", "drift/stats", "drift/quality"]
+)
 def test_a_pure_engine_has_no_import_cycle(package):
     paths = sources(package)
     modules = {module_name(path): path for path in paths}

@@ -24,6 +24,8 @@ from rest_framework.test import APIClient
 from compliance.models import TechnicalDocument
 from compliance.services import add_custom_obligation
 from drift.models import DriftAlert
+from drift.quality import parse_fairness, parse_performance
+from drift.services import ingest_fairness_report, ingest_performance_report
 from governance.models import Approval
 from governance.services import grant_waiver
 from integrations.models import MlflowSync
@@ -113,6 +115,8 @@ class World:
     report: object
     deployments: dict[str, object]
     subscription: object
+    # A performance report, a fairness report and the alert it opened.
+    monitoring: dict[str, object]
     obligation: object = None
 
 
@@ -194,11 +198,47 @@ def world(make_policy):
             url="https://hooks.example.com/mlgov",
             event_types=["version.approved"],
         ),
+        _monitoring(admin, in_review, environments["production"]),
     )
     world.obligation = add_custom_obligation(
         actor=admin, framework="eu_ai_act", document=OBLIGATION
     )
     return world
+
+
+def _monitoring(admin, version, production) -> dict[str, object]:
+    window = {
+        "actor": admin,
+        "version": version,
+        "environment": production,
+        "window_start": timezone.now() - timedelta(days=7),
+        "window_end": timezone.now(),
+    }
+    performance = ingest_performance_report(
+        **window,
+        data=parse_performance(
+            {"confusion_matrix": {"tp": 5, "fp": 1, "tn": 5, "fn": 1}}, max_rows=1
+        ),
+    )
+    fairness = ingest_fairness_report(
+        **window,
+        data=parse_fairness(
+            {
+                "attribute": "sex",
+                "group_counts": {
+                    "men": {"tp": 40, "fp": 20, "tn": 30, "fn": 10},
+                    "women": {"tp": 20, "fp": 0, "tn": 70, "fn": 10},
+                },
+            },
+            max_rows=1,
+        ),
+    )
+    (alert,) = fairness.alerts
+    return {
+        "performance": performance.report,
+        "fairness": fairness.report,
+        "alert": alert,
+    }
 
 
 def _client(raw: str | None) -> APIClient:
@@ -510,6 +550,69 @@ MATRIX = [
         "drift:alert-resolve",
         REVIEWERS,
         lambda w: {"pk": w.alert.pk},
+        lambda w: {"note": "Looking into it."},
+    ),
+    # performance and fairness
+    Row("GET", "drift:performancereport-list", READERS, _version("in_review")),
+    Row(
+        "POST",
+        "drift:performancereport-list",
+        TEAM_WRITERS,
+        _version("in_review"),
+        lambda w: {
+            "environment": "production",
+            "window_start": "2026-11-01T00:00:00Z",
+            "window_end": "2026-11-08T00:00:00Z",
+            "confusion_matrix": {"tp": 5, "fp": 1, "tn": 5, "fn": 1},
+        },
+        hidden=OUTSIDERS,
+    ),
+    Row(
+        "GET",
+        "drift:performancereport-detail",
+        READERS,
+        lambda w: {
+            **_version("in_review")(w),
+            "pk": w.monitoring["performance"].pk,
+        },
+    ),
+    Row("GET", "drift:fairnessreport-list", READERS, _version("in_review")),
+    Row(
+        "POST",
+        "drift:fairnessreport-list",
+        TEAM_WRITERS,
+        _version("in_review"),
+        lambda w: {
+            "environment": "production",
+            "window_start": "2026-11-01T00:00:00Z",
+            "window_end": "2026-11-08T00:00:00Z",
+            "attribute": "sex",
+            "group_counts": {
+                "men": {"tp": 4, "fp": 2, "tn": 3, "fn": 1},
+                "women": {"tp": 4, "fp": 2, "tn": 3, "fn": 1},
+            },
+        },
+        hidden=OUTSIDERS,
+    ),
+    Row(
+        "GET",
+        "drift:fairnessreport-detail",
+        READERS,
+        lambda w: {**_version("in_review")(w), "pk": w.monitoring["fairness"].pk},
+    ),
+    Row("GET", "drift:monitoringalert-list", READERS),
+    Row(
+        "POST",
+        "drift:monitoringalert-acknowledge",
+        REVIEWERS,
+        lambda w: {"pk": w.monitoring["alert"].pk},
+        lambda w: {"note": "Looking into it."},
+    ),
+    Row(
+        "POST",
+        "drift:monitoringalert-resolve",
+        REVIEWERS,
+        lambda w: {"pk": w.monitoring["alert"].pk},
         lambda w: {"note": "Looking into it."},
     ),
     # deployments and environment freezes

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from auditlog.models import LogEntry
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from command_center.portfolio import ModelRow
@@ -16,7 +16,18 @@ from compliance.models import TechnicalDocument
 from deployments.models import Deployment
 from deployments.selectors import model_standings
 from deployments.standing import ModelStanding, canary_label
-from drift.models import DriftAlert, DriftReport, FeatureDrift
+from drift.models import (
+    DriftAlert,
+    DriftReport,
+    FairnessGroup,
+    FairnessReport,
+    FeatureDrift,
+    LatestMonitoringReport,
+    MonitoringAlert,
+    MonitoringThreshold,
+    PerformanceReport,
+)
+from drift.quality.constants import AUC, F1, FAIRNESS, PERFORMANCE_METRICS
 from governance.constants import WAIVER_ACTIVE
 from governance.engine import RuleResult, Verdict
 from governance.models import Approval, Evaluation, Waiver
@@ -275,6 +286,111 @@ def environment_statuses(
 
 
 @dataclass(frozen=True)
+class PerformancePoint:
+    at: datetime
+    version: int
+    value: float
+    sample_size: int
+
+
+@dataclass(frozen=True)
+class PerformanceSeries:
+    """One metric of the model's performance reports in one environment,
+    oldest first, with the floor (or maximum) the environment sets."""
+
+    metric: str
+    environment: str
+    points: tuple[PerformancePoint, ...]
+    warning: float | None
+    critical: float | None
+
+    @property
+    def latest(self) -> PerformancePoint:
+        return self.points[-1]
+
+
+PERFORMANCE_HISTORY_REPORTS = 60
+
+
+def performance_history(
+    *, model_id: int, reports: int = PERFORMANCE_HISTORY_REPORTS
+) -> list[PerformanceSeries]:
+    """Per environment, AUC, F1 and every metric the environment sets a limit
+    on, over the model's latest `reports` performance reports: two queries
+    (the reports, the limits)."""
+    rows = list(
+        PerformanceReport.objects.filter(version__model_id=model_id)
+        .order_by("-window_end", "-id")
+        .values_list(
+            "environment__name",
+            "environment__rank",
+            "window_end",
+            "version__version",
+            "sample_size",
+            *PERFORMANCE_METRICS,
+        )[:reports]
+    )
+    if not rows:
+        return []
+    limit_rows = MonitoringThreshold.objects.filter(
+        metric__in=PERFORMANCE_METRICS
+    ).values_list("environment__name", "metric", "warning", "critical")
+    limits = {
+        (environment, metric): (warning, critical)
+        for environment, metric, warning, critical in limit_rows
+    }
+    series: dict[tuple[int, str, str], list[PerformancePoint]] = defaultdict(list)
+    for environment, rank, at, version, size, *values in reversed(rows):
+        for metric, value in zip(PERFORMANCE_METRICS, values, strict=True):
+            charted = metric in (AUC, F1) or (environment, metric) in limits
+            if value is not None and charted:
+                series[(rank, environment, metric)].append(
+                    PerformancePoint(
+                        at=at, version=version, value=value, sample_size=size
+                    )
+                )
+    return [
+        PerformanceSeries(
+            metric=metric,
+            environment=environment,
+            points=tuple(points),
+            warning=limits.get((environment, metric), (None, None))[0],
+            critical=limits.get((environment, metric), (None, None))[1],
+        )
+        for (_rank, environment, metric), points in sorted(
+            series.items(),
+            key=lambda item: (item[0][0], PERFORMANCE_METRICS.index(item[0][2])),
+        )
+    ]
+
+
+def latest_fairness(*, model_id: int) -> list[FairnessReport]:
+    """The latest fairness report per version, environment and attribute of
+    the model, with its groups: two queries."""
+    latest = LatestMonitoringReport.objects.filter(
+        version__model_id=model_id, kind=FAIRNESS
+    ).values("fairness_report_id")
+    return list(
+        FairnessReport.objects.filter(pk__in=latest)
+        .select_related("version", "environment")
+        .prefetch_related(
+            Prefetch("groups", queryset=FairnessGroup.objects.order_by("group"))
+        )
+        .order_by("environment__rank", "attribute", "-version__version")
+    )
+
+
+def open_monitoring_alerts(*, model_id: int) -> list[MonitoringAlert]:
+    """The model's unresolved performance and fairness alerts, in one query."""
+    return list(
+        MonitoringAlert.objects.unresolved()
+        .filter(version__model_id=model_id)
+        .select_related("version", "environment")
+        .order_by("-last_seen_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
 class ModelPage:
     """Everything the model page shows, each part read in one query."""
 
@@ -292,6 +408,9 @@ class ModelPage:
     statuses: list[EnvironmentStatus]
     mlflow_origins: list[MlflowOrigin]
     ungoverned_changes: list[UngovernedChange]
+    performance: list[PerformanceSeries]
+    fairness: list[FairnessReport]
+    monitoring_alerts: list[MonitoringAlert]
 
 
 def model_page(*, name: str, now: datetime | None = None) -> ModelPage:
@@ -349,4 +468,7 @@ def model_page(*, name: str, now: datetime | None = None) -> ModelPage:
         ),
         mlflow_origins=mlflow_origins(model_id=model.pk),
         ungoverned_changes=open_ungoverned_changes(model_id=model.pk),
+        performance=performance_history(model_id=model.pk),
+        fairness=latest_fairness(model_id=model.pk),
+        monitoring_alerts=open_monitoring_alerts(model_id=model.pk),
     )

@@ -220,6 +220,14 @@ class ModelDetailView(RolePage):
                 (series, charts.drift_chart(f"drift-{index}", series))
                 for index, series in enumerate(page.drift, start=1)
             ],
+            performance_charts=[
+                (series, charts.performance_chart(f"performance-{index}", series))
+                for index, series in enumerate(page.performance, start=1)
+            ],
+            fairness_charts=[
+                (report, charts.fairness_chart(f"fairness-{index}", report))
+                for index, report in enumerate(page.fairness, start=1)
+            ],
             today=timezone.now().date(),
             # The newest version that describes an LLM application or a
             # vendor model: what the model page's generative section shows.

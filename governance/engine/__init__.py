@@ -28,6 +28,7 @@ from governance.engine.evaluation import (
 from governance.engine.facts import (
     NO_EVALUATION_RESULTS,
     EvaluationResultFact,
+    MonitoredReport,
     VersionFacts,
 )
 from governance.engine.readiness import (
@@ -74,6 +75,7 @@ __all__ = [
     "RULE_EXAMPLES",
     "RULE_KINDS",
     "EvaluationResultFact",
+    "MonitoredReport",
     "OverdueReview",
     "PolicySet",
     "PolicySpec",

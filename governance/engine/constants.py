@@ -11,18 +11,31 @@ from drift.constants import (
     SEVERITY_RANK,
     SEVERITY_WARNING,
 )
+from drift.quality.constants import (
+    DEMOGRAPHIC_PARITY_DIFFERENCE,
+    DISPARATE_IMPACT_RATIO,
+    EQUAL_OPPORTUNITY_DIFFERENCE,
+    FAIRNESS,
+    PERFORMANCE,
+    PERFORMANCE_METRICS,
+)
 from governance.constants import ADVISORY, DISABLED, ENFORCE, ENFORCEMENTS
 from registry.constants import MODEL_CARD_FIELDS
 
 __all__ = [
     "ADVISORY",
     "DISABLED",
+    "DISPARATE_IMPACT_RATIO",
     "DRIFT_HEALTH",
     "DRIFT_SEVERITIES",
     "ENFORCE",
     "ENFORCEMENTS",
+    "FAIRNESS",
+    "FAIRNESS_RULE_METRICS",
     "MODEL_CARD_FIELDS",
     "OPERATORS",
+    "PERFORMANCE",
+    "PERFORMANCE_METRICS",
     "SEVERITY_LIMITS",
     "SEVERITY_OK",
     "SEVERITY_RANK",
@@ -39,3 +52,11 @@ SEVERITY_LIMITS: tuple[str, ...] = (SEVERITY_OK, SEVERITY_WARNING)
 UNKNOWN_SEVERITY_RANK = len(SEVERITIES)
 # The drift part of the readiness score, by the worst open severity.
 DRIFT_HEALTH = {SEVERITY_OK: 1.0, SEVERITY_WARNING: 0.5, SEVERITY_CRITICAL: 0.0}
+
+# The fairness numbers a fairness_gap rule may bound: the gaps take a
+# maximum, the disparate impact ratio a minimum.
+FAIRNESS_RULE_METRICS: tuple[str, ...] = (
+    DEMOGRAPHIC_PARITY_DIFFERENCE,
+    EQUAL_OPPORTUNITY_DIFFERENCE,
+    DISPARATE_IMPACT_RATIO,
+)

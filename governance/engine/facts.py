@@ -23,6 +23,18 @@ NO_EVALUATION_RESULTS: Mapping[str, EvaluationResultFact] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
+class MonitoredReport:
+    """The latest performance report, or the latest fairness report by one
+    attribute, of a version in one environment: when its window ended and
+    its metric values (None where the report could not compute one)."""
+
+    kind: str
+    attribute: str
+    window_end: datetime
+    values: Mapping[str, float | None]
+
+
+@dataclass(frozen=True)
 class VersionFacts:
     """Everything the rules may look at about one model version."""
 
@@ -44,3 +56,5 @@ class VersionFacts:
     evaluation_results: Mapping[str, EvaluationResultFact] = field(
         default_factory=lambda: NO_EVALUATION_RESULTS
     )
+    # Per environment name, its latest performance and fairness reports.
+    monitoring: Mapping[str, tuple[MonitoredReport, ...]] = field(default_factory=dict)

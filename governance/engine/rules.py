@@ -1,4 +1,4 @@
-"""The rule-kind registry, the five rule evaluators and their sentences."""
+"""The rule-kind registry, the rule evaluators and their sentences."""
 
 from __future__ import annotations
 
@@ -11,14 +11,19 @@ from functools import lru_cache
 from typing import Any
 
 from governance.engine.constants import (
+    DISPARATE_IMPACT_RATIO,
+    FAIRNESS,
+    FAIRNESS_RULE_METRICS,
     MODEL_CARD_FIELDS,
     OPERATORS,
+    PERFORMANCE,
+    PERFORMANCE_METRICS,
     SEVERITY_LIMITS,
     SEVERITY_OK,
     SEVERITY_RANK,
     UNKNOWN_SEVERITY_RANK,
 )
-from governance.engine.facts import EvaluationResultFact, VersionFacts
+from governance.engine.facts import EvaluationResultFact, MonitoredReport, VersionFacts
 
 
 def format_number(value: float, *, exact: bool = False) -> str:
@@ -71,6 +76,9 @@ class RuleKind:
     name: str
     evaluate: RuleEvaluator
     schema: Mapping[str, Any]
+    # What the schema cannot say about the parameters together: (field,
+    # message) of the first problem, or None.
+    check: Callable[[Mapping[str, Any]], tuple[str, str] | None] | None = None
 
 
 RULE_REGISTRY: dict[str, RuleKind] = {}
@@ -79,18 +87,21 @@ RULE_REGISTRY: dict[str, RuleKind] = {}
 def _rule_kind(
     name: str,
     *,
-    optional: Mapping[str, dict[str, Any]] | None = None,
+    optional: tuple[str, ...] = (),
+    check: Callable[[Mapping[str, Any]], tuple[str, str] | None] | None = None,
     **properties: dict[str, Any],
 ) -> Callable[[RuleEvaluator], RuleEvaluator]:
     schema = {
         "type": "object",
-        "properties": {**properties, **(optional or {})},
-        "required": list(properties),
+        "properties": properties,
+        "required": [param for param in properties if param not in optional],
         "additionalProperties": False,
     }
 
     def register(evaluate: RuleEvaluator) -> RuleEvaluator:
-        RULE_REGISTRY[name] = RuleKind(name=name, evaluate=evaluate, schema=schema)
+        RULE_REGISTRY[name] = RuleKind(
+            name=name, evaluate=evaluate, schema=schema, check=check
+        )
         return evaluate
 
     return register
@@ -119,14 +130,13 @@ _METRIC_SENTENCES = {
     metric={"type": "string", "minLength": 1, "description": "Metric name."},
     op={"type": "string", "enum": list(OPERATORS)},
     value={"type": "number", "description": "Threshold; a finite number."},
-    optional={
-        "min_sample_size": {
-            "type": "integer",
-            "minimum": 1,
-            "description": "Optional: the fewest samples an evaluation result "
-            "may rest on; a metric without a sample size then fails.",
-        }
+    min_sample_size={
+        "type": "integer",
+        "minimum": 1,
+        "description": "Optional: the fewest samples an evaluation result "
+        "may rest on; a metric without a sample size then fails.",
     },
+    optional=("min_sample_size",),
 )
 def _metric_threshold(
     params: Mapping[str, Any],
@@ -332,6 +342,157 @@ def _max_age_days(
     limit = params["days"]
     age = now - facts.created_at
     return _age_outcome(age.days, limit, age <= _days(limit))
+
+
+# --- monitoring: performance and fairness reports --------------------------------
+
+
+def _report_age(report: MonitoredReport, now: datetime) -> timedelta:
+    return now - report.window_end
+
+
+def _stale(
+    report: MonitoredReport, what: str, params: Mapping[str, Any], now: datetime
+) -> str | None:
+    """The sentence of a report older than the rule's max_age_days, or None."""
+    limit = params.get("max_age_days")
+    if limit is None:
+        return None
+    age = _report_age(report, now)
+    if age <= _days(limit):
+        return None
+    return (
+        f"the latest {what} ended {plural(age.days, 'day')} ago; "
+        f"the limit is {plural(limit, 'day')}"
+    )
+
+
+def _reports_of(
+    facts: VersionFacts, environment: str | None, kind: str
+) -> list[tuple[str, MonitoredReport]]:
+    """(environment, report) of the version's latest reports of `kind`: in
+    `environment`, or in every environment when it is None."""
+    places = [environment] if environment is not None else sorted(facts.monitoring)
+    return [
+        (place, report)
+        for place in places
+        for report in facts.monitoring.get(place, ())
+        if report.kind == kind
+    ]
+
+
+def _nowhere(what: str, environment: str | None) -> tuple[bool, str]:
+    place = "any environment" if environment is None else environment
+    return False, f"no {what} in {place}"
+
+
+def _combine(outcomes: list[tuple[bool, str]]) -> tuple[bool, str]:
+    """Every outcome must pass; the failing ones are the sentence, else all."""
+    failing = [detail for passed, detail in outcomes if not passed]
+    if failing:
+        return False, "; ".join(failing)
+    return True, "; ".join(detail for _, detail in outcomes)
+
+
+_MAX_AGE = {"type": "integer", "minimum": 1, "description": "Report age limit."}
+
+
+@_rule_kind(
+    "performance_floor",
+    optional=("max_age_days",),
+    metric={"type": "string", "enum": list(PERFORMANCE_METRICS)},
+    op={"type": "string", "enum": list(OPERATORS)},
+    value={"type": "number", "description": "Threshold; a finite number."},
+    max_age_days=_MAX_AGE,
+)
+def _performance_floor(
+    params: Mapping[str, Any],
+    facts: VersionFacts,
+    environment: str | None,
+    now: datetime,
+) -> tuple[bool, str]:
+    reports = _reports_of(facts, environment, PERFORMANCE)
+    if not reports:
+        return _nowhere("performance report", environment)
+    metric, op, limit = params["metric"], params["op"], params["value"]
+    outcomes = []
+    for place, report in reports:
+        stale = _stale(report, f"performance report in {place}", params, now)
+        actual = report.values.get(metric)
+        if stale is not None:
+            outcomes.append((False, stale))
+        elif actual is None:
+            outcomes.append(
+                (
+                    False,
+                    f"{metric} is undefined in the latest performance report "
+                    f"in {place}",
+                )
+            )
+        else:
+            passed = _COMPARISONS[op](actual, limit)
+            sentence = _METRIC_SENTENCES[op, passed] % (
+                metric,
+                format_number(actual),
+                _format_limit(limit),
+            )
+            outcomes.append((passed, f"{sentence} in {place}"))
+    return _combine(outcomes)
+
+
+def _fairness_bound(params: Mapping[str, Any]) -> tuple[str, str] | None:
+    metric = params["metric"]
+    if metric == DISPARATE_IMPACT_RATIO:
+        if "min" not in params or "max" in params:
+            return (
+                "params.min",
+                f"{metric} takes min (a floor, e.g. 0.8 for the four-fifths rule).",
+            )
+    elif "max" not in params or "min" in params:
+        return "params.max", f"{metric} takes max (the largest gap allowed)."
+    return None
+
+
+@_rule_kind(
+    "fairness_gap",
+    optional=("max", "min", "max_age_days"),
+    check=_fairness_bound,
+    metric={"type": "string", "enum": list(FAIRNESS_RULE_METRICS)},
+    max={"type": "number", "description": "Largest gap allowed (differences)."},
+    min={"type": "number", "description": "Smallest ratio allowed (ratio)."},
+    max_age_days=_MAX_AGE,
+)
+def _fairness_gap(
+    params: Mapping[str, Any],
+    facts: VersionFacts,
+    environment: str | None,
+    now: datetime,
+) -> tuple[bool, str]:
+    reports = _reports_of(facts, environment, FAIRNESS)
+    if not reports:
+        return _nowhere("fairness report", environment)
+    metric = params["metric"]
+    is_floor = "min" in params
+    limit = params["min"] if is_floor else params["max"]
+    outcomes = []
+    for place, report in reports:
+        what = f"fairness report by {report.attribute} in {place}"
+        stale = _stale(report, what, params, now)
+        actual = report.values.get(metric)
+        if stale is not None:
+            outcomes.append((False, stale))
+        elif actual is None:
+            outcomes.append((False, f"{metric} is undefined in the latest {what}"))
+        else:
+            op = ">=" if is_floor else "<="
+            passed = _COMPARISONS[op](actual, limit)
+            sentence = _METRIC_SENTENCES[op, passed] % (
+                metric,
+                format_number(actual),
+                _format_limit(limit),
+            )
+            outcomes.append((passed, f"{sentence} by {report.attribute} in {place}"))
+    return _combine(outcomes)
 
 
 RULE_KINDS: tuple[str, ...] = tuple(RULE_REGISTRY)

@@ -53,6 +53,10 @@ def validate_rule(kind: str, params: Mapping[str, Any]) -> dict[str, Any]:
                 raise RuleParamsError(f"params.{key}", "This parameter is required.")
             continue
         normalised[key] = _validate_value(properties[key], params[key], f"params.{key}")
+    check = RULE_REGISTRY[kind].check
+    problem = None if check is None else check(normalised)
+    if problem is not None:
+        raise RuleParamsError(*problem)
     return normalised
 
 

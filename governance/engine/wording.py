@@ -23,6 +23,8 @@ RULE_EXAMPLES: Mapping[str, Mapping[str, Any]] = {
     "model_card_fields": {"fields": ["intended_use", "limitations"]},
     "max_drift_severity": {"severity": "warning"},
     "max_age_days": {"days": 365},
+    "performance_floor": {"metric": "auc", "op": ">=", "value": 0.75},
+    "fairness_gap": {"metric": "disparate_impact_ratio", "min": 0.8},
 }
 
 
@@ -58,12 +60,36 @@ def _max_age_days(params: Mapping[str, Any]) -> str:
     return f"created within the last {plural(params['days'], 'day')}"
 
 
+def _age_clause(params: Mapping[str, Any]) -> str:
+    days = params.get("max_age_days")
+    return "" if days is None else f", from a report at most {plural(days, 'day')} old"
+
+
+def _performance_floor(params: Mapping[str, Any]) -> str:
+    words = _OPERATOR_WORDS.get(params["op"], params["op"])
+    return (
+        f"the latest performance report's {params['metric']} must be {words} "
+        f"{format_number(params['value'])}{_age_clause(params)}"
+    )
+
+
+def _fairness_gap(params: Mapping[str, Any]) -> str:
+    metric = params["metric"].replace("_", " ")
+    if "min" in params:
+        bound = f"at least {format_number(params['min'])}"
+    else:
+        bound = f"at most {format_number(params['max'])}"
+    return f"the latest fairness reports' {metric} must be {bound}{_age_clause(params)}"
+
+
 _SENTENCES: Mapping[str, Callable[[Mapping[str, Any]], str]] = {
     "metric_threshold": _metric_threshold,
     "min_approvals": _min_approvals,
     "model_card_fields": _model_card_fields,
     "max_drift_severity": _max_drift_severity,
     "max_age_days": _max_age_days,
+    "performance_floor": _performance_floor,
+    "fairness_gap": _fairness_gap,
 }
 
 

@@ -12,12 +12,13 @@ from django.conf import settings
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
-from drift.selectors import open_drift_by_version
+from drift.selectors import latest_monitoring_rows, open_drift_by_version
 from governance import hot
 from governance.documents import PolicyDocument, RuleDocument
 from governance.engine import (
     NO_EVALUATION_RESULTS,
     EvaluationResultFact,
+    MonitoredReport,
     PolicySet,
     PolicySpec,
     ReadinessBreakdown,
@@ -148,12 +149,38 @@ def _waiver_rows(waivers: QuerySet[Waiver]) -> QuerySet:
     )
 
 
+def monitoring_by_version(
+    rows: Iterable[tuple],
+) -> dict[int, dict[str, tuple[MonitoredReport, ...]]]:
+    """Per version id, per environment name, the latest monitoring reports,
+    from `drift.selectors.latest_monitoring_rows`."""
+    gathered: dict[int, dict[str, list[MonitoredReport]]] = {}
+    for version_id, environment, kind, attribute, window_end, values in rows:
+        gathered.setdefault(version_id, {}).setdefault(environment, []).append(
+            MonitoredReport(
+                kind=kind,
+                attribute=attribute,
+                window_end=window_end,
+                values=values or {},
+            )
+        )
+    return {
+        version_id: {
+            environment: tuple(sorted(reports, key=lambda r: (r.kind, r.attribute)))
+            for environment, reports in by_environment.items()
+        }
+        for version_id, by_environment in gathered.items()
+    }
+
+
 def _assemble_facts(
     rows: Iterable[Any],
     tag_rows: Iterable[tuple],
     approval_rows: Iterable[tuple],
     drift: dict[int, dict[str, str]],
+    monitoring: dict[int, dict[str, tuple[MonitoredReport, ...]]] | None = None,
 ) -> dict[int, VersionFacts]:
+    monitoring = monitoring or {}
     tags: dict[int, set[str]] = defaultdict(set)
     for model_id, tag in tag_rows:
         tags[model_id].add(tag)
@@ -179,6 +206,7 @@ def _assemble_facts(
             if row.status == VERSION_IN_REVIEW
             else None,
             evaluation_results=evaluation_result_facts(row.evaluation_results),
+            monitoring=monitoring.get(row.pk, {}),
         )
         for row in rows
     }
@@ -216,9 +244,9 @@ def version_facts(
 ) -> dict[int, VersionFacts]:
     """The facts of each version in `versions` (default: all), by version id.
 
-    Four queries whatever the number of versions: versions with their model,
-    model tags, approvals, and open drift alerts; the last three filter by a
-    subquery, not a list of ids."""
+    Five queries whatever the number of versions: versions with their model,
+    model tags, approvals, open drift alerts and the latest performance and
+    fairness reports; the last four filter by a subquery, not a list of ids."""
     versions = ModelVersion.objects.all() if versions is None else versions
     rows = list(_fact_rows(versions))
     if not rows:
@@ -228,6 +256,7 @@ def version_facts(
         _tag_rows(mlmodel_id__in=versions.values("model_id")),
         _approval_rows(version__in=versions.values("pk")).order_by(),
         open_drift_by_version(versions=versions),
+        monitoring_by_version(latest_monitoring_rows(versions)),
     )
 
 
@@ -286,9 +315,10 @@ class VersionVerdicts:
         """The version's verdict in `environment` (None: the approval decision),
         as `governance.engine.evaluate` gives it."""
         facts = self.facts[version_id]
-        # Without open drift the environment matters only through the policies
-        # that apply there, so environments sharing them share one evaluation.
-        if facts.open_drift:
+        # Without open drift or monitoring reports the environment matters only
+        # through the policies that apply there, so environments sharing them
+        # share one evaluation.
+        if facts.open_drift or facts.monitoring:
             key: tuple = (version_id, environment)
         else:
             names = self.policies.applicable_names(facts, environment=environment)
@@ -321,7 +351,7 @@ class VersionVerdicts:
 def evaluate_versions(
     *, versions: QuerySet[ModelVersion], now: datetime | None = None
 ) -> VersionVerdicts:
-    """The verdicts of `versions`, computed on demand from what seven queries
+    """The verdicts of `versions`, computed on demand from what eight queries
     gather, whatever the number of versions."""
     now = now or timezone.now()
     return VersionVerdicts(
@@ -347,7 +377,7 @@ class EvaluationEvidence:
 
 def evaluation_evidence(*, version: ModelVersion, now: datetime) -> EvaluationEvidence:
     """Everything `evaluation_inputs` gives for one version, with the ids of
-    the approvals and waivers it counted: six compiled queries in one round
+    the approvals and waivers it counted: seven compiled queries in one round
     trip (governance.hot.EvidenceQuery)."""
     query = hot.EvidenceQuery(version)
     return query.decode(fetch_together(*query.queries), now=now)

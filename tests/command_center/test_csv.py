@@ -156,10 +156,11 @@ def test_the_csv_lists_the_canarys_failures_beside_the_primarys(viewer, portfoli
 
 
 # Session, user, roles and environments; per batch of models, its names and
-# its rows (environments, what speaks and serves, governance's seven, the
+# its rows (environments, what speaks and serves, governance's eight, the
 # last approvals, the reviews past their deadline, the open alerts per model
 # and severity, and the models); then the empty batch that ends it. Exposure
-# added the reviews past their deadline and the open alerts; obligation
+# added the reviews past their deadline and the open alerts; the latest
+# performance and fairness reports are governance's eighth; obligation
 # coverage the enabled frameworks, read once for every batch.
 CSV_QUERIES = 20
 

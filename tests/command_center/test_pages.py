@@ -180,21 +180,28 @@ def test_a_warm_page_does_not_recompute(client, portfolio, django_assert_num_que
 # reviews past due are one more query (command_center.selectors.reviews), and
 # the frozen environments one more. For exposure the rows read two more: the
 # versions in review past their deadline, and the open alerts per model and
-# severity. The open ungoverned MLflow changes are one more, read fresh.
+# severity. The open ungoverned MLflow changes are one more, read fresh. The
+# versions' facts read the latest performance and fairness reports in one.
 # Obligation coverage (compliance) reads the enabled frameworks in one: with
 # none enabled, nothing more.
-COLD_OVERVIEW = 27
-MODEL_LIST = 24
+COLD_OVERVIEW = 28
+# The model list evaluates its rows: the latest monitoring reports are one,
+# the enabled frameworks one.
+MODEL_LIST = 25
 # With a framework enabled: its custom obligations (one), then the coverage
 # facts (compliance.selectors.coverage_facts): the speaking versions' facts
-# (governance's four), production deployments, drift reports, unhandled
+# (governance's five), production deployments, drift reports, unhandled
 # alerts, audit retention and the models (five).
-COLD_OVERVIEW_WITH_FRAMEWORKS = COLD_OVERVIEW + 1 + 4 + 5
+COLD_OVERVIEW_WITH_FRAMEWORKS = COLD_OVERVIEW + 1 + 5 + 5
 # The model page: its audit history is paged (a count and a page), it reads
 # the MLflow origin in one (aliases included), the open ungoverned MLflow
 # changes in one, and its row the two exposure queries and the enabled
 # frameworks; the current intake and the pending risk class change one each.
-MODEL_PAGE = 32
+# The versions' facts read the latest monitoring reports in one; the
+# performance history, the latest fairness reports and the open performance
+# and fairness alerts are one each (a model with reports reads the
+# environments' limits and the fairness groups in one more each).
+MODEL_PAGE = 36
 ALERT_LIST = 6
 
 

@@ -441,11 +441,12 @@ def test_readers_see_the_past_due_figure_without_a_link(workspace, executive):
 # Session, user, roles, then the versions with their models and submitters,
 # and the assignments with their reviewers.
 REVIEW_QUEUE = 5
-# Session, user, roles; the version, the previous one; the evaluation's seven
-# (facts, open drift, tags, approvals, policies, waivers in force,
-# environments); then one each for approvals, assignments, drift reports,
-# open alerts, comments, waivers and the reviewers one may assign.
-REVIEW_PAGE = 19
+# Session, user, roles; the version, the previous one; the evaluation's eight
+# (facts, open drift, latest monitoring reports, tags, approvals, policies,
+# waivers in force, environments); then one each for approvals, assignments,
+# drift reports, open alerts, comments, waivers and the reviewers one may
+# assign.
+REVIEW_PAGE = 20
 
 
 def grow(data_scientist, governance_admin, reviewer, count):

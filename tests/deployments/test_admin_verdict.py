@@ -138,9 +138,9 @@ def test_the_model_list_query_count_is_constant(
 
     # session, user, the filters' teams and tags, two counts, the page's models
     # with their drift counts; then for the verdicts: the candidates, what
-    # serves, the versions' facts (versions, tags, approvals, drift), waivers,
-    # and the policies with their rules.
-    with django_assert_num_queries(15):
+    # serves, the versions' facts (versions, tags, approvals, drift, latest
+    # monitoring reports), waivers, and the policies with their rules.
+    with django_assert_num_queries(16):
         page = model_list(client)
 
     assert page.count("fails: auc 0.50 is below the minimum 0.80") == count

@@ -407,19 +407,21 @@ def test_a_service_account_with_the_role_may_request(api_client_for, soaked, tea
     assert response.json()["requested_by"] == "ci-bot"
 
 
-# One check: the version with its model, the environment, deployments, four
-# for the version's facts (version, tags, approvals, drift), its waivers, and
-# the policies with their rules; the approval and waiver ids come from the
-# same rows, and the token's resolution is cached since the warm-up. None
-# depends on the size of the portfolio. On PostgreSQL they are two round
-# trips (mlgov.db.fetch_together).
-CHECK_QUERIES = 9
-# A recorded request: the check's nine, the decision, the deployment, both
+# One check: the version with its model, the environment, deployments, five
+# for the version's facts (version, tags, approvals, drift, and the latest
+# performance and fairness reports that the performance_floor and
+# fairness_gap rules read), its waivers, and the policies with their rules;
+# the approval and waiver ids come from the same rows, and the token's
+# resolution is cached since the warm-up. None depends on the size of the
+# portfolio. On PostgreSQL they are still two round trips
+# (mlgov.db.fetch_together): the monitoring query joins the pipeline.
+CHECK_QUERIES = 10
+# A recorded request: the check's ten, the decision, the deployment, both
 # their audit entries in one INSERT, the webhook subscriptions, the version's
 # MLflow origin (for the verdict tags written back to MLflow), and the
 # savepoint's two (the request's transaction, nested in the test's). The
 # answer is built from the rows written, not read back.
-REQUEST_QUERIES = 9 + 3 + 1 + 1 + 2
+REQUEST_QUERIES = 10 + 3 + 1 + 1 + 2
 
 
 def grow_portfolio(churn, make_policy, governance_admin, reviewer, size):
@@ -480,7 +482,8 @@ def test_the_gate_costs_a_fixed_number_of_queries(
         assert len(response.json()["approvals"]) == 1
 
 
-START_QUERIES = 24
+# A start re-runs the gate: the latest monitoring reports are one of them.
+START_QUERIES = 25
 
 
 def test_a_start_costs_a_fixed_number_of_queries(

@@ -1,7 +1,11 @@
+from datetime import timedelta
+
 import pytest
 from auditlog.models import LogEntry
 from django.apps import apps
 
+from drift.quality import parse_performance
+from drift.services import ingest_performance_report
 from governance.selectors import version_facts
 from governance.services import evaluate_version, run_simulation
 from governance.simulation import compare_outcomes
@@ -175,8 +179,8 @@ def test_facts_are_gathered_in_a_constant_number_of_queries(
 
         Approval.objects.create(version=version, reviewer=reviewer, decision="approve")
 
-    # versions, tags, approvals, open drift
-    with django_assert_num_queries(4):
+    # versions, tags, approvals, open drift, latest monitoring reports
+    with django_assert_num_queries(5):
         facts = version_facts(ModelVersion.objects.all())
 
     assert len(facts) == count
@@ -253,3 +257,43 @@ def test_compare_outcomes_lists_only_where_two_runs_disagree():
         True,
         True,
     ]
+
+
+def test_a_proposed_performance_floor_fails_where_production_reports_miss_it(
+    portfolio, governance_admin, data_scientist
+):
+    production = Environment.objects.get(name="production")
+    for name, tp in (("m-0", 90), ("m-1", 50)):
+        version = ModelVersion.objects.get(model__name=name)
+        ingest_performance_report(
+            actor=data_scientist,
+            version=version,
+            environment=production,
+            window_start=version.created_at,
+            window_end=version.created_at + timedelta(days=1),
+            data=parse_performance(
+                {"confusion_matrix": {"tp": tp, "fp": 5, "tn": 50, "fn": 100 - tp}},
+                max_rows=1,
+            ),
+        )
+    floor = {
+        "kind": "performance_floor",
+        "params": {"metric": "recall", "op": ">=", "value": 0.8},
+    }
+
+    result = run_simulation(
+        actor=governance_admin,
+        upsert=[
+            {
+                "name": "live-recall",
+                "scope": {"environments": ["production"]},
+                "rules": [floor],
+            }
+        ],
+        remove=[],
+    )
+
+    changes = {c["model"]: c["reasons"] for c in result["changes"]}
+    assert changes["m-1"] == ["recall 0.50 is below the minimum 0.80 in production"]
+    assert changes["m-2"] == ["no performance report in production"]
+    assert "m-0" not in changes

@@ -215,3 +215,21 @@ def test_every_app_registers_its_demo_step_in_app_order():
         "deployments",
         "drift",
     ]
+
+
+def test_the_demo_reports_performance_and_the_credit_models_fairness():
+    from drift.models import FairnessReport, PerformanceReport
+
+    call_command("seed_demo", "--models", "60")
+    reports = PerformanceReport.objects.count()
+    now = timezone.now()
+
+    assert reports > 0
+    assert not PerformanceReport.objects.filter(window_end__gt=now).exists()
+    fairness = FairnessReport.objects.select_related("version__model")
+    assert fairness.exists()
+    assert {report.version.model.name[:3] for report in fairness} == {"pd-"}
+    assert {report.attribute for report in fairness} == {"age_band"}
+    assert FairnessReport.objects.filter(four_fifths_passed=False).exists()
+    call_command("seed_demo", "--models", "60")
+    assert PerformanceReport.objects.count() == reports

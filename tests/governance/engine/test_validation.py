@@ -85,12 +85,28 @@ def test_rule_kinds_each_have_a_parameter_schema() -> None:
         "model_card_fields",
         "max_drift_severity",
         "max_age_days",
+        "performance_floor",
+        "fairness_gap",
     }
     for kind in RULE_KINDS:
         schema = rule_param_schema(kind)
         assert schema["type"] == "object"
         assert schema["additionalProperties"] is False
         assert set(schema["required"]) <= set(schema["properties"])
+    # Optional parameters are metric_threshold's sample size, the monitoring
+    # rules' age limit and the fairness rule's bound, of which exactly one is
+    # given.
+    assert rule_param_schema("metric_threshold")["required"] == [
+        "metric",
+        "op",
+        "value",
+    ]
+    assert set(rule_param_schema("performance_floor")["required"]) == {
+        "metric",
+        "op",
+        "value",
+    }
+    assert rule_param_schema("fairness_gap")["required"] == ["metric"]
 
 
 def test_rule_param_schema_cannot_be_changed_by_its_caller() -> None:

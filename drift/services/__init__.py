@@ -1,0 +1,40 @@
+"""Every state change of drift, by subject: drift reports and their alerts
+(``drift``), performance and fairness reports and theirs (``quality``)."""
+
+from drift.services.drift import (
+    IngestedReport,
+    acknowledge_alert,
+    ingest_drift_report,
+    parse_report_features,
+    resolve_alert,
+)
+from drift.services.quality import (
+    IngestedFairnessReport,
+    IngestedPerformanceReport,
+    Limit,
+    acknowledge_monitoring_alert,
+    environment_limits,
+    ingest_fairness_report,
+    ingest_performance_report,
+    parse_fairness_payload,
+    parse_performance_payload,
+    resolve_monitoring_alert,
+)
+
+__all__ = [
+    "IngestedFairnessReport",
+    "IngestedPerformanceReport",
+    "IngestedReport",
+    "Limit",
+    "acknowledge_alert",
+    "acknowledge_monitoring_alert",
+    "environment_limits",
+    "ingest_drift_report",
+    "ingest_fairness_report",
+    "ingest_performance_report",
+    "parse_fairness_payload",
+    "parse_performance_payload",
+    "parse_report_features",
+    "resolve_alert",
+    "resolve_monitoring_alert",
+]
