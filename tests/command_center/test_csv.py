@@ -162,7 +162,7 @@ def test_the_csv_lists_the_canarys_failures_beside_the_primarys(viewer, portfoli
 # added the reviews past their deadline and the open alerts; the latest
 # performance and fairness reports are governance's eighth; obligation
 # coverage the enabled frameworks, read once for every batch.
-CSV_QUERIES = 20
+CSV_QUERIES = 21
 
 
 def test_csv_queries_do_not_grow_with_the_portfolio(
