@@ -7,7 +7,9 @@
     features = relation_features(reference, current, columns=["age", "plan"])
 
 The values never leave DuckDB: per side one aggregate (count, minimum,
-maximum, approximate distinct count), then one grouped count per feature.
+maximum, approximate distinct count), then one grouped count per feature,
+and for PSI's bins the reference's order statistics at the deciles
+(`quantile_disc`, exact) and one more grouped count per side.
 The bins are the server's (`mlgov_client.binning`): the same edges, a value
 counted in `[edge, next edge)` with the last bin closed, so the payload is
 the one `mlgov_client.histograms` computes from the same values in memory.
@@ -29,9 +31,11 @@ from mlgov_client.binning import (
     NUMERIC,
     VALUE_BINS_MAX_DISTINCT,
     category_label,
+    decile_edges,
     histogram_payload,
     merge_labels,
     plan_numeric,
+    psi_bins_payload,
 )
 from mlgov_client.types import FeaturePayload
 
@@ -155,14 +159,59 @@ def _numeric_payload(
             "current": {"categories": _by_label(values, _value_counts(current_side))},
         }
     assert plan.edges is not None  # a numeric plan always has edges
-    return {
-        "name": name,
-        "kind": NUMERIC,
+    payload_sides = {
         "reference": histogram_payload(
             plan.edges, _histogram(reference_side, plan.edges)
         ),
         "current": histogram_payload(plan.edges, _histogram(current_side, plan.edges)),
     }
+    if reference_side.n:  # PSI's bins: the reference's deciles
+        inner = decile_edges(
+            reference_side.n, lambda ranks: _order_statistics(reference_side, ranks)
+        )
+        for key, side in (("reference", reference_side), ("current", current_side)):
+            payload_sides[key].update(
+                psi_bins_payload(inner, _decile_counts(side, inner))
+            )
+    return {"name": name, "kind": NUMERIC, **payload_sides}
+
+
+def _order_statistics(side: _Side, ranks: np.ndarray) -> np.ndarray:
+    """The side's values at these 0-based ranks of its sorted order, exactly.
+
+    `quantile_disc(x, p)` reads the value at rank floor(n·p) (rounding up
+    from ceil(n·p) - 1 would read the same): p = (rank + ½) / n is half a
+    rank away from either edge, safe from rounding."""
+    probabilities = ", ".join(
+        _sql_float((rank + 0.5) / side.n) for rank in ranks.tolist()
+    )
+    ((values,),) = _query(
+        side.relation,
+        "mlgov_numbers",
+        f"SELECT quantile_disc(x, [{probabilities}]) FROM mlgov_numbers",
+    ).fetchall()
+    return np.array(values, dtype=np.float64)
+
+
+def _decile_counts(side: _Side, inner: np.ndarray) -> np.ndarray:
+    """Counts in PSI's open-ended bins: a value goes to the bin after the
+    last inner edge at or below it."""
+    counts = np.zeros(inner.size + 1, dtype=np.int64)
+    if side.n == 0:
+        return counts
+    cases = " ".join(
+        f"WHEN x < {_sql_float(edge)} THEN {index}"
+        for index, edge in enumerate(inner.tolist())
+    )
+    rows = _query(
+        side.relation,
+        "mlgov_numbers",
+        f"SELECT CASE {cases} ELSE {inner.size} END AS bin, count(*) "
+        "FROM mlgov_numbers GROUP BY bin",
+    ).fetchall()
+    for index, count in rows:
+        counts[int(index)] += int(count)
+    return counts
 
 
 def _numbers(relation: duckdb.DuckDBPyRelation, column: str) -> _Side:
