@@ -17,7 +17,7 @@ The bins are the server's (`mlgov_client.binning`), counted exactly, so the
 payload is the one `mlgov_client.histograms` computes from the same values
 in memory and `mlgov_client.duckdb_features` computes in DuckDB.
 
-Needs pyspark (4.x, with Java 17 or newer); not an extra of the package.
+Needs `pip install "mlgov[spark]"` (pyspark 4) and Java 17 or newer.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ payloads (a JSON list of lists) as the last line of stdout."""
 
 import json
 import sys
+import time
 
 from pyspark.sql import SparkSession
 
@@ -14,6 +15,7 @@ from mlgov_client.spark_features import spark_features
 
 def main() -> None:
     jobs = json.load(sys.stdin)
+    started = time.perf_counter()
     spark = (
         SparkSession.builder.master("local[2]")
         .appName("mlgov-client-test")
@@ -24,13 +26,16 @@ def main() -> None:
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
+    print(f"spark session: {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    payloads = []
     try:
-        payloads = [
-            spark_features(
-                spark.read.parquet(job["reference"]), spark.read.parquet(job["current"])
-            )
-            for job in jobs
-        ]
+        for job in jobs:
+            started = time.perf_counter()
+            reference = spark.read.parquet(job["reference"])
+            current = spark.read.parquet(job["current"])
+            payloads.append(spark_features(reference, current))
+            seconds = time.perf_counter() - started
+            print(f"{job['reference']}: {seconds:.1f} s", file=sys.stderr)
     finally:
         spark.stop()
     print(json.dumps(payloads))

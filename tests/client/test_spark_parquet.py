@@ -97,15 +97,23 @@ def spark_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("spark-lake")
     lake = write_lake(folder)
     cases = edge_cases()
-    jobs = [lake]
+    # One column per case, padded with nulls (missing values, left out).
+    edges_job = {}
     connection = duckdb.connect()
-    for index, (reference, current) in enumerate(cases):
-        job = {}
-        for name, values in (("reference", reference), ("current", current)):
-            job[name] = str(folder / f"case{index}-{name}.parquet")
-            frame = pd.DataFrame({"f": values})
-            connection.from_df(frame).write_parquet(job[name])
-        jobs.append(job)
+    for side in (0, 1):
+        name = ("reference", "current")[side]
+        length = max(case[side].size for case in cases)
+        frame = pd.DataFrame(
+            {
+                f"f{index}": np.concatenate(
+                    (case[side], np.full(length - case[side].size, np.nan))
+                )
+                for index, case in enumerate(cases)
+            }
+        )
+        edges_job[name] = str(folder / f"cases-{name}.parquet")
+        connection.from_df(frame).write_parquet(edges_job[name])
+    jobs = [lake, edges_job]
     finished = subprocess.run(
         [str(python), str(SCRIPT)],
         input=json.dumps(jobs),
@@ -131,10 +139,10 @@ def test_spark_gives_the_duckdb_payload_and_the_server_agrees_with_raw_values(
     current = connection.read_parquet(lake["current"])
 
     assert payloads[0] == relation_features(reference, current)
-    for (reference_values, current_values), features in zip(
-        cases, payloads[1:], strict=True
-    ):
-        assert features == [feature_payload("f", reference_values, current_values)]
+    assert payloads[1] == [
+        feature_payload(f"f{index}", reference_values, current_values)
+        for index, (reference_values, current_values) in enumerate(cases)
+    ]
 
     reference_columns, current_columns = reference.fetchnumpy(), current.fetchnumpy()
     for feature in payloads[0]:
