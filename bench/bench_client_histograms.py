@@ -1,31 +1,79 @@
-"""The client's drift histograms over a Parquet dataset, computed in DuckDB.
+"""The client's drift histograms over a Parquet dataset, in DuckDB and Spark.
 
 Writes a synthetic dataset (--rows in all, 60 % reference and 40 % current,
 columns income (skewed, 1 % null), tenure (whole months) and plan (text)) to
 --folder unless it is there already, computes the drift payload with
-mlgov_client.duckdb_features, and prints rows per second, the bytes the
-payload posts against the Parquet files and the raw values as JSON, and,
-with --compare, the server's statistics from the payload against those from
-the raw values (drift.stats on the same data, in memory: needs the RAM).
+mlgov_client.duckdb_features and, with --spark, with
+mlgov_client.spark_features (local mode, --threads cores, run under the
+Spark virtualenv's interpreter, scripts/spark-venv.sh), and prints rows per
+second, whether Spark's payload equals DuckDB's, the bytes the payload posts
+against the Parquet files and the raw values as JSON, and, with --compare,
+the server's statistics from the payload against those from the raw values
+(drift.stats on the same data, in memory: needs the RAM), PSI also as it
+was computed before payloads carried PSI's bins (on the histogram's bins).
 With --url and MLGOV_TOKEN it also posts the report.
 
-    .venv/bin/python bench/bench_client_histograms.py --rows 50000000 --compare
+    .venv/bin/python bench/bench_client_histograms.py --rows 50000000 --spark --compare
 """
 
 import argparse
 import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
 
-import duckdb
-import numpy as np
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mlgov_client import Client
-from mlgov_client.duckdb_features import relation_features
+def spark_worker(folder: Path, threads: int) -> None:
+    """Under the Spark virtualenv: the payload and its timing, as JSON."""
+    from pyspark.sql import SparkSession
+
+    from mlgov_client.spark_features import spark_features
+
+    started = time.perf_counter()
+    spark = (
+        SparkSession.builder.master(f"local[{threads}]")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", str(threads))
+        .config("spark.driver.memory", "4g")
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    session = time.perf_counter() - started
+    started = time.perf_counter()
+    features = spark_features(
+        spark.read.parquet(str(folder / "reference.parquet")),
+        spark.read.parquet(str(folder / "current.parquet")),
+    )
+    seconds = time.perf_counter() - started
+    spark.stop()
+    print(json.dumps({"session": session, "seconds": seconds, "features": features}))
+
+
+def run_spark(folder: Path, threads: int, python: Path) -> dict:
+    finished = subprocess.run(
+        [str(python), __file__, "--spark-worker", str(folder), str(threads)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(finished.stdout.strip().splitlines()[-1])
+
+
+if len(sys.argv) == 4 and sys.argv[1] == "--spark-worker":
+    spark_worker(Path(sys.argv[2]), int(sys.argv[3]))
+    sys.exit(0)
+
+import duckdb  # noqa: E402  (not in the Spark virtualenv)
+import numpy as np  # noqa: E402
+
+from mlgov_client import Client  # noqa: E402
+from mlgov_client.duckdb_features import relation_features  # noqa: E402
 
 
 def write_dataset(folder: Path, rows: int, threads: int) -> None:
@@ -104,6 +152,22 @@ def compare(reference, current, features) -> None:
                 f"  {name:7} {method:14} raw {statistic.statistic:10.6f}"
                 f"  payload {actual[method].statistic:10.6f}"
             )
+        if feature["kind"] == "numeric":
+            histogram_only = {
+                **feature,
+                **{
+                    side: {
+                        "bin_edges": feature[side]["bin_edges"],
+                        "counts": feature[side]["counts"],
+                    }
+                    for side in ("reference", "current")
+                },
+            }
+            before = compute_statistics(parse_feature(histogram_only), ["psi"])
+            print(
+                f"  {name:7} psi, histogram bins only (before) "
+                f"{before['psi'].statistic:10.6f}"
+            )
         print(f"  {name:7} raw statistics took {raw_seconds:.1f} s")
 
 
@@ -113,6 +177,10 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, default=Path("/tmp/mlgov-client-bench"))
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--compare", action="store_true")
+    parser.add_argument("--spark", action="store_true")
+    parser.add_argument(
+        "--spark-python", type=Path, default=ROOT / ".ci-spark-venv" / "bin" / "python"
+    )
     parser.add_argument("--url", default=os.environ.get("MLGOV_URL", ""))
     args = parser.parse_args()
 
@@ -140,6 +208,13 @@ def main() -> None:
     print(f"raw values as JSON (estimated): {raw:,} bytes ({raw / posted:,.0f}x)")
     for feature in features:
         print(f"  {feature['name']}: {feature['kind']}, {len(json.dumps(feature))} B")
+    if args.spark:
+        spark = run_spark(folder, args.threads, args.spark_python)
+        print(
+            f"spark: session {spark['session']:.1f} s; histograms "
+            f"{spark['seconds']:.1f} s, {rows / spark['seconds']:,.0f} rows/s; "
+            f"payload equals DuckDB's: {spark['features'] == features}"
+        )
 
     if args.compare:
         compare(reference, current, features)

@@ -6,8 +6,11 @@
         ...
 
 The client needs only the standard library; the histogram helpers
-(`mlgov_client.histograms`) need NumPy, and `mlgov_client.duckdb` DuckDB
-(`pip install "mlgov[duckdb]"`). It imports nothing from the server.
+(`mlgov_client.histograms`) need NumPy, `mlgov_client.duckdb_features`
+DuckDB (`pip install "mlgov[duckdb]"`) and `mlgov_client.spark_features`
+pyspark (`pip install "mlgov[spark]"`, and Java). It imports nothing from the
+server; the server's drift engine imports its binning rules
+(`mlgov_client.binning`).
 """
 
 from mlgov_client.client import Client

@@ -1,9 +1,9 @@
-"""The server's binning rules (DESIGN.md §5), written once for the client.
+"""mlgov's binning rules for drift (DESIGN.md §5), written once.
 
-A drift feature sent as a summary must be binned the way mlgov bins raw
-values, or the statistics computed from it answer a different question. The
-rules, as `drift/stats/preparation.py` applies them to cleaned values (NaN,
-null and ±inf dropped):
+The server's drift engine (`drift/stats/preparation.py`) and the client's
+histogram helpers (NumPy, DuckDB, Spark) all call this module, so a summary
+the client sends is binned the way the server bins raw values. The rules,
+for cleaned values (NaN, null and ±inf dropped):
 
 - at most 5 distinct values over both sides: the feature is categorical and
   each value a category, labelled as `category_label` says;
@@ -12,10 +12,14 @@ null and ±inf dropped):
   which depend only on the combined minimum, maximum and size
   (`sturges_edges`), a value counted in `[edge, next edge)` and the last
   bin closed;
-- otherwise one bin per distinct value of either side (`value_edges`).
+- otherwise one bin per distinct value of either side (`value_edges`);
+- PSI's bins: the reference's deciles (`numpy.quantile`, linear), open at
+  both ends, a value counted in `[edge, next edge)` (`decile_edges`, which
+  needs only a few order statistics of the reference, so an engine that
+  cannot sort its data in memory computes the same edges).
 
-This module imports nothing from the server; tests/client checks that both
-agree on many random inputs. Pure computation: NumPy arrays in and out.
+Pure computation, NumPy arrays in and out; it imports nothing from the
+server (the server imports it).
 """
 
 from __future__ import annotations
@@ -125,3 +129,78 @@ def merge_labels(pairs: Any) -> tuple[dict[str, int], int]:
         else:
             counts[label] = counts.get(label, 0) + int(count)
     return counts, missing
+
+
+def histogram_sorted(sorted_values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """``numpy.histogram(values, edges)`` for sorted values: counts in
+    `[edge, next edge)`, the last bin closed."""
+    below = np.searchsorted(sorted_values, edges, side="left")
+    below[-1] = np.searchsorted(sorted_values, edges[-1], side="right")
+    return np.diff(below)
+
+
+DECILES = np.arange(1, 10) / 10
+
+
+@dataclass(frozen=True)
+class DecilePositions:
+    """Where `numpy.quantile(values, DECILES)` (method "linear") reads a
+    sorted sample of `size` values: between the order statistics at `lower`
+    and `upper` (0-based ranks), a share `weight` of the way."""
+
+    lower: np.ndarray
+    upper: np.ndarray
+    weight: np.ndarray
+
+    @property
+    def ranks(self) -> np.ndarray:
+        """The distinct ranks whose values the deciles need, ascending."""
+        return np.unique(np.concatenate((self.lower, self.upper)))
+
+
+def decile_positions(size: int) -> DecilePositions:
+    """NumPy's virtual indexes for the deciles of `size` values (size ≥ 1)."""
+    virtual = (size - 1) * DECILES
+    lower = np.floor(virtual)
+    weight = virtual - lower
+    lower_ranks = lower.astype(np.int64)
+    upper_ranks = lower_ranks + 1
+    at_top = virtual >= size - 1
+    lower_ranks[at_top] = upper_ranks[at_top] = size - 1
+    return DecilePositions(lower_ranks, upper_ranks, weight)
+
+
+def decile_edges(
+    size: int, order_statistics: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """PSI's inner edges: `unique(numpy.quantile(reference, DECILES))`.
+
+    `order_statistics(ranks)` gives the reference's values at these 0-based
+    ranks of its sorted order (for a sorted array, `values[ranks]`). The
+    interpolation is NumPy's own float arithmetic, so the edges are the same
+    bits as `numpy.quantile` gives."""
+    positions = decile_positions(size)
+    ranks = positions.ranks
+    values = np.asarray(order_statistics(ranks), dtype=np.float64)
+    lower = values[np.searchsorted(ranks, positions.lower)]
+    upper = values[np.searchsorted(ranks, positions.upper)]
+    step = upper - lower
+    weight = positions.weight
+    edges = np.where(weight >= 0.5, upper - step * (1 - weight), lower + step * weight)
+    return np.unique(edges)
+
+
+def counts_between(sorted_values: np.ndarray, inner_edges: np.ndarray) -> np.ndarray:
+    """Counts per open-ended bin, a value going to bin
+    `searchsorted(inner_edges, value, side="right")`."""
+    below = np.searchsorted(sorted_values, inner_edges, side="left")
+    return np.diff(np.concatenate(([0], below, [sorted_values.size])))
+
+
+def psi_bins_payload(inner_edges: np.ndarray, counts: np.ndarray) -> dict[str, Any]:
+    """PSI's bins for one side of a numeric summary: the reference's deciles,
+    open at both ends (null), and this side's counts in them."""
+    return {
+        "psi_bin_edges": [None, *inner_edges.tolist(), None],
+        "psi_counts": [int(count) for count in counts],
+    }

@@ -7,7 +7,10 @@
     features = relation_features(reference, current, columns=["age", "plan"])
 
 The values never leave DuckDB: per side one aggregate (count, minimum,
-maximum, approximate distinct count), then one grouped count per feature.
+maximum, approximate distinct count), then one grouped count per feature
+for the histogram and PSI's bins together; PSI's bins are the reference's
+deciles, from its order statistics at the deciles' ranks (`quantile_disc`,
+exact).
 The bins are the server's (`mlgov_client.binning`): the same edges, a value
 counted in `[edge, next edge)` with the last bin closed, so the payload is
 the one `mlgov_client.histograms` computes from the same values in memory.
@@ -29,9 +32,11 @@ from mlgov_client.binning import (
     NUMERIC,
     VALUE_BINS_MAX_DISTINCT,
     category_label,
+    decile_edges,
     histogram_payload,
     merge_labels,
     plan_numeric,
+    psi_bins_payload,
 )
 from mlgov_client.types import FeaturePayload
 
@@ -155,14 +160,35 @@ def _numeric_payload(
             "current": {"categories": _by_label(values, _value_counts(current_side))},
         }
     assert plan.edges is not None  # a numeric plan always has edges
-    return {
-        "name": name,
-        "kind": NUMERIC,
-        "reference": histogram_payload(
-            plan.edges, _histogram(reference_side, plan.edges)
-        ),
-        "current": histogram_payload(plan.edges, _histogram(current_side, plan.edges)),
-    }
+    inner = None
+    if reference_side.n:  # PSI's bins: the reference's deciles
+        inner = decile_edges(
+            reference_side.n, lambda ranks: _order_statistics(reference_side, ranks)
+        )
+    payload: dict[str, Any] = {"name": name, "kind": NUMERIC}
+    for key, side in (("reference", reference_side), ("current", current_side)):
+        counts, psi_counts = _histogram(side, plan.edges, inner)
+        payload[key] = histogram_payload(plan.edges, counts)
+        if inner is not None:
+            payload[key].update(psi_bins_payload(inner, psi_counts))
+    return payload
+
+
+def _order_statistics(side: _Side, ranks: np.ndarray) -> np.ndarray:
+    """The side's values at these 0-based ranks of its sorted order, exactly.
+
+    `quantile_disc(x, p)` reads the value at rank floor(n·p) (rounding up
+    from ceil(n·p) - 1 would read the same): p = (rank + ½) / n is half a
+    rank away from either edge, safe from rounding."""
+    probabilities = ", ".join(
+        _sql_float((rank + 0.5) / side.n) for rank in ranks.tolist()
+    )
+    ((values,),) = _query(
+        side.relation,
+        "mlgov_numbers",
+        f"SELECT quantile_disc(x, [{probabilities}]) FROM mlgov_numbers",
+    ).fetchall()
+    return np.array(values, dtype=np.float64)
 
 
 def _numbers(relation: duckdb.DuckDBPyRelation, column: str) -> _Side:
@@ -202,43 +228,59 @@ def _by_label(values: list[float], counts: dict[float, int]) -> dict[str, int]:
     return {str(category_label(value)): counts.get(value, 0) for value in values}
 
 
-def _histogram(side: _Side, edges: np.ndarray) -> np.ndarray:
-    """Counts per bin as `numpy.histogram` gives them for these edges: the
-    bin is estimated by arithmetic, then moved by one where rounding put a
-    value on the wrong side of an edge (NumPy does the same)."""
+def _histogram(
+    side: _Side, edges: np.ndarray, inner: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Counts per bin as `numpy.histogram` gives them for these edges, and in
+    PSI's open-ended bins on the `inner` edges, from one grouped count: the
+    histogram's bin is estimated by arithmetic, then moved by one where
+    rounding put a value on the wrong side of an edge (NumPy does the same)."""
     n_bins = edges.size - 1
     counts = np.zeros(n_bins, dtype=np.int64)
+    psi_inner = np.empty(0) if inner is None else inner
+    psi_counts = np.zeros(psi_inner.size + 1, dtype=np.int64)
     if side.n == 0:
-        return counts
+        return counts, psi_counts
     if not np.isfinite(edges[-1]):  # one bin per distinct value: count them
         positions = {value: index for index, value in enumerate(edges[:-1].tolist())}
         for value, count in _value_counts(side).items():
             counts[positions[value]] += count
-        return counts
+            psi_counts[int(np.searchsorted(psi_inner, value, side="right"))] += count
+        return counts, psi_counts
     first, last = float(edges[0]), float(edges[-1])
     scale = n_bins / (last - first)
     edge_list = "[" + ", ".join(_sql_float(edge) for edge in edges.tolist()) + "]"
+    # PSI's bin: after the last inner edge at or below the value.
+    psi_bin = " + ".join(
+        ["0"]
+        + [
+            f"CASE WHEN x >= {_sql_float(edge)} THEN 1 ELSE 0 END"
+            for edge in psi_inner.tolist()
+        ]
+    )
     rows = _query(
         side.relation,
         "mlgov_numbers",
         f"""
-        SELECT bin, count(*) FROM (
+        SELECT bin, psi_bin, count(*) FROM (
             SELECT k
                 - CASE WHEN x < e[k + 1] THEN 1 ELSE 0 END
                 + CASE WHEN k < {n_bins - 1} AND x >= e[k + 2] THEN 1 ELSE 0 END
-                AS bin
+                AS bin,
+                {psi_bin} AS psi_bin
             FROM (
                 SELECT x, {edge_list}::DOUBLE[] AS e, least(greatest(
                     CAST(floor((x - {_sql_float(first)}) * {_sql_float(scale)})
                          AS BIGINT), 0), {n_bins - 1}) AS k
                 FROM mlgov_numbers
             )
-        ) GROUP BY bin
+        ) GROUP BY bin, psi_bin
         """,
     ).fetchall()
-    for index, count in rows:
+    for index, psi_index, count in rows:
         counts[int(index)] += int(count)
-    return counts
+        psi_counts[int(psi_index)] += int(count)
+    return counts, psi_counts
 
 
 def _label_counts(relation: duckdb.DuckDBPyRelation, column: str) -> dict[str, int]:

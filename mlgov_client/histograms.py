@@ -4,7 +4,8 @@
     features = dataframe_features(reference_df, current_df)
     mlgov.post_drift_report(..., features=features)
 
-Each feature travels as `bin_edges` with `counts` (numeric) or `categories`
+Each feature travels as `bin_edges` with `counts` (numeric, with PSI's bins,
+the reference's deciles, as `psi_bin_edges` with `psi_counts`) or `categories`
 (categorical, and numeric features with at most 5 distinct values, which
 the server treats as categorical too), on the bins mlgov would have chosen
 for the raw values (`mlgov_client.binning`). Missing values (null, NaN,
@@ -27,9 +28,13 @@ from mlgov_client.binning import (
     NUMERIC,
     VALUE_BINS_MAX_DISTINCT,
     category_label,
+    counts_between,
+    decile_edges,
     histogram_payload,
+    histogram_sorted,
     merge_labels,
     plan_numeric,
+    psi_bins_payload,
 )
 from mlgov_client.types import FeaturePayload
 
@@ -114,21 +119,19 @@ def _numeric_payload(name: str, reference: np.ndarray, current: np.ndarray) -> A
             },
         }
     assert plan.edges is not None  # a numeric plan always has edges
-    return {
-        "name": name,
-        "kind": NUMERIC,
+    sides = {
         "reference": histogram_payload(
             plan.edges, histogram_sorted(reference, plan.edges)
         ),
         "current": histogram_payload(plan.edges, histogram_sorted(current, plan.edges)),
     }
-
-
-def histogram_sorted(sorted_values: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Counts in `[edge, next edge)`, the last bin closed, for sorted values."""
-    below = np.searchsorted(sorted_values, edges, side="left")
-    below[-1] = np.searchsorted(sorted_values, edges[-1], side="right")
-    return np.diff(below)
+    if reference.size:  # PSI's bins: the reference's deciles
+        inner = decile_edges(reference.size, lambda ranks: reference[ranks])
+        sides["reference"].update(
+            psi_bins_payload(inner, counts_between(reference, inner))
+        )
+        sides["current"].update(psi_bins_payload(inner, counts_between(current, inner)))
+    return {"name": name, "kind": NUMERIC, **sides}
 
 
 def _counts_by_label(

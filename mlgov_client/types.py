@@ -97,12 +97,14 @@ class Deployment(GateDecision, total=False):
 
 
 class Histogram(TypedDict, total=False):
-    """One side of a feature: raw `values`, or `bin_edges` with `counts`, or
-    `categories`."""
+    """One side of a feature: raw `values`, or `bin_edges` with `counts` (and
+    PSI's bins, `psi_bin_edges` with `psi_counts`), or `categories`."""
 
     values: list[Any]
     bin_edges: list[float | None]
     counts: list[int]
+    psi_bin_edges: list[float | None]
+    psi_counts: list[int]
     categories: dict[str, int]
 
 

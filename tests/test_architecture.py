@@ -125,3 +125,32 @@ def test_no_module_imports_a_private_name_from_another(package):
                 )
 
     assert offenders == []
+
+
+def test_the_client_imports_nothing_from_the_server():
+    server = {"mlgov", *LAYERS}
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            name for name in module_imports(path) if name.split(".")[0] in server
+        )
+        for path in sources("mlgov_client")
+    }
+
+    assert {path: names for path, names in offenders.items() if names} == {}
+
+
+@pytest.mark.parametrize("package", ["mlgov", *LAYERS])
+def test_the_server_imports_only_the_clients_binning_rules(package):
+    """The drift engine bins with mlgov_client.binning (pure, NumPy only);
+    nothing else of the client is the server's."""
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            name
+            for name in module_imports(path)
+            if name.split(".")[0] == "mlgov_client"
+            and not name.startswith("mlgov_client.binning")
+        )
+        for path in sources(package)
+    }
+
+    assert {path: names for path, names in offenders.items() if names} == {}

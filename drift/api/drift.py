@@ -43,14 +43,29 @@ class HistogramSerializer(serializers.Serializer):
 
 
 class SampleSerializer(HistogramSerializer):
-    """One side of a feature: raw `values`, numeric `bin_edges` with `counts`,
-    or categorical `categories` (exactly one of the three forms)."""
+    """One side of a feature: raw `values`, numeric `bin_edges` with `counts`
+    (and optionally PSI's bins, `psi_bin_edges` with `psi_counts`), or
+    categorical `categories` (exactly one of the three forms)."""
 
     values = serializers.ListField(
         child=serializers.JSONField(),
         required=False,
         help_text="Raw values: numbers (numeric) or labels (categorical); null "
         "is a missing value.",
+    )
+    psi_bin_edges = serializers.ListField(
+        child=serializers.FloatField(allow_null=True),
+        required=False,
+        help_text="Numeric summaries, optional, on both sides or neither: PSI's "
+        "bins, the inner edges the reference's deciles (numpy.quantile, linear), "
+        "null at both ends; the same on both sides. Without them PSI is computed "
+        "on bin_edges, which is not the decile PSI raw values get.",
+    )
+    psi_counts = serializers.ListField(
+        child=serializers.IntegerField(min_value=0),
+        required=False,
+        help_text="This side's counts in PSI's bins, a value in [edge, next edge); "
+        "they add up to the same total as counts.",
     )
 
 
@@ -184,6 +199,10 @@ class DriftReportDetailSerializer(DriftReportSerializer):
         read_only_fields = fields
 
 
+# The reference's deciles of the example's income, with each side's counts.
+PSI_EDGES_EXAMPLE = [None, 600, 900, 1200, 1500, 1900, 2400, 3000, 3800, 4600, None]
+
+
 DRIFT_REPORT_EXAMPLE = OpenApiExample(
     "Raw values, a numeric histogram and categories",
     request_only=True,
@@ -206,10 +225,14 @@ DRIFT_REPORT_EXAMPLE = OpenApiExample(
                 "reference": {
                     "bin_edges": [None, 0, 1000, 5000, None],
                     "counts": [0, 40, 300, 160],
+                    "psi_bin_edges": PSI_EDGES_EXAMPLE,
+                    "psi_counts": [50] * 10,
                 },
                 "current": {
                     "bin_edges": [None, 0, 1000, 5000, None],
                     "counts": [2, 90, 280, 128],
+                    "psi_bin_edges": PSI_EDGES_EXAMPLE,
+                    "psi_counts": [80, 70, 60, 55, 50, 45, 40, 40, 35, 25],
                 },
             },
             {
@@ -236,8 +259,9 @@ class DriftReportInputSerializer(StrictInputSerializer):
     features = FeaturesField(
         child=serializers.DictField(),
         help_text="Per feature: name, kind, reference and current (raw `values`, "
-        "numeric `bin_edges` + `counts`, or categorical `categories`), and "
-        "optionally method and threshold.",
+        "numeric `bin_edges` + `counts` with optional `psi_bin_edges` + "
+        "`psi_counts`, or categorical `categories`), and optionally method and "
+        "threshold.",
     )
 
 

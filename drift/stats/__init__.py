@@ -26,6 +26,11 @@ Choices the design leaves open:
   both sides are left out (the test is undefined for them); with fewer than
   two bins left there is nothing to compare: statistic 0, p-value 1.
 - Binned numeric summaries stay numeric: their distinct values are unknown.
+- PSI of a binned numeric summary is computed on its ``psi_bin_edges`` and
+  ``psi_counts`` (the reference's deciles) when it sends them, so it equals
+  the raw values' PSI; otherwise on its ``bin_edges``. The binning rules
+  themselves (which bins, which labels, the deciles) are
+  ``mlgov_client.binning``'s, the one writing the client's helpers call too.
 
 Binned numeric summaries can only approximate ks and wasserstein; the result's
 ``approximation`` says which approximation was used:

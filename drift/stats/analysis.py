@@ -29,13 +29,9 @@ from drift.stats.inputs import (
     check_method_name,
 )
 from drift.stats.methods import MEASURES, measure_psi, select_method, supported_methods
-from drift.stats.preparation import (
-    CategoryTable,
-    Prepared,
-    histogram_sorted,
-    prepare,
-)
+from drift.stats.preparation import CategoryTable, Prepared, prepare
 from drift.stats.results import FeatureResult, ReportSummary, Statistic
+from mlgov_client.binning import histogram_sorted
 
 
 def compute_statistics(

@@ -12,8 +12,12 @@ from drift.constants import SEVERITY_CRITICAL as SEVERITY_CRITICAL
 from drift.constants import SEVERITY_OK as SEVERITY_OK
 from drift.constants import SEVERITY_WARNING as SEVERITY_WARNING
 
-NUMERIC = "numeric"
-CATEGORICAL = "categorical"
+# The binning rules' names and limits live with the rules (mlgov_client.binning).
+from mlgov_client.binning import CATEGORICAL as CATEGORICAL
+from mlgov_client.binning import CATEGORICAL_MAX_DISTINCT as CATEGORICAL_MAX_DISTINCT
+from mlgov_client.binning import NUMERIC as NUMERIC
+from mlgov_client.binning import VALUE_BINS_MAX_DISTINCT as VALUE_BINS_MAX_DISTINCT
+
 KINDS = (NUMERIC, CATEGORICAL)
 
 KS = "ks"
@@ -32,8 +36,6 @@ DEFAULT_THRESHOLDS: Mapping[str, float] = MappingProxyType(
 SEVERITY_ORDER = SEVERITIES
 
 SMALL_SAMPLE_MAX = 1000
-CATEGORICAL_MAX_DISTINCT = 5
-VALUE_BINS_MAX_DISTINCT = 20
 KS_EXACT_MAX_N = 10_000
 PSI_FLOOR = 1e-4
 PSI_CRITICAL = 0.25

@@ -41,10 +41,15 @@ class RawSample:
 
 @dataclass(frozen=True, eq=False)
 class BinnedSample:
-    """One side's histogram; ``edges`` use -inf/+inf for open outer edges."""
+    """One side's histogram; ``edges`` use -inf/+inf for open outer edges.
+
+    ``psi_edges`` and ``psi_counts``, when sent, are PSI's bins: the
+    reference's deciles, with this side's counts in them."""
 
     edges: np.ndarray
     counts: np.ndarray
+    psi_edges: np.ndarray | None = None
+    psi_counts: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,47 @@ def _check_bins(
             field_path(root, "current", "bin_edges"),
             "The current bin_edges differ from the reference bin_edges; both sides "
             "must use identical edges.",
+        )
+    _check_psi_bins(reference, current, root)
+
+
+def _check_psi_bins(reference: BinnedSample, current: BinnedSample, root: str) -> None:
+    """PSI's bins: on both sides or neither, the same edges, one count per
+    bin, and the same values counted as in the histogram."""
+    sides = (("reference", reference), ("current", current))
+    carried = [side for side, sample in sides if sample.psi_edges is not None]
+    if not carried:
+        return
+    if len(carried) == 1:
+        other = "current" if carried == ["reference"] else "reference"
+        raise DriftInputError(
+            field_path(root, other, "psi_bin_edges"),
+            f"The {carried[0]} side sends PSI's bins but the {other} side does "
+            "not; send psi_bin_edges and psi_counts on both sides or neither.",
+        )
+    for side, sample in sides:
+        assert sample.psi_edges is not None and sample.psi_counts is not None
+        n_bins = sample.psi_edges.size - 1
+        if sample.psi_counts.shape != (n_bins,):
+            raise DriftInputError(
+                field_path(root, side, "psi_counts"),
+                f"psi_counts has {sample.psi_counts.size} entries but "
+                f"psi_bin_edges define {n_bins} bins; send one count per bin.",
+            )
+        if int(sample.psi_counts.sum()) != int(sample.counts.sum()):
+            raise DriftInputError(
+                field_path(root, side, "psi_counts"),
+                f"psi_counts add up to {int(sample.psi_counts.sum()):,} but counts "
+                f"to {int(sample.counts.sum()):,}; both count the same values "
+                "(PSI's bins are open at both ends: null first and last edges).",
+            )
+    if not np.array_equal(
+        np.asarray(reference.psi_edges), np.asarray(current.psi_edges)
+    ):
+        raise DriftInputError(
+            field_path(root, "current", "psi_bin_edges"),
+            "The current psi_bin_edges differ from the reference psi_bin_edges; "
+            "both sides must use identical edges.",
         )
 
 

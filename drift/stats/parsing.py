@@ -1,5 +1,6 @@
 """Parsing JSON features into checked inputs, and category labels."""
 
+import dataclasses
 import math
 import reprlib
 from collections.abc import Callable, Mapping, Sequence
@@ -19,7 +20,9 @@ from drift.stats.inputs import (
     check_feature,
     field_path,
 )
+from mlgov_client.binning import category_label
 
+_BINNED_FIELDS = frozenset({"bin_edges", "counts", "psi_bin_edges", "psi_counts"})
 _FEATURE_FIELDS = ("name", "kind", "reference", "current", "method", "threshold")
 _NUMBER_TYPES = (int, float, np.integer, np.floating)
 _BOOLEAN_TYPES = (bool, np.bool_)
@@ -104,8 +107,8 @@ def _parse_side(raw: object, kind: str, field: str, max_values: int | None) -> S
     if not isinstance(raw, Mapping) or not raw:
         raise DriftInputError(
             field,
-            "Each side must be an object with values, with bin_edges and counts, "
-            "or with categories.",
+            "Each side must be an object with values, with bin_edges and counts "
+            "(and optionally psi_bin_edges with psi_counts), or with categories.",
         )
     keys = set(raw)
     if keys == {"values"}:
@@ -122,16 +125,13 @@ def _parse_side(raw: object, kind: str, field: str, max_values: int | None) -> S
         if kind == NUMERIC:
             return RawSample(_parse_numbers(values, values_field))
         return RawSample(_parse_labels(values, values_field))
-    if keys == {"bin_edges", "counts"}:
-        return BinnedSample(
-            edges=_parse_edges(raw["bin_edges"], f"{field}.bin_edges"),
-            counts=_parse_counts(raw["counts"], f"{field}.counts"),
-        )
+    if {"bin_edges", "counts"} <= keys <= _BINNED_FIELDS:
+        return _parse_binned(raw, field)
     if keys == {"categories"}:
         return CategoryCounts(
             _parse_categories(raw["categories"], f"{field}.categories")
         )
-    if keys & {"bin_edges", "counts"} and not keys - {"bin_edges", "counts"}:
+    if keys & {"bin_edges", "counts"} and not keys - _BINNED_FIELDS:
         raise DriftInputError(
             field, "A numeric summary needs both bin_edges and counts."
         )
@@ -139,6 +139,28 @@ def _parse_side(raw: object, kind: str, field: str, max_values: int | None) -> S
         field,
         f"Unexpected fields {', '.join(sorted(map(str, keys)))}; send values, "
         "bin_edges with counts, or categories.",
+    )
+
+
+def _parse_binned(raw: Mapping[str, Any], field: str) -> BinnedSample:
+    psi_fields = {"psi_bin_edges", "psi_counts"} & set(raw)
+    if len(psi_fields) == 1:
+        (given,) = psi_fields
+        missing = ({"psi_bin_edges", "psi_counts"} - psi_fields).pop()
+        raise DriftInputError(
+            f"{field}.{missing}",
+            f"{given} needs {missing}: PSI's bins are sent as both, or not at all.",
+        )
+    sample = BinnedSample(
+        edges=_parse_edges(raw["bin_edges"], f"{field}.bin_edges"),
+        counts=_parse_counts(raw["counts"], f"{field}.counts"),
+    )
+    if not psi_fields:
+        return sample
+    return dataclasses.replace(
+        sample,
+        psi_edges=_parse_edges(raw["psi_bin_edges"], f"{field}.psi_bin_edges"),
+        psi_counts=_parse_counts(raw["psi_counts"], f"{field}.psi_counts"),
     )
 
 
@@ -319,19 +341,3 @@ def _type_name(value: object) -> str:
     if isinstance(value, list | tuple):
         return "a list"
     return f"a {type(value).__name__}"
-
-
-def category_label(value: object) -> str | None:
-    """The label a raw value counts under; None when the value is missing."""
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, _BOOLEAN_TYPES):
-        return "true" if value else "false"
-    if isinstance(value, int | np.integer):
-        return str(int(value))
-    if isinstance(value, float | np.floating):
-        number = float(value)
-        if not math.isfinite(number):
-            return None
-        return str(int(number)) if number.is_integer() else repr(number)
-    return str(value)

@@ -1,4 +1,9 @@
-"""Preparing a feature: cleaned, sorted sides and the bins they share."""
+"""Preparing a feature: cleaned, sorted sides and the bins they share.
+
+Which bins (and when a numeric feature counts as categorical) is decided by
+`mlgov_client.binning`, the one writing of the rules that the client's
+histogram helpers call too.
+"""
 
 from collections import Counter
 from collections.abc import Mapping
@@ -9,7 +14,6 @@ import numpy as np
 
 from drift.stats.constants import (
     CATEGORICAL,
-    CATEGORICAL_MAX_DISTINCT,
     NUMERIC,
     VALUE_BINS_MAX_DISTINCT,
 )
@@ -20,7 +24,15 @@ from drift.stats.inputs import (
     FeatureInput,
     RawSample,
 )
-from drift.stats.parsing import category_label
+from mlgov_client.binning import (
+    NumericPlan,
+    category_label,
+    counts_between,
+    decile_edges,
+    histogram_sorted,
+    plan_numeric,
+    sturges_edges,
+)
 
 
 @dataclass(frozen=True)
@@ -44,9 +56,13 @@ class CategoryTable:
 
 @dataclass(frozen=True)
 class BinnedSides:
+    """Both sides of a numeric summary on the same edges, and PSI's bins
+    (the reference's deciles) when the client sent them."""
+
     edges: np.ndarray
     reference: np.ndarray
     current: np.ndarray
+    psi: _Counts | None = None
 
     def counts(self) -> _Counts:
         return _Counts(self.reference, self.current, f"given:{self.reference.size}")
@@ -68,23 +84,24 @@ class _NumberSides:
     current: np.ndarray
 
     @cached_property
-    def n_reference_distinct(self) -> int:
-        return _count_distinct_sorted(self.reference)
-
-    @cached_property
-    def distinct(self) -> np.ndarray:
-        """Distinct values of both sides; only built when there are few."""
-        return np.union1d(
-            _distinct_sorted(self.reference), _distinct_sorted(self.current)
+    def plan(self) -> NumericPlan:
+        """The bins mlgov_client.binning chooses for these values."""
+        few = _count_distinct_sorted(self.reference) <= VALUE_BINS_MAX_DISTINCT
+        reference_distinct = _distinct_sorted(self.reference) if few else None
+        present = [side for side in (self.reference, self.current) if side.size]
+        return plan_numeric(
+            reference_distinct=reference_distinct,
+            union=lambda: np.union1d(
+                _distinct_sorted(self.reference), _distinct_sorted(self.current)
+            ),
+            low=min((float(side[0]) for side in present), default=0.0),
+            high=max((float(side[-1]) for side in present), default=0.0),
+            size=self.reference.size + self.current.size,
         )
 
-    @cached_property
+    @property
     def is_few_valued(self) -> bool:
-        return (
-            self.n_reference_distinct <= CATEGORICAL_MAX_DISTINCT
-            and _count_distinct_sorted(self.current) <= CATEGORICAL_MAX_DISTINCT
-            and self.distinct.size <= CATEGORICAL_MAX_DISTINCT
-        )
+        return self.plan.kind == CATEGORICAL
 
     @cached_property
     def ecdf_distances(self) -> _EcdfDistances:
@@ -109,11 +126,17 @@ class _NumberSides:
 
     @cached_property
     def sturges_edges(self) -> np.ndarray:
-        both = np.concatenate((self.reference, self.current))
-        return np.histogram_bin_edges(both, bins="sturges")
+        """The Sturges edges over both sides (the charts use them always)."""
+        present = [side for side in (self.reference, self.current) if side.size]
+        return sturges_edges(
+            min(float(side[0]) for side in present),
+            max(float(side[-1]) for side in present),
+            self.reference.size + self.current.size,
+        )
 
     def value_table(self) -> CategoryTable:
-        values = self.distinct
+        values = self.plan.categories
+        assert values is not None  # asked only of a few-valued feature
         labels = tuple(str(category_label(value)) for value in values.tolist())
         return CategoryTable(
             labels,
@@ -122,25 +145,20 @@ class _NumberSides:
         )
 
     def shared_counts(self) -> _Counts:
-        if self.n_reference_distinct > VALUE_BINS_MAX_DISTINCT:
-            edges = self.sturges_edges
-            return _Counts(
-                histogram_sorted(self.reference, edges),
-                histogram_sorted(self.current, edges),
-                f"sturges:{edges.size - 1}",
-            )
-        values = self.distinct
+        edges = self.plan.edges
+        assert edges is not None  # a numeric plan always has edges
         return _Counts(
-            _count_values(self.reference, values),
-            _count_values(self.current, values),
-            f"values:{values.size}",
+            histogram_sorted(self.reference, edges),
+            histogram_sorted(self.current, edges),
+            self.plan.bins,
         )
 
     def decile_counts(self) -> _Counts:
-        inner = np.unique(np.quantile(self.reference, np.arange(1, 10) / 10))
+        reference = self.reference
+        inner = decile_edges(reference.size, lambda ranks: reference[ranks])
         return _Counts(
-            _counts_between(self.reference, inner),
-            _counts_between(self.current, inner),
+            counts_between(reference, inner),
+            counts_between(self.current, inner),
             f"deciles:{inner.size + 1}",
         )
 
@@ -175,7 +193,7 @@ class Prepared:
         if self.categories is not None:
             return self.categories.counts()
         if self.binned is not None:
-            return self.binned.counts()
+            return self.binned.psi or self.binned.counts()
         return self.require_numbers().decile_counts()
 
     def require_numbers(self) -> _NumberSides:
@@ -187,7 +205,9 @@ class Prepared:
 def prepare(feature: FeatureInput) -> Prepared:
     reference, current = feature.reference, feature.current
     if isinstance(reference, BinnedSample) and isinstance(current, BinnedSample):
-        binned = BinnedSides(reference.edges, reference.counts, current.counts)
+        binned = BinnedSides(
+            reference.edges, reference.counts, current.counts, _given_psi_bins(feature)
+        )
         n_reference, n_current = int(reference.counts.sum()), int(current.counts.sum())
         return Prepared(NUMERIC, n_reference, n_current, 0, 0, binned=binned)
     if isinstance(reference, CategoryCounts) and isinstance(current, CategoryCounts):
@@ -201,6 +221,19 @@ def prepare(feature: FeatureInput) -> Prepared:
             reference_counts, current_counts, reference_missing, current_missing
         )
     return _prepared_numbers(reference.values, current.values)
+
+
+def _given_psi_bins(feature: FeatureInput) -> _Counts | None:
+    """PSI's bins as the client sent them (the reference's deciles), if it did."""
+    reference, current = feature.reference, feature.current
+    assert isinstance(reference, BinnedSample) and isinstance(current, BinnedSample)
+    if reference.psi_counts is None or current.psi_counts is None:
+        return None
+    return _Counts(
+        reference.psi_counts,
+        current.psi_counts,
+        f"given-deciles:{reference.psi_counts.size}",
+    )
 
 
 def _prepared_categories(
@@ -285,16 +318,3 @@ def _count_values(sorted_values: np.ndarray, points: np.ndarray) -> np.ndarray:
     return np.searchsorted(sorted_values, points, side="right") - np.searchsorted(
         sorted_values, points, side="left"
     )
-
-
-def _counts_between(sorted_values: np.ndarray, inner_edges: np.ndarray) -> np.ndarray:
-    """Counts per open-ended bin, a value going to searchsorted(inner, x, "right")."""
-    below = np.searchsorted(sorted_values, inner_edges, side="left")
-    return np.diff(np.concatenate(([0], below, [sorted_values.size])))
-
-
-def histogram_sorted(sorted_values: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """``np.histogram(values, edges)`` for sorted values, last bin closed."""
-    below = np.searchsorted(sorted_values, edges, side="left")
-    below[-1] = np.searchsorted(sorted_values, edges[-1], side="right")
-    return np.diff(below)

@@ -1,8 +1,11 @@
-"""The client bins as the server does: on many random inputs, the payload the
-client computes from raw values gives the server the same kind and the same
-counts on the same bins as the raw values themselves (so chi-square and
-Jensen-Shannon agree exactly), and the DuckDB path gives the same payload as
-the in-memory path."""
+"""The client bins as the server does. Both call mlgov_client.binning (the
+server's drift engine imports it: one writing of the rules), but each counts
+on its own (NumPy in memory, SQL in DuckDB, Spark aggregations), so on many
+random inputs the payload the client computes from raw values gives the
+server the same kind and the same counts on the same bins as the raw values
+themselves (so chi-square, Jensen-Shannon and PSI agree exactly), and the
+DuckDB path gives the same payload as the in-memory path. The rules
+themselves are checked against NumPy, which DESIGN.md §5 names."""
 
 import math
 
@@ -11,9 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from drift.stats import analyse_feature, parse_feature
+from drift.stats import analyse_feature, analysis, parse_feature, parsing, preparation
 from drift.stats.preparation import prepare
-from mlgov_client.binning import category_label, sturges_edges
+from mlgov_client import binning
+from mlgov_client.binning import category_label, decile_edges, sturges_edges
 from mlgov_client.duckdb_features import relation_feature, relation_features
 from mlgov_client.histograms import dataframe_features, feature_payload
 
@@ -57,13 +61,12 @@ def test_the_server_sees_the_same_bins_from_the_payload_as_from_raw_values(seed)
         from_raw = prepare(parse_feature(raw_feature(reference, current)))
         from_payload = prepare(parse_feature(feature_payload("f", reference, current)))
 
-        raw_bins, payload_bins = (
-            from_raw.shared_counts(),
-            from_payload.shared_counts(),
-        )
         assert from_payload.kind == from_raw.kind
-        assert np.array_equal(payload_bins.reference, raw_bins.reference)
-        assert np.array_equal(payload_bins.current, raw_bins.current)
+        for bins in ("shared_counts", "psi_counts"):
+            raw_bins = getattr(from_raw, bins)()
+            payload_bins = getattr(from_payload, bins)()
+            assert np.array_equal(payload_bins.reference, raw_bins.reference)
+            assert np.array_equal(payload_bins.current, raw_bins.current)
         assert from_payload.n_reference == from_raw.n_reference
         assert from_payload.n_current == from_raw.n_current
 
@@ -73,7 +76,7 @@ def test_jensen_shannon_and_chi_square_agree_exactly(seed):
     rng = np.random.default_rng(100 + seed)
     for case in range(20):
         reference, current = random_sides(rng, case % 4)
-        for method in ("jensenshannon", "chisquare"):
+        for method in ("jensenshannon", "chisquare", "psi"):
             raw = {**raw_feature(reference, current), "method": method}
             payload = {**feature_payload("f", reference, current), "method": method}
 
@@ -102,6 +105,34 @@ def test_sturges_edges_are_numpys_for_any_range_and_size():
 
         assert np.array_equal(sturges_edges(low, high, size), expected)
     assert compared > 1500
+
+
+def test_decile_edges_are_numpys_quantiles_to_the_bit():
+    rng = np.random.default_rng(11)
+    for case in range(3000):
+        size = int(rng.integers(1, 30 if case % 3 == 0 else 5000))
+        if case % 4 == 0:
+            values = rng.normal(0, 10.0 ** rng.integers(-6, 9), size)
+        elif case % 4 == 1:
+            values = rng.integers(0, 40, size).astype(float)
+        elif case % 4 == 2:
+            values = np.round(rng.exponential(3, size), 2)
+        else:
+            values = rng.lognormal(0, 3, size) - 5
+        ordered = np.sort(values)
+
+        edges = decile_edges(size, lambda ranks, ordered=ordered: ordered[ranks])
+
+        expected = np.unique(np.quantile(values, np.arange(1, 10) / 10))
+        assert np.array_equal(edges, expected), (size, edges, expected)
+
+
+def test_the_server_bins_with_the_clients_rules():
+    assert preparation.plan_numeric is binning.plan_numeric
+    assert preparation.decile_edges is binning.decile_edges
+    assert preparation.sturges_edges is binning.sturges_edges
+    assert analysis.histogram_sorted is binning.histogram_sorted
+    assert parsing.category_label is binning.category_label
 
 
 def test_category_labels_follow_the_server():

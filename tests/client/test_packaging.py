@@ -35,8 +35,7 @@ def test_pyproject_installs_the_client_its_extras_and_the_gate():
 
     assert project["tool"]["setuptools"]["packages"] == ["mlgov_client"]
     assert project["project"]["dependencies"] == []
-    assert any(
-        requirement.startswith("duckdb")
-        for requirement in project["project"]["optional-dependencies"]["duckdb"]
-    )
+    extras = project["project"]["optional-dependencies"]
+    assert any(requirement.startswith("duckdb") for requirement in extras["duckdb"])
+    assert any(requirement.startswith("pyspark") for requirement in extras["spark"])
     assert project["project"]["scripts"]["mlgov-gate"] == "mlgov_gate:main"

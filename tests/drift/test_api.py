@@ -516,3 +516,33 @@ def test_drift_lists_ignore_empty_parameters(api_client_for, viewer, open_alert)
     client = api_client_for(viewer)
 
     assert len(client.get(ALERTS + "?severity=&status=").json()["results"]) == 1
+
+
+def test_psi_bins_that_count_other_values_get_400_naming_the_field(
+    api_client_for, data_scientist, version
+):
+    edges, psi_edges = [None, 0, 10, None], [None, 2, 5, 8, None]
+    feature = {
+        "name": "income",
+        "kind": "numeric",
+        "reference": {
+            "bin_edges": edges,
+            "counts": [1, 6, 3],
+            "psi_bin_edges": psi_edges,
+            "psi_counts": [3, 2, 2, 3],
+        },
+        "current": {
+            "bin_edges": edges,
+            "counts": [0, 2, 8],
+            "psi_bin_edges": psi_edges,
+            "psi_counts": [0, 1, 1, 9],
+        },
+    }
+
+    response = api_client_for(data_scientist).post(
+        REPORTS, report_body([feature]), format="json"
+    )
+
+    error = assert_error(response, 400, "invalid")
+    assert "features[0].current.psi_counts" in error["details"], error
+    assert not DriftReport.objects.exists()
