@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django_redis.client import DefaultClient as RedisClient
 
 from mlgov.bulk import garbage_collection_paused
 from mlgov.logging import log_event
@@ -87,10 +88,15 @@ class _Bump:
 
     def __call__(self) -> None:
         key = f"gen:{self.namespace}"
+        if isinstance(getattr(cache, "client", None), RedisClient):
+            # A plain INCR, which makes a missing generation 1: one command,
+            # where django-redis's incr() runs a Lua script to refuse a
+            # missing key and keep an expiry, which a generation has not.
+            cache.incr(key, ignore_key_check=True)
+            return
         # incr() first: the generation exists but for a namespace's first
-        # write, so that is one round trip to Redis per bump, not two. Both
-        # calls are atomic in Redis; a lost race still moves the generation
-        # forward, all invalidation needs.
+        # write, so that is one call per bump, not two. A lost race still
+        # moves the generation forward, all invalidation needs.
         try:
             cache.incr(key)
         except ValueError:

@@ -311,8 +311,9 @@ class CompiledInsert(Generic[M]):
 
     def statement(self, instances: list[M]) -> tuple[str, list[Any]]:
         """The SQL and parameters inserting `instances`, in order."""
+        db = connections[connection.alias]  # not the proxy, for every field
         params = [
-            field.get_db_prep_save(field.pre_save(instance, True), connection)
+            field.get_db_prep_save(field.pre_save(instance, True), db)
             for instance in instances
             for field in self.fields
         ]
@@ -344,19 +345,15 @@ def write_together(*statements: tuple[str, list[Any]]) -> None:
     prepared when DATABASE_PREPARED_STATEMENTS; elsewhere one after the
     other. A failing statement raises, as its own execute would, and
     aborts the ones after it."""
-    if connection.vendor != "postgresql" or len(statements) < 2:
-        with _cursor() as cursor:
+    with _cursor() as cursor:
+        if connection.vendor != "postgresql" or len(statements) < 2:
             for sql, params in statements:
                 cursor.execute(sql, params)
-        return
-    cursors = _server_binding_cursors(len(statements))
-    try:
+            return
+        # One cursor for all: no statement's rows are read back.
         with connection.wrap_database_errors, connection.connection.pipeline():
-            for cursor, (sql, params) in zip(cursors, statements, strict=True):
+            for sql, params in statements:
                 cursor.execute(sql, params)
-    finally:
-        for cursor in cursors:
-            cursor.close()
 
 
 def _prepares() -> bool:

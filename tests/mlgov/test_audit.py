@@ -9,7 +9,7 @@ import pytest
 from auditlog.context import disable_auditlog, set_actor
 from auditlog.models import LogEntry
 from auditlog.receivers import log_create
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 
@@ -298,3 +298,25 @@ def test_record_bulk_changes_dates_each_entry_by_its_row():
     for tag, day in zip(tags, (3, 9), strict=True):
         entry = LogEntry.objects.get_for_object(tag).get(action=LogEntry.Action.UPDATE)
         assert entry.timestamp == now - timedelta(days=day)
+
+
+def test_a_row_create_audited_cannot_insert_raises_and_writes_no_entry(
+    data_scientist, team
+):
+    model = MLModelFactory(team=team)
+    taken = ModelVersionFactory(model=model, created_by=data_scientist)
+    clash = ModelVersion(
+        id=draw_version_key(),
+        model=model,
+        version=taken.version,  # the number is taken
+        artifact_uri="s3://bucket/model.pkl",
+        created_by=data_scientist,
+    )
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        create_audited([clash])
+
+    assert not ModelVersion.objects.filter(pk=clash.pk).exists()
+    assert not LogEntry.objects.filter(
+        content_type__model="modelversion", object_id=clash.pk
+    ).exists()
