@@ -92,7 +92,7 @@ class _Bump:
             # A plain INCR, which makes a missing generation 1: one command,
             # where django-redis's incr() runs a Lua script to refuse a
             # missing key and keep an expiry, which a generation has not.
-            cache.incr(key, ignore_key_check=True)
+            cache.incr(key, ignore_key_check=True)  # type: ignore[call-arg]
             return
         # incr() first: the generation exists but for a namespace's first
         # write, so that is one call per bump, not two. A lost race still
