@@ -129,11 +129,17 @@ def prepare_mlgov(env: dict[str, str], fresh: bool, database: str) -> str:
     return re.search(r"mlg_[A-Za-z0-9_-]+", output).group(0)
 
 
-def start_mlgov(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+def start_mlgov(
+    env: dict[str, str], port: int, log: Path, *, workers: int = 2, root: Path = ROOT
+) -> subprocess.Popen:
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "mlgov.wsgi"],
-        cwd=ROOT,
-        env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "2"},
+        cwd=root,
+        env={
+            **env,
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "GUNICORN_WORKERS": str(workers),
+        },
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
         start_new_session=True,

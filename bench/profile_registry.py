@@ -33,6 +33,9 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--workloads", default="get,list,search,create")
+    parser.add_argument(
+        "--dump", default="", help="also save each profile to DUMP.<workload>"
+    )
     args = parser.parse_args()
     if not 1 <= args.requests <= 5000:
         parser.error("--requests must be between 1 and 5000")
@@ -137,6 +140,8 @@ def main() -> None:
         elapsed = (time.perf_counter() - started) / args.requests * 1000
         cpu = (time.process_time() - cpu_started) / args.requests * 1000
         reset_queries()
+        if args.dump:
+            profile.dump_stats(f"{args.dump}.{label}")
         out = io.StringIO()
         stats = pstats.Stats(profile, stream=out).sort_stats(args.sort)
         stats.print_stats(args.top)

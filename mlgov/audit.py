@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from auditlog.cid import get_cid
-from auditlog.context import auditlog_value
+from auditlog.context import auditlog_value, disable_auditlog
 from auditlog.diff import (
     get_field_value,
     get_mask_function,
@@ -23,12 +23,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import Model, Q, QuerySet
 from django.db.models.signals import pre_save
-from django.db.models.sql import InsertQuery
-from django.db.models.sql.compiler import SQLInsertCompiler
 from django.utils import timezone
 from django.utils.encoding import smart_str
 
 from mlgov.actors import Actor
+from mlgov.db import CompiledInsert, write_together
 
 AUDIT_BULK_BATCH = 500
 
@@ -122,22 +121,61 @@ def record_creations(
     tests/mlgov/test_audit.py compares these entries, field by field, with
     the receiver's for the same rows. `happened_at` dates them, as in
     `record_bulk_changes`."""
+    _insert(_creation_entries(instances, happened_at=happened_at))
+
+
+def create_audited(instances: Sequence[M]) -> None:
+    """Insert `instances`, a few new rows of one model, and write their
+    creation entries (`record_creations`'): what save() writes with
+    auditlog's receiver on, less the save signals, which nothing else
+    listens to on the models that come here (tests/mlgov/test_audit.py
+    pins that, and the rows and entries against save()'s).
+
+    Rows whose primary key was drawn beforehand (registry.hot draws a new
+    version's with its model's lock) go out with their entries in one round
+    trip on PostgreSQL, the rows' INSERT compiled once (mlgov.db); the
+    others, where there is no sequence to draw from (SQLite), are saved and
+    then recorded."""
+    if not instances:
+        return
+    if len(instances) > _FEW_ENTRIES:
+        raise ValueError(f"create_audited takes at most {_FEW_ENTRIES} rows")
+    if any(instance.pk is None for instance in instances):
+        with disable_auditlog():
+            for instance in instances:
+                instance.save(force_insert=True)
+        record_creations(instances)
+        return
+    rows = _row_insert(type(instances[0])).statement(list(instances))
+    # After the rows' statement: pre_save has set what save() would set.
+    write_together(rows, _entry_insert.statement(_creation_entries(instances)))
+    for instance in instances:
+        instance._state.adding = False
+        instance._state.db = connection.alias
+
+
+@functools.cache
+def _row_insert(model: type[M]) -> CompiledInsert[M]:
+    return CompiledInsert(model, with_pk=True)
+
+
+def _creation_entries(
+    instances: Sequence[M], *, happened_at: Callable[[M], datetime] | None = None
+) -> list[LogEntry]:
     context = _request_context()
     cid = get_cid()
-    _insert(
-        [
-            _entry(
-                instance,
-                content_type=ContentType.objects.get_for_model(instance),
-                action=LogEntry.Action.CREATE,
-                changes=creation_changes(instance),
-                context=context,
-                cid=cid,
-                timestamp=happened_at(instance) if happened_at else None,
-            )
-            for instance in instances
-        ]
-    )
+    return [
+        _entry(
+            instance,
+            content_type=ContentType.objects.get_for_model(instance),
+            action=LogEntry.Action.CREATE,
+            changes=creation_changes(instance),
+            context=context,
+            cid=cid,
+            timestamp=happened_at(instance) if happened_at else None,
+        )
+        for instance in instances
+    ]
 
 
 def creation_changes(instance: Model) -> dict[str, Any] | None:
@@ -149,7 +187,7 @@ def creation_changes(instance: Model) -> dict[str, Any] | None:
     fields, masked, mask = _creation_plan(type(instance), use_json)
     diff: dict[str, Any] = {}
     for field, old in fields:
-        new = get_field_value(instance, field, use_json)
+        new = _field_value(instance, field, use_json)
         if old == new:
             continue
         if field.name in masked:
@@ -162,6 +200,25 @@ def creation_changes(instance: Model) -> dict[str, Any] | None:
                 new if is_primitive(new) else smart_str(new),
             )
     return diff or None
+
+
+_MISSING = object()
+_reverse_relation_values: dict[Any, Any] = {}
+
+
+def _field_value(instance: Model, field: Any, use_json: bool) -> Any:
+    """`get_field_value`, but for a reverse foreign key, whose value is its
+    related manager's name ("drift.DriftReport.None" for every row), which
+    is worked out once: building the manager was most of the diff's work
+    (a version has eleven of them)."""
+    if use_json or field.concrete or not field.one_to_many:
+        return get_field_value(instance, field, use_json)
+    value = _reverse_relation_values.get(field, _MISSING)
+    if value is _MISSING:
+        value = _reverse_relation_values[field] = get_field_value(
+            instance, field, use_json
+        )
+    return value
 
 
 @functools.cache
@@ -189,8 +246,7 @@ def _creation_plan(
 # by character. The few entries of one request go as plain VALUES, whose SQL
 # is compiled once per number of rows (docs/performance.md has the numbers).
 _FEW_ENTRIES = 10
-_ENTRY_FIELDS = [f for f in LogEntry._meta.concrete_fields if not f.primary_key]
-_values_sql: dict[tuple[str, int], str] = {}
+_entry_insert: CompiledInsert[LogEntry] = CompiledInsert(LogEntry, with_pk=False)
 
 
 def _insert(entries: list[LogEntry]) -> None:
@@ -204,37 +260,7 @@ def _insert(entries: list[LogEntry]) -> None:
         return
     if not entries:
         return
-    # Each value as the insert compiler prepares it (pre_save fills the
-    # timestamp), without compiling the statement again.
-    params = [
-        field.get_db_prep_save(field.pre_save(entry, True), connection)
-        for entry in entries
-        for field in _ENTRY_FIELDS
-    ]
-    key = (connection.vendor, len(entries))
-    sql = _values_sql.get(key)
-    if sql is None:
-        sql = _values_sql[key] = _compiled_values_sql(entries, params)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-def _compiled_values_sql(entries: list[LogEntry], params: list[Any]) -> str:
-    """The insert compiler's SQL for this many entries, checked to take the
-    parameters `_insert` prepares, in the same order."""
-    query = InsertQuery(LogEntry)
-    # raw: the values as they are now, pre_save already applied.
-    query.insert_values(_ENTRY_FIELDS, entries, raw=True)
-    # The generic compiler, not the vendor's: VALUES rows, no RETURNING.
-    compiler = SQLInsertCompiler(query, connection, connection.alias)
-    ((sql, compiled),) = compiler.as_sql()
-
-    def comparable(values: Iterable[Any]) -> list[tuple[type, Any]]:
-        return [(type(value), getattr(value, "obj", value)) for value in values]
-
-    if comparable(compiled) != comparable(params):
-        raise AssertionError("the audit entry insert takes other parameters")
-    return sql
+    write_together(_entry_insert.statement(entries))
 
 
 def _request_context() -> dict:

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django_redis.client import DefaultClient as RedisClient
 
 from mlgov.bulk import garbage_collection_paused
 from mlgov.logging import log_event
@@ -31,9 +32,19 @@ _UNLOADABLE = (AttributeError, ImportError, TypeError, pickle.UnpicklingError)
 EPOCH_KEY = "gen:epoch"
 
 
+class UncommittedKey(str):
+    """The key of a read of a namespace that the current transaction has
+    changed (`invalidate`): `cached` computes it and neither reads nor
+    stores it, so the transaction reads its own writes and what it has not
+    committed never reaches the shared cache."""
+
+
 def namespaced_key(namespace: str, *parts: object) -> str:
     """A cache key under `namespace`'s current generation and the cache's
-    epoch (both read in one round trip)."""
+    epoch (both read in one round trip); an `UncommittedKey`, without a
+    round trip, while the current transaction has changed the namespace."""
+    if _invalidation_pending(namespace):
+        return UncommittedKey(":".join([namespace, "uncommitted", *map(str, parts)]))
     generation_key = f"gen:{namespace}"
     found = cache.get_many([EPOCH_KEY, generation_key])
     epoch, generation = found.get(EPOCH_KEY) or 0, found.get(generation_key) or 0
@@ -55,6 +66,8 @@ def _stored(key: str) -> Any:
 
 def cached(key: str, compute: Callable[[], T], *, timeout: int | None = None) -> T:
     """`compute()`, kept under `key` for `timeout` seconds (CACHE_TIMEOUT_SECONDS)."""
+    if isinstance(key, UncommittedKey):
+        return compute()
     value = _stored(key)
     if value is _MISSING:
         value = compute()
@@ -66,16 +79,24 @@ def cached(key: str, compute: Callable[[], T], *, timeout: int | None = None) ->
     return value
 
 
-def invalidate(namespace: str) -> None:
-    """Forget everything under `namespace`, now and again when the current
-    transaction commits, so a read racing the write cannot keep stale rows."""
+class _Bump:
+    """Moves a namespace's generation forward: what `invalidate` runs when
+    the transaction commits, and how a read finds it pending."""
 
-    def bump() -> None:
-        key = f"gen:{namespace}"
+    def __init__(self, namespace: str) -> None:
+        self.namespace = namespace
+
+    def __call__(self) -> None:
+        key = f"gen:{self.namespace}"
+        if isinstance(getattr(cache, "client", None), RedisClient):
+            # A plain INCR, which makes a missing generation 1: one command,
+            # where django-redis's incr() runs a Lua script to refuse a
+            # missing key and keep an expiry, which a generation has not.
+            cache.incr(key, ignore_key_check=True)  # type: ignore[call-arg]
+            return
         # incr() first: the generation exists but for a namespace's first
-        # write, so that is one round trip to Redis per bump, not two (a
-        # version write bumps twice). Both calls are atomic in Redis; a lost
-        # race still moves the generation forward, all invalidation needs.
+        # write, so that is one call per bump, not two. A lost race still
+        # moves the generation forward, all invalidation needs.
         try:
             cache.incr(key)
         except ValueError:
@@ -85,8 +106,33 @@ def invalidate(namespace: str) -> None:
                 except ValueError:
                     cache.set(key, 1, timeout=None)
 
-    bump()
-    transaction.on_commit(bump)
+
+def invalidate(namespace: str) -> None:
+    """Forget everything under `namespace` when the current transaction
+    commits (at once outside a transaction), one round trip to Redis.
+
+    Until then the transaction's own reads of the namespace bypass the cache
+    (`UncommittedKey`), and every other process keeps reading the entries
+    of the rows as last committed, which are still right: nothing the
+    transaction has not committed is cached, and a rollback (Django drops
+    the commit hook) leaves nothing to forget. A read racing the commit
+    caches what it read under the generation the bump leaves behind."""
+    if _invalidation_pending(namespace):
+        return
+    transaction.on_commit(_Bump(namespace))
+
+
+def _invalidation_pending(namespace: str) -> bool:
+    """Whether the current transaction has changed `namespace`: its bump is
+    among the connection's commit hooks, which Django drops with a rolled
+    back transaction or savepoint."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return False
+    return any(
+        isinstance(hook, _Bump) and hook.namespace == namespace
+        for _, hook, _ in connection.run_on_commit
+    )
 
 
 # How long a process waits for another one computing the same key before it
@@ -100,6 +146,8 @@ def cached_once(key: str, compute: Callable[[], T], *, timeout: int | None = Non
     that takes the key's lock computes and stores; the others wait for its
     value instead of computing the same thing at once (no stampede when many
     workers miss the same expensive key together)."""
+    if isinstance(key, UncommittedKey):
+        return compute()
     value = _stored(key)
     if value is not _MISSING:
         return value

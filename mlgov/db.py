@@ -33,6 +33,8 @@ from django.conf import settings
 from django.db import connection, connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
+from django.db.models.sql import InsertQuery
+from django.db.models.sql.compiler import SQLInsertCompiler
 
 M = TypeVar("M", bound=Model)
 R = TypeVar("R", bound=tuple)
@@ -285,6 +287,73 @@ def fetch_together(*queries: BoundRows) -> list[list[tuple]]:
     finally:
         for cursor in cursors:
             cursor.close()
+
+
+class CompiledInsert(Generic[M]):
+    """The INSERT of new rows of `model`, compiled once per process, vendor
+    and number of rows by the ORM's insert compiler: every local concrete
+    column (the primary key too when `with_pk`, for rows whose key was drawn
+    before), VALUES rows, nothing returned (the generic compiler, not
+    PostgreSQL's, which sends several rows as UNNEST arrays and asks for
+    their keys back). Each value is prepared as Model.save prepares it (the
+    field's pre_save, which sets auto_now and the like on the instance, then
+    get_db_prep_save); the first compilation checks that the compiler's own
+    parameters are these, in this order. No signal is sent."""
+
+    def __init__(self, model: type[M], *, with_pk: bool) -> None:
+        self.model = model
+        self.fields = [
+            field
+            for field in model._meta.local_concrete_fields
+            if with_pk or not field.primary_key
+        ]
+        self._sql: dict[tuple[str, int], str] = {}
+
+    def statement(self, instances: list[M]) -> tuple[str, list[Any]]:
+        """The SQL and parameters inserting `instances`, in order."""
+        db = connections[connection.alias]  # not the proxy, for every field
+        params = [
+            field.get_db_prep_save(field.pre_save(instance, True), db)
+            for instance in instances
+            for field in self.fields
+        ]
+        key = (connection.vendor, len(instances))
+        sql = self._sql.get(key)
+        if sql is None:
+            sql = self._sql[key] = self._compiled(instances, params)
+        return sql, params
+
+    def _compiled(self, instances: list[M], params: list[Any]) -> str:
+        query = InsertQuery(self.model)
+        # raw: the values as they are now, pre_save already applied.
+        query.insert_values(self.fields, list[Model](instances), raw=True)
+        compiler = SQLInsertCompiler(query, connection, connection.alias)
+        ((sql, compiled),) = compiler.as_sql()
+
+        def comparable(values: Iterable[Any]) -> list[tuple[type, Any]]:
+            return [(type(value), getattr(value, "obj", value)) for value in values]
+
+        if comparable(compiled) != comparable(params):
+            name = self.model.__name__
+            raise AssertionError(f"the insert of {name} takes other parameters")
+        return sql
+
+
+def write_together(*statements: tuple[str, list[Any]]) -> None:
+    """Run writing statements (SQL and parameters) in order, in the current
+    transaction: on PostgreSQL in one round trip (a pipeline), each one
+    prepared when DATABASE_PREPARED_STATEMENTS; elsewhere one after the
+    other. A failing statement raises, as its own execute would, and
+    aborts the ones after it."""
+    with _cursor() as cursor:
+        if connection.vendor != "postgresql" or len(statements) < 2:
+            for sql, params in statements:
+                cursor.execute(sql, params)
+            return
+        # One cursor for all: no statement's rows are read back.
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            for sql, params in statements:
+                cursor.execute(sql, params)
 
 
 def _prepares() -> bool:

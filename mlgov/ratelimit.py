@@ -19,10 +19,11 @@ from django.core.cache import caches
 from django.http import HttpRequest
 from django_ratelimit.core import get_usage
 from django_redis.client import DefaultClient as RedisClient
+from redis.commands.core import Script
 
 from mlgov.http import client_ip
 from mlgov.metrics import RATELIMIT_CACHE_FAILURES, RATELIMIT_THROTTLED
-from mlgov.redis_client import run_pipeline
+from mlgov.redis_client import run_pipeline, run_script
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +97,21 @@ def _redis_counter(scope: str, key: str, rate: str) -> _Counter | None:
     return _Counter(client, counter, limit, period, window)
 
 
+# django-ratelimit's add() then incr(), and the GET of `also_get` when there
+# is one, as one command: SET NX EX leaves a running window's counter as it
+# is, INCR counts. Redis runs a script whole, so no other client's command
+# comes between them.
+_COUNT = Script(
+    None,  # type: ignore[arg-type]  # run with the client of the call
+    b"""redis.call('SET', KEYS[1], 0, 'NX', 'EX', ARGV[1])
+local count = redis.call('INCR', KEYS[1])
+if KEYS[2] then
+    return {count, redis.call('GET', KEYS[2])}
+end
+return {count}""",
+)
+
+
 def _usage_in_one_round_trip(
     *, scope: str, key: str, rate: str, also_get: str | None = None
 ) -> tuple[object, object]:
@@ -105,27 +121,24 @@ def _usage_in_one_round_trip(
 
     django-ratelimit counts with add() then incr(): two round trips on every
     request after a window's first. On a small busy host each round trip to
-    Redis is a context switch that waits for a core, so this one is worth a
-    pipeline (SET NX EX, then INCR). Other caches (the embedded local-memory
-    one) answer _NOT_REDIS and go through get_usage."""
+    Redis is a context switch that waits for a core, so this one is one
+    command (`_COUNT`): a pipeline of three cost the worker about twice the
+    CPU (docs/performance.md). Other caches (the embedded local-memory one)
+    answer _NOT_REDIS and go through get_usage."""
     counter = _redis_counter(scope, key, rate)
     if counter is None:
         return _NOT_REDIS, None
     client = counter.client
-
-    def queue(pipeline) -> None:
-        pipeline.set(counter.key, 0, nx=True, ex=counter.period + _EXPIRY_MARGIN)
-        pipeline.incr(counter.key)
-        if also_get is not None:
-            pipeline.get(client.make_key(also_get))
-
-    results = run_pipeline(client, queue)
+    keys = [counter.key]
+    if also_get is not None:
+        keys.append(client.make_key(also_get))
+    results = run_script(client, _COUNT, keys, [counter.period + _EXPIRY_MARGIN])
     if results is None:
         return None, None
     fetched = None
-    if also_get is not None and results[2] is not None:
-        fetched = client.decode(results[2])
-    count = results[1]
+    if also_get is not None and results[1] is not None:
+        fetched = client.decode(results[1])
+    count = results[0]
     usage = {
         "count": count,
         "limit": counter.limit,

@@ -29,14 +29,19 @@ import threading
 import time
 from collections.abc import Callable
 from functools import wraps
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django_redis.client import DefaultClient
 from django_redis.exceptions import ConnectionInterrupted
+from redis import Redis
 from redis.client import Pipeline
+from redis.commands.core import Script
 from redis.exceptions import RedisError
 
 from mlgov.cache import EPOCH_KEY
+
+T = TypeVar("T")
 
 _READS = ("get", "get_many", "has_key", "ttl", "pttl", "keys", "iter_keys")
 _WRITES = (
@@ -228,6 +233,28 @@ def run_pipeline(
     (mlgov.metrics.CacheErrorCounter) sees it too. Only counters go this way,
     never invalidations, so a failure here loses no write the epoch must
     make up for."""
+
+    def send(redis: Redis) -> list:
+        pipeline = redis.pipeline(transaction=False)
+        queue(pipeline)
+        return pipeline.execute()
+
+    return _past_the_breaker(client, send)
+
+
+def run_script(
+    client: DefaultClient, script: Script, keys: list[str], args: list[int | str]
+) -> Any:
+    """`script` run on `keys` and `args`: one command, one round trip
+    (EVALSHA; Redis is given the script first when it does not know it),
+    through the process's breaker as `run_pipeline`, and None when Redis
+    fails, likewise logged. For counters only, as `run_pipeline`."""
+    return _past_the_breaker(
+        client, lambda redis: script(keys=keys, args=args, client=redis)
+    )
+
+
+def _past_the_breaker(client: DefaultClient, send: Callable[[Redis], T]) -> T | None:
     breaker = breaker_for(client._server)
     if not breaker.allow():
         breaker.skipped(write=False)
@@ -235,13 +262,11 @@ def run_pipeline(
     try:
         if breaker.is_recovering and isinstance(client, CircuitBreakerClient):
             client.bump_epoch()
-        pipeline = client.get_client(write=True).pipeline(transaction=False)
-        queue(pipeline)
-        results = pipeline.execute()
+        result = send(client.get_client(write=True))
     except (RedisError, ConnectionInterrupted, OSError) as error:
         breaker.failure(write=False)
         logging.getLogger(settings.DJANGO_REDIS_LOGGER).error(str(error))
         return None
     if breaker.is_recovering:
         breaker.success()
-    return results
+    return result

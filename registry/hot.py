@@ -6,6 +6,10 @@ tests/registry/test_hot.py holds each to its ORM twin."""
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from django.db import connection
+from django.db.models import OuterRef, Subquery
+from django.db.models.expressions import RawSQL
+
 from mlgov.db import CompiledInstances, CompiledRows, fetch_together
 from registry.models import Environment, MLModel, ModelVersion
 from registry.selectors import environments, version_rows
@@ -94,19 +98,59 @@ latest_version_of_named_query = CompiledRows(
 )
 
 
-def model_locked_for_versions(*, name: str) -> tuple[MLModel | None, int]:
+class LatestAndNextId(NamedTuple):
+    latest: int | None
+    next_id: int
+
+
+# PostgreSQL only (a sequence): a model's highest version number, and the
+# next version's primary key drawn from its sequence, so that the version
+# and its audit entry, which names it, are inserted in one round trip.
+latest_and_next_id_query = CompiledRows(
+    lambda name: MLModel.objects.filter(name=name).values(
+        latest=Subquery(
+            ModelVersion.objects.filter(model=OuterRef("pk"))
+            .order_by("-version")
+            .values("version")[:1]
+        ),
+        next_id=RawSQL(
+            "nextval(pg_get_serial_sequence(%s, %s))",
+            (ModelVersion._meta.db_table, ModelVersion._meta.pk.column),
+        ),
+    )[:1],
+    LatestAndNextId,
+    name=str,
+)
+
+
+def model_locked_for_versions(*, name: str) -> tuple[MLModel | None, int, int | None]:
     """The model named `name`, its row locked until the transaction ends
-    (None when there is none), and its highest version number read under
-    that lock (0 when it has none), in one round trip: PostgreSQL runs the
-    two statements of a pipeline in order, so the number is read once the
-    lock is held."""
-    models, latest = fetch_together(
+    (None when there is none), its highest version number read under that
+    lock (0 when it has none), and on PostgreSQL the primary key of its next
+    version (None elsewhere, or without a model), in one round trip:
+    PostgreSQL runs the statements of a pipeline in order, so the number is
+    read once the lock is held."""
+    if connection.vendor != "postgresql":
+        models, latest = fetch_together(
+            model_lock_query.bound(name=name),
+            latest_version_of_named_query.bound(name=name),
+        )
+        numbers = latest_version_of_named_query.results(latest)
+        found = model_lock_query.results(models)
+        return (
+            found[0] if found else None,
+            numbers[0].version if numbers else 0,
+            None,
+        )
+    models, rows = fetch_together(
         model_lock_query.bound(name=name),
-        latest_version_of_named_query.bound(name=name),
+        latest_and_next_id_query.bound(name=name),
     )
     found = model_lock_query.results(models)
-    numbers = latest_version_of_named_query.results(latest)
-    return (found[0] if found else None, numbers[0].version if numbers else 0)
+    drawn = latest_and_next_id_query.results(rows)
+    if not found or not drawn:
+        return None, 0, None
+    return found[0], drawn[0].latest or 0, drawn[0].next_id
 
 
 # The deployment gate's two lookups, in one round trip: a version with its

@@ -6,12 +6,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from auditlog.context import disable_auditlog
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mlgov.actors import Actor
-from mlgov.audit import record_creations
+from mlgov.audit import create_audited
 from mlgov.cache import invalidate
 from mlgov.events import announce
 from mlgov.exceptions import FieldError, NotFoundError, PermissionDeniedError
@@ -280,11 +279,11 @@ def create_version_by_name(*, actor: Actor, name: str, **evidence: Any) -> Model
     latest number read in one round trip (the API's path). Another team's
     model is reported as missing, as
     registry.selectors.writable_model_by_name does."""
-    model, latest = model_locked_for_versions(name=name)
+    model, latest, version_id = model_locked_for_versions(name=name)
     if model is None or not can_write_model(actor, model):
         raise NotFoundError(f"No model named {name!r} that you may change.")
     return _create_version_of_locked(
-        actor=actor, model=model, latest=latest, **evidence
+        actor=actor, model=model, latest=latest, version_id=version_id, **evidence
     )
 
 
@@ -293,6 +292,7 @@ def _create_version_of_locked(
     actor: Actor,
     model: MLModel,
     latest: int,
+    version_id: int | None = None,
     artifact_uri: str,
     artifact_sha256: str = "",
     framework: str = "",
@@ -315,6 +315,7 @@ def _create_version_of_locked(
     )
     invalidate(model_detail_cache_namespace(model.name))
     version = ModelVersion(
+        id=version_id,
         model=model,
         version=latest + 1,
         artifact_uri=validate_artifact_uri(artifact_uri),
@@ -334,12 +335,11 @@ def _create_version_of_locked(
         parent=_parent_of(model, parent_version),
         created_by=actor,
     )
-    # The entry auditlog's receiver would write, from the values just
-    # inserted (mlgov.audit.record_creations): the receiver's per-field
-    # diff and ORM save were most of a version POST's CPU.
-    with disable_auditlog():
-        version.save(force_insert=True)
-    record_creations([version])
+    # The row and the entry auditlog's receiver would write for it, in one
+    # round trip when its key was drawn with the lock (mlgov.audit): the
+    # receiver's per-field diff and the ORM's save were most of a version
+    # POST's CPU.
+    create_audited([version])
     return version
 
 

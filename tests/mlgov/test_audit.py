@@ -1,17 +1,25 @@
 """mlgov.audit: entries written without auditlog's receivers are the entries
 its receivers write."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from auditlog.context import disable_auditlog, set_actor
 from auditlog.models import LogEntry
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from auditlog.receivers import log_create
+from django.db import IntegrityError, connection, transaction
+from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 
 from deployments.models import Deployment, GateDecision
-from mlgov.audit import audit_entries_dated, record_bulk_changes, record_creations
+from mlgov.audit import (
+    audit_entries_dated,
+    create_audited,
+    record_bulk_changes,
+    record_creations,
+)
 from registry.models import Environment, ModelVersion, Tag
 from tests.factories import MLModelFactory, ModelVersionFactory
 
@@ -145,15 +153,99 @@ def test_recorded_deployment_entries_are_auditlogs_column_by_column(
         assert_recorded_as_auditlog_records(deployment)
 
 
+@contextmanager
+def statements_run() -> Iterator[list[str]]:
+    """The SQL of every statement run inside the block (Django's query log
+    has no text for the prepared ones)."""
+    run: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        run.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        yield run
+
+
+def draw_version_key() -> int:
+    """A new version's primary key, drawn as registry.hot draws it on
+    PostgreSQL; past every existing one elsewhere."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence('registry_modelversion', 'id'))"
+            )
+            return cursor.fetchone()[0]
+    latest = ModelVersion.objects.order_by("-pk").values_list("pk", flat=True)
+    return (latest.first() or 0) + 1000
+
+
+@pytest.mark.parametrize("key", ["drawn", "not drawn"])
+def test_create_audited_writes_the_row_and_auditlogs_entry(
+    viewer, data_scientist, team, key
+):
+    model = MLModelFactory(team=team)
+    parent = ModelVersionFactory(model=model, created_by=data_scientist)
+    version = ModelVersion(
+        id=draw_version_key() if key == "drawn" else None,
+        model=model,
+        version=parent.version + 1,
+        artifact_uri="s3://bucket/model.pkl",
+        artifact_sha256="b" * 64,
+        framework="sklearn",
+        metrics={"auc": 0.91},
+        params={"depth": 3, "nested": {"a": [1, None]}},
+        model_card={"intended_use": "churn"},
+        parent=parent,
+        created_by=data_scientist,
+    )
+    with set_actor(viewer, remote_addr="198.51.100.7", remote_port=4242):
+        with statements_run() as run:
+            create_audited([version])
+        # The entry auditlog's own receiver writes for the same row.
+        log_create(sender=ModelVersion, instance=version, created=True)
+
+    # The row's INSERT and the entry's, on PostgreSQL in one round trip.
+    assert [sql.split(" (")[0] for sql in run] == [
+        'INSERT INTO "registry_modelversion"',
+        'INSERT INTO "auditlog_logentry"',
+    ]
+    assert not version._state.adding
+    # Every column holds what the instance holds, as save() leaves it
+    # (updated_at set by its pre_save).
+    stored = ModelVersion.objects.get(pk=version.pk)
+    assert version.updated_at is not None
+    assert [getattr(stored, f.attname) for f in ModelVersion._meta.concrete_fields] == [
+        getattr(version, f.attname) for f in ModelVersion._meta.concrete_fields
+    ]
+    recorded, by_receiver = entries_of(version)
+    assert {name: getattr(recorded, name) for name in COMPARED} == {
+        name: getattr(by_receiver, name) for name in COMPARED
+    }
+    assert recorded.changes["artifact_sha256"] == ["None", "b" * 64]
+
+
+def test_nothing_but_auditlog_listens_to_the_saves_create_audited_skips():
+    """create_audited sends no save signal: a receiver added for a version's
+    save would never hear of the API's creations."""
+    for signal in (pre_save, post_save):
+        receivers = [
+            receiver
+            for receiver in signal._live_receivers(ModelVersion)[0]
+            if not receiver.__module__.startswith("auditlog.")
+        ]
+        assert receivers == [], signal
+
+
 def test_creations_of_several_types_share_one_insert_and_correlation_id(viewer):
     with set_actor(viewer), disable_auditlog():
         tag = Tag.objects.create(name="credit")
         environment = Environment.objects.create(name="qa", rank=7)
 
-    with CaptureQueriesContext(connection) as queries:
+    with statements_run() as run:
         record_creations([tag, environment])
 
-    writes = [q["sql"] for q in queries if q["sql"].startswith("INSERT")]
+    writes = [sql for sql in run if sql.startswith("INSERT")]
     assert len(writes) == 1
     assert writes[0].startswith('INSERT INTO "auditlog_logentry"')
     tag_entry = LogEntry.objects.get_for_object(tag).get()
@@ -206,3 +298,25 @@ def test_record_bulk_changes_dates_each_entry_by_its_row():
     for tag, day in zip(tags, (3, 9), strict=True):
         entry = LogEntry.objects.get_for_object(tag).get(action=LogEntry.Action.UPDATE)
         assert entry.timestamp == now - timedelta(days=day)
+
+
+def test_a_row_create_audited_cannot_insert_raises_and_writes_no_entry(
+    data_scientist, team
+):
+    model = MLModelFactory(team=team)
+    taken = ModelVersionFactory(model=model, created_by=data_scientist)
+    clash = ModelVersion(
+        id=draw_version_key(),
+        model=model,
+        version=taken.version,  # the number is taken
+        artifact_uri="s3://bucket/model.pkl",
+        created_by=data_scientist,
+    )
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        create_audited([clash])
+
+    assert not ModelVersion.objects.filter(pk=clash.pk).exists()
+    assert not LogEntry.objects.filter(
+        content_type__model="modelversion", object_id=clash.pk
+    ).exists()

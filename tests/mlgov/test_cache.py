@@ -2,12 +2,14 @@
 uncached answers (and counted errors), never to a 500."""
 
 import pytest
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from registry import services
+from registry import selectors, services
 from registry.models import Environment
+from registry.selectors import model_detail_cache_namespace
 from tests.factories import MLModelFactory, ModelVersionFactory
 from tests.mlgov.conftest import metric
 
@@ -194,3 +196,52 @@ class TestRedisDown:
 
         assert response.status_code == 503
         assert response.json()["failing"] == ["cache"]
+
+
+def detail_generation(name: str) -> int:
+    return cache.get(f"gen:{model_detail_cache_namespace(name)}") or 0
+
+
+def test_a_transaction_reads_its_own_writes_and_caches_none_of_them(
+    data_scientist, team
+):
+    model = MLModelFactory(team=team, name="churn", display_name="Churn")
+    assert selectors.model_detail(name="churn").display_name == "Churn"
+    generation = detail_generation("churn")
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.update_model(
+            actor=data_scientist, model=model, display_name="Churn, uncommitted"
+        )
+        seen = selectors.model_detail(name="churn").display_name
+        raise RuntimeError("rolled back")
+
+    assert seen == "Churn, uncommitted"
+    # Nothing moved and nothing uncommitted was cached: after the rollback
+    # the cached detail, still right, answers without a query.
+    assert detail_generation("churn") == generation
+    with CaptureQueriesContext(connection) as queries:
+        assert selectors.model_detail(name="churn").display_name == "Churn"
+    assert len(queries) == 0
+
+
+def test_a_commit_forgets_a_namespace_once_however_often_it_changed(
+    data_scientist, team, django_capture_on_commit_callbacks
+):
+    model = MLModelFactory(team=team, name="churn")
+    selectors.model_detail(name="churn")
+    generation = detail_generation("churn")
+
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        transaction.atomic(),
+    ):
+        services.update_model(actor=data_scientist, model=model, tags=["pii"])
+        services.create_version(
+            actor=data_scientist, model=model, artifact_uri="s3://m/1"
+        )
+        assert detail_generation("churn") == generation
+
+    assert len(callbacks) == 1
+    assert detail_generation("churn") == generation + 1
+    assert selectors.model_detail(name="churn").latest_version == 1

@@ -137,15 +137,16 @@ def test_a_revoked_token_counts_against_the_address_not_its_former_owner(
 
 
 def redis_round_trips(monkeypatch) -> tuple[list, list]:
-    """The rate limiter's pipelines and the cache's GET keys from now on."""
+    """The rate limiter's round trips and the cache's GET keys from now on."""
     from mlgov import redis_client
 
     pipelines, gets = [], []
-    run_pipeline = redis_client.run_pipeline
-    monkeypatch.setattr(
-        "mlgov.ratelimit.run_pipeline",
-        lambda *args: pipelines.append(1) or run_pipeline(*args),
-    )
+    for name in ("run_pipeline", "run_script"):
+        send = getattr(redis_client, name)
+        monkeypatch.setattr(
+            f"mlgov.ratelimit.{name}",
+            lambda *args, send=send: pipelines.append(1) or send(*args),
+        )
     cache_get = cache.get
     monkeypatch.setattr(
         cache, "get", lambda key, *args: gets.append(key) or cache_get(key, *args)

@@ -1,11 +1,11 @@
 """registry.hot: each compiled query gives the rows of its ORM twin."""
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from registry import hot
-from registry.models import Environment
+from registry.models import Environment, ModelVersion
 from tests.factories import MLModelFactory, ModelVersionFactory
 from tests.twins import assert_same_instances
 
@@ -68,10 +68,32 @@ def test_the_latest_version_number_is_the_orm_one(versions, team):
 def test_the_locked_model_comes_with_its_latest_number(versions, team):
     empty = MLModelFactory(team=team)
     with transaction.atomic():
-        model, latest = hot.model_locked_for_versions(name="churn")
+        model, latest, version_id = hot.model_locked_for_versions(name="churn")
         assert (model, latest) == (versions[0].model, versions[1].version)
-        assert hot.model_locked_for_versions(name=empty.name) == (empty, 0)
-        assert hot.model_locked_for_versions(name="missing") == (None, 0)
+        if connection.vendor == "postgresql":
+            # Drawn from the versions' sequence, so no row has it yet.
+            assert version_id > versions[1].pk
+            assert not ModelVersion.objects.filter(pk=version_id).exists()
+        else:
+            assert version_id is None
+        assert hot.model_locked_for_versions(name=empty.name)[:2] == (empty, 0)
+        assert hot.model_locked_for_versions(name="missing") == (None, 0, None)
+
+
+@pytest.mark.postgres
+def test_the_latest_number_and_next_key_are_the_orm_ones(versions, team):
+    if connection.vendor != "postgresql":
+        pytest.skip("a sequence to draw keys from needs PostgreSQL")
+    empty = MLModelFactory(team=team)
+    for name in ("churn", empty.name, "missing"):
+        compiled = hot.latest_and_next_id_query(name=name)
+        orm = hot.latest_and_next_id_query.orm_rows(name=name)
+        assert [row.latest for row in compiled] == [row.latest for row in orm]
+        # Each draw takes the sequence's next value, never one twice.
+        assert [row.next_id + 1 for row in compiled] == [row.next_id for row in orm]
+    (row,) = hot.latest_and_next_id_query(name="churn")
+    assert row.latest == versions[1].version
+    assert hot.latest_and_next_id_query(name="missing") == []
 
 
 def test_the_gates_version_and_environment_are_the_orm_instances(

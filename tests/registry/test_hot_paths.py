@@ -3,8 +3,12 @@ the serializers give, writes answer what a read answers, and the query count
 of each hot path is pinned and does not grow with the data."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+import mlgov.audit
+import registry.hot
 from registry import selectors
 from registry.api import (
     MLModelSerializer,
@@ -210,6 +214,39 @@ def test_create_version_query_count_does_not_grow_with_versions(
 
     assert response.status_code == 201, response.content
     assert response.json()["version"] == count + 1
+
+
+@pytest.mark.postgres
+def test_a_created_version_takes_two_round_trips_before_its_commit(
+    warm_client, governance_admin, model, monkeypatch
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("round trips shared by statements need PostgreSQL's pipeline")
+    client = warm_client(governance_admin)
+    together: list[tuple[str, int]] = []
+    for module, name in (
+        (registry.hot, "fetch_together"),
+        (mlgov.audit, "write_together"),
+    ):
+        run = getattr(module, name)
+        monkeypatch.setattr(
+            module,
+            name,
+            lambda *statements, name=name, run=run: (
+                together.append((name, len(statements))) or run(*statements)
+            ),
+        )
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            versions_url("churn"), {"artifact_uri": "s3://b/k"}, format="json"
+        )
+
+    assert response.status_code == 201, response.content
+    # The lock with the latest number and the new key, then the version
+    # with its audit entry: the four statements between the savepoints.
+    assert together == [("fetch_together", 2), ("write_together", 2)]
+    assert len(queries) == 6
 
 
 # -- the token cache never outlives what it caches ---------------------------
