@@ -369,7 +369,10 @@ def validation(facts: DocumentationFacts, content: _Content) -> None:
         "Metrics",
         ("Metric", "Value"),
         ((name, _value(value)) for name, value in sorted(version.metrics.items())),
-        missing="The version records no metrics.",
+        # An LLM application's measurements are its evaluation suite's.
+        missing=""
+        if facts.model.kind == KIND_LLM_APPLICATION
+        else "The version records no metrics.",
     )
     content.table(
         "Governance evaluations",
@@ -703,7 +706,11 @@ def _differences(
 
 
 def post_market_monitoring(facts: DocumentationFacts, content: _Content) -> None:
-    """Annex IV 8 (Article 72): where the version serves and how it is watched."""
+    """Annex IV 8 (Article 72): where the version serves and how it is watched.
+    An LLM application is watched through its evaluation suite: the absence
+    of feature drift, ground-truth performance and fairness reports is no
+    gap there."""
+    expects_reports = facts.model.kind != KIND_LLM_APPLICATION
     content.table(
         "Deployment ledger",
         ("Environment", "Strategy", "Traffic", "Status", "Active from", "Until"),
@@ -736,7 +743,9 @@ def post_market_monitoring(facts: DocumentationFacts, content: _Content) -> None
             )
             for report in facts.drift_reports
         ),
-        missing="No drift report was received for the version.",
+        missing="No drift report was received for the version."
+        if expects_reports
+        else "",
     )
     content.table(
         "Drift alerts",
@@ -754,7 +763,6 @@ def post_market_monitoring(facts: DocumentationFacts, content: _Content) -> None
         ),
         empty="No drift alert was raised.",
     )
-    expects_reports = facts.model.kind != KIND_LLM_APPLICATION
     content.table(
         "Performance reports",
         ("Window", "Environment", "Sample size", *PERFORMANCE_COLUMNS),

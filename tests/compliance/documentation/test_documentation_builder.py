@@ -649,9 +649,12 @@ def test_post_market_monitoring_gaps_for_a_version_never_deployed():
 
 
 def test_an_llm_application_is_not_asked_for_ground_truth_reports():
-    document = build_documentation(llm_facts())
+    document = build_documentation(
+        llm_facts(version=replace(llm_facts().version, metrics={}), drift_reports=())
+    )
 
     assert gap_items(document, "post_market_monitoring") == []
+    assert gap_items(document, "validation") == []
 
 
 def test_the_gaps_are_gathered_up_front_in_section_order():
