@@ -5,11 +5,13 @@ no Generate button. Screenshots go to the screenshot directory."""
 
 import pytest
 
+from registry.intake import submit_intake
 from tests.browser.test_command_center import screenshot_dir
 from tests.browser.test_csp import Problems
 from tests.browser.test_model_page import PASSWORD, sign_in
 from tests.compliance.documentation.conftest import documented  # noqa: F401 - fixture
 from tests.factories import UserFactory
+from tests.registry.intake_answers import answers
 
 pytestmark = [
     pytest.mark.browser,
@@ -25,6 +27,8 @@ def test_the_team_generates_and_an_auditor_reads_the_documentation(
 ):
     data_scientist.set_password(PASSWORD)
     data_scientist.save()
+    # The intake answered as for credit scoring, human oversight left blank.
+    submit_intake(actor=data_scientist, model=documented, answers=answers())
     UserFactory(username="ada", password=PASSWORD, roles=["auditor"])
     problems = Problems(browser_page)
     browser_page.set_viewport_size({"width": 1366, "height": 900})
@@ -40,6 +44,8 @@ def test_the_team_generates_and_an_auditor_reads_the_documentation(
     gaps = browser_page.locator("#doc-gaps li")
     assert gaps.count() == 5
     assert "Human-oversight measures" in browser_page.inner_text("#doc-gaps")
+    assert "Use-case intake" not in browser_page.inner_text("#doc-gaps")
+    assert "(Annex III 5(b))" in browser_page.inner_text("#section-intended_purpose")
     assert browser_page.locator("[data-section]").count() == 8
     assert "Looks sound" in browser_page.inner_text("#section-validation")
     assert browser_page.locator("#generate-form button").inner_text() == (
