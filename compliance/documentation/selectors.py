@@ -253,12 +253,13 @@ def _monitoring(
 ]:
     """The version's performance and fairness reports, oldest first, each
     marked when it is the latest of its subject; its monitoring alerts."""
-    latest_performance, latest_fairness = set(), set()
-    for performance_id, fairness_id in LatestMonitoringReport.objects.filter(
-        version=version
-    ).values_list("performance_report_id", "fairness_report_id"):
-        latest_performance.add(performance_id)
-        latest_fairness.add(fairness_id)
+    latest = list(
+        LatestMonitoringReport.objects.filter(version=version).values_list(
+            "performance_report_id", "fairness_report_id"
+        )
+    )
+    latest_performance = {pk for pk, _ in latest if pk is not None}
+    latest_fairness = {pk for _, pk in latest if pk is not None}
     performance = (
         PerformanceReport.objects.filter(version=version)
         .select_related("environment")
