@@ -26,9 +26,11 @@ class ComplianceConfig(AppConfig):
 
         from compliance.checks import check_framework_packs
         from compliance.demo import seed_compliance_demo
+        from compliance.documentation.demo import seed_documentation_demo
         from mlgov.demo import register_demo_step
         from mlgov.sealed_records import register_guard_triggers
 
         register_guard_triggers(_GUARDS)
         register_demo_step("compliance", seed_compliance_demo)
+        register_demo_step("technical documentation", seed_documentation_demo)
         checks.register(check_framework_packs)

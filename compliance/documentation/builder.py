@@ -8,6 +8,7 @@ coverage, performance monitoring) changes the one function that uses it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -16,9 +17,24 @@ from typing import Any
 
 from compliance.documentation.facts import DocumentationFacts, VersionRecord
 from governance.engine.rules import format_number, is_filled
-from registry.constants import AI_ACT_UNASSESSED
+from registry.constants import (
+    AI_ACT_UNASSESSED,
+    KIND_LLM_APPLICATION,
+    KIND_PREDICTIVE,
+    KIND_VENDOR_MODEL,
+)
 
 MISSING = "—"
+
+KIND_LABELS: Mapping[str, str] = {
+    KIND_PREDICTIVE: "predictive model",
+    KIND_LLM_APPLICATION: "LLM application",
+    KIND_VENDOR_MODEL: "vendor model",
+}
+# A prompt template up to this length is shown whole; a longer one by its
+# SHA-256, its length and an excerpt of this many characters.
+PROMPT_SHOWN_WHOLE = 2000
+PROMPT_EXCERPT = 600
 
 
 @dataclass(frozen=True)
@@ -202,6 +218,21 @@ def general_description(facts: DocumentationFacts, content: _Content) -> None:
         if version.parent
         else "first version (no parent)",
     )
+    content.field("Kind", KIND_LABELS.get(model.kind, model.kind))
+    if model.kind != KIND_PREDICTIVE or version.provider:
+        content.field(
+            "Provider",
+            version.provider,
+            missing="The version names no provider of the underlying model.",
+        )
+        content.field(
+            "Provider model",
+            version.provider_model,
+            missing="The version names no provider model identifier and version.",
+        )
+    intake = facts.intake
+    if intake is not None and intake.vendor_name:
+        content.field("Vendor", f"{intake.vendor_name} ({intake.provenance})")
     content.field("Risk tier", model.risk_tier)
     category = model.ai_act_category
     content.field(
@@ -209,6 +240,14 @@ def general_description(facts: DocumentationFacts, content: _Content) -> None:
         None if category == AI_ACT_UNASSESSED else category.replace("_", " "),
         missing="Not derived yet: the model's use-case intake has not been answered.",
     )
+    if intake is not None:
+        content.table(
+            f"EU AI Act classification (intake revision {intake.revision}, "
+            f"{_time(intake.answered_at)} by {intake.answered_by})",
+            ("Provision", "Reasoning"),
+            ((line.citation, line.text) for line in intake.reasoning),
+            missing="The intake recorded no reasoning for its category.",
+        )
     content.field("Tags", ", ".join(model.tags) or MISSING)
     content.field(
         "Registered", f"{_time(version.created_at)} by {version.created_by or MISSING}"
@@ -236,12 +275,39 @@ def intended_purpose(facts: DocumentationFacts, content: _Content) -> None:
         card.get("limitations"),
         missing="The model card states no limitations.",
     )
-    if facts.model.ai_act_category == AI_ACT_UNASSESSED:
+    intake = facts.intake
+    if intake is None:
         content.gap(
             "Use-case intake",
             "Not answered: the persons affected, the degree of autonomy and the "
             "domain of use are not recorded.",
         )
+        return
+    content.field(
+        "Purpose (intake)", intake.purpose, missing="The intake states no purpose."
+    )
+    content.field(
+        "Affected persons",
+        intake.affected_persons,
+        missing="The intake names no affected persons.",
+    )
+    content.field(
+        "Affected groups",
+        "; ".join(intake.affected_groups) or "none of the groups the intake lists",
+    )
+    content.field(
+        "Domain",
+        f"{intake.domain} ({intake.annex_iii})"
+        if intake.annex_iii
+        else f"{intake.domain} (not an Annex III area)",
+    )
+    content.field("Autonomy", intake.autonomy)
+    content.table(
+        "Transparency duties (Art. 50)",
+        ("Provision", "Duty"),
+        ((duty.citation, duty.text) for duty in intake.transparency_duties),
+        empty="None: the answers trigger no Art. 50 duty.",
+    )
 
 
 # 3. Development process and data -----------------------------------------------
@@ -267,8 +333,30 @@ def development(facts: DocumentationFacts, content: _Content) -> None:
         "Parameters",
         ("Parameter", "Value"),
         ((name, _value(value)) for name, value in sorted(version.params.items())),
-        missing="The version records no training parameters.",
+        missing=""
+        if facts.model.kind == KIND_LLM_APPLICATION
+        else "The version records no training parameters.",
     )
+    if facts.model.kind == KIND_LLM_APPLICATION or version.prompt_template:
+        _prompt_template(version.prompt_template, content)
+
+
+def _prompt_template(template: str, content: _Content) -> None:
+    """The prompt whole when short; else its checksum, length and opening."""
+    if not template:
+        content.gap("Prompt template", "The version records no prompt template.")
+        return
+    content.field(
+        "Prompt template SHA-256", hashlib.sha256(template.encode()).hexdigest()
+    )
+    content.field("Prompt template length", f"{len(template)} characters")
+    if len(template) <= PROMPT_SHOWN_WHOLE:
+        content.field("Prompt template", template)
+    else:
+        content.field(
+            f"Prompt template (first {PROMPT_EXCERPT} characters)",
+            template[:PROMPT_EXCERPT] + " …",
+        )
 
 
 # 4. Metrics and validation ------------------------------------------------------
@@ -281,7 +369,10 @@ def validation(facts: DocumentationFacts, content: _Content) -> None:
         "Metrics",
         ("Metric", "Value"),
         ((name, _value(value)) for name, value in sorted(version.metrics.items())),
-        missing="The version records no metrics.",
+        # An LLM application's measurements are its evaluation suite's.
+        missing=""
+        if facts.model.kind == KIND_LLM_APPLICATION
+        else "The version records no metrics.",
     )
     content.table(
         "Governance evaluations",
@@ -324,6 +415,62 @@ def validation(facts: DocumentationFacts, content: _Content) -> None:
         ),
         missing="No reviewer has decided on the version.",
     )
+    if facts.model.kind != KIND_PREDICTIVE or version.evaluation_results:
+        content.table(
+            "Evaluation suite results",
+            ("Suite", "Metric", "Value", "Judge", "Sample size", "Dataset"),
+            (
+                (
+                    str(result.get("suite") or MISSING),
+                    str(result.get("metric") or MISSING),
+                    _value(result.get("value")),
+                    str(result.get("judge") or MISSING),
+                    _value(result.get("sample_size")),
+                    str(result.get("dataset_ref") or MISSING),
+                )
+                for result in version.evaluation_results
+            ),
+            missing="The version records no evaluation suite result.",
+        )
+    content.table(
+        "Latest performance per environment",
+        ("Environment", "Window", "Sample size", *PERFORMANCE_COLUMNS),
+        (
+            (
+                report.environment,
+                _window(report.window_start, report.window_end),
+                str(report.sample_size),
+                *(_metric(report.metrics.get(name)) for name in PERFORMANCE_COLUMNS),
+            )
+            for report in facts.performance_reports
+            if report.latest
+        ),
+        empty="No performance report was received (see section 8).",
+    )
+    content.table(
+        "Latest fairness per environment and attribute",
+        (
+            "Environment",
+            "Attribute (reference)",
+            "Window",
+            "Sample size",
+            *FAIRNESS_COLUMNS.values(),
+            "Four-fifths rule",
+        ),
+        (
+            (
+                report.environment,
+                f"{report.attribute} ({report.reference_group})",
+                _window(report.window_start, report.window_end),
+                str(report.sample_size),
+                *(_metric(report.metrics.get(name)) for name in FAIRNESS_COLUMNS),
+                _four_fifths(report.four_fifths_passed),
+            )
+            for report in facts.fairness_reports
+            if report.latest
+        ),
+        empty="No fairness report was received (see section 8).",
+    )
     approvers = sorted({a.reviewer for a in facts.approvals if a.decision == "approve"})
     if approvers:
         content.field(
@@ -333,6 +480,35 @@ def validation(facts: DocumentationFacts, content: _Content) -> None:
             f"of whom created ({version.created_by or MISSING}) or submitted "
             f"({version.submitted_by or MISSING}) the version",
         )
+
+
+PERFORMANCE_COLUMNS: tuple[str, ...] = (
+    "auc",
+    "accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "ece",
+)
+FAIRNESS_COLUMNS: Mapping[str, str] = {
+    "demographic_parity_difference": "Parity difference",
+    "disparate_impact_ratio": "Impact ratio",
+    "equal_opportunity_difference": "Opportunity difference",
+}
+
+
+def _window(start: datetime, end: datetime) -> str:
+    return f"{_time(start)} to {_time(end)}"
+
+
+def _metric(value: float | None) -> str:
+    return MISSING if value is None else f"{value:.3f}"
+
+
+def _four_fifths(passed: bool | None) -> str:
+    if passed is None:
+        return MISSING
+    return "passed" if passed else "failed"
 
 
 def _outcome(result: Mapping[str, Any]) -> str:
@@ -397,11 +573,42 @@ def risk_management(facts: DocumentationFacts, content: _Content) -> None:
         ),
         empty="No deployment was requested.",
     )
-    content.gap(
-        "Obligation coverage",
-        "No obligation framework (EU AI Act, NIST AI RMF, ISO/IEC 42001) has been "
-        "assessed for this model.",
+    if facts.coverage is None:
+        content.gap(
+            "Obligation coverage",
+            "No obligation framework (EU AI Act, NIST AI RMF, ISO/IEC 42001) is "
+            "enabled, so the model's obligations are not assessed.",
+        )
+        return
+    content.field(
+        "Obligation coverage judged on",
+        f"version {facts.coverage_version}, the one speaking for the model in "
+        "production"
+        if facts.coverage_version is not None
+        else "no version: none is deployed to or a candidate for production",
     )
+    content.table(
+        "Obligation coverage",
+        ("Framework", "Met", "Partly met", "Unmet", "Not applicable"),
+        (
+            (
+                f"{coverage.framework} ({coverage.framework_version})",
+                str(coverage.met),
+                str(coverage.partly_met),
+                str(coverage.unmet),
+                str(coverage.not_applicable),
+            )
+            for coverage in facts.coverage
+        ),
+        missing="No enabled framework holds an obligation.",
+    )
+    for coverage in facts.coverage:
+        for gap in coverage.gaps:
+            content.gap(
+                f"{coverage.framework} {gap.reference}: {gap.title}",
+                f"{gap.status.replace('_', ' ').capitalize()}: "
+                + (" ".join(gap.missing) or "its evidence is incomplete."),
+            )
 
 
 # 6. Human oversight -------------------------------------------------------------
@@ -409,10 +616,26 @@ def risk_management(facts: DocumentationFacts, content: _Content) -> None:
 
 def human_oversight(facts: DocumentationFacts, content: _Content) -> None:
     """Annex IV 2(e) (Article 14): how people oversee the system in use."""
-    content.gap(
+    intake = facts.intake
+    if intake is None:
+        content.gap(
+            "Human-oversight measures",
+            "Not recorded: the use-case intake, where the owner describes who can "
+            "override or stop the model's decisions, has not been answered.",
+        )
+        return
+    content.field("Autonomy", intake.autonomy)
+    content.field(
         "Human-oversight measures",
-        "Not recorded: the use-case intake, where the owner describes who can "
-        "override or stop the model's decisions, has not been answered.",
+        intake.human_oversight_measures,
+        missing="Not recorded: the use-case intake does not say who can override "
+        "or stop the model's decisions, nor how.",
+    )
+    content.field(
+        "Human-oversight contact",
+        intake.human_oversight_contact,
+        missing="Not recorded: the use-case intake names no one to contact about "
+        "the model's decisions.",
     )
 
 
@@ -483,7 +706,11 @@ def _differences(
 
 
 def post_market_monitoring(facts: DocumentationFacts, content: _Content) -> None:
-    """Annex IV 8 (Article 72): where the version serves and how it is watched."""
+    """Annex IV 8 (Article 72): where the version serves and how it is watched.
+    An LLM application is watched through its evaluation suite: the absence
+    of feature drift, ground-truth performance and fairness reports is no
+    gap there."""
+    expects_reports = facts.model.kind != KIND_LLM_APPLICATION
     content.table(
         "Deployment ledger",
         ("Environment", "Strategy", "Traffic", "Status", "Active from", "Until"),
@@ -516,7 +743,9 @@ def post_market_monitoring(facts: DocumentationFacts, content: _Content) -> None
             )
             for report in facts.drift_reports
         ),
-        missing="No drift report was received for the version.",
+        missing="No drift report was received for the version."
+        if expects_reports
+        else "",
     )
     content.table(
         "Drift alerts",
@@ -534,10 +763,65 @@ def post_market_monitoring(facts: DocumentationFacts, content: _Content) -> None
         ),
         empty="No drift alert was raised.",
     )
-    content.gap(
-        "Performance and fairness monitoring",
-        "No performance or fairness report (outcomes against ground truth, "
-        "rates per group) has been recorded.",
+    content.table(
+        "Performance reports",
+        ("Window", "Environment", "Sample size", *PERFORMANCE_COLUMNS),
+        (
+            (
+                _window(report.window_start, report.window_end)
+                + (" (latest)" if report.latest else ""),
+                report.environment,
+                str(report.sample_size),
+                *(_metric(report.metrics.get(name)) for name in PERFORMANCE_COLUMNS),
+            )
+            for report in facts.performance_reports
+        ),
+        missing="No performance report (outcomes against ground truth) was "
+        "received for the version."
+        if expects_reports
+        else "",
+    )
+    content.table(
+        "Fairness reports",
+        (
+            "Window",
+            "Environment",
+            "Attribute (reference)",
+            *FAIRNESS_COLUMNS.values(),
+            "Four-fifths rule",
+        ),
+        (
+            (
+                _window(report.window_start, report.window_end)
+                + (" (latest)" if report.latest else ""),
+                report.environment,
+                f"{report.attribute} ({report.reference_group})",
+                *(_metric(report.metrics.get(name)) for name in FAIRNESS_COLUMNS),
+                _four_fifths(report.four_fifths_passed),
+            )
+            for report in facts.fairness_reports
+        ),
+        missing="No fairness report (rates per group of a protected attribute) "
+        "was received for the version."
+        if expects_reports
+        else "",
+    )
+    content.table(
+        "Performance and fairness alerts",
+        ("Subject", "Environment", "Severity", "Status", "Value / limit", "Seen"),
+        (
+            (
+                f"{alert.kind}: {alert.subject}"
+                + (f" ({alert.note})" if alert.note else ""),
+                alert.environment,
+                alert.severity,
+                alert.status,
+                f"{_metric(alert.value)} / {_metric(alert.limit)}",
+                _window(alert.first_seen_at, alert.last_seen_at),
+            )
+            for alert in facts.monitoring_alerts
+        ),
+        empty="No performance or fairness alert was raised.",
     )
 
 

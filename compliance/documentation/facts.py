@@ -23,6 +23,7 @@ class ModelFacts:
     ai_act_category: str
     business_use: str
     tags: tuple[str, ...]
+    kind: str = "predictive"
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,107 @@ class VersionRecord:
     created_at: datetime
     submitted_by: str | None
     submitted_at: datetime | None
+    prompt_template: str = ""
+    provider: str = ""
+    provider_model: str = ""
+    evaluation_results: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A sentence with the provision it rests on."""
+
+    citation: str
+    text: str
+
+
+@dataclass(frozen=True)
+class IntakeRecord:
+    """The model's newest use-case intake revision, with what it derived
+    (labels already spelled out from the questionnaire's vocabulary)."""
+
+    revision: int
+    answered_by: str
+    answered_at: datetime
+    purpose: str
+    affected_persons: str
+    affected_groups: tuple[str, ...]
+    autonomy: str
+    domain: str
+    annex_iii: str  # "Annex III 5(b)", or "" outside Annex III
+    provenance: str
+    vendor_name: str
+    human_oversight_measures: str
+    human_oversight_contact: str
+    category: str
+    reasoning: tuple[Citation, ...]
+    transparency_duties: tuple[Citation, ...]
+
+
+@dataclass(frozen=True)
+class ObligationGapRecord:
+    """An applicable obligation the model does not (fully) meet."""
+
+    reference: str
+    title: str
+    status: str
+    missing: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CoverageRecord:
+    """The model's coverage under one enabled framework."""
+
+    framework: str
+    framework_version: str
+    met: int
+    partly_met: int
+    unmet: int
+    not_applicable: int
+    gaps: tuple[ObligationGapRecord, ...]
+
+
+@dataclass(frozen=True)
+class PerformanceReportRecord:
+    """One performance report (outcomes against ground truth)."""
+
+    environment: str
+    window_start: datetime
+    window_end: datetime
+    sample_size: int
+    metrics: Mapping[str, float | None]
+    latest: bool
+
+
+@dataclass(frozen=True)
+class FairnessReportRecord:
+    """One fairness report on one protected attribute."""
+
+    environment: str
+    attribute: str
+    reference_group: str
+    window_start: datetime
+    window_end: datetime
+    sample_size: int
+    metrics: Mapping[str, float | None]
+    four_fifths_passed: bool | None
+    latest: bool
+
+
+@dataclass(frozen=True)
+class MonitoringAlertRecord:
+    """One performance or fairness alert and how it was handled."""
+
+    environment: str
+    kind: str
+    subject: str
+    severity: str
+    status: str
+    value: float | None
+    limit: float
+    first_seen_at: datetime
+    last_seen_at: datetime
+    note: str
 
 
 @dataclass(frozen=True)
@@ -174,3 +276,12 @@ class DocumentationFacts:
     drift_reports: tuple[DriftReportRecord, ...] = ()
     drift_alerts: tuple[DriftAlertRecord, ...] = ()
     audit: tuple[AuditRecord, ...] = ()
+    intake: IntakeRecord | None = None
+    # None: no obligation framework is enabled.
+    coverage: tuple[CoverageRecord, ...] | None = None
+    # The version coverage was judged on (the one speaking for the model in
+    # production), None when no version does.
+    coverage_version: int | None = None
+    performance_reports: tuple[PerformanceReportRecord, ...] = ()
+    fairness_reports: tuple[FairnessReportRecord, ...] = ()
+    monitoring_alerts: tuple[MonitoringAlertRecord, ...] = ()

@@ -10,20 +10,37 @@ from django.db.models import Prefetch, QuerySet
 from compliance.documentation.facts import (
     ApprovalRecord,
     AuditRecord,
+    Citation,
+    CoverageRecord,
     DeploymentRecord,
     DocumentationFacts,
     DriftAlertRecord,
     DriftReportRecord,
     EvaluationRecord,
+    FairnessReportRecord,
     GateRecord,
+    IntakeRecord,
     ModelFacts,
+    MonitoringAlertRecord,
+    ObligationGapRecord,
+    PerformanceReportRecord,
     PolicyRecord,
     VersionRecord,
     WaiverRecord,
 )
 from compliance.documentation.models import TechnicalDocument
+from compliance.engine import MET, NOT_APPLICABLE, model_coverage
+from compliance.selectors import coverage_facts, enabled_frameworks
 from deployments.models import Deployment, GateDecision
-from drift.models import DriftAlert, DriftReport, FeatureDrift
+from drift.models import (
+    DriftAlert,
+    DriftReport,
+    FairnessReport,
+    FeatureDrift,
+    LatestMonitoringReport,
+    MonitoringAlert,
+    PerformanceReport,
+)
 from governance.engine import PolicySpec, VersionFacts, describe_rule
 from governance.engine.evaluation import policy_applies
 from governance.models import Approval, Evaluation, Waiver
@@ -31,11 +48,17 @@ from governance.selectors import current_policy_specs
 from mlgov.actors import Actor
 from mlgov.audit import entries_about
 from mlgov.exceptions import NotFoundError
-from registry.models import ModelVersion
-from registry.selectors import missing_version
+from registry import ai_act
+from registry.models import MLModel, ModelVersion, UseCaseIntake
+from registry.selectors import current_intakes, missing_version
 
-# The queries `documentation_facts` runs (tests pin it).
-FACT_QUERIES = 12
+# The queries `documentation_facts` runs when no obligation framework is
+# enabled (tests pin it): the version's own records (12), the intake (1),
+# the performance and fairness reports, which of them are the latest and the
+# monitoring alerts (4), and the enabled frameworks (1). With frameworks
+# enabled, one more query for their custom obligations and those of
+# `compliance.selectors.coverage_facts` for the one model.
+FACT_QUERIES = 18
 
 
 def _name(user: Actor | None) -> str | None:
@@ -58,6 +81,10 @@ def _version_record(version: ModelVersion) -> VersionRecord:
         created_at=version.created_at,
         submitted_by=_name(version.submitted_by),
         submitted_at=version.submitted_at,
+        prompt_template=version.prompt_template,
+        provider=version.provider_label,
+        provider_model=version.provider_model,
+        evaluation_results=tuple(version.evaluation_results),
     )
 
 
@@ -149,6 +176,150 @@ def _audit_record(entry: LogEntry) -> AuditRecord:
     )
 
 
+def _intake_record(intake: UseCaseIntake | None) -> IntakeRecord | None:
+    if intake is None:
+        return None
+    domain = ai_act.DOMAINS.get(intake.domain)
+    point = domain.annex_iii if domain else ""
+    return IntakeRecord(
+        revision=intake.revision,
+        answered_by=intake.answered_by.get_username(),
+        answered_at=intake.answered_at,
+        purpose=intake.purpose,
+        affected_persons=intake.affected_persons,
+        affected_groups=tuple(
+            ai_act.AFFECTED_GROUPS.get(group, group) for group in intake.affected_groups
+        ),
+        autonomy=ai_act.AUTONOMY_LEVELS.get(intake.autonomy, intake.autonomy),
+        domain=domain.label if domain else intake.domain,
+        annex_iii=("Annex III " + point.removeprefix("III.")) if point else "",
+        provenance=ai_act.PROVENANCES.get(intake.provenance, intake.provenance),
+        vendor_name=intake.vendor_name,
+        human_oversight_measures=intake.human_oversight_measures,
+        human_oversight_contact=intake.human_oversight_contact,
+        category=intake.derived_category,
+        reasoning=tuple(
+            Citation(line.get("citation", ""), line.get("text", ""))
+            for line in intake.reasoning
+        ),
+        transparency_duties=tuple(
+            Citation(duty.get("citation", ""), duty.get("text", ""))
+            for duty in intake.transparency_duties
+        ),
+    )
+
+
+def _coverage(
+    model: MLModel, now: datetime
+) -> tuple[tuple[CoverageRecord, ...] | None, int | None]:
+    """The model's coverage under each enabled framework (None when none
+    is), judged as the coverage page judges it, and the version judged."""
+    frameworks = enabled_frameworks()
+    if not frameworks:
+        return None, None
+    facts = coverage_facts(MLModel.objects.filter(pk=model.pk), now=now)[model.pk]
+    records = []
+    for coverage in model_coverage(frameworks, facts, now):
+        counts = coverage.counts
+        records.append(
+            CoverageRecord(
+                framework=coverage.framework.title,
+                framework_version=coverage.framework.version,
+                met=counts.met,
+                partly_met=counts.partly_met,
+                unmet=counts.unmet,
+                not_applicable=len(coverage.obligations) - counts.applicable,
+                gaps=tuple(
+                    ObligationGapRecord(
+                        reference=result.obligation.reference,
+                        title=result.obligation.title,
+                        status=result.status,
+                        missing=tuple(gap.detail for gap in result.gaps),
+                    )
+                    for result in coverage.obligations
+                    if result.status not in (MET, NOT_APPLICABLE)
+                ),
+            )
+        )
+    return tuple(records), facts.version
+
+
+def _monitoring(
+    version: ModelVersion,
+) -> tuple[
+    tuple[PerformanceReportRecord, ...],
+    tuple[FairnessReportRecord, ...],
+    tuple[MonitoringAlertRecord, ...],
+]:
+    """The version's performance and fairness reports, oldest first, each
+    marked when it is the latest of its subject; its monitoring alerts."""
+    latest = list(
+        LatestMonitoringReport.objects.filter(version=version).values_list(
+            "performance_report_id", "fairness_report_id"
+        )
+    )
+    latest_performance = {pk for pk, _ in latest if pk is not None}
+    latest_fairness = {pk for _, pk in latest if pk is not None}
+    performance = (
+        PerformanceReport.objects.filter(version=version)
+        .select_related("environment")
+        .order_by("window_end", "pk")
+    )
+    fairness = (
+        FairnessReport.objects.filter(version=version)
+        .select_related("environment")
+        .order_by("window_end", "attribute", "pk")
+    )
+    alerts = (
+        MonitoringAlert.objects.filter(version=version)
+        .select_related("environment")
+        .order_by("first_seen_at", "pk")
+    )
+    return (
+        tuple(
+            PerformanceReportRecord(
+                environment=report.environment.name,
+                window_start=report.window_start,
+                window_end=report.window_end,
+                sample_size=report.sample_size,
+                metrics=report.metric_values(),
+                latest=report.pk in latest_performance,
+            )
+            for report in performance
+        ),
+        tuple(
+            FairnessReportRecord(
+                environment=report.environment.name,
+                attribute=report.attribute,
+                reference_group=report.reference_group,
+                window_start=report.window_start,
+                window_end=report.window_end,
+                sample_size=report.sample_size,
+                metrics=report.metric_values(),
+                four_fifths_passed=report.four_fifths_passed,
+                latest=report.pk in latest_fairness,
+            )
+            for report in fairness
+        ),
+        tuple(
+            MonitoringAlertRecord(
+                environment=alert.environment.name,
+                kind=alert.kind,
+                subject=alert.metric.replace("_", " ")
+                + (f" ({alert.attribute})" if alert.attribute else ""),
+                severity=alert.severity,
+                status=alert.status,
+                value=alert.value,
+                limit=alert.limit,
+                first_seen_at=alert.first_seen_at,
+                last_seen_at=alert.last_seen_at,
+                note=alert.resolution_note or alert.acknowledgement_note,
+            )
+            for alert in alerts
+        ),
+    )
+
+
 def documentation_facts(*, name: str, number: int, now: datetime) -> DocumentationFacts:
     """Every fact the technical document of version `number` of model `name`
     shows, in FACT_QUERIES queries; NotFoundError for an unknown version."""
@@ -198,6 +369,8 @@ def documentation_facts(*, name: str, number: int, now: datetime) -> Documentati
         .select_related("environment")
         .order_by("first_seen_at", "pk")
     )
+    performance, fairness, monitoring_alerts = _monitoring(version)
+    coverage, coverage_version = _coverage(model, now)
     return DocumentationFacts(
         model=ModelFacts(
             name=model.name,
@@ -209,6 +382,7 @@ def documentation_facts(*, name: str, number: int, now: datetime) -> Documentati
             ai_act_category=model.ai_act_category,
             business_use=model.business_use,
             tags=tuple(sorted(tags)),
+            kind=model.kind,
         ),
         version=_version_record(version),
         parent=_version_record(version.parent) if version.parent else None,
@@ -297,6 +471,12 @@ def documentation_facts(*, name: str, number: int, now: datetime) -> Documentati
             for a in alerts
         ),
         audit=_audit(version),
+        intake=_intake_record(current_intakes([model.pk]).get(model.pk)),
+        coverage=coverage,
+        coverage_version=coverage_version,
+        performance_reports=performance,
+        fairness_reports=fairness,
+        monitoring_alerts=monitoring_alerts,
     )
 
 

@@ -34,7 +34,7 @@ def test_an_auditor_reads_the_latest_revision_with_its_gaps(two_revisions, audit
     html = response.content.decode()
     assert "Technical documentation: Churn v1" in html
     assert 'id="doc-gaps"' in html
-    assert "Gaps (5)" in html
+    assert "Gaps (6)" in html
     assert 'data-gap="human_oversight"' in html
     assert html.index('id="doc-gaps"') < html.index(
         'data-section="general_description"'
@@ -60,7 +60,7 @@ def test_the_team_generates_from_the_page(documented, data_scientist):  # noqa: 
     assert response.redirect_chain == [(PAGE, 302)]
     html = response.content.decode()
     assert (
-        "Revision 1 of churn v1&#x27;s technical documentation generated, with 5 gaps."
+        "Revision 1 of churn v1&#x27;s technical documentation generated, with 6 gaps."
         in html
     )
     (document,) = TechnicalDocument.objects.all()

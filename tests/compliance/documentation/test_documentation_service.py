@@ -12,6 +12,8 @@ from django.db import DatabaseError, transaction
 from compliance.documentation.services import generate_technical_document
 from compliance.models import TechnicalDocument
 from mlgov.exceptions import PermissionDeniedError
+from registry.intake import submit_intake
+from tests.registry.intake_answers import answers
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +37,8 @@ def test_each_generation_is_the_next_revision(v1, data_scientist, governance_adm
         "Use-case intake",
         "Obligation coverage",
         "Human-oversight measures",
-        "Performance and fairness monitoring",
+        "Performance reports",
+        "Fairness reports",
     ]
     assert stored.content["version"] == 1
     # The second revision's audit trail names the first generation.
@@ -80,23 +83,27 @@ def test_a_stored_revision_is_never_changed_or_deleted(v1, data_scientist):
     )
 
 
-def test_the_pdf_reads_back_with_every_section(v1, data_scientist, tmp_path):
+def pdf_text(document, tmp_path) -> str:
+    """The words of a revision's PDF, as pdftotext reads them."""
     pdftotext = shutil.which("pdftotext")
     assert pdftotext, "pdftotext (Debian poppler-utils) is needed: .ci/run installs it"
-    document = generate_technical_document(actor=data_scientist, version=v1)
-    path = tmp_path / "annex-iv.pdf"
+    path = tmp_path / f"annex-iv-{document.revision}.pdf"
     path.write_bytes(bytes(document.pdf))
-
     # Cells wrap their text over lines: words are compared, not line breaks.
-    text = " ".join(
+    return " ".join(
         subprocess.run(
             [pdftotext, str(path), "-"], check=True, capture_output=True, text=True
         ).stdout.split()
     )
 
+
+def test_the_pdf_reads_back_with_every_section(v1, data_scientist, tmp_path):
+    document = generate_technical_document(actor=data_scientist, version=v1)
+    text = pdf_text(document, tmp_path)
+
     assert "Technical documentation: Churn (churn) version 1" in text
     headings = [
-        "Gaps (5)",
+        "Gaps (6)",
         "1. General description",
         "2. Intended purpose",
         "3. Development process and data",
@@ -118,3 +125,40 @@ def test_the_pdf_reads_back_with_every_section(v1, data_scientist, tmp_path):
         "Revision 1, generated",
     ):
         assert expected in text, expected
+
+
+def test_the_pdf_reads_the_intake_and_loses_the_oversight_gap_once_filled(
+    v1, data_scientist, tmp_path
+):
+    submit_intake(actor=data_scientist, model=v1.model, answers=answers())
+    first = pdf_text(
+        generate_technical_document(actor=data_scientist, version=v1), tmp_path
+    )
+
+    for expected in (
+        "Creditworthiness and credit scoring of natural persons (Annex III 5(b))",
+        "Scores consumer credit applications.",
+        "Applicants for consumer loans.",
+        "Human in the loop: a person confirms each decision",
+        "EU AI Act category high risk",
+        "Gap: Human-oversight measures.",
+        "Gap: Human-oversight contact.",
+    ):
+        assert expected in first, expected
+    assert "Gap: Use-case intake." not in first
+
+    submit_intake(
+        actor=data_scientist,
+        model=v1.model,
+        answers=answers(
+            human_oversight_measures="A credit officer confirms every refusal.",
+            human_oversight_contact="credit-officers@example.com",
+        ),
+    )
+    second = generate_technical_document(actor=data_scientist, version=v1)
+    text = pdf_text(second, tmp_path)
+
+    assert "A credit officer confirms every refusal." in text
+    assert "credit-officers@example.com" in text
+    assert "Human-oversight measures" not in [gap["item"] for gap in second.gaps]
+    assert "Gap: Human-oversight" not in text
