@@ -48,7 +48,8 @@ def test_eu_coverage_of_the_credit_model_shows_met_and_unmet_obligations(
     assert found["art-10"] == PARTLY_MET  # ethical considerations blank
     assert found["art-11"] == UNMET
     assert found["art-12"] == MET
-    assert found["art-15"] == MET
+    assert found["art-14"] == PARTLY_MET  # no intake documents oversight
+    assert found["art-15"] == PARTLY_MET  # no performance report in production
     assert found["art-17"] == PARTLY_MET  # no enforced min_approvals rule
     assert found["art-50"] == NOT_APPLICABLE
     art_11 = next(r for r in eu.obligations if r.obligation.id == "art-11")
@@ -111,6 +112,8 @@ def test_portfolio_coverage_queries_are_pinned(
 ):
     # Frameworks 2 (packs, custom obligations), standings 9, subject facts 5
     # (each with the latest monitoring reports), deployments 1, drift reports
-    # 1, alerts 1, audit retention 1, models 1.
-    with django_assert_num_queries(21):
+    # 1, alerts 1, audit retention 1, the subjects' provenance and newest
+    # technical document 1, models (with their current intake's oversight
+    # answers) 1.
+    with django_assert_num_queries(22):
         portfolio_coverage(MLModel.objects.all())
