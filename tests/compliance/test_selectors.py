@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from compliance.documentation.services import generate_technical_document
 from compliance.engine import MET, NOT_APPLICABLE, PARTLY_MET, UNMET
 from compliance.selectors import (
     coverage_facts,
@@ -12,14 +13,58 @@ from compliance.selectors import (
     portfolio_coverage,
 )
 from compliance.services import add_custom_obligation, set_framework_enabled
+from registry.intake import submit_intake
 from registry.models import MLModel
 from tests.factories import MLModelFactory, ModelVersionFactory
+from tests.registry.intake_answers import answers
 
 pytestmark = pytest.mark.django_db
 
 
 def statuses(coverage):
     return {result.obligation.id: result.status for result in coverage.obligations}
+
+
+def test_the_facts_read_oversight_provenance_and_the_newest_document(
+    scene, governance_admin
+):
+    vendor = MLModelFactory(name="assistant", kind="vendor_model")
+    ModelVersionFactory(
+        model=vendor,
+        version=1,
+        status="approved",
+        provider="openai",
+        provider_model="gpt-4o-2024-08-06",
+        artifact_sha256="b" * 64,
+    )
+    submit_intake(actor=governance_admin, model=scene.credit, answers=answers())
+    submit_intake(
+        actor=governance_admin,
+        model=scene.credit,
+        answers=answers(
+            human_oversight_measures="Officers confirm declines.",
+            human_oversight_contact="Head of Credit",
+        ),
+    )
+    generate_technical_document(actor=governance_admin, version=scene.credit_v1)
+    second = generate_technical_document(
+        actor=governance_admin, version=scene.credit_v1
+    )
+
+    facts = coverage_facts(MLModel.objects.all())
+    credit = facts[scene.credit.pk]
+    assert credit.kind == "predictive"
+    assert credit.human_oversight_measures == "Officers confirm declines."
+    assert credit.human_oversight_contact == "Head of Credit"
+    assert credit.provenance.provider == ""
+    assert facts[vendor.pk].kind == "vendor_model"
+    assert facts[vendor.pk].provenance.provider_model == "gpt-4o-2024-08-06"
+    assert facts[vendor.pk].provenance.artifact_sha256 == "b" * 64
+    assert credit.latest_document.revision == 2
+    assert credit.latest_document.generated_at == second.generated_at
+    # The chatbot: never assessed, nothing documented.
+    chatbot = facts[scene.chatbot.pk]
+    assert chatbot.human_oversight_contact == "" and chatbot.latest_document is None
 
 
 def test_no_framework_is_enabled_by_default(scene):
