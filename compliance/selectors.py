@@ -259,6 +259,7 @@ def coverage_facts(
     # The current intake's human oversight answers, read with the models.
     intake = UseCaseIntake.objects.filter(model=OuterRef("pk")).order_by("-revision")
     rows = models.annotate(
+        intake_revision=Subquery(intake.values("revision")[:1]),
         oversight_measures=Subquery(intake.values("human_oversight_measures")[:1]),
         oversight_contact=Subquery(intake.values("human_oversight_contact")[:1]),
     ).values_list(
@@ -267,11 +268,12 @@ def coverage_facts(
         "risk_tier",
         "ai_act_category",
         "kind",
+        "intake_revision",
         "oversight_measures",
         "oversight_contact",
     )
     result = {}
-    for model_id, name, tier, category, kind, measures, contact in rows:
+    for model_id, name, tier, category, kind, revision, measures, contact in rows:
         found = subjects.get(model_id)
         oldest, unhandled = alerts.get(model_id, (None, 0))
         if found is None:
@@ -280,6 +282,7 @@ def coverage_facts(
                 risk_tier=tier,
                 ai_act_category=category,
                 kind=kind,
+                intake_revision=revision,
                 human_oversight_measures=measures or "",
                 human_oversight_contact=contact or "",
                 oldest_unhandled_alert_at=oldest,
@@ -296,6 +299,7 @@ def coverage_facts(
             risk_tier=tier,
             ai_act_category=category,
             kind=kind,
+            intake_revision=revision,
             human_oversight_measures=measures or "",
             human_oversight_contact=contact or "",
             version=subject.version.version,

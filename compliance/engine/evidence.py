@@ -359,7 +359,7 @@ def _human_oversight_documented(
     params: Mapping[str, Any], facts: CoverageFacts, now: datetime
 ) -> EvidenceOutcome:
     link = EvidenceLink(LINK_INTAKE, facts.model)
-    if facts.ai_act_category == AI_ACT_UNASSESSED:
+    if facts.intake_revision is None:
         return EvidenceOutcome(
             False, "no human oversight is documented: the intake is not answered", link
         )
@@ -373,11 +373,13 @@ def _human_oversight_documented(
     ]
     if missing:
         return EvidenceOutcome(
-            False, f"the current intake leaves {_join(missing)} blank", link
+            False,
+            f"intake revision {facts.intake_revision} leaves {_join(missing)} blank",
+            link,
         )
     return EvidenceOutcome(
         True,
-        "the current intake documents human oversight "
+        f"intake revision {facts.intake_revision} documents human oversight "
         f"(contact: {facts.human_oversight_contact.strip()})",
         link,
     )

@@ -66,8 +66,9 @@ class CoverageFacts:
     risk_tier: str
     ai_act_category: str
     kind: str = KIND_PREDICTIVE
-    # The current use-case intake's human oversight answers ("" when the
-    # model was never assessed or left them blank).
+    # The current use-case intake's revision (None: never answered) and its
+    # human oversight answers ("" when left blank).
+    intake_revision: int | None = None
     human_oversight_measures: str = ""
     human_oversight_contact: str = ""
     # The production subject: the version serving there, else the candidate.

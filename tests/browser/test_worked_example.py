@@ -63,7 +63,7 @@ def test_a_data_scientist_documents_human_oversight_and_art_14_is_met(
     before = art_14(page)
     assert before.get_attribute("data-status") != "met"
     assert (
-        "the current intake leaves human oversight measures and human oversight "
+        "intake revision 1 leaves human oversight measures and human oversight "
         "contact blank" in before.inner_text()
     )
     page.screenshot(
@@ -87,7 +87,9 @@ def test_a_data_scientist_documents_human_oversight_and_art_14_is_met(
     page.goto(obligations)
     after = art_14(page)
     assert after.get_attribute("data-status") == "met"
-    assert "(contact: Head of Credit Decisioning)" in after.inner_text()
+    assert "revision 2 documents human oversight (contact: Head of Credit" in (
+        after.inner_text()
+    )
     page.screenshot(
         path=str(screenshot_dir() / "worked-example-obligations-after.png"),
         full_page=True,

@@ -36,6 +36,7 @@ def fairness(days_ago: int, ratio: float | None, attribute="age_band"):
 
 
 OVERSIGHT = {
+    "intake_revision": 2,
     "human_oversight_measures": "A credit officer confirms every decline.",
     "human_oversight_contact": "Head of Credit Decisioning",
 }
@@ -45,15 +46,15 @@ def test_human_oversight_needs_both_answers_of_the_current_intake():
     met = judge("human_oversight_documented", **OVERSIGHT)
     assert met.met
     assert met.detail == (
-        "the current intake documents human oversight "
+        "intake revision 2 documents human oversight "
         "(contact: Head of Credit Decisioning)"
     )
     assert met.link == EvidenceLink("intake", "credit")
 
-    blank = judge("human_oversight_documented")
+    blank = judge("human_oversight_documented", intake_revision=1)
     assert not blank.met
     assert blank.detail == (
-        "the current intake leaves human oversight measures and human "
+        "intake revision 1 leaves human oversight measures and human "
         "oversight contact blank"
     )
     no_contact = judge(
@@ -61,12 +62,13 @@ def test_human_oversight_needs_both_answers_of_the_current_intake():
         **{**OVERSIGHT, "human_oversight_contact": "   "},
     )
     assert no_contact.detail == (
-        "the current intake leaves human oversight contact blank"
+        "intake revision 2 leaves human oversight contact blank"
     )
-    unassessed = judge(
-        "human_oversight_documented", ai_act_category="unassessed", **OVERSIGHT
+    never = judge("human_oversight_documented")
+    assert not never.met
+    assert never.detail == (
+        "no human oversight is documented: the intake is not answered"
     )
-    assert not unassessed.met
 
 
 PRODUCTION = {"environment": "production", "max_age_days": 30}

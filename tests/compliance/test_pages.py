@@ -42,6 +42,12 @@ def test_the_obligations_page_shows_status_evidence_links_and_gaps(
     art_11 = row_of(html, "art-11")
     assert 'data-status="unmet"' in art_11
     assert "is missing ethical_considerations" in art_11
+    # The gaps lead where they are fixed: the version's documentation page,
+    # the model's intake.
+    assert '<a href="/models/credit/v1/documentation/">no technical' in art_11
+    assert '<a href="/models/credit/intake/">no human oversight' in row_of(
+        html, "art-14"
+    )
     assert 'data-not-applicable="art-50"' in html
 
 

@@ -53,7 +53,7 @@ def test_the_facts_read_oversight_provenance_and_the_newest_document(
 
     facts = coverage_facts(MLModel.objects.all())
     credit = facts[scene.credit.pk]
-    assert credit.kind == "predictive"
+    assert credit.kind == "predictive" and credit.intake_revision == 2
     assert credit.human_oversight_measures == "Officers confirm declines."
     assert credit.human_oversight_contact == "Head of Credit"
     assert credit.provenance.provider == ""
@@ -64,7 +64,7 @@ def test_the_facts_read_oversight_provenance_and_the_newest_document(
     assert credit.latest_document.generated_at == second.generated_at
     # The chatbot: never assessed, nothing documented.
     chatbot = facts[scene.chatbot.pk]
-    assert chatbot.human_oversight_contact == "" and chatbot.latest_document is None
+    assert chatbot.intake_revision is None and chatbot.latest_document is None
 
 
 def test_no_framework_is_enabled_by_default(scene):

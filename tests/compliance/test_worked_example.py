@@ -141,7 +141,7 @@ def test_the_worked_example(
     assert before["art-6"]["status"] == MET
     assert before["art-14"]["status"] in (PARTLY_MET, UNMET)
     assert gaps(before["art-14"]) == [
-        "the current intake leaves human oversight measures and human "
+        "intake revision 1 leaves human oversight measures and human "
         "oversight contact blank"
     ]
     assert before["art-10"]["status"] in (PARTLY_MET, UNMET)
