@@ -16,16 +16,18 @@ from compliance.engine import (
     AuditRetentionFacts,
     CoverageCounts,
     CoverageFacts,
+    DocumentRef,
     DriftReportRef,
     EnforcedRule,
     FrameworkCoverage,
     FrameworkSpec,
     ObligationSpec,
     PackError,
+    ProvenanceFacts,
     model_coverage,
     validate_obligation,
 )
-from compliance.models import CustomObligation, FrameworkPack
+from compliance.models import CustomObligation, FrameworkPack, TechnicalDocument
 from compliance.packs import shipped_packs
 from deployments.models import Deployment
 from deployments.selectors import model_standings
@@ -38,7 +40,7 @@ from governance.selectors import version_facts
 from mlgov.exceptions import NotFoundError
 from mlgov.models import AuditRetention
 from registry.constants import PRODUCTION
-from registry.models import MLModel, ModelVersion
+from registry.models import MLModel, ModelVersion, UseCaseIntake
 from registry.selectors import model_by_name
 
 logger = logging.getLogger(__name__)
@@ -170,6 +172,41 @@ def _latest_production_drift(version_ids: set[int]) -> dict[int, DriftReportRef]
     }
 
 
+def _provenance_and_documents(
+    version_ids: set[int],
+) -> dict[int, tuple[ProvenanceFacts, DocumentRef | None]]:
+    """Per version id, where it comes from and its newest technical document,
+    one query."""
+    if not version_ids:
+        return {}
+    newest = TechnicalDocument.objects.filter(version=OuterRef("pk")).order_by(
+        "-revision"
+    )
+    rows = (
+        ModelVersion.objects.filter(pk__in=version_ids)
+        .annotate(
+            document_revision=Subquery(newest.values("revision")[:1]),
+            document_at=Subquery(newest.values("generated_at")[:1]),
+        )
+        .values_list(
+            "pk",
+            "artifact_sha256",
+            "training_data_ref",
+            "provider",
+            "provider_model",
+            "document_revision",
+            "document_at",
+        )
+    )
+    return {
+        pk: (
+            ProvenanceFacts(sha256, training_data, provider, provider_model),
+            DocumentRef(revision, at) if revision is not None else None,
+        )
+        for pk, sha256, training_data, provider, provider_model, revision, at in rows
+    }
+
+
 def _unhandled_alerts(models: QuerySet[MLModel]) -> dict[int, tuple[datetime, int]]:
     """Per model id, when its oldest open (unacknowledged) alert was first seen
     and how many are open, one query."""
@@ -218,10 +255,25 @@ def coverage_facts(
     drift = _latest_production_drift(serving_ids)
     alerts = _unhandled_alerts(models)
     retention = audit_retention_facts()
+    origins = _provenance_and_documents(subject_ids)
+    # The current intake's human oversight answers, read with the models.
+    intake = UseCaseIntake.objects.filter(model=OuterRef("pk")).order_by("-revision")
+    rows = models.annotate(
+        intake_revision=Subquery(intake.values("revision")[:1]),
+        oversight_measures=Subquery(intake.values("human_oversight_measures")[:1]),
+        oversight_contact=Subquery(intake.values("human_oversight_contact")[:1]),
+    ).values_list(
+        "pk",
+        "name",
+        "risk_tier",
+        "ai_act_category",
+        "kind",
+        "intake_revision",
+        "oversight_measures",
+        "oversight_contact",
+    )
     result = {}
-    for model_id, name, tier, category in models.values_list(
-        "pk", "name", "risk_tier", "ai_act_category"
-    ):
+    for model_id, name, tier, category, kind, revision, measures, contact in rows:
         found = subjects.get(model_id)
         oldest, unhandled = alerts.get(model_id, (None, 0))
         if found is None:
@@ -229,6 +281,10 @@ def coverage_facts(
                 model=name,
                 risk_tier=tier,
                 ai_act_category=category,
+                kind=kind,
+                intake_revision=revision,
+                human_oversight_measures=measures or "",
+                human_oversight_contact=contact or "",
                 oldest_unhandled_alert_at=oldest,
                 unhandled_alerts=unhandled,
                 audit_retention=retention,
@@ -237,10 +293,15 @@ def coverage_facts(
         subject = found.subject
         version_id = subject.version.version_id
         facts = facts_of[version_id]
+        provenance, document = origins[version_id]
         result[model_id] = CoverageFacts(
             model=name,
             risk_tier=tier,
             ai_act_category=category,
+            kind=kind,
+            intake_revision=revision,
+            human_oversight_measures=measures or "",
+            human_oversight_contact=contact or "",
             version=subject.version.version,
             is_serving=subject.is_serving,
             model_card=facts.model_card,
@@ -261,6 +322,9 @@ def coverage_facts(
             oldest_unhandled_alert_at=oldest,
             unhandled_alerts=unhandled,
             audit_retention=retention,
+            monitoring=facts.monitoring,
+            provenance=provenance,
+            latest_document=document,
         )
     return result
 

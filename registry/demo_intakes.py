@@ -5,7 +5,9 @@ what a live answer would give.
 
 The worked example of issue 24 is the first credit-risk model (`pd-00001`):
 its intake derives "high-risk (Annex III 5(b), creditworthiness)" and its
-human-oversight answers are still blank; its team fills them later."""
+human-oversight answers are still blank; its team fills them later, in a
+second revision (`answer_worked_example_oversight`, run by the compliance
+demo step once the EU AI Act pack shows the gap)."""
 
 from datetime import datetime, timedelta
 from typing import Any
@@ -150,3 +152,26 @@ def seed_intakes(*, names: list[str], now: datetime) -> int:
             submit_intake(actor=author, model=model, answers=answers, answered_at=when)
         answered += 1
     return answered
+
+
+def answer_worked_example_oversight(*, now: datetime) -> bool:
+    """The worked example's team answers the human oversight questions in a
+    new intake revision, an hour before `now`; False when the model is
+    absent or its current revision already answers them."""
+    model = (
+        demo_objects(MLModel)
+        .filter(name=WORKED_EXAMPLE, owner__isnull=False)
+        .select_related("team", "owner")
+        .first()
+    )
+    if model is None or model.owner is None:
+        return False
+    current = UseCaseIntake.objects.filter(model=model).order_by("-revision").first()
+    if current is None or current.has_oversight_measures:
+        return False
+    answers = {**_BASE, **ANSWERS[_purpose_of(model.name)]}
+    author = model.owner
+    when = max(current.answered_at + timedelta(minutes=1), now - timedelta(hours=1))
+    with transaction.atomic(), audit_entries_dated(when), set_actor(author):
+        submit_intake(actor=author, model=model, answers=answers, answered_at=when)
+    return True

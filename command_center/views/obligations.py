@@ -31,6 +31,10 @@ def evidence_url(link: EvidenceLink | None, model: str) -> str | None:
         return f"{deployments}?model={model}&environment=production"
     if link.target == "drift_alerts":
         return f"{reverse('command_center:alert-list')}?model={model}"
+    if link.target == "intake":
+        return reverse("command_center:model-intake", args=[model])
+    if link.target == "documentation":
+        return reverse("command_center:documentation", args=[model, int(link.ref)])
     if link.target == "audit":
         return reverse("command_center:audit")
     return detail

@@ -32,8 +32,10 @@ from compliance.engine.evidence import (
 from compliance.engine.facts import (
     AuditRetentionFacts,
     CoverageFacts,
+    DocumentRef,
     DriftReportRef,
     EnforcedRule,
+    ProvenanceFacts,
 )
 from compliance.engine.schema import (
     AppliesTo,
@@ -60,6 +62,7 @@ __all__ = [
     "AuditRetentionFacts",
     "CoverageCounts",
     "CoverageFacts",
+    "DocumentRef",
     "DriftReportRef",
     "EnforcedRule",
     "EvidenceKind",
@@ -72,6 +75,7 @@ __all__ = [
     "ObligationResult",
     "ObligationSpec",
     "PackError",
+    "ProvenanceFacts",
     "framework_coverage",
     "judge_obligation",
     "model_coverage",

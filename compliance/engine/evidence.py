@@ -14,8 +14,14 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from compliance.engine.facts import CoverageFacts
-from governance.engine import RULE_KINDS
-from registry.constants import AI_ACT_UNASSESSED, MODEL_CARD_FIELDS
+from drift.quality.constants import DISPARATE_IMPACT_RATIO, FAIRNESS, PERFORMANCE
+from governance.engine import RULE_KINDS, MonitoredReport
+from registry.constants import (
+    AI_ACT_UNASSESSED,
+    KIND_LLM_APPLICATION,
+    KIND_VENDOR_MODEL,
+    MODEL_CARD_FIELDS,
+)
 
 # Where a piece of evidence lives; the command center turns these into URLs.
 LINK_POLICY = "policy"
@@ -25,6 +31,8 @@ LINK_DEPLOYMENT = "deployment"
 LINK_DRIFT_ALERTS = "drift_alerts"
 LINK_AUDIT = "audit"
 LINK_MODEL = "model"
+LINK_INTAKE = "intake"
+LINK_DOCUMENTATION = "documentation"
 LINK_TARGETS: tuple[str, ...] = (
     LINK_POLICY,
     LINK_VERSION,
@@ -33,6 +41,8 @@ LINK_TARGETS: tuple[str, ...] = (
     LINK_DRIFT_ALERTS,
     LINK_AUDIT,
     LINK_MODEL,
+    LINK_INTAKE,
+    LINK_DOCUMENTATION,
 )
 
 
@@ -71,12 +81,18 @@ EVIDENCE_REGISTRY: dict[str, EvidenceKind] = {}
 
 
 def _evidence_kind(
-    name: str, description: str, **properties: dict[str, Any]
+    name: str,
+    description: str,
+    *,
+    optional: Sequence[str] = (),
+    **properties: dict[str, Any],
 ) -> Callable[[EvidenceEvaluator], EvidenceEvaluator]:
+    """Register an evaluator; its parameters are required but for those
+    named in `optional`."""
     schema = {
         "type": "object",
         "properties": properties,
-        "required": list(properties),
+        "required": [key for key in properties if key not in optional],
         "additionalProperties": False,
     }
 
@@ -330,6 +346,233 @@ def _audit_retention(
     return EvidenceOutcome(
         True,
         f"every pruning kept at least {_plural(kept_years, 'year')} of audit trail",
+        link,
+    )
+
+
+@_evidence_kind(
+    "human_oversight_documented",
+    "The current use-case intake says how people oversee the model and who "
+    "answers for it: its human oversight measures and contact are filled.",
+)
+def _human_oversight_documented(
+    params: Mapping[str, Any], facts: CoverageFacts, now: datetime
+) -> EvidenceOutcome:
+    link = EvidenceLink(LINK_INTAKE, facts.model)
+    if facts.intake_revision is None:
+        return EvidenceOutcome(
+            False, "no human oversight is documented: the intake is not answered", link
+        )
+    missing = [
+        label
+        for label, text in (
+            ("human oversight measures", facts.human_oversight_measures),
+            ("human oversight contact", facts.human_oversight_contact),
+        )
+        if not _is_filled(text)
+    ]
+    if missing:
+        return EvidenceOutcome(
+            False,
+            f"intake revision {facts.intake_revision} leaves {_join(missing)} blank",
+            link,
+        )
+    return EvidenceOutcome(
+        True,
+        f"intake revision {facts.intake_revision} documents human oversight "
+        f"(contact: {facts.human_oversight_contact.strip()})",
+        link,
+    )
+
+
+def _reports(
+    facts: CoverageFacts, kind: str, environment: str | None = None
+) -> list[tuple[str, MonitoredReport]]:
+    """The speaking version's latest reports of `kind`, in `environment` or
+    in any, newest window first."""
+    found: list[tuple[str, MonitoredReport]] = [
+        (name, report)
+        for name, reports in facts.monitoring.items()
+        if environment is None or name == environment
+        for report in reports
+        if report.kind == kind
+    ]
+    return sorted(found, key=lambda item: item[1].window_end, reverse=True)
+
+
+def _age(now: datetime, then: datetime) -> str:
+    age = now - then
+    return "today" if age.days == 0 else f"{_plural(age.days, 'day')} ago"
+
+
+@_evidence_kind(
+    "performance_monitored",
+    "A performance report for the version speaking in production, in this "
+    "environment, whose window ended within this many days.",
+    environment={"type": "string"},
+    max_age_days={"type": "integer", "minimum": 1},
+)
+def _performance_monitored(
+    params: Mapping[str, Any], facts: CoverageFacts, now: datetime
+) -> EvidenceOutcome:
+    environment = params["environment"]
+    limit = params["max_age_days"]
+    if facts.version is None:
+        return EvidenceOutcome(False, f"no performance report: {NO_VERSION}")
+    link = _version_link(facts)
+    reports = _reports(facts, PERFORMANCE, environment)
+    if not reports:
+        return EvidenceOutcome(
+            False,
+            f"no performance report for {facts.subject_label} in {environment}",
+            link,
+        )
+    report = reports[0][1]
+    if now - report.window_end > timedelta(days=limit):
+        return EvidenceOutcome(
+            False,
+            f"the last performance report for {facts.subject_label} in "
+            f"{environment} covers a window that ended "
+            f"{_age(now, report.window_end)}; at most {limit} days allowed",
+            link,
+        )
+    return EvidenceOutcome(
+        True,
+        f"a performance report for {facts.subject_label} in {environment}, "
+        f"window ended {_age(now, report.window_end)}",
+        link,
+    )
+
+
+@_evidence_kind(
+    "fairness_examined",
+    "A fairness report for the version speaking in production (in any "
+    "environment) whose window ended within this many days; with min_ratio, "
+    "each recent one's disparate impact ratio is at least that.",
+    optional=("min_ratio",),
+    max_age_days={"type": "integer", "minimum": 1},
+    min_ratio={"type": "number", "minimum": 0, "maximum": 1},
+)
+def _fairness_examined(
+    params: Mapping[str, Any], facts: CoverageFacts, now: datetime
+) -> EvidenceOutcome:
+    limit = params["max_age_days"]
+    floor = params.get("min_ratio")
+    if facts.version is None:
+        return EvidenceOutcome(False, f"no fairness report: {NO_VERSION}")
+    link = _version_link(facts)
+    reports = _reports(facts, FAIRNESS)
+    if not reports:
+        return EvidenceOutcome(
+            False, f"no fairness report for {facts.subject_label}", link
+        )
+    recent = [
+        (environment, report)
+        for environment, report in reports
+        if now - report.window_end <= timedelta(days=limit)
+    ]
+    if not recent:
+        return EvidenceOutcome(
+            False,
+            f"the last fairness report for {facts.subject_label} covers a window "
+            f"that ended {_age(now, reports[0][1].window_end)}; at most {limit} "
+            "days allowed",
+            link,
+        )
+    attributes = sorted({report.attribute for _env, report in recent})
+    if floor is not None:
+        below = sorted(
+            {
+                f"{report.attribute} in {environment}"
+                for environment, report in recent
+                if (ratio := report.values.get(DISPARATE_IMPACT_RATIO)) is None
+                or ratio < floor
+            }
+        )
+        if below:
+            return EvidenceOutcome(
+                False,
+                f"the disparate impact ratio of {_join(below)} is below {floor:g} "
+                "or could not be computed",
+                link,
+            )
+    detail = (
+        f"{facts.subject_label} examined for fairness by {_join(attributes)}, "
+        f"window ended {_age(now, recent[0][1].window_end)}"
+    )
+    if floor is not None:
+        detail += f"; disparate impact ratio at least {floor:g}"
+    return EvidenceOutcome(True, detail, link)
+
+
+@_evidence_kind(
+    "provenance_recorded",
+    "The version speaking in production names where it comes from: its "
+    "provider and provider model (LLM applications and vendor models), its "
+    "artifact's SHA-256 and training data (predictive models).",
+)
+def _provenance_recorded(
+    params: Mapping[str, Any], facts: CoverageFacts, now: datetime
+) -> EvidenceOutcome:
+    if facts.version is None:
+        return EvidenceOutcome(False, f"no provenance: {NO_VERSION}")
+    link = _version_link(facts)
+    found = facts.provenance
+    if facts.kind in (KIND_LLM_APPLICATION, KIND_VENDOR_MODEL):
+        fields = (
+            ("provider", found.provider),
+            ("provider model", found.provider_model),
+        )
+    else:
+        fields = (
+            ("artifact SHA-256", found.artifact_sha256),
+            ("training data reference", found.training_data_ref),
+        )
+    missing = [label for label, value in fields if not _is_filled(value)]
+    if missing:
+        return EvidenceOutcome(
+            False, f"{facts.subject_label} does not record its {_join(missing)}", link
+        )
+    return EvidenceOutcome(
+        True,
+        f"{facts.subject_label} records its {_join([label for label, _ in fields])}",
+        link,
+    )
+
+
+@_evidence_kind(
+    "documentation_generated",
+    "The version speaking in production has Annex IV technical documentation "
+    "generated (within this many days, when max_age_days is given).",
+    optional=("max_age_days",),
+    max_age_days={"type": "integer", "minimum": 1},
+)
+def _documentation_generated(
+    params: Mapping[str, Any], facts: CoverageFacts, now: datetime
+) -> EvidenceOutcome:
+    limit = params.get("max_age_days")
+    if facts.version is None:
+        return EvidenceOutcome(False, f"no technical documentation: {NO_VERSION}")
+    document = facts.latest_document
+    link = EvidenceLink(LINK_DOCUMENTATION, str(facts.version))
+    if document is None:
+        return EvidenceOutcome(
+            False,
+            f"no technical documentation was generated for {facts.subject_label}",
+            link,
+        )
+    when = _age(now, document.generated_at)
+    if limit is not None and now - document.generated_at > timedelta(days=limit):
+        return EvidenceOutcome(
+            False,
+            f"the technical documentation of {facts.subject_label} was generated "
+            f"{when}; at most {limit} days allowed",
+            link,
+        )
+    return EvidenceOutcome(
+        True,
+        f"technical documentation revision {document.revision} of "
+        f"{facts.subject_label}, generated {when}",
         link,
     )
 

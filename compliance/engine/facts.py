@@ -6,6 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from governance.engine import MonitoredReport
+from registry.constants import KIND_PREDICTIVE
+
 
 @dataclass(frozen=True, slots=True)
 class EnforcedRule:
@@ -27,6 +30,26 @@ class DriftReportRef:
 
 
 @dataclass(frozen=True, slots=True)
+class ProvenanceFacts:
+    """Where the speaking version comes from: its artifact's checksum and
+    training data (predictive models), its provider and provider model
+    (LLM applications and vendor models)."""
+
+    artifact_sha256: str = ""
+    training_data_ref: str = ""
+    provider: str = ""
+    provider_model: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRef:
+    """The newest Annex IV technical document of the speaking version."""
+
+    revision: int
+    generated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class AuditRetentionFacts:
     """How much audit trail the installation keeps: the shortest span any
     pruning kept (`prune_audit`), None when nothing was ever pruned."""
@@ -42,6 +65,12 @@ class CoverageFacts:
     model: str
     risk_tier: str
     ai_act_category: str
+    kind: str = KIND_PREDICTIVE
+    # The current use-case intake's revision (None: never answered) and its
+    # human oversight answers ("" when left blank).
+    intake_revision: int | None = None
+    human_oversight_measures: str = ""
+    human_oversight_contact: str = ""
     # The production subject: the version serving there, else the candidate.
     version: int | None = None
     is_serving: bool = False
@@ -57,6 +86,11 @@ class CoverageFacts:
     oldest_unhandled_alert_at: datetime | None = None
     unhandled_alerts: int = 0
     audit_retention: AuditRetentionFacts = field(default_factory=AuditRetentionFacts)
+    # The speaking version's latest performance and fairness reports, per
+    # environment name (governance's facts, read once).
+    monitoring: Mapping[str, tuple[MonitoredReport, ...]] = field(default_factory=dict)
+    provenance: ProvenanceFacts = field(default_factory=ProvenanceFacts)
+    latest_document: DocumentRef | None = None
 
     @property
     def subject_label(self) -> str:

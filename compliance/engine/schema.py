@@ -161,6 +161,17 @@ def _param(schema: Mapping[str, Any], value: Any, field: str) -> Any:
         if value < schema.get("minimum", value):
             raise PackError(field, f"Must be at least {schema['minimum']}.")
         return value
+    if expected == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise PackError(field, "Must be a number.")
+        if not math.isfinite(value):
+            raise PackError(field, "Must be a finite number.")
+        value = float(value)
+        if value < schema.get("minimum", value):
+            raise PackError(field, f"Must be at least {schema['minimum']}.")
+        if value > schema.get("maximum", value):
+            raise PackError(field, f"Must be at most {schema['maximum']}.")
+        return value
     if expected == "array":
         if not isinstance(value, list):
             raise PackError(field, "Must be a list.")
@@ -193,9 +204,11 @@ def validate_evidence(data: Any, field: str) -> EvidenceSpec:
                 f"{field}.params.{key}", f"Unknown parameter; {kind} takes {takes}."
             )
     normalised = {}
-    for key in schema["required"]:
+    for key in properties:
         if key not in params:
-            raise PackError(f"{field}.params.{key}", "This parameter is required.")
+            if key in schema["required"]:
+                raise PackError(f"{field}.params.{key}", "This parameter is required.")
+            continue
         normalised[key] = _param(properties[key], params[key], f"{field}.params.{key}")
     return EvidenceSpec(kind, normalised)
 

@@ -51,7 +51,7 @@ def test_an_auditor_reads_the_obligations_of_a_high_risk_model(
     browser_page.wait_for_url("**/models/credit/obligations/")
 
     eu = browser_page.locator('[data-framework="eu_ai_act"]')
-    assert "7 met" in eu.locator('[data-counts="eu_ai_act"]').inner_text()
+    assert "4 met" in eu.locator('[data-counts="eu_ai_act"]').inner_text()
     art_11 = eu.locator('[data-obligation="art-11"]')
     assert art_11.get_attribute("data-status") == "unmet"
     assert "missing ethical_considerations" in art_11.inner_text()

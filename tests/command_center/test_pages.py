@@ -191,8 +191,9 @@ MODEL_LIST = 25
 # With a framework enabled: its custom obligations (one), then the coverage
 # facts (compliance.selectors.coverage_facts): the speaking versions' facts
 # (governance's five), production deployments, drift reports, unhandled
-# alerts, audit retention and the models (five).
-COLD_OVERVIEW_WITH_FRAMEWORKS = COLD_OVERVIEW + 1 + 5 + 5
+# alerts, audit retention, the subjects' provenance and newest technical
+# document, and the models with their current intake's oversight (six).
+COLD_OVERVIEW_WITH_FRAMEWORKS = COLD_OVERVIEW + 1 + 5 + 6
 # The model page: its audit history is paged (a count and a page), it reads
 # the MLflow origin in one (aliases included), the open ungoverned MLflow
 # changes in one, and its row the two exposure queries and the enabled

@@ -28,7 +28,7 @@ def test_a_model_obligations_lists_each_enabled_framework(
     body = response.json()
     assert body["version_label"] == "v1 serving"
     (eu,) = body["frameworks"]
-    assert eu["framework"] == "eu_ai_act" and eu["version"] == "2026.12.1"
+    assert eu["framework"] == "eu_ai_act" and eu["version"] == "2026.12.2"
     art_12 = next(o for o in eu["obligations"] if o["id"] == "art-12")
     assert art_12["reference"] == "Art. 12 and Art. 18-19"
     assert art_12["status"] == "met"
@@ -65,8 +65,8 @@ def test_portfolio_coverage_counts_per_model_and_framework(
     assert rows["credit"]["frameworks"] == [
         {
             "framework": "eu_ai_act",
-            "met": 7,
-            "partly_met": 3,
+            "met": 4,
+            "partly_met": 6,
             "unmet": 1,
             "not_applicable": 1,
         }
@@ -106,7 +106,7 @@ def test_governance_admins_enable_and_disable_packs_audited(
 
     assert enabled.status_code == 200 and enabled.json()["enabled"] is True
     assert disabled.json()["enabled"] is False
-    assert disabled.json()["enabled_version"] == "2026.12.1"
+    assert disabled.json()["enabled_version"] == "2026.12.2"
     pack = FrameworkPack.objects.get(framework="nist_ai_rmf")
     assert pack.changed_by == governance_admin
     assert LogEntry.objects.get_for_object(pack).count() == 2

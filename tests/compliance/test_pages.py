@@ -42,6 +42,12 @@ def test_the_obligations_page_shows_status_evidence_links_and_gaps(
     art_11 = row_of(html, "art-11")
     assert 'data-status="unmet"' in art_11
     assert "is missing ethical_considerations" in art_11
+    # The gaps lead where they are fixed: the version's documentation page,
+    # the model's intake.
+    assert '<a href="/models/credit/v1/documentation/">no technical' in art_11
+    assert '<a href="/models/credit/intake/">no human oversight' in row_of(
+        html, "art-14"
+    )
     assert 'data-not-applicable="art-50"' in html
 
 
@@ -66,9 +72,9 @@ def test_the_obligations_page_queries_are_pinned(
     scene, eu_pack, viewer, django_assert_num_queries
 ):
     client = signed_in(viewer)
-    # Session and user (2), roles (1), the model (1), coverage (21, as
+    # Session and user (2), roles (1), the model (1), coverage (22, as
     # compliance's portfolio pin, less nothing: one model).
-    with django_assert_num_queries(25):
+    with django_assert_num_queries(26):
         client.get("/models/credit/obligations/")
 
 
@@ -85,7 +91,7 @@ def test_the_overview_shows_coverage_by_framework(scene, eu_pack, viewer):
     assert '<tr data-coverage="eu_ai_act">' in panel
     assert 'data-number="coverage_eu_ai_act_models">2<' in panel
     assert 'data-number="coverage_eu_ai_act_fully_met">1<' in panel
-    assert 'data-number="coverage_eu_ai_act_met">8 met<' in panel
+    assert 'data-number="coverage_eu_ai_act_met">5 met<' in panel
     assert 'data-number="coverage_eu_ai_act_unmet">1 unmet<' in panel
 
 
@@ -102,10 +108,10 @@ def test_coverage_takes_a_part_of_readiness_where_a_framework_applies(
     set_framework_enabled(actor=governance_admin, framework="eu_ai_act", enabled=True)
     after = {row["model"]: row for row in portfolio_summary()["attention"]}
 
-    # credit: 7 met, 3 partly met, 1 unmet of 11 -> 0.773 of 20 points; the
+    # credit: 4 met, 6 partly met, 1 unmet of 11 -> 0.636 of 20 points; the
     # other parts keep 80 of their 100.
     assert after["credit"]["readiness"] == pytest.approx(
-        before["credit"]["readiness"] * 0.8 + 20 * (7 + 1.5) / 11, abs=0.1
+        before["credit"]["readiness"] * 0.8 + 20 * (4 + 3) / 11, abs=0.1
     )
     assert after["credit"]["exposure"] > before["credit"]["exposure"]
 

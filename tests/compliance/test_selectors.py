@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from compliance.documentation.services import generate_technical_document
 from compliance.engine import MET, NOT_APPLICABLE, PARTLY_MET, UNMET
 from compliance.selectors import (
     coverage_facts,
@@ -12,14 +13,58 @@ from compliance.selectors import (
     portfolio_coverage,
 )
 from compliance.services import add_custom_obligation, set_framework_enabled
+from registry.intake import submit_intake
 from registry.models import MLModel
 from tests.factories import MLModelFactory, ModelVersionFactory
+from tests.registry.intake_answers import answers
 
 pytestmark = pytest.mark.django_db
 
 
 def statuses(coverage):
     return {result.obligation.id: result.status for result in coverage.obligations}
+
+
+def test_the_facts_read_oversight_provenance_and_the_newest_document(
+    scene, governance_admin
+):
+    vendor = MLModelFactory(name="assistant", kind="vendor_model")
+    ModelVersionFactory(
+        model=vendor,
+        version=1,
+        status="approved",
+        provider="openai",
+        provider_model="gpt-4o-2024-08-06",
+        artifact_sha256="b" * 64,
+    )
+    submit_intake(actor=governance_admin, model=scene.credit, answers=answers())
+    submit_intake(
+        actor=governance_admin,
+        model=scene.credit,
+        answers=answers(
+            human_oversight_measures="Officers confirm declines.",
+            human_oversight_contact="Head of Credit",
+        ),
+    )
+    generate_technical_document(actor=governance_admin, version=scene.credit_v1)
+    second = generate_technical_document(
+        actor=governance_admin, version=scene.credit_v1
+    )
+
+    facts = coverage_facts(MLModel.objects.all())
+    credit = facts[scene.credit.pk]
+    assert credit.kind == "predictive" and credit.intake_revision == 2
+    assert credit.human_oversight_measures == "Officers confirm declines."
+    assert credit.human_oversight_contact == "Head of Credit"
+    assert credit.provenance.provider == ""
+    assert facts[vendor.pk].kind == "vendor_model"
+    assert facts[vendor.pk].provenance.provider_model == "gpt-4o-2024-08-06"
+    assert facts[vendor.pk].provenance.artifact_sha256 == "b" * 64
+    assert credit.latest_document.revision == 2
+    assert credit.latest_document.generated_at == second.generated_at
+    # The chatbot: never assessed, nothing documented.
+    chatbot = facts[scene.chatbot.pk]
+    assert chatbot.intake_revision is None and chatbot.latest_document is None
 
 
 def test_no_framework_is_enabled_by_default(scene):
@@ -48,7 +93,8 @@ def test_eu_coverage_of_the_credit_model_shows_met_and_unmet_obligations(
     assert found["art-10"] == PARTLY_MET  # ethical considerations blank
     assert found["art-11"] == UNMET
     assert found["art-12"] == MET
-    assert found["art-15"] == MET
+    assert found["art-14"] == PARTLY_MET  # no intake documents oversight
+    assert found["art-15"] == PARTLY_MET  # no performance report in production
     assert found["art-17"] == PARTLY_MET  # no enforced min_approvals rule
     assert found["art-50"] == NOT_APPLICABLE
     art_11 = next(r for r in eu.obligations if r.obligation.id == "art-11")
@@ -111,6 +157,8 @@ def test_portfolio_coverage_queries_are_pinned(
 ):
     # Frameworks 2 (packs, custom obligations), standings 9, subject facts 5
     # (each with the latest monitoring reports), deployments 1, drift reports
-    # 1, alerts 1, audit retention 1, models 1.
-    with django_assert_num_queries(21):
+    # 1, alerts 1, audit retention 1, the subjects' provenance and newest
+    # technical document 1, models (with their current intake's oversight
+    # answers) 1.
+    with django_assert_num_queries(22):
         portfolio_coverage(MLModel.objects.all())

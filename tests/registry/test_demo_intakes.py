@@ -15,11 +15,19 @@ def seeded(capsys):
     capsys.readouterr()
 
 
-def test_the_credit_scoring_model_is_high_risk_with_oversight_still_blank(seeded):
-    intake = UseCaseIntake.objects.get(model__name="pd-00001")
+def test_the_credit_scoring_model_is_high_risk_with_oversight_answered_later(
+    seeded,
+):
+    intake, later = UseCaseIntake.objects.filter(model__name="pd-00001").order_by(
+        "revision"
+    )
 
     assert intake.summary == "high-risk (Annex III 5(b), creditworthiness)"
     assert intake.human_oversight_measures == ""
+    # The compliance step: the team answers oversight in a second revision.
+    assert later.has_oversight_measures and later.human_oversight_contact
+    assert later.summary == intake.summary
+    assert intake.answered_at < later.answered_at
     assert MLModel.objects.get(name="pd-00001").ai_act_category == "high_risk"
     others = UseCaseIntake.objects.filter(domain="creditworthiness").exclude(
         model__name="pd-00001"
