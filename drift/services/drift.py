@@ -9,14 +9,14 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from drift.exceptions import InvalidAlertTransitionError, PayloadTooLargeError
+from drift.exceptions import PayloadTooLargeError
 from drift.models import (
-    ALERT_TRANSITIONS,
     DriftAlert,
     DriftReport,
     FeatureDrift,
     Severity,
 )
+from drift.services.alerts import move_alert
 from drift.stats import (
     DriftInputError,
     DriftPayloadTooLargeError,
@@ -31,8 +31,7 @@ from mlgov.actors import Actor
 from mlgov.audit import record_bulk_changes
 from mlgov.events import announce
 from mlgov.exceptions import FieldError, PermissionDeniedError
-from mlgov.permissions import can_write_model, has_role
-from mlgov.roles import Role
+from mlgov.permissions import can_write_model
 from registry.models import Environment, ModelVersion
 
 
@@ -276,30 +275,15 @@ def ingest_drift_report(
 def _move_alert(
     *, actor: Actor, alert: DriftAlert, to: str, note: str, at: datetime | None
 ) -> DriftAlert:
-    if not has_role(actor, Role.REVIEWER):
-        raise PermissionDeniedError("Drift alerts are handled by reviewers.")
-    if not note.strip():
-        raise FieldError("note", "Say what was found or done.")
-    locked = DriftAlert.objects.select_for_update().get(pk=alert.pk)
-    if to not in ALERT_TRANSITIONS[locked.status]:
-        raise InvalidAlertTransitionError(locked, to)
-    now = at or timezone.now()
-    locked.status = to
-    if to == DriftAlert.Status.ACKNOWLEDGED:
-        locked.acknowledged_by, locked.acknowledged_at = actor, now
-        locked.acknowledgement_note = note
-    else:
-        locked.resolved_by, locked.resolved_at = actor, now
-        locked.resolution_note = note
-    locked.save()
-    announce(
-        f"drift.alert_{to}",
-        alert_id=locked.pk,
-        feature=locked.feature,
-        severity=locked.severity,
-        actor_id=actor.pk,
+    return move_alert(
+        actor=actor,
+        alert=alert,
+        to=to,
+        note=note,
+        at=at,
+        event_area="drift",
+        subject_field="feature",
     )
-    return locked
 
 
 @transaction.atomic

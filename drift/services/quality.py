@@ -11,9 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from drift.constants import SEVERITY_CRITICAL, SEVERITY_OK, SEVERITY_WARNING
-from drift.exceptions import InvalidAlertTransitionError, PayloadTooLargeError
+from drift.exceptions import PayloadTooLargeError
 from drift.models import (
-    ALERT_TRANSITIONS,
     FairnessGroup,
     FairnessReport,
     LatestMonitoringReport,
@@ -38,11 +37,11 @@ from drift.quality.constants import (
     LOWER_IS_BETTER,
     PERFORMANCE,
 )
+from drift.services.alerts import move_alert
 from mlgov.actors import Actor
 from mlgov.events import announce
 from mlgov.exceptions import FieldError, PermissionDeniedError
-from mlgov.permissions import can_write_model, has_role
-from mlgov.roles import Role
+from mlgov.permissions import can_write_model
 from registry.models import Environment, ModelVersion
 
 
@@ -363,30 +362,15 @@ def ingest_fairness_report(
 def _move_monitoring_alert(
     *, actor: Actor, alert: MonitoringAlert, to: str, note: str, at: datetime | None
 ) -> MonitoringAlert:
-    if not has_role(actor, Role.REVIEWER):
-        raise PermissionDeniedError("Monitoring alerts are handled by reviewers.")
-    if not note.strip():
-        raise FieldError("note", "Say what was found or done.")
-    locked = MonitoringAlert.objects.select_for_update().get(pk=alert.pk)
-    if to not in ALERT_TRANSITIONS[locked.status]:
-        raise InvalidAlertTransitionError(locked, to)
-    now = at or timezone.now()
-    locked.status = to
-    if to == MonitoringAlert.Status.ACKNOWLEDGED:
-        locked.acknowledged_by, locked.acknowledged_at = actor, now
-        locked.acknowledgement_note = note
-    else:
-        locked.resolved_by, locked.resolved_at = actor, now
-        locked.resolution_note = note
-    locked.save()
-    announce(
-        f"monitoring.alert_{to}",
-        alert_id=locked.pk,
-        metric=locked.metric,
-        severity=locked.severity,
-        actor_id=actor.pk,
+    return move_alert(
+        actor=actor,
+        alert=alert,
+        to=to,
+        note=note,
+        at=at,
+        event_area="monitoring",
+        subject_field="metric",
     )
-    return locked
 
 
 @transaction.atomic
