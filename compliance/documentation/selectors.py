@@ -44,7 +44,7 @@ from drift.models import (
 from governance.engine import PolicySpec, VersionFacts, describe_rule
 from governance.engine.evaluation import policy_applies
 from governance.models import Approval, Evaluation, Waiver
-from governance.selectors import current_policy_specs
+from governance.selectors import current_policy_specs, version_facts
 from mlgov.actors import Actor
 from mlgov.audit import entries_about
 from mlgov.exceptions import NotFoundError
@@ -53,12 +53,13 @@ from registry.models import MLModel, ModelVersion, UseCaseIntake
 from registry.selectors import current_intakes, missing_version
 
 # The queries `documentation_facts` runs when no obligation framework is
-# enabled (tests pin it): the version's own records (12), the intake (1),
+# enabled (tests pin it): the version's own records (11), governance's facts
+# of the version (5: governance.selectors.version_facts), the intake (1),
 # the performance and fairness reports, which of them are the latest and the
 # monitoring alerts (4), and the enabled frameworks (1). With frameworks
 # enabled, one more query for their custom obligations and those of
 # `compliance.selectors.coverage_facts` for the one model.
-FACT_QUERIES = 18
+FACT_QUERIES = 22
 
 
 def _name(user: Actor | None) -> str | None:
@@ -107,25 +108,10 @@ def _documented_version(*, name: str, number: int) -> ModelVersion:
     return version
 
 
-def _policies_in_scope(
-    version: ModelVersion, tags: frozenset[str]
-) -> tuple[PolicyRecord, ...]:
+def _policies_in_scope(facts: VersionFacts) -> tuple[PolicyRecord, ...]:
     """The enabled policies whose scope covers the version in some environment
-    (or in none, for the approval decision), as the engine decides scope."""
-    facts = VersionFacts(
-        version_id=version.pk,
-        model=version.model.name,
-        version=version.version,
-        risk_tier=version.model.risk_tier,
-        tags=tags,
-        metrics=version.metrics,
-        model_card=version.model_card,
-        approver_ids=frozenset(),
-        creator_id=version.created_by_id,
-        submitter_id=version.submitted_by_id,
-        created_at=version.created_at,
-        open_drift={},
-    )
+    (or in none, for the approval decision), as the engine decides scope on
+    governance's own facts of the version."""
 
     def in_scope(policy: PolicySpec) -> bool:
         return any(
@@ -325,7 +311,9 @@ def documentation_facts(*, name: str, number: int, now: datetime) -> Documentati
     shows, in FACT_QUERIES queries; NotFoundError for an unknown version."""
     version = _documented_version(name=name, number=number)
     model = version.model
-    tags = frozenset(model.tags.values_list("name", flat=True))
+    # Governance's facts of the version (its tags among them): what the
+    # engine decides policy scope on.
+    facts = version_facts(ModelVersion.objects.filter(pk=version.pk))[version.pk]
     of_version = {"version": version}
     evaluations = (
         Evaluation.objects.filter(**of_version)
@@ -381,7 +369,7 @@ def documentation_facts(*, name: str, number: int, now: datetime) -> Documentati
             risk_tier=model.risk_tier,
             ai_act_category=model.ai_act_category,
             business_use=model.business_use,
-            tags=tuple(sorted(tags)),
+            tags=tuple(sorted(facts.tags)),
             kind=model.kind,
         ),
         version=_version_record(version),
@@ -422,7 +410,7 @@ def documentation_facts(*, name: str, number: int, now: datetime) -> Documentati
             )
             for w in waivers
         ),
-        policies=_policies_in_scope(version, tags),
+        policies=_policies_in_scope(facts),
         gate_decisions=tuple(
             GateRecord(
                 environment=g.environment.name,
