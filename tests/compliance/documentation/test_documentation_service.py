@@ -4,10 +4,11 @@ revisions whose PDF reads back with every Annex IV section."""
 import hashlib
 import shutil
 import subprocess
+import threading
 
 import pytest
 from auditlog.models import LogEntry
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 
 from compliance.documentation.services import generate_technical_document
 from compliance.models import TechnicalDocument
@@ -162,3 +163,35 @@ def test_the_pdf_reads_the_intake_and_loses_the_oversight_gap_once_filled(
     assert "credit-officers@example.com" in text
     assert "Human-oversight measures" not in [gap["item"] for gap in second.gaps]
     assert "Gap: Human-oversight" not in text
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_generations_take_consecutive_revisions(documented, data_scientist):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks and real concurrency need PostgreSQL")
+    version = documented.versions.get(version=1)
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(3)
+
+    def generate() -> None:
+        try:
+            barrier.wait()
+            generate_technical_document(actor=data_scientist, version=version)
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=generate) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sorted(
+        TechnicalDocument.objects.filter(version=version).values_list(
+            "revision", flat=True
+        )
+    ) == [1, 2, 3]
