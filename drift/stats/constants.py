@@ -40,6 +40,9 @@ KS_EXACT_MAX_N = 10_000
 PSI_FLOOR = 1e-4
 PSI_CRITICAL = 0.25
 STD_FLOOR = 0.001
+# Squares and spans of numbers beyond this overflow double precision in the
+# variances and bin widths the methods compute, so such values are refused.
+MAX_MAGNITUDE = 1e100
 DEFAULT_DATASET_DRIFT_SHARE = 0.5
 CHART_MAX_BINS = 30
 CHART_MAX_CATEGORIES = 30

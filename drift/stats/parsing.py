@@ -8,7 +8,7 @@ from typing import Any, TypeGuard
 
 import numpy as np
 
-from drift.stats.constants import KINDS, NUMERIC, ListLike
+from drift.stats.constants import KINDS, MAX_MAGNITUDE, NUMERIC, ListLike
 from drift.stats.inputs import (
     BinnedSample,
     CategoryCounts,
@@ -169,14 +169,29 @@ def _parse_numbers(values: ListLike, field: str) -> np.ndarray:
         if values.ndim != 1:
             raise DriftInputError(field, "values must be a flat list.")
         if values.dtype.kind in "iuf":
-            return values.astype(np.float64)
+            return _refuse_huge(values.astype(np.float64), field)
     _refuse_types(values, field, _is_number_or_none, "numbers or null")
     try:
-        return np.array(values, dtype=np.float64)
+        return _refuse_huge(np.array(values, dtype=np.float64), field)
     except OverflowError:
         raise DriftInputError(
             field, "A value is too large for a floating-point number."
         ) from None
+
+
+def _refuse_huge(numbers: np.ndarray, field: str) -> np.ndarray:
+    """`numbers`, unless a finite one lies beyond ±MAX_MAGNITUDE (infinities and
+    NaN are not refused here: the statistics leave them out and count them)."""
+    huge = np.isfinite(numbers) & (np.abs(numbers) > MAX_MAGNITUDE)
+    if huge.any():
+        position = int(np.argmax(huge))
+        value = float(numbers[position])
+        raise DriftInputError(
+            field,
+            f"Item {position} ({value!r}) is beyond ±{MAX_MAGNITUDE:g}; rescale "
+            "the feature (the statistics would overflow).",
+        )
+    return numbers
 
 
 def _parse_labels(values: ListLike, field: str) -> np.ndarray:
@@ -203,7 +218,7 @@ def _parse_edges(raw: object, field: str) -> np.ndarray:
     edges[0] = -math.inf if open_ends[0] else edges[0]
     edges[-1] = math.inf if open_ends[1] else edges[-1]
     _refuse_types(edges, field, _is_number_type, "numbers (or null at either end)")
-    array = _to_floats(edges, field)
+    array = _refuse_huge(_to_floats(edges, field), field)
     finite = np.isfinite(array)
     if np.isnan(array).any() or not finite[1:-1].all():
         raise DriftInputError(field, "Inner bin_edges must be finite numbers.")

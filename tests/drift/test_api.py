@@ -148,6 +148,17 @@ def test_not_evaluable_feature_is_reported_not_drift(
             "features[0].reference.counts",
         ),
         ({"reference": "values"}, "features[0].reference"),
+        (
+            {"reference": {"values": [float(i) * 1e306 for i in range(-60, 60)]}},
+            "features[0].reference.values",
+        ),
+        (
+            {
+                "reference": {"bin_edges": [0, 1e200, 2e200], "counts": [1, 2]},
+                "current": {"bin_edges": [0, 1e200, 2e200], "counts": [1, 2]},
+            },
+            "features[0].reference.bin_edges",
+        ),
         ({"method": "vibes"}, "features[0].method"),
         ({"threshold": "high"}, "features[0].threshold"),
         ({"colour": "red"}, "features[0].colour"),

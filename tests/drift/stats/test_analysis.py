@@ -4,8 +4,13 @@ import dataclasses
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from drift.stats import (
+    JENSENSHANNON,
+    KS,
+    MAX_MAGNITUDE,
     PSI,
     SEVERITY_CRITICAL,
     SEVERITY_OK,
@@ -19,6 +24,7 @@ from drift.stats import (
     worst_severity,
 )
 from tests.drift.stats.builders import (
+    FEW_EXAMPLES,
     category_counts,
     numeric,
 )
@@ -125,3 +131,36 @@ def test_report_uses_the_callers_dataset_drift_share() -> None:
     assert summarise_report(results, dataset_drift_share=0.3).dataset_drift
     with pytest.raises(DriftInputError):
         summarise_report(results, dataset_drift_share=1.5)
+
+
+# --- extreme magnitudes --------------------------------------------------------
+
+_EXTREME = st.floats(
+    min_value=-MAX_MAGNITUDE, max_value=MAX_MAGNITUDE, allow_nan=False
+) | st.sampled_from([-MAX_MAGNITUDE, MAX_MAGNITUDE, 5e-324, -0.0])
+
+
+@FEW_EXAMPLES
+@given(
+    st.lists(_EXTREME, min_size=1, max_size=60),
+    st.lists(_EXTREME, min_size=1, max_size=60),
+    st.sampled_from([KS, WASSERSTEIN, PSI, JENSENSHANNON]),
+)
+def test_any_numbers_within_the_limit_give_finite_statistics(
+    reference: list[float], current: list[float], method: str
+) -> None:
+    result = analyse_feature(numeric(reference, current, method=method))
+
+    assert result.severity in (SEVERITY_OK, SEVERITY_WARNING, SEVERITY_CRITICAL)
+    if result.evaluable:
+        assert np.isfinite(result.statistic)
+
+
+def test_numbers_beyond_the_limit_are_refused_naming_the_item() -> None:
+    spread = np.linspace(-1.0, 1.0, 200) * 1.7e308
+
+    with pytest.raises(DriftInputError) as raised:
+        analyse_feature(numeric(spread.tolist(), [1.0, 2.0]))
+
+    assert raised.value.field == "reference.values"
+    assert "Item 0 (-1.7e+308) is beyond ±1e+100" in str(raised.value)
