@@ -5,9 +5,10 @@ to act (the subject, value, limit, severity and links)."""
 import time
 
 import pytest
+from django.test import Client
 
 from drift.models import FairnessReport, MonitoringAlert, MonitoringThreshold
-from integrations.models import WebhookEvent
+from integrations.models import WebhookEvent, WebhookSubscription
 from integrations.services import deliver_next
 from integrations.signing import verify
 from registry.models import Environment
@@ -340,3 +341,26 @@ def test_the_schema_lists_the_monitoring_events(client):
             "monitoring_alert.escalated",
             "monitoring_alert.resolved",
         } <= set(enum)
+
+
+def test_the_admin_offers_and_accepts_the_monitoring_events(governance_admin):
+    governance_admin.is_staff = True
+    governance_admin.save()
+    browser = Client()
+    browser.force_login(governance_admin)
+    form = browser.get("/admin/integrations/webhooksubscription/add/")
+    assert "Performance or fairness alert escalated" in form.content.decode()
+
+    browser.post(
+        "/admin/integrations/webhooksubscription/add/",
+        {
+            "name": "oncall",
+            "url": "https://hooks.example.com/oncall",
+            "event_types": ["monitoring_alert.opened", "monitoring_alert.resolved"],
+        },
+    )
+
+    assert sorted(WebhookSubscription.objects.get().event_types) == [
+        "monitoring_alert.opened",
+        "monitoring_alert.resolved",
+    ]
