@@ -17,10 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from deployments.models import Decision, Deployment
-from drift.models import DriftAlert, Severity
+from drift.models import DriftAlert, MonitoringAlert, Severity
 from governance.engine import ReviewClock, review_clock
 from governance.models import Approval, Waiver
 from governance.selectors import reviewers
+from integrations.links import absolute, model_page
 from integrations.models import EmailNotification, NotificationKind
 from integrations.services.notifications import enqueue_notification
 from mlgov.actors import Actor
@@ -32,16 +33,12 @@ from registry.models import MLModel, ModelVersion
 SIGN_OFF = "\n\n--\nmlgov model governance. Choose what you receive: {preferences}"
 
 
-def _link(path: str) -> str:
-    return settings.NOTIFICATION_BASE_URL.rstrip("/") + path
-
-
 def _model_link(model: MLModel) -> str:
-    return _link(reverse("command_center:model-detail", kwargs={"name": model.name}))
+    return model_page(model.name)
 
 
 def _body(*lines: str) -> str:
-    preferences = _link(reverse("command_center:notification-preferences"))
+    preferences = absolute(reverse("command_center:notification-preferences"))
     return "\n".join(lines) + SIGN_OFF.format(preferences=preferences)
 
 
@@ -251,6 +248,34 @@ def critical_drift(*, alert: DriftAlert) -> list[EmailNotification]:
     )
 
 
+def critical_monitoring(*, alert: MonitoringAlert) -> list[EmailNotification]:
+    """Tell the model's owners of a critical performance or fairness alert
+    in production on a version serving there; nothing for any other alert
+    (a warning, another environment)."""
+    version = alert.version
+    if (
+        alert.severity != Severity.CRITICAL
+        or alert.environment.name != PRODUCTION
+        or not is_serving_production(version)
+    ):
+        return []
+    label = _label(version)
+    kind = alert.get_kind_display().lower()
+    bound = "maximum" if alert.is_limit_maximum else "floor"
+    value = "unknown" if alert.value is None else f"{alert.value:.4g}"
+    return _enqueue_all(
+        model_owners(version.model),
+        kind=NotificationKind.CRITICAL_MONITORING,
+        subject=f"Critical {kind} alert: {label}, {alert.subject}",
+        body=_body(
+            f"The {alert.subject} of {label}, which serves production, is {value} "
+            f"in production, past its critical {bound} of {alert.limit:.4g}.",
+            "Reviewers acknowledge or resolve the alert on the model's page.",
+            f"Open it: {_model_link(version.model)}",
+        ),
+    )
+
+
 def gate_blocked(*, deployment: Deployment) -> list[EmailNotification]:
     """Tell the requester and the model's owner that the gate blocked a
     production deployment, with the failing checks."""
@@ -329,6 +354,19 @@ def _drift_report_ingested(fields: Mapping[str, Any]) -> None:
         critical_drift(alert=alert)
 
 
+def _monitoring_report_ingested(fields: Mapping[str, Any]) -> None:
+    ids = [*fields.get("alerts_opened", []), *fields.get("alerts_escalated", [])]
+    if not ids or fields["environment"] != PRODUCTION:
+        return
+    alerts = (
+        MonitoringAlert.objects.filter(pk__in=ids, severity=Severity.CRITICAL)
+        .select_related("version__model__owner", "version__model__team", "environment")
+        .order_by("kind", "attribute", "metric")
+    )
+    for alert in alerts:
+        critical_monitoring(alert=alert)
+
+
 def _waiver_expiring(fields: Mapping[str, Any]) -> None:
     if fields.get("waiver_id") is None:
         return
@@ -365,6 +403,8 @@ SUBSCRIPTIONS = {
     "approval.recorded": _approval_recorded,
     "deployment.requested": _deployment_requested,
     "drift.report_ingested": _drift_report_ingested,
+    "monitoring.performance_report_ingested": _monitoring_report_ingested,
+    "monitoring.fairness_report_ingested": _monitoring_report_ingested,
     "waiver.expiring": _waiver_expiring,
     "review.assigned": _review_assigned,
 }

@@ -8,10 +8,12 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
-from drift.models import DriftAlert
+from drift.models import DriftAlert, MonitoringAlert, ReportKind
 from integrations.hot import active_subscriptions
+from integrations.links import absolute, model_page
 from integrations.models import (
     WebhookDelivery,
     WebhookEvent,
@@ -99,15 +101,28 @@ def _deployment_moved(fields: Mapping[str, Any]) -> Payloads:
     )
 
 
-def _alert_payload(alert: DriftAlert) -> dict[str, Any]:
+def _subject(alert: DriftAlert | MonitoringAlert) -> dict[str, Any]:
     return {
-        "alert_id": alert.pk,
         "model": alert.version.model.name,
         "version": alert.version.version,
         "environment": alert.environment.name,
+    }
+
+
+def _alert_payload(alert: DriftAlert) -> dict[str, Any]:
+    return {
+        "alert_id": alert.pk,
+        **_subject(alert),
         "feature": alert.feature,
         "severity": alert.severity,
         "status": alert.status,
+        "links": {
+            "api": absolute(reverse("drift:alert-list"), **_subject(alert)),
+            "report": absolute(
+                reverse("drift:report-detail", kwargs={"pk": alert.latest_report_id})
+            ),
+            "page": model_page(alert.version.model.name),
+        },
     }
 
 
@@ -144,6 +159,76 @@ def _drift_alert_resolved(fields: Mapping[str, Any]) -> Payloads:
         )
 
 
+def _monitoring_alert_payload(alert: MonitoringAlert) -> dict[str, Any]:
+    model, number = alert.version.model.name, alert.version.version
+    report = (
+        ("drift:performancereport-detail", alert.latest_performance_report_id)
+        if alert.kind == ReportKind.PERFORMANCE
+        else ("drift:fairnessreport-detail", alert.latest_fairness_report_id)
+    )
+    return {
+        "alert_id": alert.pk,
+        "kind": alert.kind,
+        **_subject(alert),
+        "metric": alert.metric,
+        "attribute": alert.attribute or None,
+        "value": alert.value,
+        "limit": alert.limit,
+        "limit_is_maximum": alert.is_limit_maximum,
+        "severity": alert.severity,
+        "status": alert.status,
+        "links": {
+            "api": absolute(
+                reverse("drift:monitoringalert-list"),
+                **_subject(alert),
+                kind=alert.kind,
+            ),
+            "report": absolute(
+                reverse(
+                    report[0], kwargs={"name": model, "number": number, "pk": report[1]}
+                )
+            ),
+            "page": model_page(model),
+        },
+    }
+
+
+def _monitoring_alerts(ids: list[int]) -> list[MonitoringAlert]:
+    return list(
+        MonitoringAlert.objects.filter(pk__in=ids)
+        .select_related("version__model", "environment")
+        .order_by("kind", "attribute", "metric")
+    )
+
+
+def _monitoring_report_ingested(fields: Mapping[str, Any]) -> Payloads:
+    for event_type, key in (
+        (WebhookEventType.MONITORING_ALERT_OPENED, "alerts_opened"),
+        (WebhookEventType.MONITORING_ALERT_ESCALATED, "alerts_escalated"),
+    ):
+        if fields.get(key):
+            for alert in _monitoring_alerts(fields[key]):
+                yield (
+                    event_type,
+                    {
+                        **_monitoring_alert_payload(alert),
+                        "report_id": fields["report_id"],
+                    },
+                )
+
+
+def _monitoring_alert_resolved(fields: Mapping[str, Any]) -> Payloads:
+    for alert in _monitoring_alerts([fields["alert_id"]]):
+        yield (
+            WebhookEventType.MONITORING_ALERT_RESOLVED,
+            {
+                **_monitoring_alert_payload(alert),
+                "resolved_by": _username(fields.get("actor_id")),
+                "resolution_note": alert.resolution_note,
+            },
+        )
+
+
 def _waiver_expiring(fields: Mapping[str, Any]) -> Payloads:
     yield WebhookEventType.WAIVER_EXPIRING, dict(fields)
 
@@ -151,6 +236,13 @@ def _waiver_expiring(fields: Mapping[str, Any]) -> Payloads:
 def _ungoverned_change(fields: Mapping[str, Any]) -> Payloads:
     yield WebhookEventType.MLFLOW_UNGOVERNED_CHANGE, dict(fields)
 
+
+MONITORING_INGEST_TYPES = frozenset(
+    {
+        WebhookEventType.MONITORING_ALERT_OPENED,
+        WebhookEventType.MONITORING_ALERT_ESCALATED,
+    }
+)
 
 # Domain announcement → what it means to a webhook receiver. Each entry names
 # the event types it can produce, so nothing is read when nobody subscribed.
@@ -187,6 +279,18 @@ TRANSLATIONS: dict[
     "drift.alert_resolved": (
         frozenset({WebhookEventType.DRIFT_ALERT_RESOLVED}),
         _drift_alert_resolved,
+    ),
+    "monitoring.performance_report_ingested": (
+        MONITORING_INGEST_TYPES,
+        _monitoring_report_ingested,
+    ),
+    "monitoring.fairness_report_ingested": (
+        MONITORING_INGEST_TYPES,
+        _monitoring_report_ingested,
+    ),
+    "monitoring.alert_resolved": (
+        frozenset({WebhookEventType.MONITORING_ALERT_RESOLVED}),
+        _monitoring_alert_resolved,
     ),
     "waiver.expiring": (
         frozenset({WebhookEventType.WAIVER_EXPIRING}),

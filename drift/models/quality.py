@@ -382,6 +382,12 @@ class MonitoringAlert(models.Model):
     def latest_report_id(self) -> int | None:
         return self.latest_performance_report_id or self.latest_fairness_report_id
 
+    @property
+    def is_limit_maximum(self) -> bool:
+        """Whether the limit is a maximum (ECE, the differences) rather than
+        a floor."""
+        return self.metric in quality.LOWER_IS_BETTER
+
 
 auditlog.register(MonitoringThreshold)
 auditlog.register(PerformanceReport)

@@ -10,7 +10,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from drift.constants import SEVERITY_CRITICAL, SEVERITY_OK, SEVERITY_WARNING
+from drift.constants import (
+    SEVERITY_CRITICAL,
+    SEVERITY_OK,
+    SEVERITY_RANK,
+    SEVERITY_WARNING,
+)
 from drift.exceptions import PayloadTooLargeError
 from drift.models import (
     FairnessGroup,
@@ -149,16 +154,24 @@ def _keep_latest(
         current.save()
 
 
+@dataclass(frozen=True)
+class TrackedAlerts:
+    touched: list[MonitoringAlert]
+    opened: list[MonitoringAlert]
+    escalated: list[MonitoringAlert]
+
+
 def _track_alerts(
     *,
     report: PerformanceReport | FairnessReport,
     kind: str,
     attribute: str,
     values: Mapping[str, float | None],
-) -> tuple[list[MonitoringAlert], list[MonitoringAlert]]:
+) -> TrackedAlerts:
     """Open an alert for each metric past its limit, update the unresolved
     ones of the subject (their severity may fall to ok: a person resolves
-    alerts); return the alerts touched and those opened."""
+    alerts); return the alerts touched, those opened and those whose
+    severity rose."""
     limits = environment_limits(report.environment)
     link = (
         {"latest_performance_report": report}
@@ -177,7 +190,7 @@ def _track_alerts(
         .filter(**subject)
         .select_for_update()
     }
-    touched, opened = [], []
+    touched, opened, escalated = [], [], []
     for metric, value in values.items():
         limit = limits.get(metric)
         alert = existing.get(metric)
@@ -185,6 +198,8 @@ def _track_alerts(
         if limit is None or severity is None:
             continue
         if alert is not None:
+            if SEVERITY_RANK[severity] > SEVERITY_RANK[alert.severity]:
+                escalated.append(alert)
             alert.severity, alert.value = severity, value
             alert.limit = (
                 limit.critical
@@ -223,11 +238,13 @@ def _track_alerts(
                     .select_for_update()
                     .get(**subject, metric=metric)
                 )
+                if SEVERITY_RANK[severity] > SEVERITY_RANK[alert.severity]:
+                    escalated.append(alert)
                 for name, field_value in fields.items():
                     setattr(alert, name, field_value)
                 alert.save()
             touched.append(alert)
-    return touched, opened
+    return TrackedAlerts(touched=touched, opened=opened, escalated=escalated)
 
 
 @dataclass(frozen=True)
@@ -288,7 +305,7 @@ def ingest_performance_report(
         )
         values = result.metrics()
         _keep_latest(report=report, kind=PERFORMANCE, attribute="", values=values)
-        alerts, opened = _track_alerts(
+        tracked = _track_alerts(
             report=report, kind=PERFORMANCE, attribute="", values=values
         )
         announce(
@@ -297,9 +314,10 @@ def ingest_performance_report(
             model=version.model.name,
             version=version.version,
             environment=environment.name,
-            alerts_opened=[alert.pk for alert in opened],
+            alerts_opened=[alert.pk for alert in tracked.opened],
+            alerts_escalated=[alert.pk for alert in tracked.escalated],
         )
-    return IngestedPerformanceReport(report=report, alerts=alerts)
+    return IngestedPerformanceReport(report=report, alerts=tracked.touched)
 
 
 def ingest_fairness_report(
@@ -343,7 +361,7 @@ def ingest_fairness_report(
         _keep_latest(
             report=report, kind=FAIRNESS, attribute=result.attribute, values=values
         )
-        alerts, opened = _track_alerts(
+        tracked = _track_alerts(
             report=report, kind=FAIRNESS, attribute=result.attribute, values=values
         )
         announce(
@@ -354,9 +372,10 @@ def ingest_fairness_report(
             environment=environment.name,
             attribute=result.attribute,
             four_fifths_passed=result.four_fifths_passed,
-            alerts_opened=[alert.pk for alert in opened],
+            alerts_opened=[alert.pk for alert in tracked.opened],
+            alerts_escalated=[alert.pk for alert in tracked.escalated],
         )
-    return IngestedFairnessReport(report=report, groups=groups, alerts=alerts)
+    return IngestedFairnessReport(report=report, groups=groups, alerts=tracked.touched)
 
 
 def _move_monitoring_alert(

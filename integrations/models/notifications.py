@@ -17,6 +17,10 @@ class NotificationKind(models.TextChoices):
     VERSION_DECIDED = "version_decided", "A reviewer decided on my version"
     WAIVER_EXPIRING = "waiver_expiring", "A waiver expires within a week"
     CRITICAL_DRIFT = "critical_drift", "Critical drift on a version in production"
+    CRITICAL_MONITORING = (
+        "critical_monitoring",
+        "A critical performance or fairness alert on a version in production",
+    )
     GATE_BLOCKED = "gate_blocked", "The gate blocked a production deployment"
 
 

@@ -21,6 +21,18 @@ class WebhookEventType(models.TextChoices):
     DRIFT_ALERT_OPENED = "drift_alert.opened", "Drift alert opened"
     DRIFT_ALERT_ESCALATED = "drift_alert.escalated", "Drift alert escalated"
     DRIFT_ALERT_RESOLVED = "drift_alert.resolved", "Drift alert resolved"
+    MONITORING_ALERT_OPENED = (
+        "monitoring_alert.opened",
+        "Performance or fairness alert opened",
+    )
+    MONITORING_ALERT_ESCALATED = (
+        "monitoring_alert.escalated",
+        "Performance or fairness alert escalated",
+    )
+    MONITORING_ALERT_RESOLVED = (
+        "monitoring_alert.resolved",
+        "Performance or fairness alert resolved",
+    )
     WAIVER_EXPIRING = "waiver.expiring", "Waiver expiring"
     MLFLOW_UNGOVERNED_CHANGE = (
         "mlflow.ungoverned_change",

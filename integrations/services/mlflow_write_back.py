@@ -10,10 +10,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from deployments.models import GateDecision
+from integrations.links import model_page
 from integrations.mlflow_client import MlflowError
 from integrations.models import (
     MlflowSync,
@@ -54,8 +54,7 @@ def _version_link(model: str, version: int) -> MlflowVersionLink | None:
 
 
 def _page_link(model: str) -> str:
-    path = reverse("command_center:model-detail", kwargs={"name": model})
-    return f"{settings.NOTIFICATION_BASE_URL.rstrip('/')}{path}#versions-title"
+    return f"{model_page(model)}#versions-title"
 
 
 def _first_reason(deployment_id: int) -> str:

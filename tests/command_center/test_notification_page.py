@@ -126,3 +126,23 @@ def test_the_page_lists_the_users_latest_notifications_only(reviewer, viewer):
     assert "No notification has been written for you yet." in (
         signed_in(UserFactory(username="fresh")).get(URL).content.decode()
     )
+
+
+def test_critical_monitoring_alerts_are_listed_and_can_be_muted(reviewer):
+    client = signed_in(reviewer)
+    label = "A critical performance or fairness alert on a version in production"
+    assert label in client.get(URL).content.decode()
+
+    client.post(
+        URL,
+        {
+            "kinds": [k for k in NotificationKind.values if k != "critical_monitoring"],
+            "delivery": "immediate",
+        },
+    )
+
+    stored = NotificationPreference.objects.get(user=reviewer)
+    assert stored.muted_kinds == ["critical_monitoring"]
+    assert not stored.receives("critical_monitoring")
+    page = client.get(URL).content.decode()
+    assert page.count("checked") == len(NotificationKind.values)

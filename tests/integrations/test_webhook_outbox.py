@@ -140,8 +140,9 @@ def test_each_subscriber_gets_its_own_delivery_of_one_event(
 
 
 def test_drift_alerts_opened_escalated_and_resolved_are_events(
-    subscribe, team, data_scientist, reviewer, api_client_for
+    subscribe, team, data_scientist, reviewer, api_client_for, settings
 ):
+    settings.NOTIFICATION_BASE_URL = "http://127.0.0.1:8000"
     model = MLModelFactory(name="churn", team=team)
     ModelVersionFactory(model=model, version=7, status="approved")
     subscribe(
@@ -169,6 +170,12 @@ def test_drift_alerts_opened_escalated_and_resolved_are_events(
     assert escalated.event_type == "drift_alert.escalated"
     assert escalated.payload["data"]["severity"] == "critical"
     assert escalated.payload["data"]["report_id"] == strong.json()["id"]
+    assert escalated.payload["data"]["links"] == {
+        "api": "http://127.0.0.1:8000/api/v1/drift/alerts/"
+        "?model=churn&version=7&environment=production",
+        "report": f"http://127.0.0.1:8000/api/v1/drift/reports/{strong.json()['id']}/",
+        "page": "http://127.0.0.1:8000/models/churn/",
+    }
 
     from drift.models import DriftAlert
 
