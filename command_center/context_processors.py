@@ -25,6 +25,11 @@ def navigation(request: HttpRequest) -> dict:
         ("overview", "Overview", reverse("command_center:overview")),
         ("models", "Models", reverse("command_center:model-list")),
         ("drift", "Drift", reverse("command_center:alert-list")),
+        (
+            "monitoring",
+            "Monitoring",
+            reverse("command_center:monitoring-alert-list"),
+        ),
         ("deployments", "Deployments", reverse("command_center:deployment-list")),
         ("policies", "Policies", reverse("command_center:policy-list")),
     ]

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from command_center.portfolio import READINESS_BANDS, RISK_TIERS
 from command_center.selectors import MODEL_SORTS
 from drift import constants as drift_vocabulary
+from drift.quality import constants as monitoring_vocabulary
 from mlgov.api.filters import QueryFilter
 from registry import constants as registry_vocabulary
 
@@ -68,6 +69,15 @@ class DriftAlertListFilter(PageFilter):
     )
     model = serializers.SlugField(required=False)
     environment = serializers.SlugField(required=False)
+
+
+class MonitoringAlertListFilter(DriftAlertListFilter):
+    kind = serializers.ChoiceField(
+        choices=monitoring_vocabulary.REPORT_KINDS, required=False
+    )
+    metric = serializers.ChoiceField(
+        choices=monitoring_vocabulary.MONITORED_METRICS, required=False
+    )
 
 
 class DeploymentListFilter(PageFilter):

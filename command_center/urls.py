@@ -65,6 +65,17 @@ urlpatterns = [
         name="risk-class-change-reject",
     ),
     path("drift/", views.DriftAlertListView.as_view(), name="alert-list"),
+    path("drift/<int:pk>/move/", views.DriftAlertMoveView.as_view(), name="alert-move"),
+    path(
+        "monitoring/",
+        views.MonitoringAlertListView.as_view(),
+        name="monitoring-alert-list",
+    ),
+    path(
+        "monitoring/<int:pk>/move/",
+        views.MonitoringAlertMoveView.as_view(),
+        name="monitoring-alert-move",
+    ),
     path("deployments/", views.DeploymentListView.as_view(), name="deployment-list"),
     path("reviews/", views.ReviewQueueView.as_view(), name="review-list"),
     path(f"{REVIEW}", views.ReviewDetailView.as_view(), name="review-detail"),

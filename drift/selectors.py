@@ -8,12 +8,14 @@ from django.db.models.functions import Coalesce
 from drift.constants import ALERT_SEVERITIES, SEVERITY_RANK, UNRESOLVED
 from drift.models import (
     DriftAlert,
+    DriftAlertQuerySet,
     DriftReport,
     FairnessGroup,
     FairnessReport,
     FeatureDrift,
     LatestMonitoringReport,
     MonitoringAlert,
+    MonitoringAlertQuerySet,
     PerformanceReport,
 )
 from drift.quality.constants import FAIRNESS, PERFORMANCE
@@ -102,13 +104,16 @@ def open_alert_counts_by_model(models: QuerySet[MLModel]) -> dict[int, dict[str,
 
 def filter_rows(rows: QuerySet, **filters: object) -> QuerySet:
     """Apply the list filters that were given (model, version, environment,
-    severity, status); absent or empty ones do not filter."""
+    severity, status, and a monitoring alert's kind and metric); absent or
+    empty ones do not filter."""
     lookups = {
         "model": "version__model__name",
         "version": "version__version",
         "environment": "environment__name",
         "severity": "severity",
         "status": "status",
+        "kind": "kind",
+        "metric": "metric",
     }
     return rows.filter(
         **{lookups[name]: value for name, value in filters.items() if value}
@@ -156,6 +161,29 @@ def report_detail(*, pk: int) -> DriftReport:
     return report
 
 
+def _alert_rows(
+    alerts: DriftAlertQuerySet | MonitoringAlertQuerySet,
+    *,
+    status: str | None,
+    inventory_only: bool,
+    **filters: object,
+) -> QuerySet:
+    """What the drift and the monitoring alert lists share: the rows their
+    lists show, filtered, latest seen first; status `unresolved` means open
+    or acknowledged, and `inventory_only` leaves out the alerts of archived
+    models."""
+    alerts = alerts.select_related(
+        "version__model", "environment", "acknowledged_by", "resolved_by"
+    )
+    if inventory_only:
+        alerts = alerts.filter(version__model__archived_at__isnull=True)
+    if status == UNRESOLVED:
+        alerts, status = alerts.unresolved(), None
+    return filter_rows(alerts, status=status, **filters).order_by(
+        "-last_seen_at", "-id"
+    )
+
+
 def alert_list(
     *,
     model: str | None = None,
@@ -165,24 +193,16 @@ def alert_list(
     status: str | None = None,
     inventory_only: bool = False,
 ) -> QuerySet[DriftAlert]:
-    """Drift alerts with the rows their list shows, filtered, latest seen
-    first; status `unresolved` means open or acknowledged, and
-    `inventory_only` leaves out the alerts of archived models."""
-    alerts = DriftAlert.objects.select_related(
-        "version__model", "environment", "acknowledged_by", "resolved_by"
-    )
-    if inventory_only:
-        alerts = alerts.filter(version__model__archived_at__isnull=True)
-    if status == UNRESOLVED:
-        alerts, status = alerts.unresolved(), None
-    return filter_rows(
-        alerts,
+    """Drift alerts, filtered as `_alert_rows` says."""
+    return _alert_rows(
+        DriftAlert.objects.all(),
+        status=status,
+        inventory_only=inventory_only,
         model=model,
         version=version,
         environment=environment,
         severity=severity,
-        status=status,
-    ).order_by("-last_seen_at", "-id")
+    )
 
 
 def alert_by_id(*, pk: int) -> DriftAlert:
@@ -321,24 +341,22 @@ def monitoring_alert_list(
     severity: str | None = None,
     status: str | None = None,
     kind: str | None = None,
+    metric: str | None = None,
+    inventory_only: bool = False,
 ) -> QuerySet[MonitoringAlert]:
-    """Performance and fairness alerts, filtered as `alert_list`, latest seen
-    first."""
-    alerts = MonitoringAlert.objects.select_related(
-        "version__model", "environment", "acknowledged_by", "resolved_by"
-    )
-    if status == UNRESOLVED:
-        alerts, status = alerts.unresolved(), None
-    if kind:
-        alerts = alerts.filter(kind=kind)
-    return filter_rows(
-        alerts,
+    """Performance and fairness alerts, filtered as `_alert_rows` says, and
+    by kind (performance or fairness) and metric."""
+    return _alert_rows(
+        MonitoringAlert.objects.all(),
+        status=status,
+        inventory_only=inventory_only,
         model=model,
         version=version,
         environment=environment,
         severity=severity,
-        status=status,
-    ).order_by("-last_seen_at", "-id")
+        kind=kind,
+        metric=metric,
+    )
 
 
 def monitoring_alert_by_id(*, pk: int) -> MonitoringAlert:

@@ -261,7 +261,7 @@ def critical_monitoring(*, alert: MonitoringAlert) -> list[EmailNotification]:
         return []
     label = _label(version)
     kind = alert.get_kind_display().lower()
-    bound = "maximum" if alert.is_limit_maximum else "floor"
+    bound = "maximum" if alert.limit_is_maximum else "floor"
     value = "unknown" if alert.value is None else f"{alert.value:.4g}"
     return _enqueue_all(
         model_owners(version.model),

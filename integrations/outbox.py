@@ -174,7 +174,7 @@ def _monitoring_alert_payload(alert: MonitoringAlert) -> dict[str, Any]:
         "attribute": alert.attribute or None,
         "value": alert.value,
         "limit": alert.limit,
-        "limit_is_maximum": alert.is_limit_maximum,
+        "limit_is_maximum": alert.limit_is_maximum,
         "severity": alert.severity,
         "status": alert.status,
         "links": {

@@ -113,6 +113,11 @@ def can_review(user: AnyUser) -> bool:
     return has_role(user, Role.REVIEWER)
 
 
+def can_handle_alerts(user: AnyUser) -> bool:
+    """Acknowledge or resolve drift, performance and fairness alerts."""
+    return has_role(user, Role.REVIEWER)
+
+
 def can_assign_reviewers(user: AnyUser) -> bool:
     """Governance admins ask reviewers to decide on versions."""
     return can_administer_governance(user)

@@ -7,6 +7,14 @@ from command_center.views.access import SignOutView as SignOutView
 from command_center.views.account import (
     NotificationPreferencesView as NotificationPreferencesView,
 )
+from command_center.views.alerts import DriftAlertListView as DriftAlertListView
+from command_center.views.alerts import DriftAlertMoveView as DriftAlertMoveView
+from command_center.views.alerts import (
+    MonitoringAlertListView as MonitoringAlertListView,
+)
+from command_center.views.alerts import (
+    MonitoringAlertMoveView as MonitoringAlertMoveView,
+)
 from command_center.views.documentation import DocumentationView as DocumentationView
 from command_center.views.documentation import (
     GenerateDocumentationView as GenerateDocumentationView,
@@ -30,7 +38,6 @@ from command_center.views.obligations import (
 )
 from command_center.views.pages import AuditListView as AuditListView
 from command_center.views.pages import DeploymentListView as DeploymentListView
-from command_center.views.pages import DriftAlertListView as DriftAlertListView
 from command_center.views.pages import ModelDetailView as ModelDetailView
 from command_center.views.pages import ModelListView as ModelListView
 from command_center.views.pages import OverviewView as OverviewView

@@ -9,7 +9,6 @@ from rest_framework import serializers
 from command_center import charts, selectors
 from command_center.filters import (
     DeploymentListFilter,
-    DriftAlertListFilter,
     ModelListFilter,
     PageFilter,
 )
@@ -32,8 +31,6 @@ from command_center.views.access import (
 )
 from command_center.views.intake import intake_context
 from command_center.views.reviews import may_use_the_workspace
-from drift import constants as drift_vocabulary
-from drift.selectors import alert_list
 from governance.engine import (
     MODEL_CARD_FIELDS,
     OBLIGATIONS_WEIGHT,
@@ -51,7 +48,6 @@ from mlgov.permissions import (
 )
 from registry.constants import PRODUCTION
 from registry.models import MLModel
-from registry.selectors import environment_names
 
 
 class OverviewView(RolePage):
@@ -236,44 +232,6 @@ class ModelDetailView(RolePage):
                 None,
             ),
             **intake_context(self.request.user, page.model, back="model"),
-        )
-        return context
-
-
-class DriftAlertListView(RolePage):
-    """Drift alerts, unresolved by default."""
-
-    template_name = "command_center/alert_list.html"
-    section = "drift"
-
-    def get(self, request, *args, **kwargs):
-        context = self.get_context_data(**kwargs)
-        try:
-            filters = DriftAlertListFilter.from_get(request)
-        except (FieldError, serializers.ValidationError) as error:
-            return invalid_filters_page(request, error, self.template_name, context)
-        filters.setdefault("status", drift_vocabulary.UNRESOLVED)
-        alerts = alert_list(
-            severity=filters.get("severity"),
-            status=filters.get("status"),
-            model=filters.get("model"),
-            environment=filters.get("environment"),
-            inventory_only=True,
-        )
-        context.update(
-            page=page_of(request, alerts, filters),
-            filters=filters,
-            query=query_without(request, "page"),
-        )
-        return self.render_to_response(context)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(
-            severities=list(reversed(drift_vocabulary.SEVERITIES)),
-            statuses=[drift_vocabulary.UNRESOLVED, *drift_vocabulary.ALERT_STATUSES],
-            environments=environment_names(),
-            filters={},
         )
         return context
 

@@ -6,17 +6,26 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_field,
     extend_schema_serializer,
+    extend_schema_view,
 )
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from drift import selectors, services
+from drift.api.alerts import (
+    ACKNOWLEDGE,
+    RESOLVE,
+    AlertEndpoints,
+    AlertListView,
+    AlertMoveView,
+    AlertNoteSerializer,
+)
 from drift.models import DriftAlert, DriftReport, FeatureDrift, Severity
 from drift.stats.constants import KINDS, METHODS
 from mlgov.api.bodycap import BodyCapMixin
 from mlgov.api.filters import QueryFilter
-from mlgov.api.permissions import IsDataScientistForWrites, IsReviewer
+from mlgov.api.permissions import IsDataScientistForWrites
 from mlgov.api.serializers import StrictInputSerializer
 from mlgov.exceptions import FieldError, NotFoundError
 from registry import selectors as registry_selectors
@@ -265,10 +274,6 @@ class DriftReportInputSerializer(StrictInputSerializer):
     )
 
 
-class AlertNoteSerializer(StrictInputSerializer):
-    note = serializers.CharField(max_length=5000)
-
-
 class DriftReportListFilter(QueryFilter):
     model = serializers.CharField(required=False, help_text="Model name.")
     version = serializers.IntegerField(
@@ -355,49 +360,39 @@ class DriftReportDetailView(APIView):
         )
 
 
-class DriftAlertListView(generics.ListAPIView):
+DRIFT_ALERTS = AlertEndpoints(
+    serializer=DriftAlertSerializer,
+    list_filter=DriftAlertListFilter,
+    alert_list=selectors.alert_list,
+    alert_by_id=selectors.alert_by_id,
+    acknowledge=services.acknowledge_alert,
+    resolve=services.resolve_alert,
+)
+
+
+@extend_schema_view(get=extend_schema(parameters=[DriftAlertListFilter]))
+class DriftAlertListView(AlertListView):
     """Drift alerts, most recently seen first."""
 
+    endpoints = DRIFT_ALERTS
     serializer_class = DriftAlertSerializer
-    cursor_ordering = "-id"
-
-    def get_queryset(self):
-        return selectors.alert_list(**DriftAlertListFilter.from_request(self.request))
-
-    @extend_schema(parameters=[DriftAlertListFilter])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
 
-class AcknowledgeAlertView(APIView):
+@extend_schema_view(
+    post=extend_schema(request=AlertNoteSerializer, responses=DriftAlertSerializer)
+)
+class AcknowledgeAlertView(AlertMoveView):
     """Someone is looking into the drift; the alert stays unresolved."""
 
-    permission_classes = [IsReviewer]
-
-    @extend_schema(request=AlertNoteSerializer, responses=DriftAlertSerializer)
-    def post(self, request, pk):
-        payload = AlertNoteSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        services.acknowledge_alert(
-            actor=request.user,
-            alert=selectors.alert_by_id(pk=pk),
-            note=payload.validated_data["note"],
-        )
-        return Response(DriftAlertSerializer(selectors.alert_by_id(pk=pk)).data)
+    endpoints = DRIFT_ALERTS
+    move = ACKNOWLEDGE
 
 
-class ResolveAlertView(APIView):
+@extend_schema_view(
+    post=extend_schema(request=AlertNoteSerializer, responses=DriftAlertSerializer)
+)
+class ResolveAlertView(AlertMoveView):
     """The drift is explained or fixed; the alert closes."""
 
-    permission_classes = [IsReviewer]
-
-    @extend_schema(request=AlertNoteSerializer, responses=DriftAlertSerializer)
-    def post(self, request, pk):
-        payload = AlertNoteSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        services.resolve_alert(
-            actor=request.user,
-            alert=selectors.alert_by_id(pk=pk),
-            note=payload.validated_data["note"],
-        )
-        return Response(DriftAlertSerializer(selectors.alert_by_id(pk=pk)).data)
+    endpoints = DRIFT_ALERTS
+    move = RESOLVE

@@ -1,13 +1,21 @@
 """Performance and fairness reports of a version, and their alerts."""
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from drift import selectors, services
-from drift.api.drift import AlertNoteSerializer, DriftReportListFilter
+from drift.api.alerts import (
+    ACKNOWLEDGE,
+    RESOLVE,
+    AlertEndpoints,
+    AlertListView,
+    AlertMoveView,
+    AlertNoteSerializer,
+)
+from drift.api.drift import DriftReportListFilter
 from drift.models import (
     FairnessGroup,
     FairnessReport,
@@ -17,7 +25,7 @@ from drift.models import (
 )
 from mlgov.api.bodycap import BodyCapMixin
 from mlgov.api.filters import QueryFilter
-from mlgov.api.permissions import IsDataScientistForWrites, IsReviewer
+from mlgov.api.permissions import IsDataScientistForWrites
 from mlgov.api.serializers import StrictInputSerializer
 from mlgov.exceptions import FieldError, NotFoundError
 from registry import selectors as registry_selectors
@@ -415,55 +423,39 @@ class FairnessReportDetailView(APIView):
         return Response(FairnessReportDetailSerializer(report).data)
 
 
-class MonitoringAlertListView(generics.ListAPIView):
+MONITORING_ALERTS = AlertEndpoints(
+    serializer=MonitoringAlertSerializer,
+    list_filter=MonitoringAlertListFilter,
+    alert_list=selectors.monitoring_alert_list,
+    alert_by_id=selectors.monitoring_alert_by_id,
+    acknowledge=services.acknowledge_monitoring_alert,
+    resolve=services.resolve_monitoring_alert,
+)
+
+
+@extend_schema_view(get=extend_schema(parameters=[MonitoringAlertListFilter]))
+class MonitoringAlertListView(AlertListView):
     """Performance and fairness alerts, most recently seen first."""
 
+    endpoints = MONITORING_ALERTS
     serializer_class = MonitoringAlertSerializer
-    cursor_ordering = "-id"
-
-    def get_queryset(self):
-        return selectors.monitoring_alert_list(
-            **MonitoringAlertListFilter.from_request(self.request)
-        )
-
-    @extend_schema(parameters=[MonitoringAlertListFilter])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
 
-class AcknowledgeMonitoringAlertView(APIView):
+@extend_schema_view(
+    post=extend_schema(request=AlertNoteSerializer, responses=MonitoringAlertSerializer)
+)
+class AcknowledgeMonitoringAlertView(AlertMoveView):
     """Someone is looking into it; the alert stays unresolved."""
 
-    permission_classes = [IsReviewer]
-
-    @extend_schema(request=AlertNoteSerializer, responses=MonitoringAlertSerializer)
-    def post(self, request, pk):
-        payload = AlertNoteSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        services.acknowledge_monitoring_alert(
-            actor=request.user,
-            alert=selectors.monitoring_alert_by_id(pk=pk),
-            note=payload.validated_data["note"],
-        )
-        return Response(
-            MonitoringAlertSerializer(selectors.monitoring_alert_by_id(pk=pk)).data
-        )
+    endpoints = MONITORING_ALERTS
+    move = ACKNOWLEDGE
 
 
-class ResolveMonitoringAlertView(APIView):
+@extend_schema_view(
+    post=extend_schema(request=AlertNoteSerializer, responses=MonitoringAlertSerializer)
+)
+class ResolveMonitoringAlertView(AlertMoveView):
     """The cause is explained or fixed; the alert closes."""
 
-    permission_classes = [IsReviewer]
-
-    @extend_schema(request=AlertNoteSerializer, responses=MonitoringAlertSerializer)
-    def post(self, request, pk):
-        payload = AlertNoteSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        services.resolve_monitoring_alert(
-            actor=request.user,
-            alert=selectors.monitoring_alert_by_id(pk=pk),
-            note=payload.validated_data["note"],
-        )
-        return Response(
-            MonitoringAlertSerializer(selectors.monitoring_alert_by_id(pk=pk)).data
-        )
+    endpoints = MONITORING_ALERTS
+    move = RESOLVE

@@ -379,14 +379,13 @@ class MonitoringAlert(models.Model):
         return f"{self.metric} by {self.attribute}" if self.attribute else self.metric
 
     @property
-    def latest_report_id(self) -> int | None:
-        return self.latest_performance_report_id or self.latest_fairness_report_id
+    def limit_is_maximum(self) -> bool:
+        """Whether `limit` is a maximum (ece, the fairness gaps), not a floor."""
+        return self.metric in quality.LOWER_IS_BETTER
 
     @property
-    def is_limit_maximum(self) -> bool:
-        """Whether the limit is a maximum (ECE, the differences) rather than
-        a floor."""
-        return self.metric in quality.LOWER_IS_BETTER
+    def latest_report_id(self) -> int | None:
+        return self.latest_performance_report_id or self.latest_fairness_report_id
 
 
 auditlog.register(MonitoringThreshold)

@@ -7,13 +7,12 @@ from typing import TypeVar
 
 from django.utils import timezone
 
-from drift.exceptions import InvalidAlertTransitionError
+from drift.exceptions import AlertMovedError, InvalidAlertTransitionError
 from drift.models import ALERT_TRANSITIONS, DriftAlert, MonitoringAlert
 from mlgov.actors import Actor
 from mlgov.events import announce
 from mlgov.exceptions import FieldError, PermissionDeniedError
-from mlgov.permissions import has_role
-from mlgov.roles import Role
+from mlgov.permissions import can_handle_alerts
 
 Alert = TypeVar("Alert", DriftAlert, MonitoringAlert)
 
@@ -27,17 +26,22 @@ def move_alert(
     at: datetime | None,
     event_area: str,
     subject_field: str,
+    seen_status: str | None = None,
 ) -> Alert:
     """Move `alert` to `to`. The event is `<event_area>.alert_<to>`, naming
     the alert's `subject_field` (a drift alert's feature, a monitoring
-    alert's metric). Call inside a transaction."""
-    if not has_role(actor, Role.REVIEWER):
+    alert's metric). With `seen_status` (what the actor's page showed), a
+    move someone else made meanwhile is refused rather than overwritten.
+    Call inside a transaction."""
+    if not can_handle_alerts(actor):
         raise PermissionDeniedError(
             f"{event_area.capitalize()} alerts are handled by reviewers."
         )
     if not note.strip():
         raise FieldError("note", "Say what was found or done.")
     locked = type(alert).objects.select_for_update().get(pk=alert.pk)
+    if seen_status is not None and locked.status != seen_status:
+        raise AlertMovedError(locked, seen_status)
     if to not in ALERT_TRANSITIONS[locked.status]:
         raise InvalidAlertTransitionError(locked, to)
     now = at or timezone.now()

@@ -273,7 +273,13 @@ def ingest_drift_report(
 
 
 def _move_alert(
-    *, actor: Actor, alert: DriftAlert, to: str, note: str, at: datetime | None
+    *,
+    actor: Actor,
+    alert: DriftAlert,
+    to: str,
+    note: str,
+    at: datetime | None,
+    seen_status: str | None,
 ) -> DriftAlert:
     return move_alert(
         actor=actor,
@@ -281,6 +287,7 @@ def _move_alert(
         to=to,
         note=note,
         at=at,
+        seen_status=seen_status,
         event_area="drift",
         subject_field="feature",
     )
@@ -288,21 +295,41 @@ def _move_alert(
 
 @transaction.atomic
 def acknowledge_alert(
-    *, actor: Actor, alert: DriftAlert, note: str, at: datetime | None = None
+    *,
+    actor: Actor,
+    alert: DriftAlert,
+    note: str,
+    at: datetime | None = None,
+    seen_status: str | None = None,
 ) -> DriftAlert:
     """Someone is on it: the alert stays unresolved and keeps blocking. `at`
     is for the demo loader's past; a person acknowledges now."""
     return _move_alert(
-        actor=actor, alert=alert, to=DriftAlert.Status.ACKNOWLEDGED, note=note, at=at
+        actor=actor,
+        alert=alert,
+        to=DriftAlert.Status.ACKNOWLEDGED,
+        note=note,
+        at=at,
+        seen_status=seen_status,
     )
 
 
 @transaction.atomic
 def resolve_alert(
-    *, actor: Actor, alert: DriftAlert, note: str, at: datetime | None = None
+    *,
+    actor: Actor,
+    alert: DriftAlert,
+    note: str,
+    at: datetime | None = None,
+    seen_status: str | None = None,
 ) -> DriftAlert:
     """Close the alert; drift seen again later opens a new one. `at` is for
     the demo loader's past; a person resolves now."""
     return _move_alert(
-        actor=actor, alert=alert, to=DriftAlert.Status.RESOLVED, note=note, at=at
+        actor=actor,
+        alert=alert,
+        to=DriftAlert.Status.RESOLVED,
+        note=note,
+        at=at,
+        seen_status=seen_status,
     )

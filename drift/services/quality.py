@@ -379,7 +379,13 @@ def ingest_fairness_report(
 
 
 def _move_monitoring_alert(
-    *, actor: Actor, alert: MonitoringAlert, to: str, note: str, at: datetime | None
+    *,
+    actor: Actor,
+    alert: MonitoringAlert,
+    to: str,
+    note: str,
+    at: datetime | None,
+    seen_status: str | None,
 ) -> MonitoringAlert:
     return move_alert(
         actor=actor,
@@ -387,6 +393,7 @@ def _move_monitoring_alert(
         to=to,
         note=note,
         at=at,
+        seen_status=seen_status,
         event_area="monitoring",
         subject_field="metric",
     )
@@ -394,7 +401,12 @@ def _move_monitoring_alert(
 
 @transaction.atomic
 def acknowledge_monitoring_alert(
-    *, actor: Actor, alert: MonitoringAlert, note: str, at: datetime | None = None
+    *,
+    actor: Actor,
+    alert: MonitoringAlert,
+    note: str,
+    at: datetime | None = None,
+    seen_status: str | None = None,
 ) -> MonitoringAlert:
     """Someone is on it: the alert stays unresolved."""
     return _move_monitoring_alert(
@@ -403,16 +415,27 @@ def acknowledge_monitoring_alert(
         to=MonitoringAlert.Status.ACKNOWLEDGED,
         note=note,
         at=at,
+        seen_status=seen_status,
     )
 
 
 @transaction.atomic
 def resolve_monitoring_alert(
-    *, actor: Actor, alert: MonitoringAlert, note: str, at: datetime | None = None
+    *,
+    actor: Actor,
+    alert: MonitoringAlert,
+    note: str,
+    at: datetime | None = None,
+    seen_status: str | None = None,
 ) -> MonitoringAlert:
     """Close the alert; the metric past its limit again opens a new one."""
     return _move_monitoring_alert(
-        actor=actor, alert=alert, to=MonitoringAlert.Status.RESOLVED, note=note, at=at
+        actor=actor,
+        alert=alert,
+        to=MonitoringAlert.Status.RESOLVED,
+        note=note,
+        at=at,
+        seen_status=seen_status,
     )
 
 

@@ -105,6 +105,7 @@ def test_the_overview_shows_the_summary_apis_numbers(
         "Overview",
         "Models",
         "Drift",
+        "Monitoring",
         "Deployments",
         "Policies",
         "Simulation",
