@@ -23,6 +23,7 @@ from drift.models import (
     PerformanceReport,
     ReportKind,
 )
+from drift.quality.constants import MONITORED_METRICS
 from mlgov.api.bodycap import BodyCapMixin
 from mlgov.api.filters import QueryFilter
 from mlgov.api.permissions import IsDataScientistForWrites
@@ -266,6 +267,7 @@ class MonitoringReportFilter(QueryFilter):
 class MonitoringAlertListFilter(DriftReportListFilter):
     status = serializers.ChoiceField(MonitoringAlert.Status.choices, required=False)
     kind = serializers.ChoiceField(ReportKind.choices, required=False)
+    metric = serializers.ChoiceField(MONITORED_METRICS, required=False)
 
 
 def _target(request, name: str, number: int, data: dict):

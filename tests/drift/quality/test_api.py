@@ -393,3 +393,26 @@ def test_two_simultaneous_fairness_reports_leave_one_unresolved_alert(
     assert FairnessReport.objects.count() == 2
     assert MonitoringAlert.objects.unresolved().count() == 1
     assert LatestMonitoringReport.objects.count() == 1
+
+
+def test_the_alert_list_filters_by_metric_and_names_a_bad_one(
+    api_client_for, data_scientist, version, floors
+):
+    labels, values = scores(signal=0.1)
+    api_client_for(data_scientist).post(
+        PERFORMANCE,
+        {**WINDOW, "labels": labels.tolist(), "scores": values.tolist()},
+        format="json",
+    )
+    client = api_client_for(data_scientist)
+    opened = {alert.metric: alert.pk for alert in MonitoringAlert.objects.all()}
+
+    by_auc = client.get(ALERTS, {"metric": "auc"})
+    by_ece = client.get(ALERTS, {"metric": "ece"})
+    unknown = client.get(ALERTS, {"metric": "vibes"})
+
+    assert [row["id"] for row in by_auc.json()["results"]] == [opened["auc"]]
+    assert [row["metric"] for row in by_ece.json()["results"]] == (
+        ["ece"] if "ece" in opened else []
+    )
+    assert "metric" in assert_error(unknown, 400)["details"]
