@@ -17,6 +17,7 @@ from command_center.exposure import (
     exposure,
     exposure_score,
 )
+from compliance.engine import CoverageCounts
 from deployments.standing import EnvironmentStanding, canary_label, subject_label
 from drift import constants as drift_vocabulary
 from governance.engine import OverdueReview, Verdict
@@ -200,6 +201,25 @@ class ModelRow(NamedTuple):
     def unmet_obligations(self) -> int:
         """Unmet obligations over every enabled framework."""
         return sum(unmet for _met, _partly, unmet in self.coverage.values())
+
+    def coverage_counts(self, framework: str | None = None) -> CoverageCounts | None:
+        """Compliance's counts under one enabled `framework`, or summed over
+        every enabled framework that applies; None when none applies."""
+        found = [
+            CoverageCounts(*counts)
+            for framework_id, counts in self.coverage.items()
+            if framework is None or framework_id == framework
+        ]
+        if not found:
+            return None
+        return sum(found[1:], found[0])
+
+    def has_obligations_not_met(self, framework: str | None = None) -> bool:
+        """Whether an applicable obligation (of `framework`, else of any
+        enabled framework) is unmet or only partly met: what the list's cell
+        shows as fewer met than apply."""
+        counts = self.coverage_counts(framework)
+        return counts is not None and counts.met < counts.applicable
 
     # The EU AI Act category the model's use-case intake derived.
     ai_act_category: str = "unassessed"

@@ -5,6 +5,9 @@ deployments (``deployments``). Every aggregate comes
 from a constant number of queries whatever the size of the portfolio."""
 
 from command_center.selectors.lists import MODEL_SORTS as MODEL_SORTS
+from command_center.selectors.lists import (
+    OBLIGATIONS_FILTERS as OBLIGATIONS_FILTERS,
+)
 from command_center.selectors.lists import filter_model_rows as filter_model_rows
 from command_center.selectors.lists import saved_simulation as saved_simulation
 from command_center.selectors.lists import saved_simulations as saved_simulations

@@ -1,8 +1,10 @@
 """The lists' reads: models filtered and sorted, teams and saved simulations.
 Drift alerts and the audit trail are their owners' selectors."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
+from functools import partial
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -32,7 +34,32 @@ MODEL_SORTS = {
     "risk_tier": lambda row: (RISK_TIERS.index(row.risk_tier), row.name),
     "review_due": lambda row: (row.review_due, row.name),
     "team": lambda row: (row.team, row.name),
+    "obligations": lambda row: obligations_sort_key(row),
 }
+
+# The obligations filter of the models list: rows with an applicable
+# obligation not met (unmet or only partly met), or with every applicable one
+# met.
+OBLIGATIONS_NOT_MET = "not_met"
+OBLIGATIONS_ALL_MET = "all_met"
+OBLIGATIONS_FILTERS = (OBLIGATIONS_NOT_MET, OBLIGATIONS_ALL_MET)
+
+
+def obligations_sort_key(row: ModelRow, framework: str | None = None) -> tuple:
+    """Lowest share of obligations met first (compliance's share: partly met
+    counts half), then most unmet; models no enabled framework applies to
+    last."""
+    counts = row.coverage_counts(framework)
+    if counts is None or counts.share is None:
+        return (True, 0.0, 0, row.name)
+    return (False, counts.share, -counts.unmet, row.name)
+
+
+def _obligations_match(row: ModelRow, wanted: str, framework: str | None) -> bool:
+    if wanted == OBLIGATIONS_NOT_MET:
+        return row.has_obligations_not_met(framework)
+    counts = row.coverage_counts(framework)
+    return counts is not None and counts.met == counts.applicable
 
 
 def filter_model_rows(
@@ -45,11 +72,15 @@ def filter_model_rows(
     environment: str = PRODUCTION,
     readiness: str | None = None,
     overdue: bool | None = None,
+    obligations: str | None = None,
+    framework: str | None = None,
     q: str | None = None,
     sort: str = "name",
     today: date | None = None,
 ) -> list[ModelRow]:
-    """The rows of the models list that match its filters, sorted."""
+    """The rows of the models list that match its filters, sorted. `framework`
+    (an enabled framework's id) narrows the obligations filter and sort to
+    that framework, and alone keeps the models it applies to."""
     today = today or timezone.now().date()
     selected = list(rows)
     if team:
@@ -67,6 +98,12 @@ def filter_model_rows(
         selected = [row for row in selected if row.readiness_band == readiness]
     if overdue is not None:
         selected = [row for row in selected if row.is_overdue(today) == overdue]
+    if obligations:
+        selected = [
+            row for row in selected if _obligations_match(row, obligations, framework)
+        ]
+    elif framework:
+        selected = [row for row in selected if framework in row.coverage]
     if q:
         needle = q.casefold()
         selected = [
@@ -74,7 +111,10 @@ def filter_model_rows(
             for row in selected
             if needle in row.name.casefold() or needle in row.display_name.casefold()
         ]
-    selected.sort(key=MODEL_SORTS[sort])
+    key: Callable[[ModelRow], Any] = MODEL_SORTS[sort]
+    if sort == "obligations" and framework:
+        key = partial(obligations_sort_key, framework=framework)
+    selected.sort(key=key)
     return selected
 
 
