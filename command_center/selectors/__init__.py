@@ -24,6 +24,10 @@ from command_center.selectors.portfolio import overview as overview
 from command_center.selectors.portfolio import portfolio_state as portfolio_state
 from command_center.selectors.portfolio import portfolio_summary as portfolio_summary
 from command_center.selectors.rows import data_fingerprint as data_fingerprint
+from command_center.selectors.rows import inventory_batches as inventory_batches
+from command_center.selectors.rows import (
+    inventory_export_rows as inventory_export_rows,
+)
 from command_center.selectors.rows import (
     inventory_rows_in_batches as inventory_rows_in_batches,
 )
