@@ -1,16 +1,15 @@
 """The lists' reads: models filtered and sorted, teams and saved simulations.
 Drift alerts and the audit trail are their owners' selectors."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
-from functools import partial
-from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from command_center.models import SavedSimulation
 from command_center.portfolio import RISK_TIERS, ModelRow
+from compliance.engine import CoverageCounts
 from mlgov.exceptions import NotFoundError
 from registry.constants import PRODUCTION
 from registry.models import Team
@@ -34,7 +33,7 @@ MODEL_SORTS = {
     "risk_tier": lambda row: (RISK_TIERS.index(row.risk_tier), row.name),
     "review_due": lambda row: (row.review_due, row.name),
     "team": lambda row: (row.team, row.name),
-    "obligations": lambda row: obligations_sort_key(row),
+    "obligations": lambda row: _obligations_key(row.coverage_counts(), row.name),
 }
 
 # The obligations filter of the models list: rows with an applicable
@@ -45,21 +44,24 @@ OBLIGATIONS_ALL_MET = "all_met"
 OBLIGATIONS_FILTERS = (OBLIGATIONS_NOT_MET, OBLIGATIONS_ALL_MET)
 
 
-def obligations_sort_key(row: ModelRow, framework: str | None = None) -> tuple:
+def _obligations_key(counts: CoverageCounts | None, name: str) -> tuple:
     """Lowest share of obligations met first (compliance's share: partly met
     counts half), then most unmet; models no enabled framework applies to
     last."""
-    counts = row.coverage_counts(framework)
-    if counts is None or counts.share is None:
-        return (True, 0.0, 0, row.name)
-    return (False, counts.share, -counts.unmet, row.name)
+    share = None if counts is None else counts.share
+    if counts is None or share is None:
+        return (True, 0.0, 0, name)
+    return (False, share, -counts.unmet, name)
 
 
-def _obligations_match(row: ModelRow, wanted: str, framework: str | None) -> bool:
+def _obligations_match(counts: CoverageCounts | None, wanted: str) -> bool:
+    """Fewer met than apply (not_met), or every applicable one met (all_met);
+    never a model no framework applies to."""
+    if counts is None:
+        return False
     if wanted == OBLIGATIONS_NOT_MET:
-        return row.has_obligations_not_met(framework)
-    counts = row.coverage_counts(framework)
-    return counts is not None and counts.met == counts.applicable
+        return counts.met < counts.applicable
+    return counts.met == counts.applicable
 
 
 def filter_model_rows(
@@ -98,12 +100,6 @@ def filter_model_rows(
         selected = [row for row in selected if row.readiness_band == readiness]
     if overdue is not None:
         selected = [row for row in selected if row.is_overdue(today) == overdue]
-    if obligations:
-        selected = [
-            row for row in selected if _obligations_match(row, obligations, framework)
-        ]
-    elif framework:
-        selected = [row for row in selected if framework in row.coverage]
     if q:
         needle = q.casefold()
         selected = [
@@ -111,10 +107,24 @@ def filter_model_rows(
             for row in selected
             if needle in row.name.casefold() or needle in row.display_name.casefold()
         ]
-    key: Callable[[ModelRow], Any] = MODEL_SORTS[sort]
-    if sort == "obligations" and framework:
-        key = partial(obligations_sort_key, framework=framework)
-    selected.sort(key=key)
+    if obligations or framework or sort == "obligations":
+        # Each row's counts once (under `framework`, else summed): the list
+        # filters and sorts thousands of rows by them on a warm page.
+        counts_of = {row.model_id: row.coverage_counts(framework) for row in selected}
+        if obligations:
+            selected = [
+                row
+                for row in selected
+                if _obligations_match(counts_of[row.model_id], obligations)
+            ]
+        elif framework:
+            selected = [row for row in selected if counts_of[row.model_id] is not None]
+        if sort == "obligations":
+            selected.sort(
+                key=lambda row: _obligations_key(counts_of[row.model_id], row.name)
+            )
+            return selected
+    selected.sort(key=MODEL_SORTS[sort])
     return selected
 
 
