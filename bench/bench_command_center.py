@@ -155,7 +155,7 @@ def main() -> None:
         f"{peak / 1024 / 1024:.1f} MiB)"
     )
     print("the same, batch of 250 (memory should not follow the inventory):")
-    selectors.rows.inventory_rows_in_batches.__kwdefaults__["batch"] = 250
+    selectors.rows.inventory_batches.__kwdefaults__["batch"] = 250
     csv_memory(client)
 
 

@@ -10,7 +10,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 
 from command_center.portfolio import READINESS_BANDS, RISK_TIERS
-from command_center.selectors import MODEL_SORTS
+from command_center.selectors import MODEL_SORTS, OBLIGATIONS_FILTERS
 from drift import constants as drift_vocabulary
 from drift.quality import constants as monitoring_vocabulary
 from mlgov.api.filters import QueryFilter
@@ -55,6 +55,9 @@ class ModelListFilter(PageFilter):
         choices=[name for name, _low, _label in READINESS_BANDS], required=False
     )
     overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
+    obligations = serializers.ChoiceField(choices=OBLIGATIONS_FILTERS, required=False)
+    # An enabled framework's id; the view checks it against the enabled ones.
+    framework = serializers.SlugField(required=False)
     q = serializers.CharField(required=False, max_length=200)
     sort = serializers.ChoiceField(choices=list(MODEL_SORTS), required=False)
 

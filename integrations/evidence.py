@@ -25,11 +25,15 @@ from drift.models import DriftAlert, DriftReport, FeatureDrift
 from governance.models import Approval, Evaluation, Waiver
 from integrations.models import MlflowModelLink, MlflowVersionLink
 from mlgov.actors import Actor
-from registry.models import MLModel, ModelVersion
+from registry.intake import ANSWER_FIELDS
+from registry.models import MLModel, ModelVersion, RiskClassChange, UseCaseIntake
+from registry.selectors import intake_revisions, risk_class_changes_of
 
 # Each section, in the order of the page and the archive, with its heading.
 SECTIONS = {
     "model": "Model and model card",
+    "intake": "Use-case intake and EU AI Act classification",
+    "risk_class_changes": "Risk class changes and their decisions",
     "versions": "Versions and their frozen evidence",
     "evaluations": "Evaluations: policy revisions, rules and their sentences",
     "approvals": "Approvals",
@@ -77,6 +81,7 @@ def _model_section(model: MLModel) -> dict[str, Any]:
         "team": model.team.name,
         "owner": _user(model.owner),
         "risk_tier": model.risk_tier,
+        "ai_act_category": model.ai_act_category,
         "business_use": model.business_use,
         "tags": sorted(tag.name for tag in model.tags.all()),
         "created_at": _time(model.created_at),
@@ -284,6 +289,57 @@ def _technical_document_row(document: TechnicalDocument) -> dict[str, Any]:
     return row
 
 
+def _intake_section(revisions: list[UseCaseIntake]) -> dict[str, Any]:
+    """The current revision in full (answers, what was derived from them and
+    why, who answered when) and every revision's who and when."""
+    current = revisions[0] if revisions else None
+    return {
+        "answered": current is not None,
+        "current": None
+        if current is None
+        else {
+            "revision": current.revision,
+            "answered_by": _user(current.answered_by),
+            "answered_at": _time(current.answered_at),
+            "answers": {field: getattr(current, field) for field in ANSWER_FIELDS},
+            "derived": {
+                "ai_act_category": current.derived_category,
+                "proposed_tier": current.proposed_tier,
+                "reasoning": current.reasoning,
+                "transparency_duties": current.transparency_duties,
+            },
+        },
+        "revisions": [
+            {
+                "revision": intake.revision,
+                "answered_by": _user(intake.answered_by),
+                "answered_at": _time(intake.answered_at),
+                "derived_category": intake.derived_category,
+                "proposed_tier": intake.proposed_tier,
+            }
+            for intake in revisions
+        ],
+    }
+
+
+def _risk_class_change_row(change: RiskClassChange) -> dict[str, Any]:
+    return {
+        "id": change.pk,
+        "intake_revision": change.intake.revision if change.intake else None,
+        "from_tier": change.from_tier,
+        "to_tier": change.to_tier,
+        "from_category": change.from_category,
+        "to_category": change.to_category,
+        "reason": change.reason,
+        "requested_by": _user(change.requested_by),
+        "requested_at": _time(change.requested_at),
+        "status": change.status,
+        "decided_by": _user(change.decided_by),
+        "decided_at": _time(change.decided_at),
+        "decision_comment": change.decision_comment,
+    }
+
+
 def _deployments(versions: list[ModelVersion]) -> list[Deployment]:
     return list(
         Deployment.objects.filter(version__in=versions)
@@ -355,6 +411,12 @@ def evidence_pack(
     documents = list(technical_documents_of_versions(versions))
     for document in documents:
         document.version.model = model
+    # The use case and its classification speak for every version: a
+    # version's pack carries them too.
+    intakes = list(intake_revisions(model=model))
+    risk_class_changes = list(
+        risk_class_changes_of(model=model).order_by("requested_at", "pk")
+    )
     model_link = (
         []
         if version
@@ -379,6 +441,8 @@ def evidence_pack(
             GateDecision: [d.gate_decision_id for d in deployments],
             DeploymentStep: [s.pk for d in deployments for s in d.steps.all()],
             TechnicalDocument: [d.pk for d in documents],
+            UseCaseIntake: [intake.pk for intake in intakes],
+            RiskClassChange: [change.pk for change in risk_class_changes],
         }
     )
     return EvidencePack(
@@ -396,6 +460,10 @@ def evidence_pack(
             "drift_alerts": [_alert_row(a) for a in alerts],
             "deployments": [_deployment_row(d) for d in deployments],
             "technical_documents": [_technical_document_row(d) for d in documents],
+            "intake": _intake_section(intakes),
+            "risk_class_changes": [
+                _risk_class_change_row(change) for change in risk_class_changes
+            ],
             "audit_log": [_audit_row(entry) for entry in audit],
         },
     )

@@ -5,6 +5,9 @@ deployments (``deployments``). Every aggregate comes
 from a constant number of queries whatever the size of the portfolio."""
 
 from command_center.selectors.lists import MODEL_SORTS as MODEL_SORTS
+from command_center.selectors.lists import (
+    OBLIGATIONS_FILTERS as OBLIGATIONS_FILTERS,
+)
 from command_center.selectors.lists import filter_model_rows as filter_model_rows
 from command_center.selectors.lists import saved_simulation as saved_simulation
 from command_center.selectors.lists import saved_simulations as saved_simulations
@@ -21,6 +24,10 @@ from command_center.selectors.portfolio import overview as overview
 from command_center.selectors.portfolio import portfolio_state as portfolio_state
 from command_center.selectors.portfolio import portfolio_summary as portfolio_summary
 from command_center.selectors.rows import data_fingerprint as data_fingerprint
+from command_center.selectors.rows import inventory_batches as inventory_batches
+from command_center.selectors.rows import (
+    inventory_export_rows as inventory_export_rows,
+)
 from command_center.selectors.rows import (
     inventory_rows_in_batches as inventory_rows_in_batches,
 )

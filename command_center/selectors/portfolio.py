@@ -56,6 +56,15 @@ class PortfolioState:
     environments: tuple[str, ...]
     computed_at: datetime
 
+    @property
+    def frameworks(self) -> tuple[tuple[str, str], ...]:
+        """The enabled frameworks (id, title) the rows' coverage was judged
+        under, in compliance's order: read with the rows, so they agree."""
+        return tuple(
+            (found["framework"], found["title"])
+            for found in self.summary["obligation_coverage"]
+        )
+
 
 def compute_portfolio(*, now: datetime | None = None) -> PortfolioState:
     """The portfolio from the database, uncached, in a constant number of queries."""

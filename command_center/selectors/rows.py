@@ -26,8 +26,8 @@ from drift.selectors import open_alert_counts_by_model
 from governance.models import Approval, Policy, Rule, Waiver
 from governance.selectors import overdue_reviews_by_model
 from mlgov.bulk import garbage_collection_paused
-from registry.models import Environment, MLModel, ModelVersion, Team
-from registry.selectors import environment_names
+from registry.models import Environment, MLModel, ModelVersion, Team, UseCaseIntake
+from registry.selectors import current_intakes, environment_names
 
 TREND_DAYS = 183
 
@@ -213,13 +213,18 @@ def _model_rows(
 CSV_BATCH = 1000
 
 
-def inventory_rows_in_batches(
-    *, batch: int = CSV_BATCH, now: datetime | None = None
-) -> Iterator[ModelRow]:
-    """Every inventory model's row, read `batch` models at a time by keyset, so
-    memory stays flat whatever the size of the inventory."""
+def inventory_batches(
+    *,
+    batch: int = CSV_BATCH,
+    now: datetime | None = None,
+    frameworks: tuple[FrameworkSpec, ...] | None = None,
+) -> Iterator[list[ModelRow]]:
+    """The inventory models' rows, `batch` models at a time by keyset, so
+    memory stays flat whatever the size of the inventory; coverage under the
+    enabled `frameworks` (read once when not given)."""
     now = now or timezone.now()
-    frameworks = enabled_frameworks()
+    if frameworks is None:
+        frameworks = enabled_frameworks()
     last_name = ""
     while True:
         names = list(
@@ -233,5 +238,25 @@ def inventory_rows_in_batches(
         batch_models = inventory_models().filter(
             name__gt=last_name, name__lte=names[-1]
         )
-        yield from model_rows(batch_models, now=now, frameworks=frameworks)
+        yield model_rows(batch_models, now=now, frameworks=frameworks)
         last_name = names[-1]
+
+
+def inventory_rows_in_batches(
+    *, now: datetime | None = None, frameworks: tuple[FrameworkSpec, ...] | None = None
+) -> Iterator[ModelRow]:
+    """Every inventory model's row, read a batch at a time (inventory_batches)."""
+    for rows in inventory_batches(now=now, frameworks=frameworks):
+        yield from rows
+
+
+def inventory_export_rows(
+    *, frameworks: tuple[FrameworkSpec, ...], now: datetime | None = None
+) -> Iterator[tuple[ModelRow, UseCaseIntake | None]]:
+    """What the inventory CSV writes: every inventory model's row with its
+    current use-case intake (None: never answered), a batch at a time; one
+    query more per batch for the intakes."""
+    for rows in inventory_batches(now=now, frameworks=frameworks):
+        intakes = current_intakes(row.model_id for row in rows)
+        for row in rows:
+            yield row, intakes.get(row.model_id)

@@ -60,6 +60,13 @@ def compliance_in(row, environment: str):
 
 
 @register.filter
+def coverage_in(row, framework: str):
+    """A model row's obligation counts under one enabled framework (None:
+    the framework does not apply to it)."""
+    return row.coverage_counts(framework)
+
+
+@register.filter
 def label(value: str | None) -> str:
     """A code such as `in_review` as words: "In review"."""
     if not value:

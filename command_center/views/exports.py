@@ -11,8 +11,11 @@ from django.views import View
 from command_center import selectors
 from command_center.portfolio import ModelRow
 from command_center.views.access import RoleRequiredMixin
+from compliance.engine import MET, PARTLY_MET, UNMET, FrameworkSpec
+from compliance.selectors import enabled_frameworks
 from drift.constants import ALERT_SEVERITIES
 from registry.constants import PRODUCTION
+from registry.models import UseCaseIntake
 from registry.selectors import environment_names
 
 
@@ -23,7 +26,8 @@ class InventoryCSVView(RoleRequiredMixin, View):
         environments = environment_names()
         today = timezone.now().date()
         response = StreamingHttpResponse(
-            _csv_lines(environments, today), content_type="text/csv; charset=utf-8"
+            _csv_lines(environments, enabled_frameworks(), today),
+            content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = (
             f'attachment; filename="mlgov-inventory-{today:%Y-%m-%d}.csv"'
@@ -48,12 +52,23 @@ CSV_TAIL = [
     *(f"open_{severity}_alerts" for severity in ALERT_SEVERITIES),
     "exposure",
     "exposure_reason",
+    "ai_act_category",
+    "intake_answered",
+    "intake_revision",
+    "intake_answered_at",
+    "intake_derived_category",
 ]
+# Per enabled framework, after the tail: its applicable obligations by status.
+COVERAGE_COLUMNS = (MET, PARTLY_MET, UNMET)
 
 
-def _csv_lines(environments: list[str], today) -> Iterator[str]:
+def _csv_lines(
+    environments: list[str], frameworks: tuple[FrameworkSpec, ...], today
+) -> Iterator[str]:
     """Per environment, the version a verdict speaks about ("v3 serving", "v5
-    candidate") beside the verdict; readiness names its version too."""
+    candidate") beside the verdict; readiness names its version too. Per
+    enabled framework, the counts of its applicable obligations met, partly
+    met and unmet (empty where it does not apply)."""
     writer = csv.writer(_Echo())
     yield writer.writerow(
         CSV_HEADER
@@ -63,8 +78,13 @@ def _csv_lines(environments: list[str], today) -> Iterator[str]:
             for column in (f"{environment}_version", f"compliant_{environment}")
         ]
         + CSV_TAIL
+        + [
+            f"{framework.id}_{status}"
+            for framework in frameworks
+            for status in COVERAGE_COLUMNS
+        ]
     )
-    for row in selectors.inventory_rows_in_batches():
+    for row, intake in selectors.inventory_export_rows(frameworks=frameworks):
         exposure = row.exposure
         verdicts = []
         for environment in environments:
@@ -94,8 +114,38 @@ def _csv_lines(environments: list[str], today) -> Iterator[str]:
                 *(row.open_alerts.get(severity, 0) for severity in ALERT_SEVERITIES),
                 f"{exposure.score:.1f}",
                 exposure.reason,
+                row.ai_act_category,
+                *_intake_cells(intake),
+                *_coverage_cells(row, frameworks),
             ]
         )
+
+
+def _intake_cells(intake: UseCaseIntake | None) -> tuple[str, str | int, str, str]:
+    """Whether the use-case intake was answered, its current revision, when
+    that revision was answered and the category it derived."""
+    if intake is None:
+        return "no", "", "", ""
+    return (
+        "yes",
+        intake.revision,
+        intake.answered_at.isoformat(),
+        intake.derived_category,
+    )
+
+
+def _coverage_cells(
+    row: ModelRow, frameworks: tuple[FrameworkSpec, ...]
+) -> list[int | str]:
+    cells: list[int | str] = []
+    for framework in frameworks:
+        counts = row.coverage_counts(framework.id)
+        cells += (
+            ["", "", ""]
+            if counts is None
+            else [counts.met, counts.partly_met, counts.unmet]
+        )
+    return cells
 
 
 def _failing_rules(row: ModelRow) -> tuple[str, str]:

@@ -129,6 +129,15 @@ class ModelListView(RolePage):
                 self.template_name,
                 context,
             )
+        frameworks = state.frameworks
+        framework = filters.get("framework")
+        if framework and framework not in dict(frameworks):
+            return invalid_filters_page(
+                request,
+                FieldError("framework", "No such enabled framework."),
+                self.template_name,
+                context,
+            )
         rows = selectors.filter_model_rows(
             state.rows,
             team=filters.get("team"),
@@ -138,6 +147,8 @@ class ModelListView(RolePage):
             environment=environment,
             readiness=filters.get("readiness"),
             overdue=filters.get("overdue"),
+            obligations=filters.get("obligations"),
+            framework=framework,
             q=filters.get("q"),
             sort=filters.get("sort", "name"),
         )
@@ -147,6 +158,7 @@ class ModelListView(RolePage):
             filters=filters,
             environment=environment,
             environments=state.environments,
+            frameworks=frameworks,
             query=query_without(request, "page"),
             today=timezone.now().date(),
             csv_query=query_without(request, "page", "page_size"),
@@ -168,7 +180,9 @@ class ModelListView(RolePage):
                 ("risk_tier", "Risk tier"),
                 ("review_due", "Review due, soonest first"),
                 ("team", "Team"),
+                ("obligations", "Obligations met, lowest share first"),
             ],
+            frameworks=(),
             filters={},
         )
         return context

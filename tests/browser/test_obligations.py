@@ -64,3 +64,37 @@ def test_an_auditor_reads_the_obligations_of_a_high_risk_model(
     art_9.locator('[data-evidence="enforced_rule"] a').first.click()
     browser_page.wait_for_url("**/policies/floor/")
     problems.assert_none()
+
+
+def test_an_executive_filters_the_models_with_unmet_obligations(
+    live_server,
+    browser_page,
+    scene,  # noqa: F811
+    eu_pack,  # noqa: F811
+):
+    UserFactory(username="eve", password=PASSWORD, roles=["executive"])
+    problems = Problems(browser_page)
+    browser_page.set_viewport_size({"width": 1366, "height": 900})
+    sign_in(browser_page, live_server.url, "eve", "/models/")
+
+    cell = browser_page.locator(
+        '[data-obligations="credit"] [data-coverage="eu_ai_act"]'
+    )
+    assert cell.inner_text() == "EU AI Act 4/11 met"
+    browser_page.select_option('select[name="obligations"]', "not_met")
+    browser_page.select_option('select[name="framework"]', "eu_ai_act")
+    browser_page.click("form.filters button[type=submit]")
+    browser_page.wait_for_url("**/models/?*obligations=not_met*")
+    rows = browser_page.locator("#model-table tbody tr[data-model]")
+    # chatbot's one applicable obligation (its classification) is met.
+    assert rows.evaluate_all("rows => rows.map(row => row.dataset.model)") == ["credit"]
+    browser_page.locator("#model-table").screenshot(
+        path=str(screenshot_dir() / "model-list-obligations.png")
+    )
+
+    browser_page.locator(
+        '[data-obligations="credit"] [data-coverage="eu_ai_act"]'
+    ).click()
+    browser_page.wait_for_url("**/models/credit/obligations/#framework-eu_ai_act")
+    assert "4 met" in browser_page.locator('[data-counts="eu_ai_act"]').inner_text()
+    problems.assert_none()

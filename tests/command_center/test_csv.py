@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from command_center.selectors import rows as selectors
+from compliance.services import set_framework_enabled
 from tests.command_center.conftest import deploy
 from tests.command_center.test_pages import grow_portfolio
 from tests.factories import MLModelFactory, ModelVersionFactory
@@ -72,7 +73,9 @@ def test_the_csv_reads_the_inventory_in_batches(viewer, portfolio, monkeypatch):
 
     monkeypatch.setattr(selectors, "model_rows", counting)
     monkeypatch.setattr(
-        selectors.inventory_rows_in_batches, "__kwdefaults__", {"batch": 3, "now": None}
+        selectors.inventory_batches,
+        "__kwdefaults__",
+        {"batch": 3, "now": None, "frameworks": None},
     )
 
     _response, rows = download(viewer)
@@ -161,8 +164,10 @@ def test_the_csv_lists_the_canarys_failures_beside_the_primarys(viewer, portfoli
 # and severity, and the models); then the empty batch that ends it. Exposure
 # added the reviews past their deadline and the open alerts; the latest
 # performance and fairness reports are governance's eighth; obligation
-# coverage the enabled frameworks, read once for every batch.
-CSV_QUERIES = 21
+# coverage the enabled frameworks, read once for every batch. Each batch
+# reads its models' current use-case intakes in one more (registry's
+# current_intakes).
+CSV_QUERIES = 22
 
 
 def test_csv_queries_do_not_grow_with_the_portfolio(
@@ -181,3 +186,34 @@ def test_csv_queries_do_not_grow_with_the_portfolio(
 
     with django_assert_num_queries(CSV_QUERIES):
         assert len(lines()) == 1 + 9
+
+
+# With a framework enabled: the custom obligations, once for every batch;
+# then per batch compliance's coverage facts: the speaking versions' facts
+# (governance's five), production deployments, drift reports, unhandled
+# alerts, audit retention, provenance and documents, and the models with
+# their intake's oversight (six). A portfolio where nothing serves skips the
+# drift reports.
+CSV_QUERIES_WITH_FRAMEWORKS = CSV_QUERIES + 1 + 5 + 6
+
+
+def test_csv_queries_with_a_framework_enabled_do_not_grow(
+    viewer, portfolio, reviewer, governance_admin, django_assert_num_queries
+):
+    set_framework_enabled(actor=governance_admin, framework="eu_ai_act", enabled=True)
+    deploy(portfolio.alpha.versions.get())
+    client = Client()
+    client.force_login(viewer)
+
+    def lines() -> list[str]:
+        response = client.get("/exports/inventory.csv")
+        return b"".join(response.streaming_content).decode().splitlines()
+
+    with django_assert_num_queries(CSV_QUERIES_WITH_FRAMEWORKS):
+        lines()
+    grow_portfolio(reviewer, 5, deployed=True)
+
+    with django_assert_num_queries(CSV_QUERIES_WITH_FRAMEWORKS):
+        found = lines()
+    assert len(found) == 1 + 9
+    assert found[0].endswith("eu_ai_act_met,eu_ai_act_partly_met,eu_ai_act_unmet")

@@ -194,6 +194,11 @@ MODEL_LIST = 25
 # alerts, audit retention, the subjects' provenance and newest technical
 # document, and the models with their current intake's oversight (six).
 COLD_OVERVIEW_WITH_FRAMEWORKS = COLD_OVERVIEW + 1 + 5 + 6
+# The model list with a framework enabled reads coverage as the overview
+# does: the custom obligations and the coverage facts. Its column and its
+# filter read the rows' counts and the frameworks the summary names, both
+# computed with the rows: no query more.
+MODEL_LIST_WITH_FRAMEWORKS = MODEL_LIST + 1 + 5 + 6
 # The model page: its audit history is paged (a count and a page), it reads
 # the MLflow origin in one (aliases included), the open ungoverned MLflow
 # changes in one, and its row the two exposure queries and the enabled
@@ -255,6 +260,21 @@ def test_model_list_queries_do_not_grow_with_the_portfolio(
     with django_assert_num_queries(MODEL_LIST):
         response = client.get("/models/?sort=readiness")
     assert response.context["total"] == 9
+
+
+def test_model_list_queries_with_a_framework_enabled_do_not_grow(
+    client, portfolio, reviewer, governance_admin, django_assert_num_queries
+):
+    set_framework_enabled(actor=governance_admin, framework="eu_ai_act", enabled=True)
+    deploy(portfolio.alpha.versions.get())
+    with django_assert_num_queries(MODEL_LIST_WITH_FRAMEWORKS):
+        client.get("/models/")
+    grow_portfolio(reviewer, 5, deployed=True)
+
+    with django_assert_num_queries(MODEL_LIST_WITH_FRAMEWORKS):
+        response = client.get("/models/?obligations=not_met&sort=obligations")
+    assert response.context["total"] == 9
+    assert response.content.decode().count('data-coverage="eu_ai_act"') == 9
 
 
 def test_model_page_queries_are_pinned(

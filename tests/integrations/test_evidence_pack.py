@@ -15,10 +15,15 @@ from deployments.services import request_deployment
 from drift.models import DriftAlert
 from drift.services import resolve_alert
 from governance.services import approve_version, grant_waiver, submit_for_review
-from registry.models import Environment
+from registry.intake import (
+    reject_risk_class_change,
+    submit_intake,
+)
+from registry.models import Environment, RiskClassChange
 from tests.drift.conftest import report_body, shifted_numeric
 from tests.factories import MLModelFactory, ModelVersionFactory
 from tests.governance.conftest import approvals, auc_floor
+from tests.registry.intake_answers import CREDIT_SCORING, MINIMAL
 
 pytestmark = pytest.mark.django_db
 
@@ -148,6 +153,8 @@ def test_the_archive_holds_every_section_with_a_checksum_manifest(
     assert folder.startswith("evidence-churn-")
     assert set(files) == {
         "model.json",
+        "intake.json",
+        "risk_class_changes.json",
         "versions.json",
         "evaluations.json",
         "approvals.json",
@@ -239,8 +246,91 @@ def test_the_page_query_count_does_not_grow_with_the_history(
     # session, user, roles, model, its tags, versions, their MLflow links,
     # evaluations, approvals, waivers, drift reports, their features, alerts,
     # deployments with their gate decisions, their steps, technical documents,
-    # the model's MLflow link, audit entries
-    with django_assert_num_queries(18):
+    # the intake's revisions, the risk class changes, the model's MLflow
+    # link, audit entries
+    with django_assert_num_queries(20):
         response = client.get("/evidence/churn/")
 
     assert response.status_code == 200
+
+
+@pytest.fixture
+def classified(history, data_scientist, governance_admin):
+    """churn's intake answered twice: credit scoring (high-risk), then a
+    minimal use whose lowering a governance admin rejected."""
+    submit_intake(actor=data_scientist, model=history, answers=CREDIT_SCORING)
+    submit_intake(actor=data_scientist, model=history, answers=MINIMAL)
+    reject_risk_class_change(
+        actor=governance_admin,
+        change=RiskClassChange.objects.get(model=history),
+        comment="It still scores credit applications.",
+    )
+    return history
+
+
+def test_the_archive_carries_the_intake_and_the_risk_class_changes(classified, auditor):
+    _, files = read_archive(browser(auditor).get("/evidence/churn/download/").content)
+
+    intake = json.loads(files["intake.json"])
+    assert intake["answered"] is True
+    current = intake["current"]
+    assert (current["revision"], current["answered_by"]) == (2, "scientist")
+    assert current["answered_at"].endswith("Z")
+    assert current["answers"]["purpose"] == "Forecasts warehouse stock."
+    assert current["answers"]["personal_data"] == ["none"]
+    assert current["answers"]["generative"] is False
+    assert current["derived"]["ai_act_category"] == "minimal"
+    assert current["derived"]["proposed_tier"] == "low"
+    assert current["derived"]["reasoning"]
+    assert all(
+        line["citation"] and line["text"] for line in current["derived"]["reasoning"]
+    )
+    assert [(r["revision"], r["derived_category"]) for r in intake["revisions"]] == [
+        (2, "minimal"),
+        (1, "high_risk"),
+    ]
+    (change,) = json.loads(files["risk_class_changes.json"])
+    assert (change["intake_revision"], change["from_tier"], change["to_tier"]) == (
+        2,
+        "high",
+        "low",
+    )
+    assert (change["from_category"], change["to_category"]) == ("high_risk", "minimal")
+    assert (change["status"], change["decided_by"]) == ("rejected", "gov-admin")
+    assert change["decision_comment"] == "It still scores credit applications."
+    # The rejected lowering left the stricter class in place.
+    model = json.loads(files["model.json"])
+    assert (model["risk_tier"], model["ai_act_category"]) == ("high", "high_risk")
+    audit = {entry["object_type"] for entry in json.loads(files["audit_log.json"])}
+    assert {"usecaseintake", "riskclasschange"} <= audit
+    sums = dict(
+        reversed(line.split("  ")) for line in files["SHA256SUMS"].decode().splitlines()
+    )
+    for name in ("intake.json", "risk_class_changes.json"):
+        assert sums[name] == hashlib.sha256(files[name]).hexdigest()
+    page = files["evidence.html"].decode()
+    assert "It still scores credit applications." in page
+    assert current["derived"]["reasoning"][0]["text"] in page
+    assert "Forecasts warehouse stock." in page
+
+
+def test_a_version_pack_carries_the_model_classification_too(classified, auditor):
+    _, files = read_archive(
+        browser(auditor).get("/evidence/churn/v1/download/").content
+    )
+
+    assert json.loads(files["intake.json"])["current"]["revision"] == 2
+    assert len(json.loads(files["risk_class_changes.json"])) == 1
+
+
+def test_a_model_never_assessed_says_so(history, auditor):
+    response = browser(auditor)
+    _, files = read_archive(response.get("/evidence/churn/download/").content)
+
+    assert json.loads(files["intake.json"]) == {
+        "answered": False,
+        "current": None,
+        "revisions": [],
+    }
+    assert json.loads(files["risk_class_changes.json"]) == []
+    assert "The use-case intake was never answered." in files["evidence.html"].decode()
