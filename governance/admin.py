@@ -179,7 +179,7 @@ class PolicyAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
             risk_tiers=tuple(data["risk_tiers"]),
             environments=tuple(data["environments"]),
             tags=tuple(data["tags"]),
-            model_kinds=tuple(data["model_kinds"]),
+            model_kinds=tuple(sorted(data["model_kinds"])),
             rules=rules,
         )
         if change:

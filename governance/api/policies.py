@@ -12,7 +12,7 @@ from governance.models import Policy, PolicyRevision
 from mlgov.api.permissions import IsGovernanceAdminForWrites
 from mlgov.exceptions import FieldError
 from registry import selectors as registry_selectors
-from registry.constants import MODEL_KINDS
+from registry.models import MLModel
 
 
 class PolicySerializer(serializers.ModelSerializer):
@@ -106,7 +106,7 @@ PolicyDocumentSchema = inline_serializer(
                 "environments": serializers.ListField(child=serializers.CharField()),
                 "tags": serializers.ListField(child=serializers.CharField()),
                 "model_kinds": serializers.ListField(
-                    child=serializers.ChoiceField(choices=MODEL_KINDS),
+                    child=serializers.ChoiceField(choices=MLModel.Kind.choices),
                     help_text="Kinds of model in scope; empty means every kind.",
                 ),
             },

@@ -16,7 +16,7 @@ from governance import services
 from governance.models import Policy
 from mlgov.api.bodycap import BodyCapMixin
 from mlgov.api.serializers import StrictInputSerializer
-from registry.constants import MODEL_KINDS
+from registry.models import MLModel
 
 SimulationPolicySchema = inline_serializer(
     "SimulationPolicy",
@@ -36,7 +36,7 @@ SimulationPolicySchema = inline_serializer(
                 "environments": serializers.ListField(child=serializers.CharField()),
                 "tags": serializers.ListField(child=serializers.CharField()),
                 "model_kinds": serializers.ListField(
-                    child=serializers.ChoiceField(choices=MODEL_KINDS),
+                    child=serializers.ChoiceField(choices=MLModel.Kind.choices),
                     help_text="Kinds of model in scope; empty means every kind.",
                 ),
             },
