@@ -27,6 +27,7 @@ from governance.engine import (
     validate_rule,
 )
 from mlgov.exceptions import FieldError
+from registry.models import MLModel
 
 
 def params_json(params: object) -> str:
@@ -211,6 +212,11 @@ class PolicyChangeForm(forms.Form):
     environments = forms.MultipleChoiceField(
         required=False, widget=forms.CheckboxSelectMultiple
     )
+    model_kinds = forms.MultipleChoiceField(
+        choices=MLModel.Kind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     remove = forms.BooleanField(required=False)
 
     def __init__(
@@ -229,6 +235,7 @@ class PolicyChangeForm(forms.Form):
                 "enforcement": document.enforcement,
                 "risk_tiers": list(document.risk_tiers),
                 "environments": list(document.environments),
+                "model_kinds": list(document.model_kinds),
             },
         )
         self.document = document
@@ -263,13 +270,17 @@ class PolicyChangeForm(forms.Form):
         places = [
             name for name in self.environment_names if name in cleaned["environments"]
         ]
-        if set(tiers) != set(document.risk_tiers) or set(places) != set(
-            document.environments
+        kinds = [kind for kind in MLModel.Kind.values if kind in cleaned["model_kinds"]]
+        if (
+            set(tiers) != set(document.risk_tiers)
+            or set(places) != set(document.environments)
+            or set(kinds) != set(document.model_kinds)
         ):
             change["scope"] = {
                 "risk_tiers": tiers,
                 "environments": places,
                 "tags": list(document.tags),
+                "model_kinds": kinds,
             }
         if self.rules.has_rule_changes():
             change["rules"] = self.rules.proposed_rules()
@@ -295,6 +306,11 @@ class NewPolicyForm(forms.Form):
     )
     tags = forms.MultipleChoiceField(
         required=False, widget=forms.CheckboxSelectMultiple
+    )
+    model_kinds = forms.MultipleChoiceField(
+        choices=MLModel.Kind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
 
     def __init__(
@@ -341,6 +357,7 @@ class NewPolicyForm(forms.Form):
                 "risk_tiers": [t for t in RISK_TIERS if t in cleaned["risk_tiers"]],
                 "environments": cleaned["environments"],
                 "tags": cleaned["tags"],
+                "model_kinds": cleaned["model_kinds"],
             },
             "rules": self.rules.proposed_rules(),
         }

@@ -18,6 +18,7 @@ from command_center.templatetags.command_center import label
 from governance.documents import MAX_RULES, PolicyDocument, parse_policy_document
 from governance.engine import ENFORCEMENTS, RULE_EXAMPLES, RULE_KINDS, rule_param_schema
 from mlgov.exceptions import FieldError
+from registry.models import MLModel
 
 REMOVE = "remove"
 _SIMULATED_SALT = "command_center.policy-simulated"
@@ -200,6 +201,11 @@ class PolicyEditForm(forms.Form):
     tags = forms.MultipleChoiceField(
         required=False, widget=forms.CheckboxSelectMultiple
     )
+    model_kinds = forms.MultipleChoiceField(
+        required=False,
+        choices=MLModel.Kind.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
     # Required by the saving service, which names it; a simulation needs none.
     reason = forms.CharField(
         required=False,
@@ -230,6 +236,7 @@ class PolicyEditForm(forms.Form):
                 "risk_tiers": list(document.risk_tiers),
                 "environments": list(document.environments),
                 "tags": list(document.tags),
+                "model_kinds": list(document.model_kinds),
                 "revision": revision,
             }
         super().__init__(data, initial=initial)
@@ -273,6 +280,7 @@ class PolicyEditForm(forms.Form):
                 "risk_tiers": cleaned["risk_tiers"],
                 "environments": cleaned["environments"],
                 "tags": cleaned["tags"],
+                "model_kinds": cleaned["model_kinds"],
             },
             "rules": [form.as_rule() for form in self.rules.kept_forms()],
         }

@@ -26,7 +26,7 @@ from mlgov.admin_tools import (
 )
 from mlgov.exceptions import DomainError, FieldError
 from registry.admin import extend_version_admin
-from registry.constants import RISK_TIERS
+from registry.constants import MODEL_KINDS, RISK_TIERS
 from registry.selectors import environment_names
 
 
@@ -70,6 +70,12 @@ class PolicyForm(forms.ModelForm):
     tags = forms.CharField(
         required=False, help_text="Comma-separated model tags; empty means all."
     )
+    model_kinds = forms.MultipleChoiceField(
+        choices=[(kind, kind.replace("_", " ")) for kind in MODEL_KINDS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked means every kind of model.",
+    )
     reason = forms.CharField(
         label="Reason for the change",
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -90,6 +96,7 @@ class PolicyForm(forms.ModelForm):
                 risk_tiers=self.instance.risk_tiers,
                 environments=self.instance.environments,
                 tags=", ".join(self.instance.tags),
+                model_kinds=self.instance.model_kinds,
             )
 
     def clean_tags(self):
@@ -109,6 +116,7 @@ class PolicyAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
         "risk_tiers",
         "environments",
         "tags",
+        "model_kinds",
         "reason",
         "revision",
         "created_at",
@@ -131,6 +139,8 @@ class PolicyAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
         ]
         if policy.tags:
             parts.append("tags " + ", ".join(policy.tags))
+        if policy.model_kinds:
+            parts.append("kinds " + ", ".join(policy.model_kinds))
         return "; ".join(parts)
 
     def save_model(self, request, obj, form, change):
@@ -169,6 +179,7 @@ class PolicyAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
             risk_tiers=tuple(data["risk_tiers"]),
             environments=tuple(data["environments"]),
             tags=tuple(data["tags"]),
+            model_kinds=tuple(sorted(data["model_kinds"])),
             rules=rules,
         )
         if change:

@@ -79,7 +79,12 @@ DEMO_POLICIES = [
         "description": "LLM applications stay grounded in their sources and "
         "non-toxic, on evaluation suites of a meaningful size.",
         "enforcement": "enforce",
-        "scope": {"risk_tiers": [], "environments": [], "tags": ["llm"]},
+        "scope": {
+            "risk_tiers": [],
+            "environments": [],
+            "tags": [],
+            "model_kinds": ["llm_application"],
+        },
         "rules": [
             {
                 "kind": "metric_threshold",

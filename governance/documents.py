@@ -2,7 +2,8 @@
 name, used by the API, import/export (policy as code) and the simulation.
 
     {"name": "production-floor", "description": "…", "enforcement": "enforce",
-     "scope": {"risk_tiers": ["high"], "environments": ["production"], "tags": []},
+     "scope": {"risk_tiers": ["high"], "environments": ["production"], "tags": [],
+               "model_kinds": ["llm_application"]},
      "rules": [{"kind": "metric_threshold",
                 "params": {"metric": "auc", "op": ">=", "value": 0.8}}]}
 
@@ -28,10 +29,10 @@ from governance.engine import (
     validate_rule,
 )
 from mlgov.exceptions import FieldError
-from registry.constants import RISK_TIERS
+from registry.constants import MODEL_KINDS, RISK_TIERS
 
 DOCUMENT_FIELDS = ("name", "description", "enforcement", "scope", "rules")
-SCOPE_FIELDS = ("risk_tiers", "environments", "tags")
+SCOPE_FIELDS = ("risk_tiers", "environments", "tags", "model_kinds")
 RULE_FIELDS = ("kind", "params")
 MAX_RULES = 50
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,100}$")
@@ -59,6 +60,7 @@ class PolicyDocument:
     risk_tiers: tuple[str, ...]
     environments: tuple[str, ...]
     tags: tuple[str, ...]
+    model_kinds: tuple[str, ...]
     rules: tuple[RuleDocument, ...]
 
     def as_dict(self) -> dict[str, Any]:
@@ -67,11 +69,7 @@ class PolicyDocument:
             "name": self.name,
             "description": self.description,
             "enforcement": self.enforcement,
-            "scope": {
-                "risk_tiers": list(self.risk_tiers),
-                "environments": list(self.environments),
-                "tags": list(self.tags),
-            },
+            "scope": {field: list(getattr(self, field)) for field in SCOPE_FIELDS},
             "rules": [rule.as_dict() for rule in self.rules],
         }
 
@@ -84,6 +82,7 @@ class PolicyDocument:
             risk_tiers=frozenset(self.risk_tiers),
             environments=frozenset(self.environments),
             tags=frozenset(self.tags),
+            model_kinds=frozenset(self.model_kinds),
             rules=tuple(
                 RuleSpec(position=index, kind=rule.kind, params=rule.params)
                 for index, rule in enumerate(self.rules, start=1)
@@ -94,7 +93,8 @@ class PolicyDocument:
 def stored_document(data: Mapping[str, Any]) -> PolicyDocument:
     """A document as a policy revision stored it (validated when it was
     stored), read back as is: scope names are kept even if an environment
-    named then is gone now."""
+    named then is gone now. One stored before scopes named model kinds
+    covers every kind."""
     scope = data.get("scope", {})
     return PolicyDocument(
         name=data["name"],
@@ -103,6 +103,7 @@ def stored_document(data: Mapping[str, Any]) -> PolicyDocument:
         risk_tiers=tuple(scope.get("risk_tiers", ())),
         environments=tuple(scope.get("environments", ())),
         tags=tuple(scope.get("tags", ())),
+        model_kinds=tuple(scope.get("model_kinds", ())),
         rules=tuple(
             RuleDocument(kind=rule["kind"], params=dict(rule.get("params", {})))
             for rule in data.get("rules", ())
@@ -225,14 +226,18 @@ def parse_policy_document(
             scope.get("environments", []), "scope.environments", sorted(environments)
         )
         tags = _name_list(scope.get("tags", []), "scope.tags", None)
+        model_kinds = _name_list(
+            scope.get("model_kinds", []), "scope.model_kinds", MODEL_KINDS
+        )
     elif base is not None:
-        risk_tiers, scoped_environments, tags = (
+        risk_tiers, scoped_environments, tags, model_kinds = (
             base.risk_tiers,
             base.environments,
             base.tags,
+            base.model_kinds,
         )
     else:
-        risk_tiers = scoped_environments = tags = ()
+        risk_tiers = scoped_environments = tags = model_kinds = ()
 
     if "rules" not in data:
         # Without a base, "rules" was required above.
@@ -249,6 +254,7 @@ def parse_policy_document(
         risk_tiers=risk_tiers,
         environments=scoped_environments,
         tags=tags,
+        model_kinds=model_kinds,
         rules=rules,
     )
 
@@ -311,13 +317,7 @@ def diff_policy(old: PolicyDocument | None, new: PolicyDocument | None) -> Polic
     assert old is not None and new is not None
     fields = tuple(
         field
-        for field in (
-            "description",
-            "enforcement",
-            "risk_tiers",
-            "environments",
-            "tags",
-        )
+        for field in ("description", "enforcement", *SCOPE_FIELDS)
         if getattr(old, field) != getattr(new, field)
     )
     common = min(len(old.rules), len(new.rules))

@@ -26,6 +26,7 @@ class PolicyRuleRow(NamedTuple):
     risk_tiers: list[str]
     environments: list[str]
     tags: list[str]
+    model_kinds: list[str]
     rules__position: int | None
     rules__kind: str | None
     rules__params: dict[str, Any] | None
@@ -81,6 +82,7 @@ def _specs_from_rows(rows: list[PolicyRuleRow]) -> tuple[PolicySpec, ...]:
             risk_tiers=frozenset(policy.risk_tiers),
             environments=frozenset(policy.environments),
             tags=frozenset(policy.tags),
+            model_kinds=frozenset(policy.model_kinds),
             rules=tuple(rules),
         )
         for policy, rules in by_name.values()
@@ -95,6 +97,7 @@ class FactRow(NamedTuple):
     model_id: int
     model__name: str
     model__risk_tier: str
+    model__kind: str
     metrics: dict[str, Any]
     model_card: dict[str, Any]
     evaluation_results: list[dict[str, Any]]

@@ -37,6 +37,11 @@ class Policy(models.Model):
     tags = models.JSONField(
         default=list, blank=True, help_text="Model tags in scope; empty means all."
     )
+    model_kinds = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Model kinds in scope (registry's MODEL_KINDS); empty means all.",
+    )
     revision = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)

@@ -199,6 +199,7 @@ def make_policy(governance_admin):
                     "risk_tiers": scope.get("risk_tiers", []),
                     "environments": scope.get("environments", []),
                     "tags": scope.get("tags", []),
+                    "model_kinds": scope.get("model_kinds", []),
                 },
                 "rules": rules,
             },

@@ -6,6 +6,7 @@ from django.http import QueryDict
 from command_center.charts import drift_measure, drift_rule
 from command_center.portfolio import readiness_band
 from governance.engine import format_number
+from registry.models import MLModel
 
 register = template.Library()
 
@@ -73,6 +74,12 @@ def label(value: str | None) -> str:
         return ""
     text = str(value).replace("_", " ")
     return text[:1].upper() + text[1:]
+
+
+@register.filter
+def model_kind(value: str) -> str:
+    """A model kind as the registry names it ("LLM application")."""
+    return dict(MLModel.Kind.choices).get(value, label(value))
 
 
 @register.filter

@@ -12,7 +12,7 @@ from django.shortcuts import redirect
 from command_center.policy_forms import PolicyEditForm
 from command_center.views.access import RolePage, acting_user
 from command_center.views.simulation import tiers_in_order
-from governance.documents import diff_policy, stored_document
+from governance.documents import SCOPE_FIELDS, diff_policy, stored_document
 from governance.engine import describe_rule
 from governance.exceptions import PolicyChangedError
 from governance.selectors import (
@@ -238,7 +238,7 @@ class PolicyRevisionDiffView(RolePage):
 
 def _scope_changes(old, new) -> list[dict[str, Any]]:
     rows = []
-    for field in ("risk_tiers", "environments", "tags"):
+    for field in SCOPE_FIELDS:
         before, after = set(getattr(old, field)), set(getattr(new, field))
         if before != after:
             rows.append(

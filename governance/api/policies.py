@@ -12,6 +12,7 @@ from governance.models import Policy, PolicyRevision
 from mlgov.api.permissions import IsGovernanceAdminForWrites
 from mlgov.exceptions import FieldError
 from registry import selectors as registry_selectors
+from registry.models import MLModel
 
 
 class PolicySerializer(serializers.ModelSerializer):
@@ -38,6 +39,7 @@ class PolicySerializer(serializers.ModelSerializer):
             "risk_tiers": policy.risk_tiers,
             "environments": policy.environments,
             "tags": policy.tags,
+            "model_kinds": policy.model_kinds,
         }
 
     def get_rules(self, policy) -> list[dict]:
@@ -103,6 +105,10 @@ PolicyDocumentSchema = inline_serializer(
                 "risk_tiers": serializers.ListField(child=serializers.CharField()),
                 "environments": serializers.ListField(child=serializers.CharField()),
                 "tags": serializers.ListField(child=serializers.CharField()),
+                "model_kinds": serializers.ListField(
+                    child=serializers.ChoiceField(choices=MLModel.Kind.choices),
+                    help_text="Kinds of model in scope; empty means every kind.",
+                ),
             },
             required=False,
         ),
@@ -154,6 +160,7 @@ class PolicyListView(generics.ListAPIView):
                         "risk_tiers": ["high", "critical"],
                         "environments": ["production"],
                         "tags": [],
+                        "model_kinds": [],
                     },
                     "rules": [
                         {

@@ -16,6 +16,7 @@ from governance import services
 from governance.models import Policy
 from mlgov.api.bodycap import BodyCapMixin
 from mlgov.api.serializers import StrictInputSerializer
+from registry.models import MLModel
 
 SimulationPolicySchema = inline_serializer(
     "SimulationPolicy",
@@ -34,6 +35,10 @@ SimulationPolicySchema = inline_serializer(
                 "risk_tiers": serializers.ListField(child=serializers.CharField()),
                 "environments": serializers.ListField(child=serializers.CharField()),
                 "tags": serializers.ListField(child=serializers.CharField()),
+                "model_kinds": serializers.ListField(
+                    child=serializers.ChoiceField(choices=MLModel.Kind.choices),
+                    help_text="Kinds of model in scope; empty means every kind.",
+                ),
             },
             required=False,
         ),
@@ -159,6 +164,7 @@ class SimulationView(BodyCapMixin, APIView):
                                 "risk_tiers": ["high", "critical"],
                                 "environments": ["production"],
                                 "tags": [],
+                                "model_kinds": [],
                             },
                             "rules": [
                                 {

@@ -106,6 +106,8 @@ def policy_applies(
         return False
     if policy.risk_tiers and facts.risk_tier not in policy.risk_tiers:
         return False
+    if policy.model_kinds and facts.model_kind not in policy.model_kinds:
+        return False
     if policy.environments and (
         environment is None or environment not in policy.environments
     ):
@@ -114,6 +116,8 @@ def policy_applies(
 
 
 _by_name = operator.attrgetter("name")
+# What decides a policy's scope: risk tier, model kind, tags and environment.
+_ScopeKey = tuple[str, str, frozenset[str], str | None]
 # The NamedTuple constructor is a Python-level wrapper around this.
 _new_result = tuple.__new__
 
@@ -124,20 +128,16 @@ class PolicySet:
     def __init__(self, policies: Iterable[PolicySpec]) -> None:
         enabled = (p for p in policies if p.enforcement != DISABLED)
         self.policies: tuple[PolicySpec, ...] = tuple(sorted(enabled, key=_by_name))
-        # Scope depends only on these three values, and a portfolio has few
+        # Scope depends only on these four values, and a portfolio has few
         # distinct combinations of them, so a simulation decides each once.
-        self._applicable: dict[
-            tuple[str, frozenset[str], str | None], tuple[PolicySpec, ...]
-        ] = {}
-        self._applicable_names: dict[
-            tuple[str, frozenset[str], str | None], tuple[str, ...]
-        ] = {}
+        self._applicable: dict[_ScopeKey, tuple[PolicySpec, ...]] = {}
+        self._applicable_names: dict[_ScopeKey, tuple[str, ...]] = {}
 
     def applicable(
         self, facts: VersionFacts, *, environment: str | None
     ) -> tuple[PolicySpec, ...]:
         """The policies whose scope covers this version and environment, by name."""
-        key = (facts.risk_tier, facts.tags, environment)
+        key = (facts.risk_tier, facts.model_kind, facts.tags, environment)
         found = self._applicable.get(key)
         if found is None:
             found = tuple(
@@ -153,7 +153,7 @@ class PolicySet:
     ) -> tuple[str, ...]:
         """The names of `applicable`'s policies: the same tuple for versions
         and environments the same policies cover."""
-        key = (facts.risk_tier, facts.tags, environment)
+        key = (facts.risk_tier, facts.model_kind, facts.tags, environment)
         names = self._applicable_names.get(key)
         if names is None:
             applicable = self.applicable(facts, environment=environment)

@@ -42,6 +42,8 @@ class VersionFacts:
     model: str
     version: int
     risk_tier: str
+    # What kind of system the model is (registry's MODEL_KINDS).
+    model_kind: str
     tags: frozenset[str]
     metrics: Mapping[str, float]
     model_card: Mapping[str, str]

@@ -37,6 +37,7 @@ class PolicySpec:
     risk_tiers: frozenset[str]
     environments: frozenset[str]
     tags: frozenset[str]
+    model_kinds: frozenset[str]
     rules: tuple[RuleSpec, ...]
 
     def __post_init__(self) -> None:

@@ -89,6 +89,7 @@ def policy_document(policy: Policy) -> PolicyDocument:
         risk_tiers=tuple(policy.risk_tiers),
         environments=tuple(policy.environments),
         tags=tuple(policy.tags),
+        model_kinds=tuple(policy.model_kinds),
         rules=tuple(
             RuleDocument(kind=rule.kind, params=rule.params)
             for rule in policy.rules.all()
@@ -112,6 +113,7 @@ FACT_COLUMNS = (
     "model_id",
     "model__name",
     "model__risk_tier",
+    "model__kind",
     "metrics",
     "model_card",
     "evaluation_results",
@@ -194,6 +196,7 @@ def _assemble_facts(
             model=row.model__name,
             version=row.version,
             risk_tier=row.model__risk_tier,
+            model_kind=row.model__kind,
             tags=frozen_tags.get(row.model_id, frozenset()),
             metrics=row.metrics or {},
             model_card=row.model_card or {},

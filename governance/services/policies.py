@@ -84,6 +84,7 @@ def _apply_fields(policy: Policy, document: PolicyDocument) -> None:
     policy.risk_tiers = list(document.risk_tiers)
     policy.environments = list(document.environments)
     policy.tags = list(document.tags)
+    policy.model_kinds = list(document.model_kinds)
 
 
 @transaction.atomic

@@ -9,10 +9,12 @@ import pytest
 from tests.browser.test_command_center import PASSWORD, screenshot_dir
 from tests.browser.test_csp import Problems
 from tests.command_center.conftest import (  # noqa: F401 - fixtures used below
+    approve,
     policies,
     portfolio,
 )
-from tests.factories import UserFactory
+from tests.factories import TeamFactory, UserFactory
+from tests.genai import support_assistant
 
 pytestmark = [
     pytest.mark.browser,
@@ -142,4 +144,37 @@ def test_an_admin_saves_two_runs_and_an_executive_compares_them(
     assert "alpha" in table and "bravo" in table
     assert "auc 0.90 is below the minimum 0.92" in table
     snap(page, "simulation-compare")
+    problems.assert_none()
+
+
+def test_an_admin_scopes_a_new_policy_to_llm_applications(
+    live_server, browser_page, policy_admin, reviewer
+):
+    _, grounded_v1, _ = support_assistant(
+        team=TeamFactory(name="support"), created_by=policy_admin
+    )
+    approve(grounded_v1, reviewer, days_ago=1)  # passes today's review policy
+    page = browser_page
+    problems = Problems(page)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    sign_in(page, live_server.url, "/policies/new/")
+
+    page.fill("#id_name", "llm-grounded")
+    page.check("[name='model_kinds'][value=llm_application]")
+    page.select_option("[name='rules-0-kind']", "metric_threshold")
+    page.fill("[name='rules-0-metric_threshold-metric']", "groundedness")
+    page.select_option("[name='rules-0-metric_threshold-op']", ">=")
+    page.fill("[name='rules-0-metric_threshold-value']", "0.9")
+    page.fill("#id_reason", "LLM applications must stay grounded")
+    page.click("#simulate-change")
+    page.wait_for_selector("#impact-table")
+    impact = page.inner_text("#impact-table")
+    # The assistant's v1 (0.86) falls short; no predictive model is touched.
+    assert "support-assistant" in impact
+    assert "alpha" not in impact and "bravo" not in impact
+    snap(page, "policy-model-kinds")
+
+    page.click("#save-policy")
+    page.wait_for_url("**/policies/llm-grounded/")
+    assert "LLM application only" in page.inner_text("main")
     problems.assert_none()

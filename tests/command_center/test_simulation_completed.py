@@ -55,6 +55,7 @@ def test_the_page_proposes_a_new_scoped_policy(client, portfolio):
                 "risk_tiers": ["critical", "high"],
                 "environments": ["production"],
                 "tags": [],
+                "model_kinds": [],
             },
             "rules": [{"kind": "min_approvals", "params": {"count": 2}}],
         }

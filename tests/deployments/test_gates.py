@@ -18,6 +18,7 @@ def policy(name, kind, params, *, enforcement="enforce", environments=()):
         risk_tiers=frozenset(),
         environments=frozenset(environments),
         tags=frozenset(),
+        model_kinds=frozenset(),
         rules=(RuleSpec(position=1, kind=kind, params=params),),
     )
 
@@ -36,6 +37,7 @@ def facts(**changes) -> GateFacts:
         model="churn",
         version=7,
         risk_tier="high",
+        model_kind="predictive",
         tags=frozenset(),
         metrics={"auc": 0.91},
         model_card={},

@@ -67,6 +67,35 @@ def test_admin_creates_a_policy_through_the_service(client, staff_admin):
     )
 
 
+def test_admin_scopes_a_policy_to_model_kinds(client, staff_admin):
+    client.force_login(staff_admin)
+
+    response = client.post(
+        reverse("admin:governance_policy_add"),
+        policy_form(model_kinds=["vendor_model", "llm_application"]),
+    )
+
+    assert response.status_code == 302, response.content
+    policy = Policy.objects.get()
+    assert policy.model_kinds == ["llm_application", "vendor_model"]
+    scope = policy.revisions.get().document["scope"]
+    assert scope["model_kinds"] == ["llm_application", "vendor_model"]
+    listing = client.get(reverse("admin:governance_policy_changelist"))
+    assert "kinds llm_application, vendor_model" in listing.content.decode()
+
+
+def test_admin_refuses_an_unknown_model_kind(client, staff_admin):
+    client.force_login(staff_admin)
+
+    response = client.post(
+        reverse("admin:governance_policy_add"), policy_form(model_kinds=["bot"])
+    )
+
+    assert response.status_code == 200
+    assert "model_kinds" in response.context["adminform"].form.errors
+    assert not Policy.objects.exists()
+
+
 def test_admin_refuses_a_policy_without_a_reason(client, staff_admin):
     client.force_login(staff_admin)
 

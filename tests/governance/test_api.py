@@ -211,6 +211,7 @@ def test_governance_admin_creates_a_policy(api_client_for, governance_admin):
         "risk_tiers": ["critical", "high"],
         "environments": ["production"],
         "tags": [],
+        "model_kinds": [],
     }
     assert [rule["kind"] for rule in body["rules"]] == [
         "metric_threshold",

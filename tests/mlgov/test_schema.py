@@ -188,3 +188,13 @@ def test_every_strict_request_body_declares_no_additional_properties():
 
     assert "POST /api/v1/deployments/" in strict
     assert len(strict) >= 15
+
+
+@pytest.mark.parametrize(
+    "component", ["PolicyScopeRequest", "SimulationPolicyScopeRequest"]
+)
+def test_a_policy_scope_names_model_kinds_from_the_registry(schema, component):
+    scope = schema["components"]["schemas"][component]
+
+    kinds = _resolve(schema, scope["properties"]["model_kinds"]["items"])
+    assert kinds["enum"] == ["predictive", "llm_application", "vendor_model"]

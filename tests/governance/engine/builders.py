@@ -22,6 +22,7 @@ def make_facts(**overrides: object) -> VersionFacts:
         "model": "churn",
         "version": 7,
         "risk_tier": "high",
+        "model_kind": "predictive",
         "tags": frozenset({"credit"}),
         "metrics": {"auc": 0.91, "latency_ms": 100.0},
         "model_card": dict(FULL_CARD),
@@ -47,6 +48,7 @@ def policy(
     risk_tiers: tuple[str, ...] = (),
     environments: tuple[str, ...] = (),
     tags: tuple[str, ...] = (),
+    model_kinds: tuple[str, ...] = (),
 ) -> PolicySpec:
     return PolicySpec(
         name=name,
@@ -55,6 +57,7 @@ def policy(
         risk_tiers=frozenset(risk_tiers),
         environments=frozenset(environments),
         tags=frozenset(tags),
+        model_kinds=frozenset(model_kinds),
         rules=rules,
     )
 

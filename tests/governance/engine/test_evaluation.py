@@ -74,6 +74,42 @@ def test_scope_matches_when_the_version_has_any_of_the_policy_tags(
     assert policy_applies(spec, facts, environment=None) is applies
 
 
+@pytest.mark.parametrize(
+    ("model_kind", "policy_kinds", "applies"),
+    [
+        ("llm_application", ("llm_application",), True),
+        ("predictive", ("llm_application",), False),
+        ("vendor_model", ("llm_application", "vendor_model"), True),
+        ("predictive", (), True),
+    ],
+)
+def test_scope_matches_when_the_model_is_of_a_named_kind(
+    model_kind: str, policy_kinds: tuple[str, ...], applies: bool
+) -> None:
+    spec = policy(rule("min_approvals", count=1), model_kinds=policy_kinds)
+    facts = make_facts(model_kind=model_kind)
+
+    assert policy_applies(spec, facts, environment=None) is applies
+
+
+def test_a_policy_set_tells_models_of_different_kinds_apart() -> None:
+    grounded = policy(
+        rule("metric_threshold", metric="groundedness", op=">=", value=0.8),
+        name="llm-grounded",
+        model_kinds=("llm_application",),
+    )
+    policies = PolicySet([grounded])
+    classic = make_facts(model_kind="predictive")
+    assistant = make_facts(model_kind="llm_application")
+
+    # Same tier, tags and environment: only the kind differs.
+    assert policies.applicable(classic, environment=None) == ()
+    assert policies.applicable(assistant, environment=None) == (grounded,)
+    assert policies.applicable_names(classic, environment=None) == ()
+    assert evaluate(classic, policies, environment=None, now=NOW).passed
+    assert not evaluate(assistant, policies, environment=None, now=NOW).passed
+
+
 def test_approval_evaluation_includes_only_environment_independent_policies() -> None:
     everywhere = policy(rule("min_approvals", count=1), name="review")
     production = policy(
