@@ -19,3 +19,7 @@ WAIVER_STATES: tuple[str, ...] = (WAIVER_ACTIVE, WAIVER_EXPIRED, WAIVER_REVOKED)
 # The longest comment a version's review thread takes (the API's limit on an
 # approval's comment too).
 VERSION_COMMENT_MAX_CHARS = 5000
+
+# Names a stored policy cannot take: /policies/new/ is the command center's
+# new-policy page, so a policy of that name would have no page of its own.
+RESERVED_POLICY_NAMES: frozenset[str] = frozenset({"new"})

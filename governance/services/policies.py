@@ -5,6 +5,7 @@ from collections.abc import Sequence
 
 from django.db import transaction
 
+from governance.constants import RESERVED_POLICY_NAMES
 from governance.documents import (
     PolicyChange,
     PolicyDocument,
@@ -92,6 +93,12 @@ def create_policy(*, actor: Actor, document: PolicyDocument, reason: str) -> Pol
     """Store a new policy at revision 1, recorded with the reason."""
     _require_admin(actor)
     reason = _require_reason(reason)
+    if document.name in RESERVED_POLICY_NAMES:
+        raise FieldError(
+            "name",
+            f"{document.name!r} is the address of the new-policy page; choose "
+            "another name.",
+        )
     if Policy.objects.filter(name=document.name).exists():
         raise FieldError("name", f"A policy named {document.name!r} already exists.")
     policy = Policy(name=document.name, revision=1)

@@ -296,6 +296,18 @@ def test_duplicate_policy_name_is_refused(
     assert "name" in assert_error(response, 400)["details"]
 
 
+def test_a_policy_cannot_be_named_after_the_new_policy_page(
+    api_client_for, governance_admin
+):
+    response = api_client_for(governance_admin).post(
+        "/api/v1/policies/", {**POLICY, "name": "new"}, format="json"
+    )
+
+    error = assert_error(response, 400)
+    assert "new-policy page" in error["details"]["name"][0]
+    assert not Policy.objects.exists()
+
+
 def test_unknown_policy_is_404(api_client_for, governance_admin):
     assert_error(api_client_for(governance_admin).get("/api/v1/policies/999/"), 404)
 
