@@ -130,30 +130,13 @@ def open_drift_alerts(model) -> str:
 extend_model_admin(columns=[open_drift_alerts], annotate=with_open_alert_counts)
 
 
-@admin.register(DriftAlert)
-class DriftAlertAdmin(admin.ModelAdmin):
-    action_form = NoteActionForm
-    list_display = [
-        "feature",
-        "version",
-        "environment",
-        "severity",
-        "status",
-        "first_seen_at",
-        "last_seen_at",
-    ]
-    list_filter = ["status", "severity", "environment"]
-    list_select_related = ["version__model", "environment"]
-    search_fields = ["feature", "version__model__name"]
-    readonly_fields = [
-        "version",
-        "environment",
-        "feature",
-        "severity",
-        "status",
-        "first_seen_at",
-        "last_seen_at",
-        "latest_report",
+class AlertAdminMixin:
+    """What the drift and the monitoring alert admins share: alerts are
+    opened by reports, never added or deleted by hand, and move only by
+    the acknowledge and resolve actions, through the alert services."""
+
+    # What a reviewer recorded, last on an alert's page.
+    review_fields = [
         "acknowledged_by",
         "acknowledged_at",
         "acknowledgement_note",
@@ -161,6 +144,8 @@ class DriftAlertAdmin(admin.ModelAdmin):
         "resolved_at",
         "resolution_note",
     ]
+    action_form = NoteActionForm
+    list_select_related = ["version__model", "environment"]
     actions = ["acknowledge", "resolve"]
 
     def has_add_permission(self, request):
@@ -192,6 +177,32 @@ class DriftAlertAdmin(admin.ModelAdmin):
             ),
             ("alert resolved", "alerts resolved"),
         )
+
+
+@admin.register(DriftAlert)
+class DriftAlertAdmin(AlertAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "feature",
+        "version",
+        "environment",
+        "severity",
+        "status",
+        "first_seen_at",
+        "last_seen_at",
+    ]
+    list_filter = ["status", "severity", "environment"]
+    search_fields = ["feature", "version__model__name"]
+    readonly_fields = [
+        "version",
+        "environment",
+        "feature",
+        "severity",
+        "status",
+        "first_seen_at",
+        "last_seen_at",
+        "latest_report",
+        *AlertAdminMixin.review_fields,
+    ]
 
 
 # --- performance and fairness -----------------------------------------------------
@@ -265,7 +276,7 @@ class FairnessReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(MonitoringAlert)
-class MonitoringAlertAdmin(DriftAlertAdmin):
+class MonitoringAlertAdmin(AlertAdminMixin, admin.ModelAdmin):
     list_display = [
         "subject",
         "kind",
@@ -293,34 +304,5 @@ class MonitoringAlertAdmin(DriftAlertAdmin):
         "last_seen_at",
         "latest_performance_report",
         "latest_fairness_report",
-        "acknowledged_by",
-        "acknowledged_at",
-        "acknowledgement_note",
-        "resolved_by",
-        "resolved_at",
-        "resolution_note",
+        *AlertAdminMixin.review_fields,
     ]
-
-    @admin.action(description="Acknowledge the selected alerts (note required)")
-    def acknowledge(self, request, queryset):
-        note = request.POST.get("note", "")
-        run_service_on_each(
-            request,
-            queryset,
-            lambda alert: services.acknowledge_monitoring_alert(
-                actor=request.user, alert=alert, note=note
-            ),
-            ("alert acknowledged", "alerts acknowledged"),
-        )
-
-    @admin.action(description="Resolve the selected alerts (note required)")
-    def resolve(self, request, queryset):
-        note = request.POST.get("note", "")
-        run_service_on_each(
-            request,
-            queryset,
-            lambda alert: services.resolve_monitoring_alert(
-                actor=request.user, alert=alert, note=note
-            ),
-            ("alert resolved", "alerts resolved"),
-        )

@@ -7,15 +7,14 @@ from django.db.models.functions import Coalesce
 
 from drift.constants import ALERT_SEVERITIES, SEVERITY_RANK, UNRESOLVED
 from drift.models import (
+    AlertQuerySet,
     DriftAlert,
-    DriftAlertQuerySet,
     DriftReport,
     FairnessGroup,
     FairnessReport,
     FeatureDrift,
     LatestMonitoringReport,
     MonitoringAlert,
-    MonitoringAlertQuerySet,
     PerformanceReport,
 )
 from drift.quality.constants import FAIRNESS, PERFORMANCE
@@ -162,7 +161,7 @@ def report_detail(*, pk: int) -> DriftReport:
 
 
 def _alert_rows(
-    alerts: DriftAlertQuerySet | MonitoringAlertQuerySet,
+    alerts: AlertQuerySet,
     *,
     status: str | None,
     inventory_only: bool,

@@ -1,20 +1,19 @@
-"""Drift's data, by subject: drift reports and their alerts (``drift``), and
-monitoring beyond drift, performance and fairness (``quality``)."""
+"""Drift's data, by subject: what every alert shares (``alerts``), drift
+reports and their alerts (``drift``), and monitoring beyond drift,
+performance and fairness (``quality``)."""
 
-from drift.models.drift import (
+from drift.models.alerts import (
     ALERT_TRANSITIONS,
-    DriftAlert,
-    DriftAlertQuerySet,
-    DriftReport,
-    FeatureDrift,
+    AlertLifecycle,
+    AlertQuerySet,
     Severity,
 )
+from drift.models.drift import DriftAlert, DriftReport, FeatureDrift
 from drift.models.quality import (
     FairnessGroup,
     FairnessReport,
     LatestMonitoringReport,
     MonitoringAlert,
-    MonitoringAlertQuerySet,
     MonitoringThreshold,
     PerformanceReport,
     ReportKind,
@@ -22,15 +21,15 @@ from drift.models.quality import (
 
 __all__ = [
     "ALERT_TRANSITIONS",
+    "AlertLifecycle",
+    "AlertQuerySet",
     "DriftAlert",
-    "DriftAlertQuerySet",
     "DriftReport",
     "FairnessGroup",
     "FairnessReport",
     "FeatureDrift",
     "LatestMonitoringReport",
     "MonitoringAlert",
-    "MonitoringAlertQuerySet",
     "MonitoringThreshold",
     "PerformanceReport",
     "ReportKind",

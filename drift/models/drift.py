@@ -1,18 +1,11 @@
-from typing import Self
-
 from auditlog.registry import auditlog
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from drift import constants
+from drift.models.alerts import AlertLifecycle, Severity, reviewer
 from registry.models import Environment, ModelVersion
-
-
-class Severity(models.TextChoices):
-    OK = constants.SEVERITY_OK, "OK"
-    WARNING = constants.SEVERITY_WARNING, "Warning"
-    CRITICAL = constants.SEVERITY_CRITICAL, "Critical"
 
 
 class DriftReport(models.Model):
@@ -103,21 +96,11 @@ class FeatureDrift(models.Model):
         return f"{self.feature}: {self.severity}"
 
 
-class DriftAlertQuerySet(models.QuerySet["DriftAlert"]):
-    def unresolved(self) -> Self:
-        return self.exclude(status=DriftAlert.Status.RESOLVED)
-
-
-class DriftAlert(models.Model):
+class DriftAlert(AlertLifecycle):
     """A drifting feature of a version in an environment, until someone resolves it.
 
     At most one unresolved alert per (version, environment, feature): later
     reports update it, its severity may rise or fall, it never closes itself."""
-
-    class Status(models.TextChoices):
-        OPEN = constants.ALERT_OPEN, "Open"
-        ACKNOWLEDGED = constants.ALERT_ACKNOWLEDGED, "Acknowledged"
-        RESOLVED = constants.ALERT_RESOLVED, "Resolved"
 
     version = models.ForeignKey(
         ModelVersion, on_delete=models.PROTECT, related_name="drift_alerts"
@@ -126,73 +109,25 @@ class DriftAlert(models.Model):
         Environment, on_delete=models.PROTECT, related_name="drift_alerts"
     )
     feature = models.CharField(max_length=200)
-    severity = models.CharField(max_length=10, choices=Severity.choices)
-    status = models.CharField(
-        max_length=12, choices=Status.choices, default=Status.OPEN
-    )
-    first_seen_at = models.DateTimeField(default=timezone.now)
-    last_seen_at = models.DateTimeField(default=timezone.now)
     latest_report = models.ForeignKey(
         DriftReport, on_delete=models.PROTECT, related_name="alerts"
     )
-    acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="acknowledged_drift_alerts",
-        null=True,
-        blank=True,
-    )
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledgement_note = models.TextField(blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="resolved_drift_alerts",
-        null=True,
-        blank=True,
-    )
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    resolution_note = models.TextField(blank=True)
+    acknowledged_by = reviewer("acknowledged_drift_alerts")
+    resolved_by = reviewer("resolved_drift_alerts")
 
-    objects = DriftAlertQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-last_seen_at", "-id"]
+    class Meta(AlertLifecycle.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["version", "environment", "feature"],
                 condition=~models.Q(status=constants.ALERT_RESOLVED),
                 name="driftalert_one_unresolved_per_feature",
             ),
-            models.CheckConstraint(
-                condition=~models.Q(status=constants.ALERT_RESOLVED)
-                | models.Q(resolved_at__isnull=False),
-                name="driftalert_resolved_has_time",
-            ),
-            models.CheckConstraint(
-                condition=~models.Q(status=constants.ALERT_ACKNOWLEDGED)
-                | models.Q(acknowledged_at__isnull=False),
-                name="driftalert_acknowledged_has_time",
-            ),
+            *AlertLifecycle.Meta.constraints,
         ]
-        indexes = [models.Index(fields=["status", "severity"])]
 
     def __str__(self) -> str:
         return f"{self.feature} ({self.severity}, {self.status})"
 
-    @property
-    def is_resolved(self) -> bool:
-        return self.status == self.Status.RESOLVED
-
-
-# Allowed status moves; drift.services.move_alert applies them.
-ALERT_TRANSITIONS: dict[str, frozenset[str]] = {
-    DriftAlert.Status.OPEN: frozenset(
-        {DriftAlert.Status.ACKNOWLEDGED, DriftAlert.Status.RESOLVED}
-    ),
-    DriftAlert.Status.ACKNOWLEDGED: frozenset({DriftAlert.Status.RESOLVED}),
-    DriftAlert.Status.RESOLVED: frozenset(),
-}
 
 auditlog.register(DriftReport)
 auditlog.register(DriftAlert)

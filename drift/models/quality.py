@@ -2,15 +2,13 @@
 environment sets, the latest report per version and environment (what the
 governance rules read), and their alerts."""
 
-from typing import Self
-
 from auditlog.registry import auditlog
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from drift import constants
-from drift.models.drift import DriftAlert, Severity
+from drift.models.alerts import AlertLifecycle, reviewer
 from drift.quality import constants as quality
 from registry.models import Environment, ModelVersion
 
@@ -80,6 +78,14 @@ class MonitoringReportBase(models.Model):
 
     class Meta:
         abstract = True
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(window_end__gt=models.F("window_start")),
+                name="%(class)s_window_ordered",
+            ),
+        ]
+        indexes = [models.Index(fields=["version", "environment", "-created_at"])]
 
 
 class PerformanceReport(MonitoringReportBase):
@@ -115,13 +121,9 @@ class PerformanceReport(MonitoringReportBase):
     fn = models.PositiveBigIntegerField(null=True)
     calibration = models.JSONField(default=list, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(MonitoringReportBase.Meta):
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(window_end__gt=models.F("window_start")),
-                name="performancereport_window_ordered",
-            ),
+            *MonitoringReportBase.Meta.constraints,
             models.CheckConstraint(
                 condition=models.Q(positives_share__gte=0, positives_share__lte=1),
                 name="performancereport_share_is_a_fraction",
@@ -131,7 +133,6 @@ class PerformanceReport(MonitoringReportBase):
                 name="performancereport_auc_is_a_fraction",
             ),
         ]
-        indexes = [models.Index(fields=["version", "environment", "-created_at"])]
 
     def __str__(self) -> str:
         return f"performance report {self.pk} for {self.version_id}"
@@ -163,16 +164,6 @@ class FairnessReport(MonitoringReportBase):
     disparate_impact_ratio = models.FloatField(null=True)
     equal_opportunity_ratio = models.FloatField(null=True)
     four_fifths_passed = models.BooleanField(null=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(window_end__gt=models.F("window_start")),
-                name="fairnessreport_window_ordered",
-            ),
-        ]
-        indexes = [models.Index(fields=["version", "environment", "-created_at"])]
 
     def __str__(self) -> str:
         return f"fairness report {self.pk} by {self.attribute}"
@@ -276,19 +267,11 @@ class LatestMonitoringReport(models.Model):
         return f"latest {self.kind} of {self.version_id} in {self.environment_id}"
 
 
-class MonitoringAlertQuerySet(models.QuerySet["MonitoringAlert"]):
-    def unresolved(self) -> Self:
-        return self.exclude(status=constants.ALERT_RESOLVED)
-
-
-class MonitoringAlert(models.Model):
+class MonitoringAlert(AlertLifecycle):
     """A monitored metric of a version in an environment past its limit,
-    until someone resolves it: drift's lifecycle (open, acknowledged,
-    resolved; at most one unresolved per version, environment and subject;
+    until someone resolves it: the alert lifecycle drift's alerts follow
+    too (at most one unresolved per version, environment and subject;
     later reports update it, never close it), for performance and fairness."""
-
-    # The drift alert lifecycle, shared: the same statuses and moves.
-    Status = DriftAlert.Status
 
     version = models.ForeignKey(
         ModelVersion, on_delete=models.PROTECT, related_name="monitoring_alerts"
@@ -299,43 +282,18 @@ class MonitoringAlert(models.Model):
     kind = models.CharField(max_length=12, choices=ReportKind.choices)
     metric = models.CharField(max_length=40, choices=METRIC_CHOICES)
     attribute = models.CharField(max_length=200, blank=True)
-    severity = models.CharField(max_length=10, choices=Severity.choices)
-    status = models.CharField(
-        max_length=12, choices=Status.choices, default=Status.OPEN
-    )
     value = models.FloatField(null=True)
     limit = models.FloatField()
-    first_seen_at = models.DateTimeField(default=timezone.now)
-    last_seen_at = models.DateTimeField(default=timezone.now)
     latest_performance_report = models.ForeignKey(
         PerformanceReport, on_delete=models.PROTECT, null=True, related_name="alerts"
     )
     latest_fairness_report = models.ForeignKey(
         FairnessReport, on_delete=models.PROTECT, null=True, related_name="alerts"
     )
-    acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="acknowledged_monitoring_alerts",
-        null=True,
-        blank=True,
-    )
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledgement_note = models.TextField(blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="resolved_monitoring_alerts",
-        null=True,
-        blank=True,
-    )
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    resolution_note = models.TextField(blank=True)
+    acknowledged_by = reviewer("acknowledged_monitoring_alerts")
+    resolved_by = reviewer("resolved_monitoring_alerts")
 
-    objects = MonitoringAlertQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-last_seen_at", "-id"]
+    class Meta(AlertLifecycle.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["version", "environment", "kind", "metric", "attribute"],
@@ -355,24 +313,11 @@ class MonitoringAlert(models.Model):
                 ),
                 name="monitoringalert_report_matches_kind",
             ),
-            models.CheckConstraint(
-                condition=~models.Q(status=constants.ALERT_RESOLVED)
-                | models.Q(resolved_at__isnull=False),
-                name="monitoringalert_resolved_has_time",
-            ),
-            models.CheckConstraint(
-                condition=~models.Q(status=constants.ALERT_ACKNOWLEDGED)
-                | models.Q(acknowledged_at__isnull=False),
-                name="monitoringalert_acknowledged_has_time",
-            ),
+            *AlertLifecycle.Meta.constraints,
         ]
-        indexes = [models.Index(fields=["status", "severity"])]
 
     def __str__(self) -> str:
-        subject = (
-            f"{self.metric} by {self.attribute}" if self.attribute else self.metric
-        )
-        return f"{subject} ({self.severity}, {self.status})"
+        return f"{self.subject} ({self.severity}, {self.status})"
 
     @property
     def subject(self) -> str:

@@ -1,24 +1,27 @@
-"""Every state change of drift, by subject: drift reports and their alerts
-(``drift``), performance and fairness reports and theirs (``quality``)."""
+"""Every state change of drift, by subject: the alert moves every alert
+shares (``alerts``), drift reports and their alerts (``drift``),
+performance and fairness reports and theirs (``quality``)."""
 
+from drift.services.alerts import (
+    acknowledge_alert,
+    acknowledge_monitoring_alert,
+    resolve_alert,
+    resolve_monitoring_alert,
+)
 from drift.services.drift import (
     IngestedReport,
-    acknowledge_alert,
     ingest_drift_report,
     parse_report_features,
-    resolve_alert,
 )
 from drift.services.quality import (
     IngestedFairnessReport,
     IngestedPerformanceReport,
     Limit,
-    acknowledge_monitoring_alert,
     environment_limits,
     ingest_fairness_report,
     ingest_performance_report,
     parse_fairness_payload,
     parse_performance_payload,
-    resolve_monitoring_alert,
 )
 
 __all__ = [

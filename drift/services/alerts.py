@@ -5,16 +5,25 @@ ALERT_TRANSITIONS, and the move is announced."""
 from datetime import datetime
 from typing import TypeVar
 
+from django.db import transaction
 from django.utils import timezone
 
+from drift.constants import SEVERITY_RANK
 from drift.exceptions import AlertMovedError, InvalidAlertTransitionError
-from drift.models import ALERT_TRANSITIONS, DriftAlert, MonitoringAlert
+from drift.models import ALERT_TRANSITIONS, AlertLifecycle, DriftAlert, MonitoringAlert
 from mlgov.actors import Actor
 from mlgov.events import announce
 from mlgov.exceptions import FieldError, PermissionDeniedError
 from mlgov.permissions import can_handle_alerts
 
 Alert = TypeVar("Alert", DriftAlert, MonitoringAlert)
+
+# Per kind of alert: the area its events are named in (`drift.alert_resolved`)
+# and the field naming its subject in them.
+_EVENTS: dict[type[AlertLifecycle], tuple[str, str]] = {
+    DriftAlert: ("drift", "feature"),
+    MonitoringAlert: ("monitoring", "metric"),
+}
 
 
 def move_alert(
@@ -24,15 +33,14 @@ def move_alert(
     to: str,
     note: str,
     at: datetime | None,
-    event_area: str,
-    subject_field: str,
     seen_status: str | None = None,
 ) -> Alert:
-    """Move `alert` to `to`. The event is `<event_area>.alert_<to>`, naming
-    the alert's `subject_field` (a drift alert's feature, a monitoring
-    alert's metric). With `seen_status` (what the actor's page showed), a
-    move someone else made meanwhile is refused rather than overwritten.
-    Call inside a transaction."""
+    """Move `alert` to `to`. The event is `<area>.alert_<to>`, naming the
+    alert's subject (a drift alert's feature, a monitoring alert's metric).
+    With `seen_status` (what the actor's page showed), a move someone else
+    made meanwhile is refused rather than overwritten. Call inside a
+    transaction."""
+    event_area, subject_field = _EVENTS[type(alert)]
     if not can_handle_alerts(actor):
         raise PermissionDeniedError(
             f"{event_area.capitalize()} alerts are handled by reviewers."
@@ -46,7 +54,7 @@ def move_alert(
         raise InvalidAlertTransitionError(locked, to)
     now = at or timezone.now()
     locked.status = to
-    if to == DriftAlert.Status.ACKNOWLEDGED:
+    if to == AlertLifecycle.Status.ACKNOWLEDGED:
         locked.acknowledged_by, locked.acknowledged_at = actor, now
         locked.acknowledgement_note = note
     else:
@@ -61,3 +69,57 @@ def move_alert(
         **{subject_field: getattr(locked, subject_field)},
     )
     return locked
+
+
+def severity_rose(before: str, after: str) -> bool:
+    """Whether an unresolved alert updated from `before` to `after`
+    escalated: its severity rose (ok, warning, critical)."""
+    return SEVERITY_RANK[after] > SEVERITY_RANK[before]
+
+
+@transaction.atomic
+def acknowledge_alert(
+    *,
+    actor: Actor,
+    alert: Alert,
+    note: str,
+    at: datetime | None = None,
+    seen_status: str | None = None,
+) -> Alert:
+    """Someone is on it: the alert stays unresolved (a drift alert keeps
+    blocking). `at` is for the demo loader's past; a person acknowledges now."""
+    return move_alert(
+        actor=actor,
+        alert=alert,
+        to=AlertLifecycle.Status.ACKNOWLEDGED,
+        note=note,
+        at=at,
+        seen_status=seen_status,
+    )
+
+
+@transaction.atomic
+def resolve_alert(
+    *,
+    actor: Actor,
+    alert: Alert,
+    note: str,
+    at: datetime | None = None,
+    seen_status: str | None = None,
+) -> Alert:
+    """Close the alert; its subject seen past its limit again later opens a
+    new one. `at` is for the demo loader's past; a person resolves now."""
+    return move_alert(
+        actor=actor,
+        alert=alert,
+        to=AlertLifecycle.Status.RESOLVED,
+        note=note,
+        at=at,
+        seen_status=seen_status,
+    )
+
+
+# The monitoring API and pages name the moves by their alerts; they are the
+# same moves.
+acknowledge_monitoring_alert = acknowledge_alert
+resolve_monitoring_alert = resolve_alert

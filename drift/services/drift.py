@@ -1,4 +1,5 @@
-"""Every state change of drift: ingesting reports, and the alert lifecycle."""
+"""Ingesting drift reports and tracking their alerts (the moves every alert
+shares are in drift.services.alerts)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,7 +17,8 @@ from drift.models import (
     FeatureDrift,
     Severity,
 )
-from drift.services.alerts import move_alert
+from drift.services.alerts import severity_rose
+from drift.services.reports import check_report_post
 from drift.stats import (
     DriftInputError,
     DriftPayloadTooLargeError,
@@ -30,8 +32,7 @@ from drift.stats import (
 from mlgov.actors import Actor
 from mlgov.audit import record_bulk_changes
 from mlgov.events import announce
-from mlgov.exceptions import FieldError, PermissionDeniedError
-from mlgov.permissions import can_write_model
+from mlgov.exceptions import FieldError
 from registry.models import Environment, ModelVersion
 
 
@@ -167,11 +168,7 @@ def _track_alerts(
     for alert in updated:
         alert.version, alert.environment = report.version, report.environment
     escalated = [
-        alert
-        for alert in updated
-        # Severity's choices run from ok to critical.
-        if Severity.values.index(alert.severity)
-        > Severity.values.index(previous[alert.pk])
+        alert for alert in updated if severity_rose(previous[alert.pk], alert.severity)
     ]
     return sorted(opened + updated, key=lambda alert: alert.feature), opened, escalated
 
@@ -221,12 +218,13 @@ def ingest_drift_report(
     """Compute drift for each feature, store the report and track alerts.
     `received_at` is for the demo loader, which replays past reports; a
     report posted now is stamped now."""
-    if not can_write_model(actor, version.model):
-        raise PermissionDeniedError(
-            f"Only {version.model.team} may post drift reports for {version.model}."
-        )
-    if window_end <= window_start:
-        raise FieldError("window_end", "Must be after window_start.")
+    check_report_post(
+        actor=actor,
+        version=version,
+        window_start=window_start,
+        window_end=window_end,
+        reports="drift reports",
+    )
     share = (
         settings.DRIFT_DATASET_DRIFT_SHARE
         if dataset_drift_share is None
@@ -270,66 +268,3 @@ def ingest_drift_report(
             alerts_escalated=[alert.pk for alert in escalated],
         )
     return IngestedReport(report=report, features=feature_rows, alerts=alerts)
-
-
-def _move_alert(
-    *,
-    actor: Actor,
-    alert: DriftAlert,
-    to: str,
-    note: str,
-    at: datetime | None,
-    seen_status: str | None,
-) -> DriftAlert:
-    return move_alert(
-        actor=actor,
-        alert=alert,
-        to=to,
-        note=note,
-        at=at,
-        seen_status=seen_status,
-        event_area="drift",
-        subject_field="feature",
-    )
-
-
-@transaction.atomic
-def acknowledge_alert(
-    *,
-    actor: Actor,
-    alert: DriftAlert,
-    note: str,
-    at: datetime | None = None,
-    seen_status: str | None = None,
-) -> DriftAlert:
-    """Someone is on it: the alert stays unresolved and keeps blocking. `at`
-    is for the demo loader's past; a person acknowledges now."""
-    return _move_alert(
-        actor=actor,
-        alert=alert,
-        to=DriftAlert.Status.ACKNOWLEDGED,
-        note=note,
-        at=at,
-        seen_status=seen_status,
-    )
-
-
-@transaction.atomic
-def resolve_alert(
-    *,
-    actor: Actor,
-    alert: DriftAlert,
-    note: str,
-    at: datetime | None = None,
-    seen_status: str | None = None,
-) -> DriftAlert:
-    """Close the alert; drift seen again later opens a new one. `at` is for
-    the demo loader's past; a person resolves now."""
-    return _move_alert(
-        actor=actor,
-        alert=alert,
-        to=DriftAlert.Status.RESOLVED,
-        note=note,
-        at=at,
-        seen_status=seen_status,
-    )

@@ -13,7 +13,6 @@ from django.utils import timezone
 from drift.constants import (
     SEVERITY_CRITICAL,
     SEVERITY_OK,
-    SEVERITY_RANK,
     SEVERITY_WARNING,
 )
 from drift.exceptions import PayloadTooLargeError
@@ -42,11 +41,11 @@ from drift.quality.constants import (
     LOWER_IS_BETTER,
     PERFORMANCE,
 )
-from drift.services.alerts import move_alert
+from drift.services.alerts import severity_rose
+from drift.services.reports import check_report_post
 from mlgov.actors import Actor
 from mlgov.events import announce
-from mlgov.exceptions import FieldError, PermissionDeniedError
-from mlgov.permissions import can_write_model
+from mlgov.exceptions import FieldError
 from registry.models import Environment, ModelVersion
 
 
@@ -69,6 +68,13 @@ class Limit:
         if self.critical is not None and value < self.critical:
             return SEVERITY_CRITICAL
         return SEVERITY_WARNING if value < self.warning else SEVERITY_OK
+
+    def bound(self, severity: str) -> float:
+        """The limit a value of `severity` is past: the critical one when
+        it has one, else the warning one."""
+        if severity == SEVERITY_CRITICAL and self.critical is not None:
+            return self.critical
+        return self.warning
 
 
 def environment_limits(environment: Environment) -> dict[str, Limit]:
@@ -104,16 +110,6 @@ def parse_performance_payload(payload: Mapping[str, object]) -> PerformanceInput
 def parse_fairness_payload(payload: Mapping[str, object]) -> FairnessInput:
     """As `parse_performance_payload`, for a fairness report."""
     return _parse(parse_fairness, payload)
-
-
-def _check(actor: Actor, version: ModelVersion, start: datetime, end: datetime) -> None:
-    if not can_write_model(actor, version.model):
-        raise PermissionDeniedError(
-            f"Only {version.model.team} may post monitoring reports for "
-            f"{version.model}."
-        )
-    if end <= start:
-        raise FieldError("window_end", "Must be after window_start.")
 
 
 def _keep_latest(
@@ -191,36 +187,31 @@ def _track_alerts(
         .select_for_update()
     }
     touched, opened, escalated = [], [], []
+
+    def update(alert: MonitoringAlert, severity: str, fields: dict) -> None:
+        if severity_rose(alert.severity, severity):
+            escalated.append(alert)
+        for name, field_value in fields.items():
+            setattr(alert, name, field_value)
+        alert.save()
+
     for metric, value in values.items():
         limit = limits.get(metric)
-        alert = existing.get(metric)
         severity = None if limit is None else limit.severity(value)
         if limit is None or severity is None:
             continue
+        fields = {
+            "severity": severity,
+            "value": value,
+            "limit": limit.bound(severity),
+            "last_seen_at": report.created_at,
+            **link,
+        }
+        alert = existing.get(metric)
         if alert is not None:
-            if SEVERITY_RANK[severity] > SEVERITY_RANK[alert.severity]:
-                escalated.append(alert)
-            alert.severity, alert.value = severity, value
-            alert.limit = (
-                limit.critical
-                if severity == SEVERITY_CRITICAL and limit.critical is not None
-                else limit.warning
-            )
-            alert.last_seen_at = report.created_at
-            for name, linked in link.items():
-                setattr(alert, name, linked)
-            alert.save()
+            update(alert, severity, fields)
             touched.append(alert)
         elif severity in (SEVERITY_WARNING, SEVERITY_CRITICAL):
-            fields = {
-                "severity": severity,
-                "value": value,
-                "limit": limit.critical
-                if severity == SEVERITY_CRITICAL and limit.critical is not None
-                else limit.warning,
-                "last_seen_at": report.created_at,
-                **link,
-            }
             try:
                 # A savepoint: a concurrent report may open the same alert
                 # first; this report then updates the winner's.
@@ -238,11 +229,7 @@ def _track_alerts(
                     .select_for_update()
                     .get(**subject, metric=metric)
                 )
-                if SEVERITY_RANK[severity] > SEVERITY_RANK[alert.severity]:
-                    escalated.append(alert)
-                for name, field_value in fields.items():
-                    setattr(alert, name, field_value)
-                alert.save()
+                update(alert, severity, fields)
             touched.append(alert)
     return TrackedAlerts(touched=touched, opened=opened, escalated=escalated)
 
@@ -272,7 +259,13 @@ def ingest_performance_report(
 ) -> IngestedPerformanceReport:
     """Compute the performance metrics, store the report, keep it as the
     latest and track alerts. `received_at` is for the demo loader's past."""
-    _check(actor, version, window_start, window_end)
+    check_report_post(
+        actor=actor,
+        version=version,
+        window_start=window_start,
+        window_end=window_end,
+        reports="monitoring reports",
+    )
     result = compute_performance(data)
     matrix = result.confusion
     with transaction.atomic():
@@ -332,7 +325,13 @@ def ingest_fairness_report(
 ) -> IngestedFairnessReport:
     """Compute the per-group rates and gaps, store the report with a row per
     group, keep it as the latest for its attribute and track alerts."""
-    _check(actor, version, window_start, window_end)
+    check_report_post(
+        actor=actor,
+        version=version,
+        window_start=window_start,
+        window_end=window_end,
+        reports="monitoring reports",
+    )
     result = compute_fairness(data)
     with transaction.atomic():
         report = FairnessReport.objects.create(
@@ -378,76 +377,13 @@ def ingest_fairness_report(
     return IngestedFairnessReport(report=report, groups=groups, alerts=tracked.touched)
 
 
-def _move_monitoring_alert(
-    *,
-    actor: Actor,
-    alert: MonitoringAlert,
-    to: str,
-    note: str,
-    at: datetime | None,
-    seen_status: str | None,
-) -> MonitoringAlert:
-    return move_alert(
-        actor=actor,
-        alert=alert,
-        to=to,
-        note=note,
-        at=at,
-        seen_status=seen_status,
-        event_area="monitoring",
-        subject_field="metric",
-    )
-
-
-@transaction.atomic
-def acknowledge_monitoring_alert(
-    *,
-    actor: Actor,
-    alert: MonitoringAlert,
-    note: str,
-    at: datetime | None = None,
-    seen_status: str | None = None,
-) -> MonitoringAlert:
-    """Someone is on it: the alert stays unresolved."""
-    return _move_monitoring_alert(
-        actor=actor,
-        alert=alert,
-        to=MonitoringAlert.Status.ACKNOWLEDGED,
-        note=note,
-        at=at,
-        seen_status=seen_status,
-    )
-
-
-@transaction.atomic
-def resolve_monitoring_alert(
-    *,
-    actor: Actor,
-    alert: MonitoringAlert,
-    note: str,
-    at: datetime | None = None,
-    seen_status: str | None = None,
-) -> MonitoringAlert:
-    """Close the alert; the metric past its limit again opens a new one."""
-    return _move_monitoring_alert(
-        actor=actor,
-        alert=alert,
-        to=MonitoringAlert.Status.RESOLVED,
-        note=note,
-        at=at,
-        seen_status=seen_status,
-    )
-
-
 __all__ = [
     "IngestedFairnessReport",
     "IngestedPerformanceReport",
     "Limit",
-    "acknowledge_monitoring_alert",
     "environment_limits",
     "ingest_fairness_report",
     "ingest_performance_report",
     "parse_fairness_payload",
     "parse_performance_payload",
-    "resolve_monitoring_alert",
 ]
