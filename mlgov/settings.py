@@ -82,7 +82,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # Second, not last: a response made by a middleware below it (a 429 from
     # the rate limiter, a 400 from the input guard) is counted by status too.
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "mlgov.middleware.PrometheusAfterMiddleware",
     "mlgov.middleware.OperatorHostMiddleware",
     "mlgov.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
