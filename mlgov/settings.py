@@ -378,6 +378,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["mlgov.api.inputs.GuardedJSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": (
+        "mlgov.api.negotiation.FirstRendererNegotiation"
+    ),
     "EXCEPTION_HANDLER": "mlgov.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "mlgov.api.schema.ErrorAwareAutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
