@@ -47,6 +47,10 @@ def serve(args: argparse.Namespace, signals: Path) -> None:
     user = ensure_service_account(username="bench-profile", role=Role.GOVERNANCE_ADMIN)
     token = issue_token(user=user, name="instructions", days=1).raw
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="127.0.0.1")
+    if args.wsgi:
+        from profile_registry import WsgiClient
+
+        client = WsgiClient(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="127.0.0.1")
     rng = random.Random(7)
 
     def name() -> str:
@@ -64,6 +68,9 @@ def serve(args: argparse.Namespace, signals: Path) -> None:
         ),
         "get": lambda: client.get(
             f"/api/v1/models/{name()}/versions/{rng.randint(1, 3)}/"
+        ),
+        "list": lambda: client.get(
+            f"/api/v1/models/{name()}/versions/", {"page_size": 100}
         ),
     }
     call = calls[args.workload]
@@ -91,10 +98,18 @@ def wait_for(path: Path, process: subprocess.Popen, timeout: float) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workload", choices=("create", "get"), default="create")
+    parser.add_argument(
+        "--workload", choices=("create", "get", "list"), default="create"
+    )
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--models", type=int, default=1000)
+    parser.add_argument(
+        "--wsgi",
+        action="store_true",
+        help="through Django's WSGI handler, as gunicorn calls it "
+        "(bench/profile_registry.py's WsgiClient), not the test client",
+    )
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:

@@ -1,5 +1,6 @@
 """Facts about the HTTP request that several layers need."""
 
+import functools
 import ipaddress
 
 from django.conf import settings
@@ -13,6 +14,13 @@ def client_ip(request: HttpRequest) -> str | None:
     candidate = request.headers.get(header, "").strip() if header else ""
     if not candidate:
         candidate = request.META.get("REMOTE_ADDR", "")
+    return _normalized_address(candidate)
+
+
+# Parsed once per address seen recently, not on every request (access log,
+# rate limiter, audit trail); bounded, as the header is client input.
+@functools.lru_cache(maxsize=4096)
+def _normalized_address(candidate: str) -> str | None:
     try:
         return str(ipaddress.ip_address(candidate))
     except ValueError:

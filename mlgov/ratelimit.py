@@ -5,6 +5,7 @@ in production, so all workers and app servers share one count). What is
 counted, and under which key, is decided here so every entry point agrees.
 """
 
+import functools
 import hashlib
 import logging
 import re
@@ -55,6 +56,7 @@ _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _RATE = re.compile(r"(\d+)/(\d*)([smhd])", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=64)  # a handful of configured rates
 def _parse_rate(rate: str) -> tuple[int, int]:
     """'100/m' or '100/5m' -> (100, 300): django-ratelimit's reading of a rate
     (settings refuse any other form at startup)."""
@@ -89,12 +91,18 @@ def _redis_counter(scope: str, key: str, rate: str) -> _Counter | None:
         return None
     limit, period = _parse_rate(rate)
     window = _window_end(key, period)
-    digest = hashlib.md5(
+    digest = _counter_digest(scope, limit, period, key, window)
+    counter = client.make_key(settings.RATELIMIT_CACHE_PREFIX + digest)
+    return _Counter(client, counter, limit, period, window)
+
+
+# A client's requests in one window all count under the same digest.
+@functools.lru_cache(maxsize=4096)
+def _counter_digest(scope: str, limit: int, period: int, key: str, window: int) -> str:
+    return hashlib.md5(
         f"mlgov:{scope}|{limit}/{period}s|{key}|{window}".encode(),
         usedforsecurity=False,
     ).hexdigest()
-    counter = client.make_key(settings.RATELIMIT_CACHE_PREFIX + digest)
-    return _Counter(client, counter, limit, period, window)
 
 
 # django-ratelimit's add() then incr(), and the GET of `also_get` when there

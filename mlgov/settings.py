@@ -82,7 +82,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # Second, not last: a response made by a middleware below it (a 429 from
     # the rate limiter, a 400 from the input guard) is counted by status too.
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "mlgov.middleware.PrometheusAfterMiddleware",
     "mlgov.middleware.OperatorHostMiddleware",
     "mlgov.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -378,6 +378,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["mlgov.api.inputs.GuardedJSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": (
+        "mlgov.api.negotiation.FirstRendererNegotiation"
+    ),
     "EXCEPTION_HANDLER": "mlgov.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "mlgov.api.schema.ErrorAwareAutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from mlgov.api.caching import CachedListMixin
 from mlgov.api.filters import QueryFilter
+from mlgov.api.pagination import StableCursorPagination
 from mlgov.api.permissions import (
     IsDataScientistForWrites,
     IsGovernanceAdminForWrites,
@@ -458,7 +459,26 @@ class VersionListView(generics.ListAPIView):
 
     def list(self, request, *args, **kwargs):
         name = self.kwargs["name"]
-        page = self.paginate_queryset(self.get_queryset()) or []
+        filters = VersionListFilter.from_request(request)
+        paginator = self.paginator
+        if (
+            not filters
+            and isinstance(paginator, StableCursorPagination)
+            and paginator.is_first_page(request)
+        ):
+            # Most reads: the first page, unfiltered, from a compiled query
+            # in the order of cursor_ordering.
+            page = paginator.paginate_first_page(
+                request,
+                self,
+                lambda limit: [
+                    row._asdict() for row in hot.version_page(name=name, limit=limit)
+                ],
+            )
+        else:
+            rows = selectors.version_rows_named(name=name, **filters)
+            page = self.paginate_queryset(rows)
+        page = page or []
         # One query for the page; an empty one is either a model without
         # (matching) versions or no model at all, which only then costs a
         # second query.

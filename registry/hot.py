@@ -1,8 +1,10 @@
 """The registry's compiled queries (mlgov.db), each the compiled form of a
 QuerySet of registry.selectors, for the endpoints whose CPU they decide:
-reading one version, creating one, and the deployment gate's lookups.
+reading one version or the first page of a model's versions, creating one,
+and the deployment gate's lookups.
 tests/registry/test_hot.py holds each to its ORM twin."""
 
+import functools
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -12,7 +14,7 @@ from django.db.models.expressions import RawSQL
 
 from mlgov.db import CompiledInstances, CompiledRows, fetch_together
 from registry.models import Environment, MLModel, ModelVersion
-from registry.selectors import environments, version_rows
+from registry.selectors import environments, version_rows, version_rows_named
 
 
 class VersionApiRow(NamedTuple):
@@ -56,6 +58,25 @@ def version_row(*, name: str, number: int) -> VersionApiRow | None:
     when there is none (registry.selectors.missing_version says so)."""
     rows = version_row_query(name=name, number=number)
     return rows[0] if rows else None
+
+
+@functools.cache
+def version_page_query(limit: int) -> CompiledRows[VersionApiRow]:
+    """A model's newest `limit` versions, compiled once per limit: the ORM
+    writes a slice into the SQL, so each page size is a query of its own
+    (at most API_MAX_PAGE_SIZE + 1 of them, the paginator's cap)."""
+    return CompiledRows(
+        lambda name: version_rows_named(name=name).order_by("-version")[:limit],
+        VersionApiRow,
+        name=str,
+    )
+
+
+def version_page(*, name: str, limit: int) -> list[VersionApiRow]:
+    """The first page of a model's version list: its newest `limit` versions
+    as API rows, newest first, in one query; none for a model without
+    versions or no model at all."""
+    return version_page_query(limit)(name=name)
 
 
 # The first statement of a version POST: prepared, and the whole row, so the

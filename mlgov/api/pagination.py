@@ -1,5 +1,8 @@
 """Cursor pagination shared by every list endpoint."""
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from rest_framework.exceptions import NotFound
@@ -34,6 +37,39 @@ class StableCursorPagination(CursorPagination):
     @property  # read at request time, so tests may change the setting
     def max_page_size(self) -> int:  # type: ignore[override]
         return settings.API_MAX_PAGE_SIZE
+
+    def is_first_page(self, request) -> bool:
+        """Whether the request asks for a list's first page (no cursor)."""
+        return self.cursor_query_param not in request.query_params
+
+    def paginate_first_page(
+        self, request, view, rows: Callable[[int], Sequence[Any]]
+    ) -> list[Any] | None:
+        """The first page, as paginate_queryset gives it for a request
+        without a cursor, from `rows(limit)`: at most `limit` of the view's
+        rows in its `cursor_ordering`, from a query compiled once
+        (mlgov.db) where building and compiling a QuerySet per request
+        cost more than the rest of a short list."""
+        self.request = request
+        self.page_size = page_size = self.get_page_size(request)
+        if not page_size:
+            return None
+        self.base_url = request.build_absolute_uri()
+        self.ordering = self.get_ordering(request, None, view)
+        self.cursor = None
+        # One more than the page, as paginate_queryset fetches: whether a
+        # next page follows, and from where.
+        results = list(rows(page_size + 1))
+        self.page = results[:page_size]
+        self.has_next = len(results) > len(self.page)
+        self.has_previous = False
+        if self.has_next:
+            self.next_position = self._get_position_from_instance(
+                results[-1], self.ordering
+            )
+            if self.template is not None:
+                self.display_page_controls = True
+        return self.page
 
     def get_ordering(self, request, queryset, view):
         self._model = getattr(queryset, "model", None)

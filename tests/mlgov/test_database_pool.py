@@ -65,3 +65,17 @@ def test_a_closed_connection_is_refused(pooled):
 
     with pytest.raises(psycopg.OperationalError):
         check_pooled_connection(pooled)
+
+
+def test_every_checkout_uses_one_instrumented_cursor_class():
+    from tests.mlgov.conftest import metric
+
+    first = connection.get_connection_params()["cursor_factory"]
+    executed = {"alias": "default", "vendor": "postgresql"}
+    before = metric("django_db_execute_total", **executed)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+    assert connection.get_connection_params()["cursor_factory"] is first
+    assert metric("django_db_execute_total", **executed) == before + 1

@@ -6,7 +6,9 @@ import logging
 import pytest
 from django.test import Client, RequestFactory
 
+from mlgov import redaction
 from mlgov.logging import log_event
+from mlgov.redaction import REDACTED
 from tests.factories import MLModelFactory, ModelVersionFactory
 
 pytestmark = pytest.mark.django_db
@@ -208,3 +210,30 @@ def test_credentials_inside_free_text_are_scrubbed(log_lines, text):
     assert "hunter2-secret" not in line["message"]
     assert TOKEN not in line["message"]
     assert "[redacted]" in line["message"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "GET api/v1/models/<slug:name>/versions/<int:number>/ 200",
+        "registry:version-detail",
+        "127.0.0.1",
+        f"token {TOKEN}",
+        f"x{TOKEN} MLG_abcdefghijk mlg_short",
+        "Bearer abc.def Basic dXNlcjpwYXNz",
+        # Case-folded: long s, Kelvin sign.
+        "pa\u017f\u017fword=hunter2 api_\u212aey=hunter2 API-KEY: hunter2",
+        'name="new_password1"\r\n\r\nhunter2',
+        "sessionid=abc; csrftoken=def",
+        "secrets are not here: just a 'secret'",
+    ],
+)
+def test_text_is_scrubbed_as_every_pattern_would_scrub_it(text):
+    # scrub_text skips its patterns for text that none of them can match;
+    # the answer must be the one that running them all gives.
+    expected = text
+    for pattern, keep in redaction._SECRET_TEXT:
+        replacement = REDACTED if keep is None else rf"\g<{keep}>{REDACTED}"
+        expected = pattern.sub(replacement, expected)
+
+    assert redaction.scrub_text(text) == expected

@@ -99,6 +99,38 @@ def test_request_database_and_cache_metrics_are_collected(api_client_for, viewer
     assert "django_cache_get_total" in text
 
 
+def test_each_request_is_counted_in_its_route_and_status_series(api_client_for, viewer):
+    client = api_client_for(viewer)
+    series = {
+        "django_http_responses_total_by_status_view_method_total": {
+            "status": "200",
+            "view": "registry:environment-list",
+            "method": "GET",
+        },
+        "django_http_requests_total_by_view_transport_method_total": {
+            "view": "registry:environment-list",
+            "transport": "http",
+            "method": "GET",
+        },
+        "django_http_requests_latency_seconds_by_view_method_count": {
+            "view": "registry:environment-list",
+            "method": "GET",
+        },
+    }
+    by_status = "django_http_responses_total_by_status_view_method_total"
+    not_found = {"status": "404", "view": "registry:model-detail", "method": "GET"}
+    before = {name: metric(name, **labels) for name, labels in series.items()}
+    not_found_before = metric(by_status, **not_found)
+
+    for _ in range(3):
+        assert client.get("/api/v1/environments/").status_code == 200
+    assert client.get("/api/v1/models/nope/").status_code == 404
+
+    for name, labels in series.items():
+        assert metric(name, **labels) == before[name] + 3, name
+    assert metric(by_status, **not_found) == not_found_before + 1
+
+
 def test_version_submissions_are_counted_by_risk_tier(
     api_client_for, data_scientist, team, django_capture_on_commit_callbacks
 ):

@@ -40,6 +40,17 @@ def test_a_version_row_is_the_orm_row(versions):
     assert hot.version_row(name="missing", number=1) is None
 
 
+@pytest.mark.parametrize("limit", [1, 2, 3])
+def test_a_page_of_versions_is_the_orm_page(versions, limit):
+    for name in ("churn", "missing"):
+        assert hot.version_page(name=name, limit=limit) == (
+            hot.version_page_query(limit).orm_rows(name=name)
+        )
+    first, second = versions
+    numbers = [row.version for row in hot.version_page(name="churn", limit=limit)]
+    assert numbers == [second.version, first.version][:limit]
+
+
 def test_the_locked_model_is_the_orm_instance(versions):
     with transaction.atomic():
         for name in ("churn", "missing"):

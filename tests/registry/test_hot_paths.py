@@ -2,16 +2,22 @@
 the serializers give, writes answer what a read answers, and the query count
 of each hot path is pinned and does not grow with the data."""
 
+import json
+
 import pytest
 from django.db import connection
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework.request import Request
 
 import mlgov.audit
 import registry.hot
+from mlgov.api.pagination import StableCursorPagination
 from registry import selectors
 from registry.api import (
     MLModelSerializer,
+    VersionListView,
     VersionSerializer,
     model_data,
     version_data,
@@ -142,6 +148,70 @@ def test_a_model_without_versions_lists_none(api_client_for, viewer, model):
 
     assert response.status_code == 200
     assert response.json()["results"] == []
+
+
+@pytest.mark.parametrize("page_size", [1, 2, 4, 5, 100])
+def test_the_first_page_of_versions_is_the_page_the_orm_gives(
+    api_client_for, viewer, model, page_size
+):
+    parent = None
+    for number in range(1, 5):
+        parent = ModelVersionFactory(model=model, version=number, parent=parent)
+    url = versions_url("churn") + f"?page_size={page_size}"
+
+    # Through the view: a first page, unfiltered, comes from the compiled query.
+    response = api_client_for(viewer).get(url)
+
+    # The same page through the paginator and the selector's QuerySet.
+    paginator = StableCursorPagination()
+    request = Request(RequestFactory().get(url))
+    rows = paginator.paginate_queryset(
+        selectors.version_rows_named(name="churn"), request, VersionListView()
+    )
+    expected = paginator.get_paginated_response([version_data(row) for row in rows])
+    assert response.status_code == 200
+    assert response.json() == json.loads(json.dumps(expected.data))
+
+
+def test_the_next_pages_follow_the_first(api_client_for, viewer, model):
+    for number in range(1, 6):
+        ModelVersionFactory(model=model, version=number)
+    client = api_client_for(viewer)
+
+    first = client.get(versions_url("churn") + "?page_size=2").json()
+    second = client.get(first["next"]).json()
+    third = client.get(second["next"]).json()
+    back = client.get(second["previous"]).json()
+
+    assert [row["version"] for row in first["results"]] == [5, 4]
+    assert [row["version"] for row in second["results"]] == [3, 2]
+    assert [row["version"] for row in third["results"]] == [1]
+    assert (first["previous"], third["next"]) == (None, None)
+    assert back["results"] == first["results"]
+
+
+def test_a_filtered_list_is_filtered(api_client_for, viewer, model):
+    ModelVersionFactory(model=model, version=1, status="in_review")
+    ModelVersionFactory(model=model, version=2)
+    client = api_client_for(viewer)
+
+    response = client.get(versions_url("churn") + "?status=in_review")
+
+    assert [row["version"] for row in response.json()["results"]] == [1]
+
+
+def test_a_changed_version_is_listed_as_it_now_is(
+    api_client_for, data_scientist, model
+):
+    ModelVersionFactory(model=model, version=1, created_by=data_scientist)
+    client = api_client_for(data_scientist)
+    assert client.get(versions_url("churn")).json()["results"][0]["params"] == {}
+
+    client.patch(version_url("churn", 1), {"params": {"depth": 4}}, format="json")
+
+    listed = client.get(versions_url("churn")).json()["results"][0]
+    assert listed["params"] == {"depth": 4}
+    assert listed == client.get(version_url("churn", 1)).json()
 
 
 # -- pinned query counts, with the token already cached ----------------------
