@@ -242,11 +242,15 @@ def coverage_facts(
         if (found := standing.environments.get(PRODUCTION)) is not None
     }
     subject_ids = {found.subject.version.version_id for found in subjects.values()}
-    facts_of = (
-        version_facts(ModelVersion.objects.filter(pk__in=subject_ids))
-        if subject_ids
-        else {}
-    )
+    # The standings carry the facts their verdicts read; only standings built
+    # without them cost the five queries of reading them again.
+    facts_of = {
+        found.subject.version.version_id: found.facts
+        for found in subjects.values()
+        if found.facts is not None
+    }
+    if missing := subject_ids - facts_of.keys():
+        facts_of.update(version_facts(ModelVersion.objects.filter(pk__in=missing)))
     deployments = _production_deployments(models)
     serving_ids = {
         found.subject.version.version_id

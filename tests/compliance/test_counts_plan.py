@@ -32,7 +32,7 @@ from registry.models import MLModel
 from tests.factories import MLModelFactory
 
 NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
-CARDS = (
+CARDS: tuple[dict[str, str], ...] = (
     {},
     {"intended_use": "Scoring.", "limitations": "  "},
     {
@@ -56,7 +56,7 @@ RULES = (
         EnforcedRule("eyes", 2, "min_approvals", True, False),
     ),
 )
-MONITORING = (
+MONITORING: tuple[dict[str, tuple[MonitoredReport, ...]], ...] = (
     {},
     {
         "production": (
@@ -166,7 +166,7 @@ def test_the_counts_path_equals_the_rich_path_for_every_model_and_framework():
     frameworks = (packs[0].with_obligations((CUSTOM,)), *packs[1:])
     plan = CountsPlan(frameworks)
     models = portfolio()
-    statuses_seen = set()
+    statuses_seen: set[str] = set()
     for facts in models:
         expected = rich_counts(frameworks, facts)
         assert plan.counts(facts, NOW) == expected, facts.model
