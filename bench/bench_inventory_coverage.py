@@ -9,7 +9,8 @@ Run by hand against a seeded portfolio (see bench_command_center.py):
 Judged under the three shipped packs (passed in, not enabled: nothing is
 written). Prints wall and CPU time of this process for: compliance's
 `coverage_counts_by_model` over the inventory (queries and the pure engine),
-then the engine alone on facts already read, the cold portfolio computation
+then the engine alone on facts already read (the rich path the obligations
+page reads, and the counts path the list reads), the cold portfolio computation
 without and with the packs, and the models list's per-request work on the
 cached rows (the obligations filter and sort). On a shared host the CPU time
 is the number to read.
@@ -35,7 +36,7 @@ from django.utils import timezone  # noqa: E402
 
 from command_center.selectors import filter_model_rows  # noqa: E402
 from command_center.selectors.rows import inventory_models, model_rows  # noqa: E402
-from compliance.engine import model_coverage  # noqa: E402
+from compliance.engine import CountsPlan, model_coverage  # noqa: E402
 from compliance.packs import shipped_packs  # noqa: E402
 from compliance.selectors import coverage_counts_by_model, coverage_facts  # noqa: E402
 
@@ -75,6 +76,14 @@ def main() -> None:
     measure(
         "engine alone: model_coverage per model (3 packs)",
         lambda: [model_coverage(frameworks, item, now) for item in facts.values()],
+    )
+    measure(
+        "engine alone: CountsPlan per model (3 packs)",
+        lambda: [
+            plan.counts(item, now)
+            for plan in [CountsPlan(frameworks)]
+            for item in facts.values()
+        ],
     )
     measure(
         "model_rows, no framework",

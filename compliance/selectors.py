@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from compliance.engine import (
     AuditRetentionFacts,
+    CountsPlan,
     CoverageCounts,
     CoverageFacts,
     DocumentRef,
@@ -241,11 +242,15 @@ def coverage_facts(
         if (found := standing.environments.get(PRODUCTION)) is not None
     }
     subject_ids = {found.subject.version.version_id for found in subjects.values()}
-    facts_of = (
-        version_facts(ModelVersion.objects.filter(pk__in=subject_ids))
-        if subject_ids
-        else {}
-    )
+    # The standings carry the facts their verdicts read; only standings built
+    # without them cost the five queries of reading them again.
+    facts_of = {
+        found.subject.version.version_id: found.facts
+        for found in subjects.values()
+        if found.facts is not None
+    }
+    if missing := subject_ids - facts_of.keys():
+        facts_of.update(version_facts(ModelVersion.objects.filter(pk__in=missing)))
     deployments = _production_deployments(models)
     serving_ids = {
         found.subject.version.version_id
@@ -387,15 +392,11 @@ def coverage_counts_by_model(
 ) -> dict[int, dict[str, CoverageCounts]]:
     """Per model id, per framework id, the counts of met, partly met and unmet
     obligations: what readiness, exposure and the overview read. No query at
-    all without frameworks; else those of `coverage_facts`."""
+    all without frameworks; else those of `coverage_facts`. Counted by the
+    engine's `CountsPlan`, equal to the rich path's `model_coverage` counts."""
     if not frameworks:
         return {}
     now = now or timezone.now()
     facts = coverage_facts(models, standings=standings, now=now)
-    return {
-        model_id: {
-            coverage.framework.id: coverage.counts
-            for coverage in model_coverage(frameworks, item, now)
-        }
-        for model_id, item in facts.items()
-    }
+    plan = CountsPlan(frameworks)
+    return {model_id: plan.counts(item, now) for model_id, item in facts.items()}

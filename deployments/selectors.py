@@ -279,6 +279,7 @@ def model_standings(
                 canary_verdict=verdicts.verdict(canary.version.version_id, environment)
                 if canary
                 else None,
+                facts=verdicts.facts[subject.version.version_id],
             )
         if readiness_environment is None:
             readiness_subject = where_nothing_serves

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from governance.engine import ReadinessBreakdown, Verdict
+from governance.engine import ReadinessBreakdown, Verdict, VersionFacts
 from registry.refs import VersionRef
 
 SERVING = "serving"
@@ -71,11 +71,13 @@ def verdict_subject(
 
 class EnvironmentStanding(NamedTuple):
     """A model in one environment: its subject, the subject's verdict there,
-    and the verdict of a canary serving beside it."""
+    the verdict of a canary serving beside it, and the subject's facts the
+    verdict was computed from (compliance's coverage reads them again)."""
 
     subject: VerdictSubject
     verdict: Verdict
     canary_verdict: Verdict | None = None
+    facts: VersionFacts | None = None
 
     @property
     def passed(self) -> bool:

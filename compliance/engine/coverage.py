@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,7 +10,12 @@ from typing import Any
 
 from compliance.engine.evidence import EVIDENCE_REGISTRY, EvidenceLink
 from compliance.engine.facts import CoverageFacts
-from compliance.engine.schema import EvidenceSpec, FrameworkSpec, ObligationSpec
+from compliance.engine.schema import (
+    AppliesTo,
+    EvidenceSpec,
+    FrameworkSpec,
+    ObligationSpec,
+)
 
 MET = "met"
 PARTLY_MET = "partly_met"
@@ -149,3 +155,88 @@ def total_counts(coverages: Iterable[FrameworkCoverage]) -> CoverageCounts:
     for coverage in coverages:
         total = total + coverage.counts
     return total
+
+
+def _params_key(params: Mapping[str, Any]) -> str:
+    return json.dumps(params, sort_keys=True, default=str)
+
+
+class CountsPlan:
+    """Frameworks compiled for counting: their evidence requirements told
+    apart once, so each distinct one is judged once per model however many
+    obligations cite it, and no result object or link is kept. The counts
+    equal those of `model_coverage` (the rich path the pages read); build
+    one per computation, not per model."""
+
+    def __init__(self, frameworks: Iterable[FrameworkSpec]) -> None:
+        distinct: dict[tuple[str, str], int] = {}
+        self._specs: list[EvidenceSpec] = []
+        self._frameworks: list[
+            tuple[str, tuple[tuple[AppliesTo, tuple[int, ...]], ...]]
+        ] = []
+        for framework in frameworks:
+            obligations = []
+            for obligation in framework.obligations:
+                indices = []
+                for spec in obligation.evidence:
+                    key = (spec.kind, _params_key(spec.params))
+                    if key not in distinct:
+                        distinct[key] = len(self._specs)
+                        self._specs.append(spec)
+                    indices.append(distinct[key])
+                obligations.append((obligation.applies_to, tuple(indices)))
+            self._frameworks.append((framework.id, tuple(obligations)))
+        # Which obligations apply depends on the category and tier alone.
+        self._applicable: dict[
+            tuple[str, str], tuple[tuple[str, tuple[tuple[int, ...], ...]], ...]
+        ] = {}
+
+    def _applicable_to(
+        self, category: str, tier: str
+    ) -> tuple[tuple[str, tuple[tuple[int, ...], ...]], ...]:
+        found = self._applicable.get((category, tier))
+        if found is None:
+            found = tuple(
+                (
+                    framework_id,
+                    tuple(
+                        indices
+                        for applies_to, indices in obligations
+                        if applies_to.matches(category=category, tier=tier)
+                    ),
+                )
+                for framework_id, obligations in self._frameworks
+            )
+            self._applicable[(category, tier)] = found
+        return found
+
+    def counts(self, facts: CoverageFacts, now: datetime) -> dict[str, CoverageCounts]:
+        """Per framework id, the counts `framework_coverage(...).counts` gives."""
+        judged: dict[int, bool] = {}
+        specs = self._specs
+        result = {}
+        for framework_id, obligations in self._applicable_to(
+            facts.ai_act_category, facts.risk_tier
+        ):
+            met_count = partly = unmet = 0
+            for indices in obligations:
+                met = 0
+                for index in indices:
+                    outcome = judged.get(index)
+                    if outcome is None:
+                        spec = specs[index]
+                        outcome = (
+                            EVIDENCE_REGISTRY[spec.kind]
+                            .evaluate(spec.params, facts, now)
+                            .met
+                        )
+                        judged[index] = outcome
+                    met += outcome
+                if met == len(indices):
+                    met_count += 1
+                elif met:
+                    partly += 1
+                else:
+                    unmet += 1
+            result[framework_id] = CoverageCounts(met_count, partly, unmet)
+        return result

@@ -189,16 +189,17 @@ COLD_OVERVIEW = 28
 # the enabled frameworks one.
 MODEL_LIST = 25
 # With a framework enabled: its custom obligations (one), then the coverage
-# facts (compliance.selectors.coverage_facts): the speaking versions' facts
-# (governance's five), production deployments, drift reports, unhandled
-# alerts, audit retention, the subjects' provenance and newest technical
-# document, and the models with their current intake's oversight (six).
-COLD_OVERVIEW_WITH_FRAMEWORKS = COLD_OVERVIEW + 1 + 5 + 6
+# facts (compliance.selectors.coverage_facts; the speaking versions' facts
+# come with the standings, no query): production deployments, drift
+# reports, unhandled alerts, audit retention, the subjects' provenance and
+# newest technical document, and the models with their current intake's
+# oversight (six).
+COLD_OVERVIEW_WITH_FRAMEWORKS = COLD_OVERVIEW + 1 + 6
 # The model list with a framework enabled reads coverage as the overview
 # does: the custom obligations and the coverage facts. Its column and its
 # filter read the rows' counts and the frameworks the summary names, both
 # computed with the rows: no query more.
-MODEL_LIST_WITH_FRAMEWORKS = MODEL_LIST + 1 + 5 + 6
+MODEL_LIST_WITH_FRAMEWORKS = MODEL_LIST + 1 + 6
 # The model page: its audit history is paged (a count and a page), it reads
 # the MLflow origin in one (aliases included), the open ungoverned MLflow
 # changes in one, and its row the two exposure queries and the enabled

@@ -92,7 +92,7 @@ def test_portfolio_coverage_queries_do_not_grow_with_the_page(
     scene, eu_pack, api_client_for, viewer, django_assert_max_num_queries
 ):
     client = api_client_for(viewer)
-    with django_assert_max_num_queries(26):
+    with django_assert_max_num_queries(21):
         client.get("/api/v1/compliance/coverage/")
 
 

@@ -72,9 +72,9 @@ def test_the_obligations_page_queries_are_pinned(
     scene, eu_pack, viewer, django_assert_num_queries
 ):
     client = signed_in(viewer)
-    # Session and user (2), roles (1), the model (1), coverage (22, as
+    # Session and user (2), roles (1), the model (1), coverage (17, as
     # compliance's portfolio pin, less nothing: one model).
-    with django_assert_num_queries(26):
+    with django_assert_num_queries(21):
         client.get("/models/credit/obligations/")
 
 
