@@ -197,3 +197,24 @@ def test_the_model_page_and_list_show_the_category(model, data_scientist, viewer
     assert "human oversight not described" in page
     assert "credit intake r1" in page  # its audit history names the revision
     assert 'data-ai-act="credit"' in listing and "High risk" in listing
+
+
+@pytest.mark.parametrize(
+    ("field", "length"),
+    [
+        ("purpose", 5001),
+        ("affected_persons", 5001),
+        ("human_oversight_measures", 5001),
+        ("human_oversight_contact", 201),
+    ],
+)
+def test_an_answer_longer_than_the_api_takes_is_refused_on_the_page_too(
+    model, data_scientist, field, length
+):
+    response = signed_in(data_scientist).post(
+        "/models/credit/intake/", form_data({**CREDIT_SCORING, field: "x" * length})
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors[field]
+    assert not UseCaseIntake.objects.exists()

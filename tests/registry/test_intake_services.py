@@ -372,3 +372,18 @@ def test_concurrent_submissions_take_consecutive_revisions(team, data_scientist)
     assert sorted(
         UseCaseIntake.objects.filter(model=model).values_list("revision", flat=True)
     ) == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    ("field", "limit"),
+    [("purpose", 5000), ("human_oversight_measures", 5000), ("vendor_name", 200)],
+)
+def test_an_overlong_answer_is_refused_naming_its_field(
+    model, data_scientist, field, limit
+):
+    too_long = {"provenance": "vendor", "vendor_name": "Acme", field: "x" * (limit + 1)}
+    with pytest.raises(FieldError) as raised:
+        submit_intake(actor=data_scientist, model=model, answers=answers(**too_long))
+
+    assert raised.value.field == field
+    assert not UseCaseIntake.objects.exists()
