@@ -249,7 +249,7 @@ def request_risk_class_change(
         raise FieldError(
             "to_tier",
             f"{model.name} is {model.risk_tier}; a request lowers the tier "
-            "(a higher tier is set directly, with PATCH risk_tier).",
+            "(a higher tier needs no approval: set it on the model).",
         )
     if not reason.strip():
         raise FieldError("reason", "Say why the tier should be lower.")

@@ -218,3 +218,20 @@ def test_an_answer_longer_than_the_api_takes_is_refused_on_the_page_too(
     assert response.status_code == 400
     assert response.context["form"].errors[field]
     assert not UseCaseIntake.objects.exists()
+
+
+def test_asking_for_a_higher_tier_on_the_page_is_refused_in_the_pages_words(
+    model, data_scientist
+):
+    MLModel.objects.filter(pk=model.pk).update(risk_tier="medium")
+
+    response = signed_in(data_scientist).post(
+        "/models/credit/risk-class-changes/",
+        {"to_tier": "critical", "reason": "Stricter."},
+    )
+
+    assert response.status_code == 400
+    (message,) = response.context["ask_form"].errors["to_tier"]
+    assert "a request lowers the tier" in message
+    assert "PATCH" not in message  # an API verb means nothing on a page
+    assert not RiskClassChange.objects.exists()
