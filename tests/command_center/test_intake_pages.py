@@ -235,3 +235,21 @@ def test_asking_for_a_higher_tier_on_the_page_is_refused_in_the_pages_words(
     assert "a request lowers the tier" in message
     assert "PATCH" not in message  # an API verb means nothing on a page
     assert not RiskClassChange.objects.exists()
+
+
+def test_the_answers_read_in_words_not_codes(model, data_scientist):
+    submit_intake(
+        actor=data_scientist,
+        model=model,
+        answers={
+            **CREDIT_SCORING,
+            "affected_groups": ["consumers", "vulnerable_groups"],
+            "personal_data": ["personal", "special_category"],
+        },
+    )
+
+    html = signed_in(data_scientist).get("/models/credit/intake/").content.decode()
+
+    assert "(Consumers, Vulnerable groups (age, disability" in html
+    assert "<dd>Personal data, Special categories (GDPR Art. 9" in html
+    assert "vulnerable_groups" not in html.split('id="result"')[1].split("</dl>")[0]
