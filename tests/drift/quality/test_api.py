@@ -429,6 +429,7 @@ def test_a_null_row_is_a_400_naming_the_row(
     )
     error = assert_error(response, 400)
     assert list(error["details"]) == [field], error
+    assert "None" not in error["message"]  # JSON says null
 
 
 def test_rows_over_the_cap_are_refused_before_any_row_is_checked(
