@@ -4,7 +4,11 @@ validation only; registry.intake stores, derives and decides."""
 from django import forms
 
 from registry import ai_act
-from registry.constants import RISK_TIERS
+from registry.constants import (
+    INTAKE_NAME_MAX_LENGTH,
+    INTAKE_TEXT_MAX_LENGTH,
+    RISK_TIERS,
+)
 
 
 def _choices(vocabulary: dict) -> list[tuple[str, str]]:
@@ -36,11 +40,13 @@ class IntakeForm(forms.Form):
     """The questionnaire, grouped as the Act reads (GROUPS)."""
 
     purpose = forms.CharField(
+        max_length=INTAKE_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What the system is for and what it decides or recommends "
         "(the intended purpose, Art. 3(12)).",
     )
     affected_persons = forms.CharField(
+        max_length=INTAKE_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Who is affected by its outputs, in your words.",
     )
@@ -102,18 +108,19 @@ class IntakeForm(forms.Form):
         choices=_choices(ai_act.PROVENANCES), initial="in_house"
     )
     vendor_name = forms.CharField(
-        max_length=200,
+        max_length=INTAKE_NAME_MAX_LENGTH,
         required=False,
         help_text="For a bought model: who provides it (Art. 25 on the value chain).",
     )
     human_oversight_measures = forms.CharField(
+        max_length=INTAKE_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         help_text="Who can intervene, override or stop the system, and how "
         "(Art. 14(4)).",
     )
     human_oversight_contact = forms.CharField(
-        max_length=200,
+        max_length=INTAKE_NAME_MAX_LENGTH,
         required=False,
         label="Human oversight contact",
         help_text="The person or role answerable for oversight.",

@@ -415,9 +415,15 @@ def classify(answers: Answers) -> Classification:
 
 def _high_risk_tier(answers: Answers) -> tuple[str, ReasonLine]:
     reasons = []
+    # The reasoning is read on pages and in the Annex IV document: words, not codes.
     if answers.autonomy in UNCONFIRMED_AUTONOMY:
-        reasons.append(f"its decisions take effect unconfirmed ({answers.autonomy})")
-    protected = sorted(PROTECTED_GROUPS & set(answers.affected_groups))
+        autonomy = answers.autonomy.replace("_", " ")
+        reasons.append(f"its decisions take effect unconfirmed ({autonomy})")
+    protected = [
+        label[:1].lower() + label[1:]
+        for code, label in AFFECTED_GROUPS.items()
+        if code in PROTECTED_GROUPS and code in answers.affected_groups
+    ]
     if protected:
         reasons.append(f"it affects {' and '.join(protected)}")
     if reasons:

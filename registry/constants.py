@@ -57,6 +57,9 @@ MODEL_NAME_MAX_LENGTH = 100
 # MLflow's own SQL store keeps at most 5,000 characters.
 DESCRIPTION_MAX_LENGTH = 10_000
 METRIC_NAME_MAX_LENGTH = 100
+# The use-case intake's answers: prose, and a name (a vendor, a contact).
+INTAKE_TEXT_MAX_LENGTH = 5000
+INTAKE_NAME_MAX_LENGTH = 200
 
 # What kind of system a model is: a predictive model trained in-house, an
 # application built on a large language model (a prompt template on a

@@ -61,12 +61,12 @@ class RiskClassChangeRequiredError(DomainError):
 
     def __init__(self, model, to_tier: str) -> None:
         message = (
-            f"risk_tier: lowering {model.name} from {model.risk_tier} to {to_tier} "
+            f"lowering {model.name} from {model.risk_tier} to {to_tier} "
             "needs a governance admin's approval; ask for it with POST "
             f"/api/v1/models/{model.name}/risk-class-changes/."
         )
         super().__init__(
-            message,
+            f"risk_tier: {message}",
             details={
                 "risk_tier": [message],
                 "request_endpoint": f"/api/v1/models/{model.name}/risk-class-changes/",

@@ -21,7 +21,11 @@ from mlgov.exceptions import FieldError, PermissionDeniedError
 from mlgov.permissions import can_write_model, has_role
 from mlgov.roles import Role
 from registry import ai_act
-from registry.constants import RISK_TIERS
+from registry.constants import (
+    INTAKE_NAME_MAX_LENGTH,
+    INTAKE_TEXT_MAX_LENGTH,
+    RISK_TIERS,
+)
 from registry.exceptions import (
     FourEyesError,
     RiskClassChangeDecidedError,
@@ -31,6 +35,7 @@ from registry.models import MLModel, RiskClassChange, UseCaseIntake
 from registry.selectors import model_detail_cache_namespace
 
 TEXT_ANSWERS = ("purpose", "affected_persons")
+NAME_ANSWERS = ("human_oversight_contact", "vendor_name")
 OPTIONAL_TEXT_ANSWERS = (
     "human_oversight_measures",
     "human_oversight_contact",
@@ -79,6 +84,12 @@ def validate_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(value, str):
             raise FieldError(name, "Must be text.")
         cleaned[name] = value.strip()
+    for name in (*TEXT_ANSWERS, *OPTIONAL_TEXT_ANSWERS):
+        limit = (
+            INTAKE_NAME_MAX_LENGTH if name in NAME_ANSWERS else INTAKE_TEXT_MAX_LENGTH
+        )
+        if len(cleaned[name]) > limit:
+            raise FieldError(name, f"At most {limit:,} characters.")
     for name, known in CHOICE_ANSWERS.items():
         value = answers.get(name, "in_house" if name == "provenance" else None)
         if value not in known:
@@ -238,7 +249,7 @@ def request_risk_class_change(
         raise FieldError(
             "to_tier",
             f"{model.name} is {model.risk_tier}; a request lowers the tier "
-            "(a higher tier is set directly, with PATCH risk_tier).",
+            "(a higher tier needs no approval: set it on the model).",
         )
     if not reason.strip():
         raise FieldError("reason", "Say why the tier should be lower.")

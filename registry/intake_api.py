@@ -15,6 +15,7 @@ from mlgov.api.permissions import (
 )
 from mlgov.api.serializers import StrictInputSerializer, validated
 from registry import ai_act, intake, selectors
+from registry.constants import INTAKE_NAME_MAX_LENGTH, INTAKE_TEXT_MAX_LENGTH
 from registry.models import MLModel, RiskClassChange, UseCaseIntake
 
 
@@ -26,8 +27,8 @@ class IntakeAnswersSerializer(StrictInputSerializer):
     """The questionnaire: every answer of a revision (a new POST is a new
     revision; nothing is patched)."""
 
-    purpose = serializers.CharField(max_length=5000)
-    affected_persons = serializers.CharField(max_length=5000)
+    purpose = serializers.CharField(max_length=INTAKE_TEXT_MAX_LENGTH)
+    affected_persons = serializers.CharField(max_length=INTAKE_TEXT_MAX_LENGTH)
     affected_groups = serializers.ListField(
         child=serializers.ChoiceField(_choices(ai_act.AFFECTED_GROUPS)),
         required=False,
@@ -60,17 +61,17 @@ class IntakeAnswersSerializer(StrictInputSerializer):
         _choices(ai_act.PROVENANCES), required=False, default="in_house"
     )
     vendor_name = serializers.CharField(
-        max_length=200, allow_blank=True, required=False, default=""
+        max_length=INTAKE_NAME_MAX_LENGTH, allow_blank=True, required=False, default=""
     )
     human_oversight_measures = serializers.CharField(
-        max_length=5000,
+        max_length=INTAKE_TEXT_MAX_LENGTH,
         allow_blank=True,
         required=False,
         default="",
         help_text="Who can intervene, override or stop the system, and how (Art. 14).",
     )
     human_oversight_contact = serializers.CharField(
-        max_length=200, allow_blank=True, required=False, default=""
+        max_length=INTAKE_NAME_MAX_LENGTH, allow_blank=True, required=False, default=""
     )
 
 

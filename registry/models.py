@@ -501,6 +501,14 @@ class UseCaseIntake(SealedRecord):
     def has_oversight_measures(self) -> bool:
         return bool(self.human_oversight_measures.strip())
 
+    @property
+    def affected_group_labels(self) -> list[str]:
+        return [ai_act.AFFECTED_GROUPS[code] for code in self.affected_groups]
+
+    @property
+    def personal_data_labels(self) -> list[str]:
+        return [ai_act.PERSONAL_DATA[code] for code in self.personal_data]
+
 
 class RiskClassChange(models.Model):
     """A request to lower a model's risk tier or move its EU AI Act category

@@ -607,8 +607,15 @@ def risk_management(facts: DocumentationFacts, content: _Content) -> None:
             content.gap(
                 f"{coverage.framework} {gap.reference}: {gap.title}",
                 f"{gap.status.replace('_', ' ').capitalize()}: "
-                + (" ".join(gap.missing) or "its evidence is incomplete."),
+                + _sentence(gap.missing, empty="its evidence is incomplete."),
             )
+
+
+def _sentence(details: tuple[str, ...], *, empty: str) -> str:
+    """Evidence details ("no fairness report for v3", …) as one sentence."""
+    if not details:
+        return empty
+    return "; ".join(detail.rstrip(".") for detail in details) + "."
 
 
 # 6. Human oversight -------------------------------------------------------------

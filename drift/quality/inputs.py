@@ -3,6 +3,7 @@ NumPy arrays and counts out, or an error naming the field."""
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -68,6 +69,12 @@ def _list(payload: Mapping[str, object], field: str, cap: int) -> Sequence[objec
     return value
 
 
+def _as_json(value: object, limit: int = 40) -> str:
+    """A value as the caller sent it (null, not Python's None), shortened."""
+    text = json.dumps(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def binary_array(payload: Mapping[str, object], field: str, cap: int) -> np.ndarray:
     """A list of 0/1 (or true/false) as a boolean array."""
     values = _list(payload, field, cap)
@@ -79,7 +86,8 @@ def binary_array(payload: Mapping[str, object], field: str, cap: int) -> np.ndar
             out[index] = bool(value)
         else:
             raise QualityInputError(
-                f"{field}[{index}]", f"Must be 0 or 1 (or true/false), not {value!r}."
+                f"{field}[{index}]",
+                f"Must be 0 or 1 (or true/false), not {_as_json(value)}.",
             )
     return out
 

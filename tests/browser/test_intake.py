@@ -6,11 +6,13 @@ of the form, the result and the queue go to screenshot_dir()."""
 
 import pytest
 
+from registry.intake import submit_intake
 from registry.models import MLModel, RiskClassChange, UseCaseIntake
 from tests.browser.test_command_center import screenshot_dir
 from tests.browser.test_csp import Problems
 from tests.browser.test_reviews import sign_in
 from tests.factories import MLModelFactory, UserFactory
+from tests.registry.intake_answers import answers
 
 pytestmark = [
     pytest.mark.browser,
@@ -87,3 +89,42 @@ def test_a_data_scientist_answers_and_a_governance_admin_approves_a_lower_tier(
         path=str(screenshot_dir() / "intake-model-page.png"), full_page=True
     )
     problems.assert_none()
+
+
+def test_long_unbroken_answers_wrap_inside_the_page_at_1366px(
+    live_server, browser_page, credit, data_scientist
+):
+    # A pasted link or a path is one long word; it wraps instead of pushing
+    # the page (and its navigation) tens of thousands of pixels wide.
+    link = "https://wiki.example.com/credit/" + "x" * 400
+    submit_intake(
+        actor=data_scientist,
+        model=credit,
+        answers=answers(
+            purpose=f"See {link}",
+            affected_persons=link,
+            human_oversight_measures=f"Runbook: {link}",
+            human_oversight_contact="y" * 200,
+        ),
+    )
+    RiskClassChange.objects.create(
+        model=MLModel.objects.get(pk=credit.pk),
+        from_tier="high",
+        to_tier="low",
+        from_category="high_risk",
+        to_category="high_risk",
+        reason=f"Art. 6(3): {link}",
+        requested_by=data_scientist,
+    )
+    page = browser_page
+    page.set_viewport_size({"width": 1366, "height": 900})
+    sign_in(page, live_server.url, "scientist")
+
+    for path in ("/models/credit/intake/", "/risk-class-changes/"):
+        page.goto(f"{live_server.url}{path}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 1366, (path, width)
+    page.goto(f"{live_server.url}/models/credit/intake/")
+    page.screenshot(
+        path=str(screenshot_dir() / "intake-long-answers.png"), full_page=True
+    )

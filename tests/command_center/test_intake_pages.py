@@ -197,3 +197,59 @@ def test_the_model_page_and_list_show_the_category(model, data_scientist, viewer
     assert "human oversight not described" in page
     assert "credit intake r1" in page  # its audit history names the revision
     assert 'data-ai-act="credit"' in listing and "High risk" in listing
+
+
+@pytest.mark.parametrize(
+    ("field", "length"),
+    [
+        ("purpose", 5001),
+        ("affected_persons", 5001),
+        ("human_oversight_measures", 5001),
+        ("human_oversight_contact", 201),
+    ],
+)
+def test_an_answer_longer_than_the_api_takes_is_refused_on_the_page_too(
+    model, data_scientist, field, length
+):
+    response = signed_in(data_scientist).post(
+        "/models/credit/intake/", form_data({**CREDIT_SCORING, field: "x" * length})
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors[field]
+    assert not UseCaseIntake.objects.exists()
+
+
+def test_asking_for_a_higher_tier_on_the_page_is_refused_in_the_pages_words(
+    model, data_scientist
+):
+    MLModel.objects.filter(pk=model.pk).update(risk_tier="medium")
+
+    response = signed_in(data_scientist).post(
+        "/models/credit/risk-class-changes/",
+        {"to_tier": "critical", "reason": "Stricter."},
+    )
+
+    assert response.status_code == 400
+    (message,) = response.context["ask_form"].errors["to_tier"]
+    assert "a request lowers the tier" in message
+    assert "PATCH" not in message  # an API verb means nothing on a page
+    assert not RiskClassChange.objects.exists()
+
+
+def test_the_answers_read_in_words_not_codes(model, data_scientist):
+    submit_intake(
+        actor=data_scientist,
+        model=model,
+        answers={
+            **CREDIT_SCORING,
+            "affected_groups": ["consumers", "vulnerable_groups"],
+            "personal_data": ["personal", "special_category"],
+        },
+    )
+
+    html = signed_in(data_scientist).get("/models/credit/intake/").content.decode()
+
+    assert "(Consumers, Vulnerable groups (age, disability" in html
+    assert "<dd>Personal data, Special categories (GDPR Art. 9" in html
+    assert "vulnerable_groups" not in html.split('id="result"')[1].split("</dl>")[0]

@@ -203,3 +203,20 @@ def test_a_general_purpose_model_is_told_its_provider_duties():
 def test_answers_outside_the_vocabulary_name_their_field(given, field):
     with pytest.raises(ValueError, match=f"^{field}:"):
         classify(given)
+
+
+def test_the_critical_tier_is_reasoned_in_words_not_codes():
+    result = classify(
+        answers(
+            domain="creditworthiness",
+            autonomy="fully_automated",
+            affected_groups=("vulnerable_groups", "children", "consumers"),
+        )
+    )
+
+    (line,) = [line for line in result.reasoning if line.citation == "Art. 14"]
+    assert line.text == (
+        "Proposed tier critical: high-risk and its decisions take effect "
+        "unconfirmed (fully automated); it affects children and vulnerable "
+        "groups (age, disability, social or economic situation)."
+    )

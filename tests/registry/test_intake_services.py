@@ -207,7 +207,9 @@ def test_nobody_lowers_a_tier_directly_governance_admins_included(
     for actor in (data_scientist, governance_admin):
         with pytest.raises(RiskClassChangeRequiredError) as error:
             update_model(actor=actor, model=model, risk_tier="low")
-        assert "risk_tier" in error.value.details
+        assert error.value.message.startswith("risk_tier: lowering")
+        # The field is the key: its message does not name it again.
+        assert error.value.details["risk_tier"][0].startswith("lowering")
         assert "/risk-class-changes/" in error.value.message
     model.refresh_from_db()
     assert model.risk_tier == "high"
@@ -372,3 +374,18 @@ def test_concurrent_submissions_take_consecutive_revisions(team, data_scientist)
     assert sorted(
         UseCaseIntake.objects.filter(model=model).values_list("revision", flat=True)
     ) == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    ("field", "limit"),
+    [("purpose", 5000), ("human_oversight_measures", 5000), ("vendor_name", 200)],
+)
+def test_an_overlong_answer_is_refused_naming_its_field(
+    model, data_scientist, field, limit
+):
+    too_long = {"provenance": "vendor", "vendor_name": "Acme", field: "x" * (limit + 1)}
+    with pytest.raises(FieldError) as raised:
+        submit_intake(actor=data_scientist, model=model, answers=answers(**too_long))
+
+    assert raised.value.field == field
+    assert not UseCaseIntake.objects.exists()

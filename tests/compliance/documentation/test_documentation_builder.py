@@ -683,3 +683,24 @@ def test_a_stored_document_reads_back_the_same(make):
     document = build_documentation(make())
 
     assert TechnicalDocumentation.from_dict(document.as_dict()) == document
+
+
+def test_an_obligation_missing_several_pieces_of_evidence_reads_as_one_sentence():
+    gap = ObligationGapRecord(
+        "Art. 11",
+        "Technical documentation",
+        "unmet",
+        (
+            "the model card of v3 serving is missing caveats",
+            "no technical documentation was generated for v3 serving",
+        ),
+    )
+    coverage = replace(COVERAGE, gaps=(gap,))
+
+    document = build_documentation(full_facts(coverage=(coverage,)))
+
+    (found,) = section(document, "risk_management").gaps
+    assert found.missing == (
+        "Unmet: the model card of v3 serving is missing caveats; no technical "
+        "documentation was generated for v3 serving."
+    )

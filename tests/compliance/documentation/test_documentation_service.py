@@ -5,6 +5,7 @@ import hashlib
 import shutil
 import subprocess
 import threading
+import time
 
 import pytest
 from auditlog.models import LogEntry
@@ -13,6 +14,7 @@ from django.db import DatabaseError, connection, transaction
 from compliance.documentation.services import generate_technical_document
 from compliance.models import TechnicalDocument
 from mlgov.exceptions import PermissionDeniedError
+from registry.constants import MODEL_CARD_FIELDS
 from registry.intake import submit_intake
 from tests.registry.intake_answers import answers
 
@@ -195,3 +197,48 @@ def test_concurrent_generations_take_consecutive_revisions(documented, data_scie
             "revision", flat=True
         )
     ) == [1, 2, 3]
+
+
+def test_a_fully_documented_version_renders_in_seconds_and_wraps_long_values(
+    documented, data_scientist, tmp_path
+):
+    draft = documented.versions.get(version=2)
+    # What a team writes: paragraphs in the intake and model card, and a link
+    # longer than a cell is wide.
+    paragraph = "An underwriter confirms every decline and can override it. " * 40
+    draft.model_card = {name: paragraph for name in MODEL_CARD_FIELDS}
+    draft.save(update_fields=["model_card"])
+    submit_intake(
+        actor=data_scientist,
+        model=draft.model,
+        answers=answers(
+            purpose=f"See https://wiki/{'x' * 300}. {paragraph}",
+            affected_persons=paragraph,
+            human_oversight_measures=paragraph,
+            human_oversight_contact="credit-underwriting@example.com",
+        ),
+    )
+
+    started = time.monotonic()
+    document = generate_technical_document(actor=data_scientist, version=draft)
+    assert time.monotonic() - started < 30
+
+    from weasyprint import HTML
+
+    layout = HTML(string=document.html).render()
+    page_width = layout.pages[0].width
+
+    def right_edges_of_the_link(box):
+        if type(box).__name__ == "TextBox" and "xxxx" in box.text:
+            yield box.position_x + box.width
+        for child in getattr(box, "children", None) or []:
+            yield from right_edges_of_the_link(child)
+
+    edges = [
+        edge
+        for page in layout.pages
+        for edge in right_edges_of_the_link(page._page_box)
+    ]
+    assert len(edges) > 1  # wrapped over lines
+    assert max(edges) < page_width
+    assert "x" * 40 in pdf_text(document, tmp_path)

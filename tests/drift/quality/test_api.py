@@ -416,3 +416,61 @@ def test_the_alert_list_filters_by_metric_and_names_a_bad_one(
         ["ece"] if "ece" in opened else []
     )
     assert "metric" in assert_error(unknown, 400)["details"]
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field"),
+    [
+        (PERFORMANCE, {"labels": [1, None, 0], "scores": [0.5, 0.4, 0.3]}, "labels[1]"),
+        (
+            FAIRNESS,
+            {
+                "attribute": "sex",
+                "predictions": [1, 0, None],
+                "labels": [1, 0, 1],
+                "groups": ["a", "b", "a"],
+            },
+            "predictions[2]",
+        ),
+        (
+            FAIRNESS,
+            {
+                "attribute": "sex",
+                "predictions": [1, 0, 1],
+                "labels": [1, 0, 1],
+                "groups": ["a", None, "a"],
+            },
+            "groups[1]",
+        ),
+    ],
+)
+def test_a_null_row_is_a_400_naming_the_row(
+    api_client_for, data_scientist, version, url, body, field
+):
+    response = api_client_for(data_scientist).post(
+        url, {**WINDOW, **body}, format="json"
+    )
+    error = assert_error(response, 400)
+    assert list(error["details"]) == [field], error
+    assert "None" not in error["message"]  # JSON says null
+
+
+def test_rows_over_the_cap_are_refused_before_any_row_is_checked(
+    api_client_for, data_scientist, version, settings
+):
+    # One answer for a body too large to take: the cap, whatever its rows
+    # hold (checking millions of rows first took tens of seconds).
+    settings.DRIFT_MAX_VALUES_PER_FEATURE = 10
+    response = api_client_for(data_scientist).post(
+        FAIRNESS,
+        {
+            **WINDOW,
+            "attribute": "sex",
+            "predictions": [1] * 10 + [None],
+            "labels": [1] * 11,
+            "groups": ["a"] * 11,
+        },
+        format="json",
+    )
+    error = assert_error(response, 413, "payload_too_large")
+    assert error["details"]["max_rows"] == 10
