@@ -164,7 +164,8 @@ def _params_key(params: Mapping[str, Any]) -> str:
 class CountsPlan:
     """Frameworks compiled for counting: their evidence requirements told
     apart once, so each distinct one is judged once per model however many
-    obligations cite it, and no result object or link is kept. The counts
+    obligations cite it, by its kind's predicate alone (no sentence, link or
+    result object is built). The counts
     equal those of `model_coverage` (the rich path the pages read); build
     one per computation, not per model."""
 
@@ -186,6 +187,11 @@ class CountsPlan:
                     indices.append(distinct[key])
                 obligations.append((obligation.applies_to, tuple(indices)))
             self._frameworks.append((framework.id, tuple(obligations)))
+        # Each distinct requirement's kind predicate and parameters: the
+        # kind's rule without the sentence the rich path builds.
+        self._checks = [
+            (EVIDENCE_REGISTRY[spec.kind].is_met, spec.params) for spec in self._specs
+        ]
         # Which obligations apply depends on the category and tier alone.
         self._applicable: dict[
             tuple[str, str], tuple[tuple[str, tuple[tuple[int, ...], ...]], ...]
@@ -213,7 +219,7 @@ class CountsPlan:
     def counts(self, facts: CoverageFacts, now: datetime) -> dict[str, CoverageCounts]:
         """Per framework id, the counts `framework_coverage(...).counts` gives."""
         judged: dict[int, bool] = {}
-        specs = self._specs
+        checks = self._checks
         result = {}
         for framework_id, obligations in self._applicable_to(
             facts.ai_act_category, facts.risk_tier
@@ -224,13 +230,8 @@ class CountsPlan:
                 for index in indices:
                     outcome = judged.get(index)
                     if outcome is None:
-                        spec = specs[index]
-                        outcome = (
-                            EVIDENCE_REGISTRY[spec.kind]
-                            .evaluate(spec.params, facts, now)
-                            .met
-                        )
-                        judged[index] = outcome
+                        is_met, params = checks[index]
+                        outcome = judged[index] = is_met(params, facts, now)
                     met += outcome
                 if met == len(indices):
                     met_count += 1
