@@ -10,18 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.contrib.postgres.fields import ArrayField
 from django.db import connection
 from django.db.models import (
     Count,
     F,
-    IntegerField,
     Lookup,
     Min,
     OuterRef,
     QuerySet,
     Subquery,
-    Value,
 )
 from django.utils import timezone
 
@@ -165,14 +162,15 @@ def _production_deployments(models: QuerySet[MLModel]) -> dict[tuple[int, int], 
 
 
 class _AnyOf(Lookup):
-    """`lhs = ANY(rhs)`, the right-hand side one PostgreSQL array."""
+    """`lhs = ANY(%s)`, the right-hand side a list of ids sent as one
+    PostgreSQL array, as it is (no per-item preparation)."""
 
     lookup_name = "any_of"
+    prepare_rhs = False
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
+        return f"{lhs} = ANY(%s)", (*lhs_params, list(self.rhs))
 
 
 def _versions(version_ids: set[int]) -> QuerySet[ModelVersion]:
@@ -181,8 +179,7 @@ def _versions(version_ids: set[int]) -> QuerySet[ModelVersion]:
     thousands of placeholders cost the ORM and psycopg more CPU than the
     query itself (docs/performance.md)."""
     if connection.vendor == "postgresql":
-        ids = Value(list(version_ids), output_field=ArrayField(IntegerField()))
-        return ModelVersion.objects.filter(_AnyOf(F("pk"), ids))
+        return ModelVersion.objects.filter(_AnyOf(F("pk"), list(version_ids)))
     return ModelVersion.objects.filter(pk__in=version_ids)
 
 
