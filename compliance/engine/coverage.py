@@ -161,12 +161,21 @@ def _params_key(params: Mapping[str, Any]) -> str:
     return json.dumps(params, sort_keys=True, default=str)
 
 
+# Per framework id, its applicable obligations' requirement indices; and every
+# index they cite.
+_Applicable = tuple[
+    tuple[tuple[str, tuple[tuple[int, ...], ...]], ...], tuple[int, ...]
+]
+
+
 class CountsPlan:
     """Frameworks compiled for counting: their evidence requirements told
     apart once, so each distinct one is judged once per model however many
-    obligations cite it, and no result object or link is kept. The counts
-    equal those of `model_coverage` (the rich path the pages read); build
-    one per computation, not per model."""
+    obligations cite it, by its kind's predicate alone (no sentence, link or
+    result object is built), and models with the same category, tier and
+    outcomes share one counting. The counts equal those of `model_coverage`
+    (the rich path the pages read); build one per computation, not per
+    model."""
 
     def __init__(self, frameworks: Iterable[FrameworkSpec]) -> None:
         distinct: dict[tuple[str, str], int] = {}
@@ -186,17 +195,24 @@ class CountsPlan:
                     indices.append(distinct[key])
                 obligations.append((obligation.applies_to, tuple(indices)))
             self._frameworks.append((framework.id, tuple(obligations)))
-        # Which obligations apply depends on the category and tier alone.
-        self._applicable: dict[
-            tuple[str, str], tuple[tuple[str, tuple[tuple[int, ...], ...]], ...]
+        # Each distinct requirement's kind predicate and parameters: the
+        # kind's rule without the sentence the rich path builds.
+        self._checks = [
+            (EVIDENCE_REGISTRY[spec.kind].is_met, spec.params) for spec in self._specs
+        ]
+        # Which obligations apply depends on the category and tier alone;
+        # with them, the distinct requirements they cite, in index order.
+        self._applicable: dict[tuple[str, str], _Applicable] = {}
+        # The counts depend on the category, the tier and the outcomes of
+        # those requirements alone: many models share them.
+        self._counted: dict[
+            tuple[str, str, tuple[bool, ...]], dict[str, CoverageCounts]
         ] = {}
 
-    def _applicable_to(
-        self, category: str, tier: str
-    ) -> tuple[tuple[str, tuple[tuple[int, ...], ...]], ...]:
+    def _applicable_to(self, category: str, tier: str) -> _Applicable:
         found = self._applicable.get((category, tier))
         if found is None:
-            found = tuple(
+            frameworks = tuple(
                 (
                     framework_id,
                     tuple(
@@ -207,36 +223,49 @@ class CountsPlan:
                 )
                 for framework_id, obligations in self._frameworks
             )
+            cited = sorted(
+                {
+                    index
+                    for _id, found_obligations in frameworks
+                    for indices in found_obligations
+                    for index in indices
+                }
+            )
+            found = (frameworks, tuple(cited))
             self._applicable[(category, tier)] = found
         return found
 
     def counts(self, facts: CoverageFacts, now: datetime) -> dict[str, CoverageCounts]:
         """Per framework id, the counts `framework_coverage(...).counts` gives."""
-        judged: dict[int, bool] = {}
-        specs = self._specs
-        result = {}
-        for framework_id, obligations in self._applicable_to(
-            facts.ai_act_category, facts.risk_tier
-        ):
-            met_count = partly = unmet = 0
-            for indices in obligations:
-                met = 0
-                for index in indices:
-                    outcome = judged.get(index)
-                    if outcome is None:
-                        spec = specs[index]
-                        outcome = (
-                            EVIDENCE_REGISTRY[spec.kind]
-                            .evaluate(spec.params, facts, now)
-                            .met
-                        )
-                        judged[index] = outcome
-                    met += outcome
-                if met == len(indices):
-                    met_count += 1
-                elif met:
-                    partly += 1
-                else:
-                    unmet += 1
-            result[framework_id] = CoverageCounts(met_count, partly, unmet)
-        return result
+        category, tier = facts.ai_act_category, facts.risk_tier
+        frameworks, cited = self._applicable_to(category, tier)
+        checks = self._checks
+        outcomes = tuple(
+            checks[index][0](checks[index][1], facts, now) for index in cited
+        )
+        key = (category, tier, outcomes)
+        found = self._counted.get(key)
+        if found is None:
+            judged = dict(zip(cited, outcomes, strict=True))
+            found = self._counted[key] = {
+                framework_id: _count(obligations, judged)
+                for framework_id, obligations in frameworks
+            }
+        return dict(found)
+
+
+def _count(
+    obligations: tuple[tuple[int, ...], ...], judged: Mapping[int, bool]
+) -> CoverageCounts:
+    """Met when all of an obligation's requirements are, partly met when some,
+    unmet when none: `judge_obligation`'s rule on outcomes already judged."""
+    met_count = partly = unmet = 0
+    for indices in obligations:
+        met = sum(judged[index] for index in indices)
+        if met == len(indices):
+            met_count += 1
+        elif met:
+            partly += 1
+        else:
+            unmet += 1
+    return CoverageCounts(met_count, partly, unmet)
