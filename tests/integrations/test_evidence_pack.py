@@ -521,7 +521,9 @@ def test_the_archive_carries_monitoring_and_obligations_as_the_api_returns_them(
     assert eu["obligations"][0]["title"] in page
 
 
-def test_a_version_pack_holds_only_that_versions_monitoring(monitored, auditor):
+def test_a_version_pack_holds_only_that_versions_monitoring(
+    monitored, auditor, api_client_for
+):
     _, files = read_archive(
         browser(auditor).get("/evidence/churn/v2/download/").content
     )
@@ -531,6 +533,13 @@ def test_a_version_pack_holds_only_that_versions_monitoring(monitored, auditor):
         assert rows and {row["version"] for row in rows} == {2}, name
     # The coverage speaks for the model: a version's pack carries it too.
     assert json.loads(files["obligations.json"])["frameworks"]
+    _, by_api = read_archive(
+        api_client_for(auditor)
+        .get("/api/v1/models/churn/evidence-pack/?version=1")
+        .content
+    )
+    for name in MONITORING_FILES[:3]:
+        assert {row["version"] for row in json.loads(by_api[name])} == {1}, name
 
 
 def test_a_model_without_monitoring_gets_empty_lists(auditor):
