@@ -139,6 +139,20 @@ def framework_coverage_data(coverage: FrameworkCoverage) -> dict[str, Any]:
     }
 
 
+def model_obligations_data(found: selectors.ModelCoverage) -> dict[str, Any]:
+    """A model's coverage under every enabled framework, as its obligations
+    endpoint (and the evidence pack) shows it."""
+    facts = found.facts
+    return {
+        "model": found.model.name,
+        "risk_tier": facts.risk_tier,
+        "ai_act_category": facts.ai_act_category,
+        "version": facts.version,
+        "version_label": facts.subject_label,
+        "frameworks": [framework_coverage_data(c) for c in found.frameworks],
+    }
+
+
 class ModelObligationsView(APIView):
     """A model's obligations under every enabled framework: each obligation's
     status (met, partly_met, unmet, not_applicable) and its evidence, judged
@@ -148,18 +162,7 @@ class ModelObligationsView(APIView):
 
     @extend_schema(responses=ModelObligationsSerializer)
     def get(self, request, name):
-        found = selectors.coverage_for_model(name=name)
-        facts = found.facts
-        return Response(
-            {
-                "model": found.model.name,
-                "risk_tier": facts.risk_tier,
-                "ai_act_category": facts.ai_act_category,
-                "version": facts.version,
-                "version_label": facts.subject_label,
-                "frameworks": [framework_coverage_data(c) for c in found.frameworks],
-            }
-        )
+        return Response(model_obligations_data(selectors.coverage_for_model(name=name)))
 
 
 class CoverageFilter(QueryFilter):

@@ -15,13 +15,28 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, Prefetch, Q
 from django.utils import timezone
 
+from compliance import selectors as compliance_selectors
+from compliance.api import model_obligations_data
 from compliance.documentation.models import TechnicalDocument
 from compliance.documentation.selectors import (
     technical_document_pdfs,
     technical_documents_of_versions,
 )
 from deployments.models import Deployment, DeploymentStep, GateDecision
-from drift.models import DriftAlert, DriftReport, FeatureDrift
+from drift.api.quality import (
+    FairnessReportSerializer,
+    MonitoringAlertSerializer,
+    PerformanceReportSerializer,
+)
+from drift.models import (
+    DriftAlert,
+    DriftReport,
+    FairnessGroup,
+    FairnessReport,
+    FeatureDrift,
+    MonitoringAlert,
+    PerformanceReport,
+)
 from governance.models import Approval, Evaluation, Waiver
 from integrations.models import MlflowModelLink, MlflowVersionLink
 from mlgov.actors import Actor
@@ -40,6 +55,10 @@ SECTIONS = {
     "waivers": "Waivers",
     "drift_reports": "Drift reports",
     "drift_alerts": "Drift alerts",
+    "performance_reports": "Performance reports",
+    "fairness_reports": "Fairness reports",
+    "monitoring_alerts": "Performance and fairness alerts",
+    "obligations": "Obligations coverage per enabled framework",
     "deployments": "Deployment ledger",
     "technical_documents": "Technical documentation (Annex IV) revisions",
     "audit_log": "Audit trail",
@@ -407,6 +426,26 @@ def evidence_pack(
         .select_related("version", "environment", "acknowledged_by", "resolved_by")
         .order_by("first_seen_at", "pk")
     )
+    performance_reports = list(
+        PerformanceReport.objects.filter(**of_versions)
+        .select_related("version__model", "environment", "submitted_by")
+        .order_by("created_at", "pk")
+    )
+    fairness_reports = list(
+        FairnessReport.objects.filter(**of_versions)
+        .select_related("version__model", "environment", "submitted_by")
+        .prefetch_related(
+            Prefetch("groups", queryset=FairnessGroup.objects.order_by("group"))
+        )
+        .order_by("created_at", "pk")
+    )
+    monitoring_alerts = list(
+        MonitoringAlert.objects.filter(**of_versions)
+        .select_related(
+            "version__model", "environment", "acknowledged_by", "resolved_by"
+        )
+        .order_by("first_seen_at", "pk")
+    )
     deployments = _deployments(versions)
     documents = list(technical_documents_of_versions(versions))
     for document in documents:
@@ -433,6 +472,9 @@ def evidence_pack(
             Waiver: [w.pk for w in waivers],
             DriftReport: [r.pk for r in reports],
             DriftAlert: [a.pk for a in alerts],
+            PerformanceReport: [r.pk for r in performance_reports],
+            FairnessReport: [r.pk for r in fairness_reports],
+            MonitoringAlert: [a.pk for a in monitoring_alerts],
             MlflowModelLink: model_link,
             MlflowVersionLink: [
                 link.pk for v in versions for link in v.mlflow_links.all()
@@ -458,6 +500,21 @@ def evidence_pack(
             "waivers": [_waiver_row(w) for w in waivers],
             "drift_reports": [_report_row(r) for r in reports],
             "drift_alerts": [_alert_row(a) for a in alerts],
+            # In the shape of the monitoring endpoints, by their serializers.
+            "performance_reports": PerformanceReportSerializer(
+                performance_reports, many=True
+            ).data,
+            "fairness_reports": FairnessReportSerializer(
+                fairness_reports, many=True
+            ).data,
+            "monitoring_alerts": MonitoringAlertSerializer(
+                monitoring_alerts, many=True
+            ).data,
+            # Judged, as on the obligations endpoint, on the version serving
+            # production (else the candidate): a version's pack carries it too.
+            "obligations": model_obligations_data(
+                compliance_selectors.coverage_for_model(name=model.name)
+            ),
             "deployments": [_deployment_row(d) for d in deployments],
             "technical_documents": [_technical_document_row(d) for d in documents],
             "intake": _intake_section(intakes),

@@ -196,6 +196,17 @@ def test_the_worked_example(
     assert files[name] == pdf.content
     (row,) = json.loads(files["technical_documents.json"])
     assert row["pdf_sha256"] == generated.json()["pdf_sha256"]
+    # The pack holds the fairness report as posted and the coverage as the
+    # obligations endpoint reads now: art-10 and art-14 met.
+    (fairness,) = json.loads(files["fairness_reports.json"])
+    posted_report = posted.json()
+    del posted_report["alerts"]
+    assert fairness == posted_report
+    assert fairness["four_fifths_passed"] is True
+    assert json.loads(files["obligations.json"]) == reader.get(OBLIGATIONS).json()
+    (eu,) = json.loads(files["obligations.json"])["frameworks"]
+    statuses = {row["id"]: row["status"] for row in eu["obligations"]}
+    assert statuses["art-10"] == statuses["art-14"] == MET
 
 
 def test_an_unfair_report_keeps_the_gate_shut_though_fairness_was_examined(

@@ -7,12 +7,14 @@ import json
 import zipfile
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from django.test import Client
 from django.utils import timezone
 
+from compliance.services import set_framework_enabled
 from deployments.services import request_deployment
-from drift.models import DriftAlert
+from drift.models import DriftAlert, MonitoringThreshold
 from drift.services import resolve_alert
 from governance.services import approve_version, grant_waiver, submit_for_review
 from registry.intake import (
@@ -161,6 +163,10 @@ def test_the_archive_holds_every_section_with_a_checksum_manifest(
         "waivers.json",
         "drift_reports.json",
         "drift_alerts.json",
+        "performance_reports.json",
+        "fairness_reports.json",
+        "monitoring_alerts.json",
+        "obligations.json",
         "deployments.json",
         "technical_documents.json",
         "audit_log.json",
@@ -234,21 +240,35 @@ def test_the_api_serves_the_archive_to_a_bearer_token(
     assert missing.status_code == 404
 
 
-@pytest.mark.parametrize("extra_versions", [0, 5])
+@pytest.mark.parametrize("extra_versions, reports", [(0, 1), (5, 3)])
 def test_the_page_query_count_does_not_grow_with_the_history(
-    history, auditor, django_assert_num_queries, extra_versions
+    history,
+    auditor,
+    data_scientist,
+    governance_admin,
+    api_client_for,
+    django_assert_num_queries,
+    extra_versions,
+    reports,
 ):
     for number in range(3, 3 + extra_versions):
         ModelVersionFactory(model=history, version=number)
+    set_framework_enabled(actor=governance_admin, framework="eu_ai_act", enabled=True)
+    scientist = api_client_for(data_scientist)
+    for _ in range(reports):
+        post_performance(scientist, 1)
+        post_fairness(scientist, 1)
     client = browser(auditor)
     client.get("/evidence/churn/")  # content types cached
 
     # session, user, roles, model, its tags, versions, their MLflow links,
     # evaluations, approvals, waivers, drift reports, their features, alerts,
-    # deployments with their gate decisions, their steps, technical documents,
-    # the intake's revisions, the risk class changes, the model's MLflow
-    # link, audit entries
-    with django_assert_num_queries(20):
+    # performance reports, fairness reports, their groups, monitoring
+    # alerts, deployments with their gate decisions, their steps, technical
+    # documents, the intake's revisions, the risk class changes, the model's
+    # MLflow link, audit entries; then the obligations endpoint's coverage
+    # (compliance.selectors.coverage_for_model: 17)
+    with django_assert_num_queries(41):
         response = client.get("/evidence/churn/")
 
     assert response.status_code == 200
@@ -334,3 +354,203 @@ def test_a_model_never_assessed_says_so(history, auditor):
     }
     assert json.loads(files["risk_class_changes.json"]) == []
     assert "The use-case intake was never answered." in files["evidence.html"].decode()
+
+
+PERFORMANCE = "/api/v1/models/churn/versions/{}/performance-reports/"
+FAIRNESS = "/api/v1/models/churn/versions/{}/fairness-reports/"
+MONITORING_ALERTS = "/api/v1/monitoring/alerts/"
+MONITORING_FILES = (
+    "performance_reports.json",
+    "fairness_reports.json",
+    "monitoring_alerts.json",
+    "obligations.json",
+)
+
+
+def _monitoring_body(**fields):
+    return {
+        "environment": "production",
+        "window_start": "2026-11-01T00:00:00Z",
+        "window_end": "2026-11-08T00:00:00Z",
+        **fields,
+    }
+
+
+def post_performance(client, number: int, weak: bool = False):
+    rng = np.random.default_rng(number)
+    labels = rng.random(400) < 0.3
+    signal = 0.05 if weak else 0.4
+    scores = np.clip(rng.normal(0.35 + signal * labels, 0.2), 0, 1)
+    response = client.post(
+        PERFORMANCE.format(number),
+        _monitoring_body(labels=labels.tolist(), scores=scores.tolist()),
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def post_fairness(client, number: int, women_selected: int = 10):
+    response = client.post(
+        FAIRNESS.format(number),
+        _monitoring_body(
+            attribute="sex",
+            group_counts={
+                "men": {"tp": 40, "fp": 20, "tn": 30, "fn": 10},
+                "women": {
+                    "tp": women_selected,
+                    "fp": 0,
+                    "tn": 90 - women_selected,
+                    "fn": 10,
+                },
+            },
+        ),
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+@pytest.fixture
+def monitored(history, data_scientist, reviewer, governance_admin, api_client_for):
+    """churn with a performance and a fairness report on each version, under
+    floors that open an auc alert on v2 and a parity alert on v1 (which a
+    reviewer acknowledged, then resolved); the EU AI Act pack enabled."""
+    production = Environment.objects.get(name="production")
+    MonitoringThreshold.objects.create(
+        environment=production, metric="auc", warning=0.8, critical=0.7
+    )
+    MonitoringThreshold.objects.create(
+        environment=production,
+        metric="demographic_parity_difference",
+        warning=0.1,
+        critical=0.3,
+    )
+    set_framework_enabled(actor=governance_admin, framework="eu_ai_act", enabled=True)
+    client = api_client_for(data_scientist)
+    post_performance(client, 1)
+    post_performance(client, 2, weak=True)
+    (parity,) = [
+        alert
+        for alert in post_fairness(client, 1)["alerts"]
+        if alert["metric"] == "demographic_parity_difference"
+    ]
+    post_fairness(client, 2, women_selected=55)
+    handling = api_client_for(reviewer)
+    handling.post(
+        f"{MONITORING_ALERTS}{parity['id']}/acknowledge/",
+        {"note": "Looking at the women's declines"},
+        format="json",
+    )
+    handling.post(
+        f"{MONITORING_ALERTS}{parity['id']}/resolve/",
+        {"note": "Cut-off recalibrated per segment"},
+        format="json",
+    )
+    return history
+
+
+def api_list(client, url: str) -> list[dict]:
+    response = client.get(url)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    return body["results"] if isinstance(body, dict) else body
+
+
+def by_id(rows) -> list[dict]:
+    return sorted(rows, key=lambda row: row["id"])
+
+
+def test_the_archive_carries_monitoring_and_obligations_as_the_api_returns_them(
+    monitored, auditor, api_client_for
+):
+    _, files = read_archive(browser(auditor).get("/evidence/churn/download/").content)
+    api = api_client_for(auditor)
+
+    performance = json.loads(files["performance_reports.json"])
+    assert by_id(performance) == by_id(
+        api_list(api, PERFORMANCE.format(1)) + api_list(api, PERFORMANCE.format(2))
+    )
+    assert [r["version"] for r in performance] == [1, 2]
+    assert performance[0]["sample_size"] == 400
+    assert performance[0]["calibration"]
+    assert performance[1]["auc"] < 0.7
+    fairness = json.loads(files["fairness_reports.json"])
+    assert by_id(fairness) == by_id(
+        api_list(api, FAIRNESS.format(1)) + api_list(api, FAIRNESS.format(2))
+    )
+    assert fairness[0]["four_fifths_passed"] is False
+    assert fairness[0]["reference_group"] == "men"
+    women = next(g for g in fairness[0]["groups"] if g["group"] == "women")
+    assert women["selection_rate_ratio"] == pytest.approx(0.1 / 0.6)
+    alerts = json.loads(files["monitoring_alerts.json"])
+    assert by_id(alerts) == by_id(
+        api_list(api, f"{MONITORING_ALERTS}?model=churn&status=")
+    )
+    assert {
+        (1, "demographic_parity_difference"),
+        (2, "auc"),
+    } <= {(a["version"], a["metric"]) for a in alerts}
+    (parity,) = [a for a in alerts if a["metric"] == "demographic_parity_difference"]
+    assert (parity["status"], parity["acknowledged_by"], parity["resolved_by"]) == (
+        "resolved",
+        "reviewer",
+        "reviewer",
+    )
+    assert parity["resolution_note"] == "Cut-off recalibrated per segment"
+    obligations = json.loads(files["obligations.json"])
+    assert obligations == api.get("/api/v1/models/churn/obligations/").json()
+    (eu,) = obligations["frameworks"]
+    assert eu["framework"] == "eu_ai_act" and eu["version"]
+    assert all(o["reference"] and o["status"] for o in eu["obligations"])
+
+    sums = dict(
+        reversed(line.split("  ")) for line in files["SHA256SUMS"].decode().splitlines()
+    )
+    manifest = {
+        f["name"]: f["sha256"] for f in json.loads(files["manifest.json"])["files"]
+    }
+    for name in MONITORING_FILES:
+        assert sums[name] == manifest[name] == hashlib.sha256(files[name]).hexdigest()
+    audit = {entry["object_type"] for entry in json.loads(files["audit_log.json"])}
+    assert {"performancereport", "fairnessreport", "monitoringalert"} <= audit
+    page = files["evidence.html"].decode()
+    assert "Cut-off recalibrated per segment" in page
+    assert "Looking at the women&#x27;s declines" in page
+    assert "four-fifths failed" in page
+    assert eu["obligations"][0]["title"] in page
+
+
+def test_a_version_pack_holds_only_that_versions_monitoring(
+    monitored, auditor, api_client_for
+):
+    _, files = read_archive(
+        browser(auditor).get("/evidence/churn/v2/download/").content
+    )
+
+    for name in MONITORING_FILES[:3]:
+        rows = json.loads(files[name])
+        assert rows and {row["version"] for row in rows} == {2}, name
+    # The coverage speaks for the model: a version's pack carries it too.
+    assert json.loads(files["obligations.json"])["frameworks"]
+    _, by_api = read_archive(
+        api_client_for(auditor)
+        .get("/api/v1/models/churn/evidence-pack/?version=1")
+        .content
+    )
+    for name in MONITORING_FILES[:3]:
+        assert {row["version"] for row in json.loads(by_api[name])} == {1}, name
+
+
+def test_a_model_without_monitoring_gets_empty_lists(auditor):
+    MLModelFactory(name="quiet")
+    _, files = read_archive(browser(auditor).get("/evidence/quiet/download/").content)
+
+    for name in MONITORING_FILES[:3]:
+        assert json.loads(files[name]) == [], name
+    assert json.loads(files["obligations.json"])["frameworks"] == []
+    page = files["evidence.html"].decode()
+    assert "No performance reports." in page
+    assert "No fairness reports." in page
+    assert "No performance or fairness alerts." in page
+    assert "No framework is enabled." in page
