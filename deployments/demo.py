@@ -19,7 +19,9 @@ from django.db.models import Max, Q
 from deployments.gates import GateFacts, GateResult, ServingPeriod, run_gate
 from deployments.models import Deployment, DeploymentStep, GateDecision
 from drift.demo import ServedVersion, seed_drift, seed_monitoring
+from governance.models import Evaluation
 from governance.selectors import evaluation_inputs
+from governance.services import store_verdict
 from mlgov.actors import Actor
 from mlgov.audit import audit_entries_dated
 from mlgov.demo import DemoRun, demo_objects, mark_as_demo
@@ -46,6 +48,7 @@ class _History:
         self.added = 0
         self.decisions: list[int] = []
         self.deployments: list[int] = []
+        self.evaluations: list[int] = []
 
     def gate(
         self, version: ModelVersion, environment: str, at: datetime, **facts_changes
@@ -109,6 +112,17 @@ class _History:
         )
         self.added += 1
         self.decisions.append(record.pk)
+        # The gate's verdict, stored as the design has gates store it, so the
+        # version's evaluations (and its Annex IV) show it was evaluated.
+        evaluation = store_verdict(
+            version=version,
+            environment=target,
+            verdict=result.verdict,
+            trigger=Evaluation.Trigger.GATE,
+            actor=actor,
+            evaluated_at=at,
+        )
+        self.evaluations.append(evaluation.pk)
         if not result.is_approved:
             blocked = Deployment.objects.create(
                 gate_decision=record,
@@ -237,6 +251,7 @@ def seed_deployments(*, now: datetime, max_models: int = 24) -> int:
                 )
             mark_as_demo(GateDecision, history.decisions)
             mark_as_demo(Deployment, history.deployments)
+            mark_as_demo(Evaluation, history.evaluations)
             added += history.added
     return added
 

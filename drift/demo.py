@@ -73,6 +73,27 @@ def _features(rng: np.random.Generator, drift: float) -> list[dict]:
     ]
 
 
+# A window shorter than a day (a version that began serving just before the
+# report was due) holds too few observations to report on.
+MIN_WINDOW = timedelta(days=1)
+
+
+def _weekly_windows(
+    *, now: datetime, since: datetime, lag: timedelta
+) -> list[tuple[int, tuple[datetime, datetime]]]:
+    """The demo's weekly windows (week number, start, end), the last ending
+    `lag` before now, each inside the time the version served: the first
+    starts when it began serving, so a version serving for less than a week
+    still has a report."""
+    windows = []
+    for week in range(WEEKS):
+        end = now - lag - timedelta(days=7 * (WEEKS - 1 - week))
+        start = max(end - timedelta(days=7), since)
+        if end - start >= MIN_WINDOW:
+            windows.append((week, (start, end)))
+    return windows
+
+
 @dataclass(frozen=True)
 class ServedVersion:
     """A version serving in an environment since a time: the demo reports
@@ -87,9 +108,10 @@ def seed_drift(
     *, now: datetime, serving: Sequence[ServedVersion], max_versions: int = 40
 ) -> int:
     """Weekly reports for up to `max_versions` of the demo's serving versions,
-    each window inside the time the version served, received an hour after
-    the window closed; returns the number of reports added (none when the
-    demo's versions have reports already). Other versions are never touched."""
+    each window inside the time the version served (the first clipped to
+    it), received an hour after the window closed; returns the number of
+    reports added (none when the demo's versions have reports already).
+    Other versions are never touched."""
     if DriftReport.objects.filter(version__in=demo_objects(ModelVersion)).exists():
         return 0
     users = {user.username: user for user in demo_objects(get_user_model())}
@@ -105,11 +127,9 @@ def seed_drift(
         # A third of the versions drift more every week, a third a little.
         pace = (0.0, 0.08, 0.3)[index % 3]
         with set_actor(author):
-            for week in range(WEEKS):
-                end = now - timedelta(days=1 + 7 * (WEEKS - 1 - week))
-                start = end - timedelta(days=7)
-                if start < served.since:
-                    continue
+            for week, (start, end) in _weekly_windows(
+                now=now, since=served.since, lag=timedelta(days=1)
+            ):
                 received = end + timedelta(hours=1)
                 with audit_entries_dated(received):
                     ingest_drift_report(
@@ -203,7 +223,8 @@ def seed_monitoring(
     *, now: datetime, serving: Sequence[ServedVersion], max_versions: int = 40
 ) -> tuple[int, int]:
     """Weekly performance reports (binned scores) for up to `max_versions` of
-    the demo's serving versions, with production's limits, and weekly
+    the demo's serving versions, with production's limits (the first window
+    clipped to the time the version served), and weekly
     fairness reports by age band for the credit-scoring (probability of
     default) models among them; returns (performance, fairness) reports
     added, none when the demo's versions have some already."""
@@ -231,11 +252,9 @@ def seed_monitoring(
         decay = (0.0, 0.05, 0.18)[index % 3]
         is_credit_scoring = version.model.name.startswith("pd-")
         with set_actor(author):
-            for week in range(WEEKS):
-                end = now - timedelta(days=2 + 7 * (WEEKS - 1 - week))
-                start = end - timedelta(days=7)
-                if start < served.since:
-                    continue
+            for week, (start, end) in _weekly_windows(
+                now=now, since=served.since, lag=timedelta(days=2)
+            ):
                 received = end + timedelta(hours=3)
                 window: dict[str, Any] = {
                     "actor": author,

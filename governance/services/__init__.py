@@ -7,6 +7,7 @@ from governance.services.comments import add_comment
 from governance.services.evaluations import (
     evaluate_version,
     record_evaluation,
+    store_verdict,
 )
 from governance.services.policies import (
     apply_policy_documents,
@@ -54,6 +55,7 @@ __all__ = [
     "run_simulation",
     "save_simulation_run",
     "settle_review",
+    "store_verdict",
     "submit_for_review",
     "update_policy",
 ]

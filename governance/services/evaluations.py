@@ -46,6 +46,27 @@ def record_evaluation(
     """Evaluate and store the verdict with the exact rules it used."""
     now = now or timezone.now()
     verdict = evaluate_version(version=version, environment=environment, now=now)
+    return store_verdict(
+        version=version,
+        environment=environment,
+        verdict=verdict,
+        trigger=trigger,
+        actor=actor,
+        evaluated_at=now,
+    )
+
+
+def store_verdict(
+    *,
+    version: ModelVersion,
+    environment: Environment | None,
+    verdict: Verdict,
+    trigger: str,
+    actor: Actor | None,
+    evaluated_at: datetime,
+) -> Evaluation:
+    """Store a verdict already computed from the evaluation inputs (the
+    deployment gate's), with the exact rules it used."""
     evaluation = Evaluation.objects.create(
         version=version,
         environment=environment,
@@ -53,7 +74,7 @@ def record_evaluation(
         results=verdict.as_dict()["results"],
         trigger=trigger,
         requested_by=actor,
-        evaluated_at=now,
+        evaluated_at=evaluated_at,
     )
     announce(
         "evaluation.recorded",

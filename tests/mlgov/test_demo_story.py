@@ -1,7 +1,9 @@
 """The demo tells one story on one timeline: a version is created, submitted,
 decided and only then deployed; every seeded row and its audit entry carry
 the time it happened; the last 30 days hold gate decisions; nothing is left
-frozen; drift is reported only where, and while, a version served."""
+frozen; drift, performance and fairness are reported only where, and while, a
+version served; every gate decision stored the evaluation it made; and the
+worked example pd-00001 ends with its monitoring evidence in place."""
 
 from datetime import timedelta
 
@@ -11,9 +13,12 @@ from django.core.management import call_command
 from django.db.models import Max, Min
 from django.utils import timezone
 
+from compliance.engine import MET
+from compliance.models import TechnicalDocument
+from compliance.selectors import coverage_for_model
 from deployments.models import Deployment, DeploymentStep, GateDecision
-from drift.models import DriftAlert, DriftReport
-from governance.models import Approval, Policy, Waiver
+from drift.models import DriftAlert, DriftReport, FairnessReport, PerformanceReport
+from governance.models import Approval, Evaluation, Policy, Waiver
 from registry.models import Environment, MLModel, ModelVersion, Team
 
 pytestmark = pytest.mark.django_db
@@ -135,8 +140,88 @@ def test_drift_is_reported_only_where_and_while_the_version_served(seeded):
         assert report.window_end < report.created_at < seeded[0]
 
 
+def test_performance_and_fairness_are_reported_only_while_the_version_served(
+    seeded,
+):
+    reports: list[PerformanceReport | FairnessReport] = [
+        *PerformanceReport.objects.select_related("version", "environment"),
+        *FairnessReport.objects.select_related("version", "environment"),
+    ]
+    assert len(reports) > 10
+    for report in reports:
+        served = DeploymentStep.objects.filter(
+            deployment__version=report.version,
+            deployment__environment=report.environment,
+            deployment__status="active",
+            to_status="active",
+            at__lte=report.window_start,
+        )
+        assert served.exists(), report
+        assert report.window_end < report.created_at < seeded[0]
+
+
+def test_every_gate_decision_stored_the_evaluation_it_made(seeded):
+    decisions = GateDecision.objects.all()
+    evaluations = Evaluation.objects.filter(trigger=Evaluation.Trigger.GATE)
+    assert decisions.count() > 20
+    assert evaluations.count() == decisions.count()
+    for decision in decisions:
+        evaluation = evaluations.get(
+            version=decision.version_id,
+            environment=decision.environment_id,
+            evaluated_at=decision.requested_at,
+        )
+        assert evaluation.requested_by_id == decision.requested_by_id
+        assert evaluation.passed == decision.evaluation["passed"]
+        assert evaluation.results == decision.evaluation["results"]
+
+
+def test_the_worked_example_ends_with_its_monitoring_evidence(seeded):
+    before, _ = seeded
+    serving = Deployment.objects.select_related("version").get(
+        model__name="pd-00001",
+        environment__name="production",
+        status="active",
+        traffic_percent=100,
+    )
+    since = serving.steps.filter(to_status="active").latest("at").at
+    for reports in (PerformanceReport.objects, FairnessReport.objects):
+        report = reports.filter(version=serving.version).latest("created_at")
+        assert since <= report.window_start < report.window_end
+        assert report.window_end < report.created_at < before
+
+    eu = {
+        result.obligation.reference: result.status
+        for result in coverage_for_model(name="pd-00001").frameworks[0].obligations
+    }
+    # Data governance, accuracy and post-market monitoring rest on the
+    # serving version's performance and fairness reports.
+    assert eu["Art. 10"] == eu["Art. 15"] == eu["Art. 72"] == MET
+    # The model card the demo gives the version has no caveats (Art. 11, 13).
+    assert eu["Art. 14"] == MET
+
+    document = TechnicalDocument.objects.get(version=serving.version)
+    gaps = {gap["item"] for gap in document.gaps}
+    assert not gaps & {
+        "Fairness reports",
+        "Performance reports",
+        "Governance evaluations",
+    }
+    assert "never evaluated against the policies" not in document.html
+
+
 def test_a_second_load_adds_nothing_to_the_story(seeded, capsys):
-    story = (LogEntry, GateDecision, Deployment, DriftReport, Approval, Waiver)
+    story = (
+        LogEntry,
+        GateDecision,
+        Deployment,
+        DriftReport,
+        PerformanceReport,
+        FairnessReport,
+        Evaluation,
+        Approval,
+        Waiver,
+    )
     counts = [model.objects.count() for model in story]
 
     call_command("seed_demo", "--models", "60")

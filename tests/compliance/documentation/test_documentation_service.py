@@ -223,22 +223,45 @@ def test_a_fully_documented_version_renders_in_seconds_and_wraps_long_values(
     document = generate_technical_document(actor=data_scientist, version=draft)
     assert time.monotonic() - started < 30
 
-    from weasyprint import HTML
-
-    layout = HTML(string=document.html).render()
-    page_width = layout.pages[0].width
-
-    def right_edges_of_the_link(box):
-        if type(box).__name__ == "TextBox" and "xxxx" in box.text:
-            yield box.position_x + box.width
-        for child in getattr(box, "children", None) or []:
-            yield from right_edges_of_the_link(child)
-
-    edges = [
-        edge
-        for page in layout.pages
-        for edge in right_edges_of_the_link(page._page_box)
-    ]
+    edges, page_width = right_edges_of_text(document, "xxxx")
     assert len(edges) > 1  # wrapped over lines
     assert max(edges) < page_width
     assert "x" * 40 in pdf_text(document, tmp_path)
+
+
+def test_a_long_value_in_the_changes_table_wraps_inside_the_page(
+    documented, data_scientist, tmp_path
+):
+    draft = documented.versions.get(version=2)
+    # A training-data reference longer than the changes table's column.
+    draft.training_data_ref = f"s3://data/churn/{'y' * 300}"
+    draft.save(update_fields=["training_data_ref"])
+
+    started = time.monotonic()
+    document = generate_technical_document(actor=data_scientist, version=draft)
+    assert time.monotonic() - started < 30
+
+    edges, page_width = right_edges_of_text(document, "yyyy")
+    assert len(edges) > 1  # wrapped over lines
+    assert max(edges) < page_width
+    text = pdf_text(document, tmp_path)
+    assert "Changes against version 1" in text
+    assert "s3://data/churn/2026-10" in text  # the parent's value beside it
+    assert "y" * 40 in text
+
+
+def right_edges_of_text(document, marker: str) -> tuple[list[float], float]:
+    """Where each laid-out line holding `marker` ends on the PDF's pages,
+    and the page width."""
+    from weasyprint import HTML
+
+    layout = HTML(string=document.html).render()
+
+    def right_edges(box):
+        if type(box).__name__ == "TextBox" and marker in box.text:
+            yield box.position_x + box.width
+        for child in getattr(box, "children", None) or []:
+            yield from right_edges(child)
+
+    edges = [edge for page in layout.pages for edge in right_edges(page._page_box)]
+    return edges, layout.pages[0].width
