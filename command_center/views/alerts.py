@@ -69,8 +69,8 @@ MONITORING_ALERTS = AlertKind(
     list_filter=MonitoringAlertListFilter,
     alert_list=drift_selectors.monitoring_alert_list,
     alert_by_id=drift_selectors.monitoring_alert_by_id,
-    acknowledge=drift_services.acknowledge_monitoring_alert,
-    resolve=drift_services.resolve_monitoring_alert,
+    acknowledge=drift_services.acknowledge_alert,
+    resolve=drift_services.resolve_alert,
     list_url="command_center:monitoring-alert-list",
     move_url="command_center:monitoring-alert-move",
 )

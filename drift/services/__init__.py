@@ -4,9 +4,7 @@ performance and fairness reports and theirs (``quality``)."""
 
 from drift.services.alerts import (
     acknowledge_alert,
-    acknowledge_monitoring_alert,
     resolve_alert,
-    resolve_monitoring_alert,
 )
 from drift.services.drift import (
     IngestedReport,
@@ -30,7 +28,6 @@ __all__ = [
     "IngestedReport",
     "Limit",
     "acknowledge_alert",
-    "acknowledge_monitoring_alert",
     "environment_limits",
     "ingest_drift_report",
     "ingest_fairness_report",
@@ -39,5 +36,4 @@ __all__ = [
     "parse_performance_payload",
     "parse_report_features",
     "resolve_alert",
-    "resolve_monitoring_alert",
 ]

@@ -117,9 +117,3 @@ def resolve_alert(
         at=at,
         seen_status=seen_status,
     )
-
-
-# The monitoring API and pages name the moves by their alerts; they are the
-# same moves.
-acknowledge_monitoring_alert = acknowledge_alert
-resolve_monitoring_alert = resolve_alert

@@ -16,9 +16,9 @@ from django.utils import timezone
 from drift.models import DriftAlert, MonitoringAlert
 from drift.quality import parse_performance
 from drift.services import (
-    acknowledge_monitoring_alert,
+    acknowledge_alert,
     ingest_performance_report,
-    resolve_monitoring_alert,
+    resolve_alert,
 )
 from registry.models import Environment
 from tests.command_center.conftest import (  # noqa: F401 - fixtures used below
@@ -110,7 +110,7 @@ def test_the_monitoring_page_lists_unresolved_alerts_with_what_they_mean(
 
 def test_the_monitoring_filters(viewer, reviewer, bravo_alerts):
     client = signed_in(viewer)
-    resolve_monitoring_alert(
+    resolve_alert(
         actor=reviewer, alert=bravo_alerts["fairness"], note="Known seasonal gap."
     )
 
@@ -298,7 +298,7 @@ def test_an_empty_note_is_refused_on_the_note_field(reviewer, bravo_alerts):
 
 def test_an_illegal_move_is_refused_naming_it(reviewer, bravo_alerts):
     recall = bravo_alerts["performance"]
-    acknowledge_monitoring_alert(actor=reviewer, alert=recall, note="On it.")
+    acknowledge_alert(actor=reviewer, alert=recall, note="On it.")
     recall.refresh_from_db()
 
     response = move(
@@ -320,7 +320,7 @@ def test_a_move_someone_made_meanwhile_is_refused_not_overwritten(
 ):
     recall = bravo_alerts["performance"]
     seen = recall.status  # the reviewer's page shows it open
-    acknowledge_monitoring_alert(actor=second_reviewer, alert=recall, note="Mine.")
+    acknowledge_alert(actor=second_reviewer, alert=recall, note="Mine.")
 
     response = signed_in(reviewer).post(
         f"{MONITORING}{recall.pk}/move/",

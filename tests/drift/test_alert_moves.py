@@ -8,9 +8,7 @@ from drift.exceptions import AlertMovedError
 from drift.models import DriftAlert
 from drift.services import (
     acknowledge_alert,
-    acknowledge_monitoring_alert,
     resolve_alert,
-    resolve_monitoring_alert,
 )
 from tests.drift.quality.test_admin import alert as monitoring_alert  # noqa: F401
 from tests.drift.test_api import open_alert  # noqa: F401
@@ -40,17 +38,17 @@ def test_a_monitoring_alert_moves_when_the_page_was_current(
     second_reviewer,
     monitoring_alert,  # noqa: F811
 ):
-    acknowledged = acknowledge_monitoring_alert(
+    acknowledged = acknowledge_alert(
         actor=reviewer, alert=monitoring_alert, note="On it.", seen_status="open"
     )
     with pytest.raises(AlertMovedError):
-        acknowledge_monitoring_alert(
+        acknowledge_alert(
             actor=second_reviewer,
             alert=monitoring_alert,
             note="Me too.",
             seen_status="open",
         )
-    resolved = resolve_monitoring_alert(
+    resolved = resolve_alert(
         actor=second_reviewer,
         alert=monitoring_alert,
         note="Done.",
