@@ -5,10 +5,9 @@ whether the move is allowed (and the page shows their refusal on a field)."""
 from django import forms
 
 from drift import constants as drift_vocabulary
+from drift.services import ACKNOWLEDGE, RESOLVE
 
 ALERT_NOTE_MAX_CHARS = 5000
-ACKNOWLEDGE = "acknowledge"
-RESOLVE = "resolve"
 
 
 class AlertMoveForm(forms.Form):

@@ -50,8 +50,6 @@ class AlertKind:
     list_filter: type[PageFilter]
     alert_list: Callable[..., QuerySet]
     alert_by_id: Callable[..., Any]
-    acknowledge: Callable[..., Any]
-    resolve: Callable[..., Any]
     list_url: str
     move_url: str
 
@@ -60,8 +58,6 @@ DRIFT_ALERTS = AlertKind(
     list_filter=DriftAlertListFilter,
     alert_list=drift_selectors.alert_list,
     alert_by_id=drift_selectors.alert_by_id,
-    acknowledge=drift_services.acknowledge_alert,
-    resolve=drift_services.resolve_alert,
     list_url="command_center:alert-list",
     move_url="command_center:alert-move",
 )
@@ -69,8 +65,6 @@ MONITORING_ALERTS = AlertKind(
     list_filter=MonitoringAlertListFilter,
     alert_list=drift_selectors.monitoring_alert_list,
     alert_by_id=drift_selectors.monitoring_alert_by_id,
-    acknowledge=drift_services.acknowledge_alert,
-    resolve=drift_services.resolve_alert,
     list_url="command_center:monitoring-alert-list",
     move_url="command_center:monitoring-alert-move",
 )
@@ -196,7 +190,7 @@ class AlertMoveView(AlertListPage):
         form = move_form(alert, request.POST)
         if not form.is_valid():
             return self.list_page(request, refused=(alert, form), status=400)
-        move = getattr(self.kind, form.cleaned_data["move"])
+        move = drift_services.ALERT_MOVES[form.cleaned_data["move"]]
         try:
             moved = move(
                 actor=acting_user(request),

@@ -7,17 +7,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from drift.services import ACKNOWLEDGE as ACKNOWLEDGE
+from drift.services import ALERT_MOVES
+from drift.services import RESOLVE as RESOLVE
 from mlgov.api.filters import QueryFilter
 from mlgov.api.permissions import IsReviewer
 from mlgov.api.serializers import StrictInputSerializer
-
-ACKNOWLEDGE = "acknowledge"
-RESOLVE = "resolve"
 
 
 class AlertNoteSerializer(StrictInputSerializer):
@@ -31,9 +31,7 @@ class AlertEndpoints:
     serializer: type[serializers.Serializer]
     list_filter: type[QueryFilter]
     alert_list: Callable[..., QuerySet]
-    alert_by_id: Callable[..., Model]
-    acknowledge: Callable[..., Model]
-    resolve: Callable[..., Model]
+    alert_by_id: Callable[..., Any]
 
 
 class AlertListView(generics.ListAPIView):
@@ -63,7 +61,7 @@ class AlertMoveView(APIView):
     def post(self, request, pk):
         payload = AlertNoteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        service = getattr(self.endpoints, self.move)
+        service = ALERT_MOVES[self.move]
         service(
             actor=request.user,
             alert=self.endpoints.alert_by_id(pk=pk),

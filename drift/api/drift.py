@@ -365,8 +365,6 @@ DRIFT_ALERTS = AlertEndpoints(
     list_filter=DriftAlertListFilter,
     alert_list=selectors.alert_list,
     alert_by_id=selectors.alert_by_id,
-    acknowledge=services.acknowledge_alert,
-    resolve=services.resolve_alert,
 )
 
 

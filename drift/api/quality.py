@@ -441,8 +441,6 @@ MONITORING_ALERTS = AlertEndpoints(
     list_filter=MonitoringAlertListFilter,
     alert_list=selectors.monitoring_alert_list,
     alert_by_id=selectors.monitoring_alert_by_id,
-    acknowledge=services.acknowledge_alert,
-    resolve=services.resolve_alert,
 )
 
 

@@ -3,6 +3,9 @@ shares (``alerts``), drift reports and their alerts (``drift``),
 performance and fairness reports and theirs (``quality``)."""
 
 from drift.services.alerts import (
+    ACKNOWLEDGE,
+    ALERT_MOVES,
+    RESOLVE,
     acknowledge_alert,
     resolve_alert,
 )
@@ -23,6 +26,9 @@ from drift.services.quality import (
 )
 
 __all__ = [
+    "ACKNOWLEDGE",
+    "ALERT_MOVES",
+    "RESOLVE",
     "IngestedFairnessReport",
     "IngestedPerformanceReport",
     "IngestedReport",

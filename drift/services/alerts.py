@@ -117,3 +117,10 @@ def resolve_alert(
         at=at,
         seen_status=seen_status,
     )
+
+
+# The moves a person makes on an alert, by the name the API and the pages
+# give them.
+ACKNOWLEDGE = "acknowledge"
+RESOLVE = "resolve"
+ALERT_MOVES = {ACKNOWLEDGE: acknowledge_alert, RESOLVE: resolve_alert}
