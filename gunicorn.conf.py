@@ -43,8 +43,10 @@ workers = int(_env("GUNICORN_WORKERS", str(_default_workers())))
 # on 4 workers, some waited behind two others while a worker sat idle, and
 # the gate's p95 was far above its median (docs/performance.md). Requests are
 # short and the proxy in front is close, so keep-alive to the app saves
-# little (docs/decisions.md).
-worker_class = _env("GUNICORN_WORKER_CLASS", "sync")
+# little (docs/decisions.md). mlgov's sync worker is gunicorn's, closing a
+# connection without lingering when the client has nothing more to send
+# (mlgov/gunicorn_worker.py); "sync" is gunicorn's own.
+worker_class = _env("GUNICORN_WORKER_CLASS", "mlgov.gunicorn_worker.SyncWorker")
 threads = int(_env("GUNICORN_THREADS", "1"))
 timeout = int(_env("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(_env("GUNICORN_GRACEFUL_TIMEOUT", "30"))
