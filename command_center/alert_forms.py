@@ -7,15 +7,13 @@ from django import forms
 from drift import constants as drift_vocabulary
 from drift.services import ACKNOWLEDGE, RESOLVE
 
-ALERT_NOTE_MAX_CHARS = 5000
-
 
 class AlertMoveForm(forms.Form):
     """A note, which button was pressed, and the status the page showed (so
     a move someone else made meanwhile is refused, not overwritten)."""
 
     note = forms.CharField(
-        max_length=ALERT_NOTE_MAX_CHARS,
+        max_length=drift_vocabulary.ALERT_NOTE_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 1}),
         label="Note",
         error_messages={"required": "Say what was found or done."},

@@ -31,6 +31,8 @@ from deployments.models import (
     MoveRefusal,
     Strategy,
 )
+from governance.models import Evaluation
+from governance.services import store_verdict
 from mlgov.actors import Actor
 from mlgov.audit import record_bulk_changes, record_creations
 from mlgov.events import announce
@@ -175,6 +177,16 @@ def request_deployment(
         record.save(force_insert=True)
         deployment.save(force_insert=True)
     record_creations([record, deployment])
+    # The design stores an evaluation at every gate decision, so the
+    # version's evaluations (and its Annex IV) show what the gate judged.
+    store_verdict(
+        version=version,
+        environment=environment,
+        verdict=result.verdict,
+        trigger=Evaluation.Trigger.GATE,
+        actor=actor,
+        evaluated_at=check.requested_at,
+    )
     environment_name = environment.name
     announce(
         "deployment.requested",

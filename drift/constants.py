@@ -17,3 +17,5 @@ ALERT_RESOLVED = "resolved"
 ALERT_STATUSES: tuple[str, ...] = (ALERT_OPEN, ALERT_ACKNOWLEDGED, ALERT_RESOLVED)
 # A filter, not a status: open or acknowledged, the alerts someone must close.
 UNRESOLVED = "unresolved"
+# The longest note a reviewer may leave when acknowledging or resolving.
+ALERT_NOTE_MAX_CHARS = 5000

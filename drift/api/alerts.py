@@ -12,6 +12,7 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from drift.constants import ALERT_NOTE_MAX_CHARS
 from drift.services import ACKNOWLEDGE as ACKNOWLEDGE
 from drift.services import ALERT_MOVES
 from drift.services import RESOLVE as RESOLVE
@@ -21,7 +22,7 @@ from mlgov.api.serializers import StrictInputSerializer
 
 
 class AlertNoteSerializer(StrictInputSerializer):
-    note = serializers.CharField(max_length=5000)
+    note = serializers.CharField(max_length=ALERT_NOTE_MAX_CHARS)
 
 
 @dataclass(frozen=True)

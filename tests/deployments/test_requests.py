@@ -9,7 +9,7 @@ from django.apps import apps
 from django.utils import timezone
 
 from deployments.models import Deployment, GateDecision
-from governance.models import Approval, Waiver
+from governance.models import Approval, Evaluation, Waiver
 from tests.deployments.conftest import checks_of, request_body
 from tests.factories import (
     DeploymentFactory,
@@ -202,6 +202,36 @@ def test_a_failing_enforced_policy_blocks_on_governance(
     )
     record = GateDecision.objects.get(environment__name="production")
     assert record.evaluation == body["evaluation"]
+    stored = Evaluation.objects.get(trigger="gate")
+    assert (stored.version, stored.environment.name, stored.passed) == (
+        soaked.version,
+        "production",
+        False,
+    )
+    assert stored.results == body["evaluation"]["results"]
+
+
+def test_every_gate_decision_stores_the_evaluation_it_made(
+    scientist_client, soaked, data_scientist
+):
+    scientist_client.post(CHECK_URL, request_body(), format="json")
+    assert not Evaluation.objects.exists()
+
+    body = scientist_client.post(LIST_URL, request_body(), format="json").json()
+
+    stored = Evaluation.objects.get()
+    assert stored.trigger == "gate"
+    assert (stored.version, stored.environment.name) == (soaked.version, "production")
+    assert stored.passed is body["evaluation"]["passed"] is True
+    assert stored.results == body["evaluation"]["results"]
+    assert stored.requested_by == data_scientist
+    decision = GateDecision.objects.get(environment__name="production")
+    assert stored.evaluated_at == decision.requested_at
+    listed = scientist_client.get(
+        f"/api/v1/models/{soaked.version.model.name}/versions/"
+        f"{soaked.version.version}/evaluations/"
+    ).json()
+    assert [item["trigger"] for item in listed["results"]] == ["gate"]
 
 
 def test_an_advisory_failure_is_a_warning(scientist_client, soaked, make_policy):
@@ -419,9 +449,10 @@ CHECK_QUERIES = 10
 # A recorded request: the check's ten, the decision, the deployment, both
 # their audit entries in one INSERT, the webhook subscriptions, the version's
 # MLflow origin (for the verdict tags written back to MLflow), and the
-# savepoint's two (the request's transaction, nested in the test's). The
-# answer is built from the rows written, not read back.
-REQUEST_QUERIES = 10 + 3 + 1 + 1 + 2
+# savepoint's two (the request's transaction, nested in the test's), and the
+# evaluation the gate made. The answer is built from the rows written, not
+# read back.
+REQUEST_QUERIES = 10 + 3 + 1 + 1 + 2 + 1
 
 
 def grow_portfolio(churn, make_policy, governance_admin, reviewer, size):
