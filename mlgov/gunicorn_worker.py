@@ -8,7 +8,7 @@ client whose data the server has not read (an unread request body, a
 pipelined request) would otherwise get a reset that can destroy the response
 before the client reads it. A sync worker serves one connection at a time,
 so it serves nothing while it waits for a client that has nothing to send:
-at 8 clients on 2 workers, reads spent a sixth of their time there
+at 8 clients on 2 workers, reads spent about a fifth of their time there
 (docs/performance.md).
 
 This worker closes at once when that case cannot arise: the request was
