@@ -34,13 +34,18 @@ def request_read_whole(request) -> bool:
 
 def nothing_more_sent(client: socket.socket) -> bool:
     """Whether the client's socket holds no data the server has not read: it
-    is empty, or the client has closed its side."""
+    is empty, or the client has closed its side. Never waits: a socket with a
+    timeout would wait for data before a peek, MSG_DONTWAIT or not."""
+    timeout = client.gettimeout()
+    client.setblocking(False)
     try:
-        return not client.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        return not client.recv(1, socket.MSG_PEEK)
     except BlockingIOError:
         return True
     except OSError:
         return False
+    finally:
+        client.settimeout(timeout)
 
 
 class SyncWorker(sync.SyncWorker):

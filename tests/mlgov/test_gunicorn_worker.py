@@ -100,6 +100,17 @@ def test_a_read_is_closed_as_soon_as_its_response_is_out(connection):
     assert response.endswith(b"\r\n\r\nhello")
 
 
+def test_a_socket_with_a_timeout_is_looked_at_without_waiting(connection):
+    listener, server_end, client = connection
+    server_end.settimeout(5)
+    client.sendall(b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+
+    serve(make_worker(hello), listener, server_end)
+
+    assert server_end.fileno() == -1
+    assert read_to_end(client).endswith(b"\r\n\r\nhello")
+
+
 def test_a_body_read_whole_is_closed_at_once_too(connection):
     listener, server_end, client = connection
     client.sendall(
