@@ -280,13 +280,20 @@ def latest_monitoring_rows(
     )
 
 
+def performance_reports_of(
+    versions: Iterable[ModelVersion],
+) -> QuerySet[PerformanceReport]:
+    """The performance reports of `versions`, with what their rows show."""
+    return PerformanceReport.objects.filter(version__in=versions).select_related(
+        "version__model", "environment", "submitted_by"
+    )
+
+
 def performance_report_list(
     *, version: ModelVersion, environment: str | None = None
 ) -> QuerySet[PerformanceReport]:
     """A version's performance reports, newest first."""
-    reports = PerformanceReport.objects.filter(version=version).select_related(
-        "version__model", "environment", "submitted_by"
-    )
+    reports = performance_reports_of([version])
     if environment:
         reports = reports.filter(environment__name=environment)
     return reports
@@ -304,17 +311,22 @@ def performance_report_detail(*, version: ModelVersion, pk: int) -> PerformanceR
     return report
 
 
-def fairness_report_list(
-    *, version: ModelVersion, environment: str | None = None
-) -> QuerySet[FairnessReport]:
-    """A version's fairness reports, newest first, with their groups."""
-    reports = (
-        FairnessReport.objects.filter(version=version)
+def fairness_reports_of(versions: Iterable[ModelVersion]) -> QuerySet[FairnessReport]:
+    """The fairness reports of `versions`, with their groups."""
+    return (
+        FairnessReport.objects.filter(version__in=versions)
         .select_related("version__model", "environment", "submitted_by")
         .prefetch_related(
             Prefetch("groups", queryset=FairnessGroup.objects.order_by("group"))
         )
     )
+
+
+def fairness_report_list(
+    *, version: ModelVersion, environment: str | None = None
+) -> QuerySet[FairnessReport]:
+    """A version's fairness reports, newest first, with their groups."""
+    reports = fairness_reports_of([version])
     if environment:
         reports = reports.filter(environment__name=environment)
     return reports

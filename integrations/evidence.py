@@ -23,6 +23,7 @@ from compliance.documentation.selectors import (
     technical_documents_of_versions,
 )
 from deployments.models import Deployment, DeploymentStep, GateDecision
+from drift import selectors as drift_selectors
 from drift.api.quality import (
     FairnessReportSerializer,
     MonitoringAlertSerializer,
@@ -31,7 +32,6 @@ from drift.api.quality import (
 from drift.models import (
     DriftAlert,
     DriftReport,
-    FairnessGroup,
     FairnessReport,
     FeatureDrift,
     MonitoringAlert,
@@ -422,28 +422,19 @@ def evidence_pack(
         .order_by("created_at", "pk")
     )
     alerts = list(
-        DriftAlert.objects.filter(**of_versions)
-        .select_related("version", "environment", "acknowledged_by", "resolved_by")
+        drift_selectors.alert_list()
+        .filter(**of_versions)
         .order_by("first_seen_at", "pk")
     )
     performance_reports = list(
-        PerformanceReport.objects.filter(**of_versions)
-        .select_related("version__model", "environment", "submitted_by")
-        .order_by("created_at", "pk")
+        drift_selectors.performance_reports_of(versions).order_by("created_at", "pk")
     )
     fairness_reports = list(
-        FairnessReport.objects.filter(**of_versions)
-        .select_related("version__model", "environment", "submitted_by")
-        .prefetch_related(
-            Prefetch("groups", queryset=FairnessGroup.objects.order_by("group"))
-        )
-        .order_by("created_at", "pk")
+        drift_selectors.fairness_reports_of(versions).order_by("created_at", "pk")
     )
     monitoring_alerts = list(
-        MonitoringAlert.objects.filter(**of_versions)
-        .select_related(
-            "version__model", "environment", "acknowledged_by", "resolved_by"
-        )
+        drift_selectors.monitoring_alert_list()
+        .filter(**of_versions)
         .order_by("first_seen_at", "pk")
     )
     deployments = _deployments(versions)

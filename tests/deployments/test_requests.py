@@ -373,6 +373,7 @@ def test_bad_input_is_a_400_naming_the_field_and_writes_nothing(
     assert response.status_code == 400
     assert field in response.json()["error"]["details"]
     assert not GateDecision.objects.exists()
+    assert not Evaluation.objects.filter(trigger="gate").exists()
 
 
 def test_a_missing_field_is_named(scientist_client, approved):
@@ -410,6 +411,7 @@ def test_read_only_roles_may_not_request(api_client_for, request, role, approved
 
     assert client.post(LIST_URL, request_body(), format="json").status_code == 403
     assert client.get(LIST_URL).status_code == 200
+    assert not Evaluation.objects.filter(trigger="gate").exists()
 
 
 def test_a_user_without_a_role_is_refused_and_anonymous_must_log_in(

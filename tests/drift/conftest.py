@@ -1,6 +1,8 @@
 import numpy as np
 import pytest
 
+from drift.models import MonitoringThreshold
+from registry.models import Environment
 from tests.factories import MLModelFactory, ModelVersionFactory
 
 
@@ -39,3 +41,18 @@ def stable_categorical(name="country"):
         "reference": {"categories": {"DE": 500, "FR": 300}},
         "current": {"categories": {"DE": 500, "FR": 300}},
     }
+
+
+def set_production_floors() -> None:
+    """Production's auc floor (warning under 0.8, critical under 0.7) and
+    demographic parity ceiling (warning over 0.1, critical over 0.3)."""
+    production = Environment.objects.get(name="production")
+    MonitoringThreshold.objects.create(
+        environment=production, metric="auc", warning=0.8, critical=0.7
+    )
+    MonitoringThreshold.objects.create(
+        environment=production,
+        metric="demographic_parity_difference",
+        warning=0.1,
+        critical=0.3,
+    )

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from compliance.services import set_framework_enabled
 from deployments.services import request_deployment
-from drift.models import DriftAlert, MonitoringThreshold
+from drift.models import DriftAlert
 from drift.services import resolve_alert
 from governance.services import approve_version, grant_waiver, submit_for_review
 from registry.intake import (
@@ -22,7 +22,7 @@ from registry.intake import (
     submit_intake,
 )
 from registry.models import Environment, RiskClassChange
-from tests.drift.conftest import report_body, shifted_numeric
+from tests.drift.conftest import report_body, set_production_floors, shifted_numeric
 from tests.factories import MLModelFactory, ModelVersionFactory
 from tests.governance.conftest import approvals, auc_floor
 from tests.registry.intake_answers import CREDIT_SCORING, MINIMAL
@@ -416,16 +416,7 @@ def monitored(history, data_scientist, reviewer, governance_admin, api_client_fo
     """churn with a performance and a fairness report on each version, under
     floors that open an auc alert on v2 and a parity alert on v1 (which a
     reviewer acknowledged, then resolved); the EU AI Act pack enabled."""
-    production = Environment.objects.get(name="production")
-    MonitoringThreshold.objects.create(
-        environment=production, metric="auc", warning=0.8, critical=0.7
-    )
-    MonitoringThreshold.objects.create(
-        environment=production,
-        metric="demographic_parity_difference",
-        warning=0.1,
-        critical=0.3,
-    )
+    set_production_floors()
     set_framework_enabled(actor=governance_admin, framework="eu_ai_act", enabled=True)
     client = api_client_for(data_scientist)
     post_performance(client, 1)

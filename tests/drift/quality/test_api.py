@@ -10,10 +10,10 @@ from drift.models import (
     FairnessReport,
     LatestMonitoringReport,
     MonitoringAlert,
-    MonitoringThreshold,
     PerformanceReport,
 )
 from registry.models import Environment
+from tests.drift.conftest import set_production_floors
 from tests.registry.test_api import assert_error
 
 pytestmark = pytest.mark.django_db
@@ -50,16 +50,7 @@ def counts(women_selected=40):
 
 @pytest.fixture
 def floors(db):
-    production = Environment.objects.get(name="production")
-    MonitoringThreshold.objects.create(
-        environment=production, metric="auc", warning=0.8, critical=0.7
-    )
-    MonitoringThreshold.objects.create(
-        environment=production,
-        metric="demographic_parity_difference",
-        warning=0.1,
-        critical=0.3,
-    )
+    set_production_floors()
 
 
 def test_raw_scores_are_computed_stored_and_kept_as_latest(
